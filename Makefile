@@ -1,0 +1,45 @@
+# One entry point for every task. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fix bench clean
+
+help: ## List the tasks
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "easeback needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP) ## Set up .venv and start a guided session in this terminal
+	$(BIN)/easeback start
+
+test: $(DEV_STAMP) lint ## Lint, type-check and run the whole test suite
+	$(BIN)/pytest
+
+lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy --strict on src/
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+fix: $(DEV_STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+bench: $(DEV_STAMP) ## Run the benchmarks and print their figures against targets
+	$(BIN)/python benchmarks/run.py
+
+clean: ## Remove .venv and caches (your data is elsewhere and is kept)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from easeback.cli import main
+
+main()

@@ -1,0 +1,28 @@
+"""The ``easeback`` command. Each command parses, calls one core or store function,
+and renders; see cli/app.py for the error rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from easeback.cli import library, session  # noqa: F401 - registers the commands
+from easeback.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: run the app; an unexpected error is one line, never a traceback."""
+    try:
+        app()
+    except Exception as exc:  # the last guard; known errors are handled in commands
+        if os.environ.get("EASEBACK_DEBUG"):
+            raise
+        print(
+            f"easeback: something unexpected went wrong ({type(exc).__name__}: {exc}). "
+            "Your saved data is safe. Set EASEBACK_DEBUG=1 to see details, and please "
+            "report it.",
+            file=sys.stderr,
+        )
+        sys.exit(70)

@@ -1,0 +1,103 @@
+"""The Typer application, its global options, and the one way errors reach a person.
+
+Imports here stay light: ``easeback --help`` must not load the database or web
+libraries, so commands import what they need when they run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+
+from easeback import __version__, messages
+
+HELP = f"""Guide a gentle daily lower-back stretching routine and keep its diary.
+
+{messages.NOT_ADVICE} Check with a clinician before your first session, and
+stop at once if anything hurts (p or Escape during a session).
+
+Examples:
+
+  easeback stretches            # the four stretches and their doses
+
+  easeback start                # play the full routine in the terminal
+
+  easeback start bed --voice    # the lying-down routine, with spoken cues
+"""
+
+app = typer.Typer(
+    help=HELP,
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+routine_app = typer.Typer(
+    help="Check and describe routine files.\n\n"
+    "Example:\n\n  easeback routine check my-routine.toml",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+app.add_typer(routine_app, name="routine")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"easeback {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="EASEBACK_DB",
+            help="Database file or SQLAlchemy URL (default: easeback.db in your data folder).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    ctx.obj = {"db": db}
+
+
+def db_option(ctx: typer.Context) -> str | None:
+    obj = ctx.find_root().obj
+    return obj.get("db") if isinstance(obj, dict) else None
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one clear message to stderr and leave with ``code`` (2 bad input, 1 refusal)."""
+    typer.echo(f"easeback: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a person can cause into messages and exit codes, never tracebacks."""
+    from easeback.content.library import RoutineError
+    from easeback.store.db import StoreError
+
+    try:
+        yield
+    except RoutineError as exc:
+        for problem in exc.problems:
+            typer.echo(f"easeback: {problem}", err=True)
+        raise typer.Exit(2) from None
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

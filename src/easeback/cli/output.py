@@ -1,0 +1,105 @@
+"""Human-readable output for the CLI: ``format_*`` build renderables (tested),
+``print_*`` only hand them to the console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Console, RenderableType
+from rich.table import Table
+
+from easeback import messages
+from easeback.content.models import Library, Routine
+from easeback.core.timeline import Timeline
+from easeback.store.sessions import SessionSummary
+from easeback.terminal.labels import clock_text, phase_label, stretch_name
+
+TIME_WORDS = {"morning": "first thing", "daytime": "during the day", "evening": "at bedtime"}
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def format_stretches(library: Library) -> RenderableType:
+    table = Table(title="The stretches", title_justify="left", show_lines=True)
+    for column in ("Stretch", "Hold", "Sides / order", "Repetitions", "When"):
+        table.add_column(column)
+    for s in library.stretches:
+        order = (
+            " then ".join(s.sides)
+            if s.sides
+            else " then ".join(f"towards the {d}" for d in (st.direction for st in s.steps) if d)
+        )
+        table.add_row(
+            f"{s.name}\n[dim]{s.id}[/dim]",
+            f"{s.hold_s.text()} s",
+            order,
+            s.reps.text() + (" per side" if len(set(s.sides)) > 1 and s.reps.max > 1 else ""),
+            f"{s.when}\n[dim]{s.times_per_day.text()} a day[/dim]",
+        )
+    return table
+
+
+def print_stretches(library: Library) -> None:
+    _console().print(format_stretches(library))
+    _console().print(f"[dim]{messages.NOT_ADVICE}[/dim]")
+
+
+def format_timeline(timeline: Timeline, title: str, library: Library) -> RenderableType:
+    table = Table(
+        title=f"{title}: {clock_text(timeline.total_ms)} in all",
+        title_justify="left",
+    )
+    for column in ("At", "Stretch", "Phase", "For", "Said"):
+        table.add_column(column)
+    for phase in timeline.phases:
+        table.add_row(
+            clock_text(phase.start_ms),
+            stretch_name(phase, library),
+            phase_label(phase),
+            f"{phase.duration_ms // 1000} s" if phase.duration_ms else "",
+            phase.say,
+        )
+    return table
+
+
+def print_timeline(timeline: Timeline, title: str, library: Library) -> None:
+    _console().print(format_timeline(timeline, title, library))
+
+
+def routine_summary(routine: Routine, timeline: Timeline) -> str:
+    holds = sum(1 for p in timeline.phases if p.kind == "hold")
+    return (
+        f"{routine.display_title}: OK. {len(routine.stretches)} stretches, "
+        f"{holds} holds, {clock_text(timeline.total_ms)} in all."
+    )
+
+
+def local_time(moment_utc: datetime, zone: str) -> datetime:
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    return moment_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+
+
+def format_history(rows: list[SessionSummary]) -> RenderableType:
+    if not rows:
+        return "No sessions yet. Start one with: easeback start"
+    table = Table(title="Your sessions, newest first", title_justify="left")
+    for column in ("When", "Routine", "Outcome", "Time", "Holds"):
+        table.add_column(column)
+    for row in rows:
+        when = local_time(row.started_utc, row.zone).strftime("%a %d %b %Y %H:%M")
+        outcome = messages.OUTCOME_WORDS.get(row.outcome, row.outcome)
+        if row.outcome == "pain_stop":
+            outcome = f"[bold red]{outcome}[/bold red]"
+        routine = row.title + (f" [dim](rehearsal x{row.speed:g})[/dim]" if row.rehearsal else "")
+        table.add_row(when, routine, outcome, clock_text(row.elapsed_ms), str(row.holds))
+    return table
+
+
+def print_history(rows: list[SessionSummary]) -> None:
+    _console().print(format_history(rows))

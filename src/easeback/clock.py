@@ -1,0 +1,38 @@
+"""The real clocks, kept out of the core: the monotonic clock that drives players,
+and the wall clock and time zone that records are stamped with."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def monotonic() -> float:
+    return time.monotonic()
+
+
+def wall_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_zone() -> str:
+    """The person's IANA zone name: $TZ, else /etc/localtime's target, else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = Path("/etc/localtime").resolve().as_posix()
+    except OSError:
+        target = ""
+    if "zoneinfo/" in target:
+        candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return name
+    return "UTC"

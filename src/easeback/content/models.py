@@ -1,0 +1,214 @@
+"""Pydantic models for the stretch library and for routines.
+
+The library is data (``stretches.toml``); these models are its contract. They are
+strict (unknown keys are errors) because a typo in a dose must never be silently
+ignored: a person lying on a mat trusts that "hold 15 s" means 15 s.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+Side = Literal["left", "right", "both"]
+Direction = Literal["feet", "head"]
+TimeOfDay = Literal["morning", "daytime", "evening"]
+Equipment = Literal["floor", "bed", "yoga mat", "armless chair", "stool", "ottoman"]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+
+
+class Strict(BaseModel):
+    """Base for every content model: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Range(Strict):
+    """An inclusive whole-number range, such as the seed's "15 to 20 seconds"."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and self.min <= value <= self.max
+
+    def text(self) -> str:
+        """'15-20' or '10' when both ends are the same."""
+        return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
+
+
+class Step(Strict):
+    """The words said and shown during one hold of a stretch."""
+
+    side: Side | None = None
+    direction: Direction | None = None
+    hold: str = Field(min_length=1, description="Said as the hold begins.")
+    release: str = Field(min_length=1, description="Said as the hold ends.")
+
+
+class Stretch(Strict):
+    """One stretch of the library with every number the seed gives for it."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    summary: str = Field(min_length=1, description="One line shown while playing.")
+    position: str = Field(min_length=1)
+    equipment: list[Equipment] = Field(min_length=1)
+    get_ready: str = Field(min_length=1, description="Said while getting into position.")
+    instructions: list[str] = Field(min_length=1)
+    hold_s: Range
+    reps: Range = Field(description="Repetitions of the whole sequence of steps.")
+    steps: list[Step] = Field(
+        min_length=1, description="One hold per step, in order, for every repetition."
+    )
+    times_of_day: list[TimeOfDay]
+    times_per_day: Range
+    when: str = Field(min_length=1, description="The seed's timing, in our words.")
+    cautions: list[str] = Field(min_length=1)
+
+    @property
+    def sides(self) -> list[Side]:
+        """The sides in the order they are held (empty for a stretch with no sides)."""
+        return [s.side for s in self.steps if s.side is not None]
+
+
+class Library(Strict):
+    """The whole stretch library, keyed by id in file order."""
+
+    version: int = Field(ge=1)
+    stretches: list[Stretch] = Field(min_length=1)
+
+    @field_validator("stretches")
+    @classmethod
+    def _unique_ids(cls, stretches: list[Stretch]) -> list[Stretch]:
+        seen: set[str] = set()
+        for s in stretches:
+            if s.id in seen:
+                raise ValueError(f"stretch id {s.id!r} appears twice")
+            seen.add(s.id)
+        return stretches
+
+    def get(self, stretch_id: str) -> Stretch | None:
+        return next((s for s in self.stretches if s.id == stretch_id), None)
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self.stretches]
+
+
+def _library(info: ValidationInfo) -> Library | None:
+    context = info.context
+    if isinstance(context, dict):
+        lib = context.get("library")
+        if isinstance(lib, Library):
+            return lib
+    return None
+
+
+class Dose(Strict):
+    """One stretch in a routine, with the chosen hold and repetitions."""
+
+    id: str = Field(description="A stretch id from the library, e.g. 'knee-press'.")
+    hold_s: int = Field(description="Seconds each hold lasts, inside the stretch's range.")
+    reps: int | None = Field(
+        default=None,
+        description="Repetitions (per side where the stretch has sides); "
+        "the stretch's lowest allowed count when left out.",
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        lib = _library(info)
+        if lib is not None and lib.get(value) is None:
+            raise PydanticCustomError(
+                "unknown_stretch",
+                "unknown stretch '{value}'; known stretches: {known}",
+                {"value": value, "known": ", ".join(lib.ids)},
+            )
+        return value
+
+    @field_validator("hold_s", "reps")
+    @classmethod
+    def _in_range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        lib = _library(info)
+        stretch = lib.get(info.data.get("id", "")) if lib is not None else None
+        if stretch is None or value is None:
+            return value
+        if info.field_name == "hold_s":
+            _check("hold", value, stretch.hold_s, stretch.id, "s")
+        else:
+            _check("repetitions", value, stretch.reps, stretch.id, "")
+        return value
+
+    def repetitions(self, stretch: Stretch) -> int:
+        return self.reps if self.reps is not None else stretch.reps.min
+
+
+def _check(what: str, value: int, allowed: Range, stretch_id: str, unit: str) -> None:
+    u = f" {unit}" if unit else ""
+    if value < allowed.min:
+        raise PydanticCustomError(
+            "below_range",
+            "{what} {value}{u} is below {sid}'s {lo}{u} (allowed {rng}{u})",
+            {
+                "what": what,
+                "value": value,
+                "u": u,
+                "sid": stretch_id,
+                "lo": allowed.min,
+                "rng": allowed.text(),
+            },
+        )
+    if value > allowed.max:
+        raise PydanticCustomError(
+            "above_range",
+            "{what} {value}{u} is above {sid}'s {hi}{u} (allowed {rng}{u})",
+            {
+                "what": what,
+                "value": value,
+                "u": u,
+                "sid": stretch_id,
+                "hi": allowed.max,
+                "rng": allowed.text(),
+            },
+        )
+
+
+class Routine(Strict):
+    """An ordered list of stretches with doses, plus the pauses between holds."""
+
+    name: str = Field(min_length=1, max_length=60, description="Short name, e.g. 'morning'.")
+    title: str | None = Field(default=None, max_length=120, description="Shown to the person.")
+    prepare_s: int = Field(default=10, ge=3, le=60, description="Get-ready time before a stretch.")
+    release_s: int = Field(default=4, ge=2, le=30, description="Relax time after a hold.")
+    switch_s: int = Field(default=5, ge=2, le=30, description="Time to change sides.")
+    rest_s: int = Field(default=10, ge=0, le=120, description="Rest between two stretches.")
+    stretches: list[Dose] = Field(min_length=1, description="The stretches, in the order done.")
+
+    @field_validator("stretches")
+    @classmethod
+    def _each_once(cls, doses: list[Dose]) -> list[Dose]:
+        seen: set[str] = set()
+        for dose in doses:
+            if dose.id in seen:
+                raise PydanticCustomError(
+                    "duplicate_stretch",
+                    "stretch '{value}' is listed twice; list each stretch once "
+                    "and set its reps instead",
+                    {"value": dose.id},
+                )
+            seen.add(dose.id)
+        return doses
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name

@@ -1,0 +1,68 @@
+"""The tables, as SQLAlchemy Core metadata. Alembic migrations create them.
+
+Sessions and their events are append-only: nothing here is updated after it is
+written, so a session's outcome is read from its last event, never stored twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(36), primary_key=True, comment="uuid4, made by the player"),
+    Column("routine", String(60), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("timeline", Text, nullable=False, comment="the timeline JSON as played"),
+    Column("total_ms", Integer, nullable=False),
+    Column("speed", Float, nullable=False),
+    Column("rehearsal", Boolean, nullable=False),
+    Column("started_utc", DateTime, nullable=False, comment="naive, always UTC"),
+    Column("zone", String(64), nullable=False, comment="the person's IANA time zone"),
+    Column("player", String(16), nullable=False, comment="terminal or web"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(36), ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False, comment="0, 1, 2... within the session"),
+    Column("kind", String(16), nullable=False),
+    Column("phase_index", Integer, nullable=False),
+    Column("phase_kind", String(16), nullable=False),
+    Column("stretch", String(40)),
+    Column("side", String(8)),
+    Column("direction", String(8)),
+    Column("rep", Integer),
+    Column("position_ms", Integer, nullable=False, comment="where in the timeline"),
+    Column("offset_ms", Integer, nullable=False, comment="monotonic ms since the start"),
+    Column("wall_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+    UniqueConstraint("session_id", "seq"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False, comment="clinician_check"),
+    Column("wording", String(16), nullable=False, comment="version of the text agreed to"),
+    Column("given_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+)

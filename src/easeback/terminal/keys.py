@@ -1,0 +1,72 @@
+"""Reading single keys without Enter, with a deadline: the only place the terminal
+player waits. Waiting on ``select`` with a timeout computed from the player's next
+deadline means a key is handled at once and a phase change is never late by more
+than the operating system's wake-up time."""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from types import TracebackType
+from typing import Any, Protocol
+
+ACTIONS = {
+    " ": "toggle",
+    "n": "skip",
+    "N": "skip",
+    "q": "quit",
+    "Q": "quit",
+    "p": "pain",
+    "P": "pain",
+    "\x1b": "pain",
+}
+
+
+class KeySource(Protocol):
+    def read(self, timeout: float | None) -> str | None:
+        """A key pressed within ``timeout`` seconds (None waits forever), or None."""
+
+
+class TerminalKeys:
+    """Keys from a terminal in cbreak mode (Ctrl-C still interrupts)."""
+
+    def __init__(self, fd: int | None = None) -> None:
+        self.fd = sys.stdin.fileno() if fd is None else fd
+        self._saved: list[Any] | None = None
+
+    def __enter__(self) -> TerminalKeys:
+        self._saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def read(self, timeout: float | None) -> str | None:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return None
+        data = os.read(self.fd, 64).decode("utf-8", "replace")
+        if data.startswith("\x1b") and len(data) > 1:
+            return None  # an arrow or function key, not a lone Escape
+        return data[:1] if data else None
+
+
+class NoKeys:
+    """For output that is not a terminal: nothing to read, just wait."""
+
+    def read(self, timeout: float | None) -> str | None:
+        if timeout is None:
+            raise RuntimeError("a paused session needs a keyboard to resume")
+        time.sleep(timeout)
+        return None

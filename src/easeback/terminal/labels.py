@@ -1,0 +1,69 @@
+"""Short words for phases, shared by the live screen, plain lines and summaries."""
+
+from __future__ import annotations
+
+from easeback.content.models import Library
+from easeback.core.timeline import DIRECTION_WORDS, SIDE_WORDS, Phase, Timeline
+
+KIND_WORDS = {
+    "prepare": "Get ready",
+    "hold": "Hold",
+    "release": "Relax",
+    "switch": "Change sides",
+    "rest": "Rest",
+    "done": "Done",
+}
+
+
+def stretch_name(phase: Phase, library: Library) -> str:
+    stretch = library.get(phase.stretch) if phase.stretch else None
+    return stretch.name if stretch else ""
+
+
+def phase_label(phase: Phase) -> str:
+    """'Hold · left side · 1 of 2', 'Hold · towards the feet · 3 of 5', 'Rest'."""
+    parts = [KIND_WORDS[phase.kind]]
+    if phase.kind in ("hold", "switch", "prepare"):
+        if phase.side:
+            parts.append(SIDE_WORDS[phase.side].removeprefix("the "))
+        if phase.direction and phase.kind == "hold":
+            parts.append(DIRECTION_WORDS[phase.direction])
+        if phase.kind == "hold" and phase.reps and phase.reps > 1:
+            parts.append(f"{phase.rep} of {phase.reps}")
+    return " · ".join(parts)
+
+
+def next_label(timeline: Timeline, index: int, library: Library) -> str:
+    """What comes after phase ``index``, for 'Next: ...'."""
+    phases = timeline.phases
+    if index + 1 >= len(phases):
+        return "nothing, the routine is over"
+    nxt = phases[index + 1]
+    if nxt.kind == "done":
+        return "the end of the routine"
+    if nxt.kind in ("prepare", "rest"):
+        following = next((p for p in phases[index + 1 :] if p.kind == "prepare"), None)
+        if following is not None:
+            return (
+                f"{KIND_WORDS[nxt.kind].lower()}, then {stretch_name(following, library).lower()}"
+            )
+    return f"{phase_label(nxt).lower()} ({nxt.duration_ms // 1000} s)"
+
+
+def stretch_position(timeline: Timeline, index: int) -> tuple[int, int]:
+    """(n, m) for 'Stretch n of m' at phase ``index`` (n is 0 before the first)."""
+    order: list[str] = []
+    for phase in timeline.phases:
+        if phase.stretch and phase.stretch not in order:
+            order.append(phase.stretch)
+    current = timeline.phases[index].stretch
+    if current is None:
+        done = {p.stretch for p in timeline.phases[: index + 1] if p.stretch}
+        return (len(done), len(order))
+    return (order.index(current) + 1, len(order))
+
+
+def clock_text(ms: int) -> str:
+    """'5:15' for 315000 ms."""
+    seconds = ms // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"

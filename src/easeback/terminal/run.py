@@ -1,0 +1,84 @@
+"""Wires the session loop to a real terminal: Rich live screen or plain lines, keys,
+bell and voice, and the store. The only module here that does I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime
+
+from rich.console import Console
+from rich.live import Live
+
+from easeback import messages
+from easeback.content.models import Library
+from easeback.core.player import Player, PlayerEvent
+from easeback.store.sessions import SessionLog
+from easeback.terminal.cues import Cues
+from easeback.terminal.keys import KeySource, NoKeys, TerminalKeys
+from easeback.terminal.labels import clock_text
+from easeback.terminal.screen import format_line, format_screen
+from easeback.terminal.session import play
+
+
+def run_terminal_session(
+    player: Player,
+    log: SessionLog,
+    *,
+    library: Library,
+    title: str,
+    clock: Callable[[], float],
+    wall: Callable[[], datetime],
+    live: bool,
+    keys_from_terminal: bool,
+    voice: bool,
+    console: Console | None = None,
+) -> None:
+    console = console or Console(highlight=False)
+    cues = Cues(bell=console.bell, voice=voice)
+    if cues.voice_missing:
+        console.print(messages.VOICE_MISSING, style="yellow")
+
+    def record(event: PlayerEvent) -> None:
+        started = player.started_at if player.started_at is not None else event.at
+        log.append(event, wall=wall(), offset_ms=round((event.at - started) * 1000))
+
+    with ExitStack() as stack:
+        keys: KeySource = stack.enter_context(TerminalKeys()) if keys_from_terminal else NoKeys()
+        if live:
+            screen = stack.enter_context(
+                Live(console=console, screen=True, auto_refresh=False, transient=True)
+            )
+
+            def show(p: Player, now: float) -> None:
+                screen.update(format_screen(p, now, library, title), refresh=True)
+
+            def on_phase(p: Player) -> None:
+                cues.phase(p.phase)
+
+        else:
+            console.print(f"easeback · {title}")
+            if keys_from_terminal:
+                console.print(f"{messages.KEYS_HELP} · {messages.PAIN_KEY}")
+
+            def show(p: Player, now: float) -> None:
+                return None
+
+            def on_phase(p: Player) -> None:
+                console.print(format_line(p, library))
+                cues.phase(p.phase)
+
+        play(player, keys=keys, now=clock, record=record, show=show, on_phase=on_phase)
+        cues.stop()
+    console.print(summary(player, clock()))
+
+
+def summary(player: Player, now: float) -> str:
+    """What is said when a session ends, by how it ended."""
+    elapsed = clock_text(player.position_ms(now))
+    if player.outcome == "pain_stop":
+        return messages.PAIN_STOP
+    if player.outcome == "completed":
+        holds = sum(1 for p in player.timeline.phases if p.kind == "hold")
+        return messages.COMPLETED.format(holds=holds, elapsed=elapsed)
+    return messages.QUIT.format(elapsed=elapsed)
