@@ -1,0 +1,86 @@
+"""Standard fixtures: a fresh SQLite file, an engine on it, the CLI runner, a fake
+clock and keys pressed at chosen moments. Nothing here sleeps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from easeback.cli import app
+from easeback.store import open_store
+
+
+class FakeClock:
+    """A monotonic clock that only moves when a test (or ScriptedKeys) moves it."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+class ScriptedKeys:
+    """A KeySource whose keys arrive at given clock times.
+
+    ``read(timeout)`` moves the fake clock forward: to the next key's time when it
+    comes before the timeout, else to the timeout plus ``late`` (a late wake-up).
+    """
+
+    def __init__(
+        self, clock: FakeClock, script: list[tuple[float, str]], late: float = 0.0
+    ) -> None:
+        self.clock = clock
+        self.script = sorted(script)
+        self.late = late
+
+    def read(self, timeout: float | None) -> str | None:
+        target = math.inf if timeout is None else self.clock.t + timeout
+        if self.script and self.script[0][0] <= target:
+            at, key = self.script.pop(0)
+            self.clock.t = max(self.clock.t, at)
+            return key
+        if timeout is None:
+            raise AssertionError("the player waits for a key that never comes")
+        self.clock.t = target + self.late
+        return None
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "easeback.db"
+
+
+@pytest.fixture
+def engine(db_path: Path) -> Iterator[Engine]:
+    engine = open_store(str(db_path))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(runner: CliRunner, db_path: Path):  # type: ignore[no-untyped-def]
+    """Run ``easeback --db <temp file> ARGS...`` in-process; returns the Result."""
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, ["--db", str(db_path), *args], input=input)
+
+    return invoke
