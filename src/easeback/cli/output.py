@@ -71,9 +71,10 @@ def print_timeline(timeline: Timeline, title: str, library: Library) -> None:
 
 def routine_summary(routine: Routine, timeline: Timeline) -> str:
     holds = sum(1 for p in timeline.phases if p.kind == "hold")
+    count = len(routine.stretches)
     return (
-        f"{routine.display_title}: OK. {len(routine.stretches)} stretches, "
-        f"{holds} holds, {clock_text(timeline.total_ms)} in all."
+        f"{routine.display_title}: OK. {count} stretch{'es' if count != 1 else ''}, "
+        f"{holds} hold{'s' if holds != 1 else ''}, {clock_text(timeline.total_ms)} in all."
     )
 
 

@@ -7,6 +7,7 @@ Every problem in a routine file becomes one ``Problem`` naming the file, the lin
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -95,35 +96,64 @@ def parse_routine(text: str, file: str) -> Routine:
         message = str(exc)
         match = _TOML_AT.search(message)
         line = int(match.group(1)) if match else None
-        message = _TOML_AT.sub("", message)
+        if line is None and message.endswith("(at end of document)"):
+            line = max(1, len(text.splitlines()))
+        message = _TOML_AT.sub("", message).replace(" (at end of document)", "")
         raise RoutineError(
             [Problem(file, line, "", f"not valid TOML: {message[:1].lower()}{message[1:]}")]
         ) from exc
     try:
         return Routine.model_validate(data, context={"library": load_library()})
     except ValidationError as exc:
-        problems = [_problem(file, text, data, err) for err in exc.errors()]
+        problems = [_problem(file, text, err) for err in exc.errors()]
+        problems.sort(key=lambda p: (p.line is None, p.line or 0))
         raise RoutineError(problems) from exc
 
 
-def _problem(file: str, text: str, data: dict[str, Any], err: Any) -> Problem:
+def _problem(file: str, text: str, err: Any) -> Problem:
     loc: tuple[int | str, ...] = tuple(err["loc"])
     kind = err["type"]
     message = err["msg"]
+    got = _as_toml(err.get("input"))
     if kind == "extra_forbidden":
-        parent = loc[:-1]
-        allowed = _allowed_keys(parent)
-        message = f"unknown key {loc[-1]!r}; allowed keys: {', '.join(allowed)}"
+        allowed = _allowed_keys(loc[:-1])
+        message = f"unknown key '{loc[-1]}'; allowed keys: {', '.join(allowed)}"
     elif kind == "missing":
         message = "this required key is missing"
     elif kind == "too_short" and loc == ("stretches",):
         message = "the routine has no stretches; add at least one [[stretches]] table"
+    elif kind == "duplicate_stretch":
+        loc = ("stretches", int(err["ctx"]["index"]), "id")
     elif kind in _TYPE_WORDS:
-        message = f"must be {_TYPE_WORDS[kind]} (got {err.get('input')!r})"
-    elif kind in {"greater_than_equal", "less_than_equal", "string_too_short", "string_too_long"}:
-        message = f"{message[:1].lower()}{message[1:]} (got {err.get('input')!r})"
-    line = _locate(text, loc)
-    return Problem(file, line, _dotted(loc), message)
+        message = f"must be {_TYPE_WORDS[kind]} (got {got})"
+    elif kind in {"greater_than_equal", "less_than_equal"}:
+        message = _bounds_message(str(loc[-1]), err["input"], kind)
+    elif kind == "string_too_short":
+        message = "must not be empty"
+    elif kind == "string_too_long":
+        limit = err["ctx"]["max_length"]
+        message = f"is longer than the {limit} characters allowed"
+    return Problem(file, _locate(text, loc), _dotted(loc), message)
+
+
+def _as_toml(value: object) -> str:
+    """A value as it would be written in TOML: "15", true, 1.5."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _bounds_message(field: str, value: object, kind: str) -> str:
+    info = Routine.model_fields.get(field)
+    lo = next((m.ge for m in info.metadata if hasattr(m, "ge")), None) if info else None
+    hi = next((m.le for m in info.metadata if hasattr(m, "le")), None) if info else None
+    unit = " s" if field.endswith("_s") else ""
+    if kind == "less_than_equal":
+        edge = f"above the most allowed, {hi}{unit}"
+    else:
+        edge = f"below the least allowed, {lo}{unit}"
+    return f"{_as_toml(value)}{unit} is {edge} (allowed {lo}-{hi}{unit})"
 
 
 def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:

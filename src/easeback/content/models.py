@@ -198,13 +198,13 @@ class Routine(Strict):
     @classmethod
     def _each_once(cls, doses: list[Dose]) -> list[Dose]:
         seen: set[str] = set()
-        for dose in doses:
+        for index, dose in enumerate(doses):
             if dose.id in seen:
                 raise PydanticCustomError(
                     "duplicate_stretch",
                     "stretch '{value}' is listed twice; list each stretch once "
                     "and set its reps instead",
-                    {"value": dose.id},
+                    {"value": dose.id, "index": index},
                 )
             seen.add(dose.id)
         return doses

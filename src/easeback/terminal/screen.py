@@ -6,6 +6,7 @@ to ``rich.live.Live``.
 
 from __future__ import annotations
 
+from rich.align import Align
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
@@ -81,7 +82,19 @@ def format_screen(player: Player, now: float, library: Library, title: str) -> R
         Text(messages.KEYS_HELP), Text(f" {messages.PAIN_KEY} ", style="bold white on red")
     )
 
-    body = Group(head, summary, Text(""), state, count, Text(""), say, Text(""), bar, nxt, keys)
+    body = Group(
+        head,
+        summary,
+        Text(""),
+        Align.center(state),
+        Align.center(count),
+        Text(""),
+        say,
+        Text(""),
+        bar,
+        nxt,
+        keys,
+    )
     subtitle = f"rehearsal x{player.speed:g}" if player.speed != 1 else None
     return Panel(body, title=f"easeback · {title}", subtitle=subtitle, padding=(0, 1))
 
