@@ -32,7 +32,7 @@ Examples:
 app = typer.Typer(
     help=HELP,
     rich_markup_mode=None,
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -60,6 +60,7 @@ def main_options(
         typer.Option(
             "--db",
             envvar="EASEBACK_DB",
+            metavar="PATH|URL",
             help="Database file or SQLAlchemy URL (default: easeback.db in your data folder).",
             show_default=False,
         ),
@@ -70,6 +71,9 @@ def main_options(
     ] = False,
 ) -> None:
     ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 def db_option(ctx: typer.Context) -> str | None:
@@ -87,7 +91,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def user_errors() -> Iterator[None]:
     """Turn the errors a person can cause into messages and exit codes, never tracebacks."""
     from easeback.content.library import RoutineError
-    from easeback.store.db import StoreError
+    from easeback.errors import StoreError
 
     try:
         yield

@@ -20,13 +20,14 @@ def stretches(
 
     Example: easeback stretches --json
     """
-    from easeback.cli.output import print_stretches
     from easeback.content.library import load_library
 
     library = load_library()
     if as_json:
         typer.echo(json.dumps([s.model_dump(mode="json") for s in library.stretches], indent=2))
         return
+    from easeback.cli.output import print_stretches
+
     print_stretches(library)
 
 
@@ -39,7 +40,6 @@ def timeline(
 
     Example: easeback timeline bed --json
     """
-    from easeback.cli.output import print_timeline
     from easeback.content.library import load_library, load_routine
     from easeback.core.timeline import build_timeline
 
@@ -49,6 +49,8 @@ def timeline(
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
+    from easeback.cli.output import print_timeline
+
     print_timeline(result, chosen.display_title, load_library())
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console, RenderableType
@@ -12,8 +13,10 @@ from rich.table import Table
 from easeback import messages
 from easeback.content.models import Library, Routine
 from easeback.core.timeline import Timeline
-from easeback.store.sessions import SessionSummary
 from easeback.terminal.labels import clock_text, phase_label, stretch_name
+
+if TYPE_CHECKING:
+    from easeback.store.sessions import SessionSummary
 
 TIME_WORDS = {"morning": "first thing", "daytime": "during the day", "evening": "at bedtime"}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from easeback.store.db import StoreError, make_engine, migrate, resolve_url
+from easeback.errors import StoreError
+from easeback.store.db import make_engine, migrate, resolve_url
 
 __all__ = ["StoreError", "open_store"]
 

@@ -18,11 +18,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from easeback.errors import StoreError
+
 ENV_VAR = "EASEBACK_DB"
-
-
-class StoreError(Exception):
-    """The database could not be opened or used; the message says why and what to do."""
 
 
 def default_path() -> Path:

@@ -24,10 +24,11 @@ def play(
     """Play ``player`` to its end: completed, pain stop, or quit (Ctrl-C counts as quit)."""
 
     def handle(events: list[PlayerEvent]) -> None:
-        for event in events:
-            record(event)
+        # The cue goes first: a disk write (an fsync) must never make a cue late.
         if any(e.kind == "phase" for e in events):
             on_phase(player)
+        for event in events:
+            record(event)
 
     try:
         handle(player.start(now()))

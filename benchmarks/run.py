@@ -1,0 +1,82 @@
+"""Run the benchmarks, print each figure against its target, save them as JSON.
+
+Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store]
+
+Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import player_timing
+import startup
+from figures import Figure, format_table
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+FULL_SPEED = 10.0
+QUICK_SPEED = 50.0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"play the routine at speed {QUICK_SPEED:g} instead of {FULL_SPEED:g}",
+    )
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="skip the variant that commits every event to a real SQLite store",
+    )
+    parser.add_argument("--rounds", type=int, default=15, help="start-up rounds (default 15)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    speed = QUICK_SPEED if args.quick else FULL_SPEED
+    report: dict[str, Any] = {
+        "when_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "quick": args.quick,
+    }
+    figures: list[Figure] = []
+
+    print(f"start-up: {args.rounds} rounds after 2 warm-ups ...", flush=True)
+    started = startup.measure(rounds=args.rounds)
+    figures += started.figures()
+    report["startup_samples_s"] = started.samples_s
+
+    report["player"] = []
+    for store in (False, *(() if args.no_store else (True,))):
+        planned = player_timing.routine_seconds() / speed
+        label = "with a SQLite store" if store else "in memory"
+        print(f"player {label}: about {planned:.1f} s at speed {speed:g} ...", flush=True)
+        timing = player_timing.measure(speed, store=store)
+        figures += timing.figures()
+        report["player"].append(timing.to_json())
+
+    print()
+    print(format_table(figures))
+    failed = [f for f in figures if f.passed is False]
+    print()
+    print(f"{len(failed)} of {sum(f.passed is not None for f in figures)} targets missed.")
+
+    report["figures"] = [f.to_json() for f in figures]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"Saved {RESULTS}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
