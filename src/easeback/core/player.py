@@ -80,7 +80,9 @@ class Player:
         ref = self._paused_at if self._paused_at is not None else now
         if self.state == "ended" and self._paused_at is None:
             ref = min(now, self._ended_at)
-        return max(0, math.floor((ref - self._origin) * self.speed * 1000 + 1e-6))
+        # A microsecond of slack absorbs float error in clock arithmetic (which grows
+        # with the clock's magnitude), so a deadline reached exactly reads as reached.
+        return max(0, math.floor((ref - self._origin) * self.speed * 1000 + 1e-3))
 
     def remaining_ms(self, now: float) -> int:
         """Timeline milliseconds left in the current phase."""

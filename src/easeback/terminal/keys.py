@@ -6,6 +6,7 @@ than the operating system's wake-up time."""
 from __future__ import annotations
 
 import os
+import re
 import select
 import sys
 import termios
@@ -25,10 +26,24 @@ ACTIONS = {
     "\x1b": "pain",
 }
 
+# Arrow and function keys arrive as escape sequences; they are not a lone Escape.
+_SEQUENCE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.)")
+
+
+def actions(typed: str) -> list[str]:
+    """The actions in what was typed since the last read, in order.
+
+    A pain key anywhere wins over everything else typed with it: it must never be
+    lost behind another key pressed in the same instant.
+    """
+    found = [ACTIONS[ch] for ch in _SEQUENCE.sub("", typed) if ch in ACTIONS]
+    return ["pain"] if "pain" in found else found
+
 
 class KeySource(Protocol):
     def read(self, timeout: float | None) -> str | None:
-        """A key pressed within ``timeout`` seconds (None waits forever), or None."""
+        """What was typed within ``timeout`` seconds (None waits forever), or None;
+        it may hold several keys."""
 
 
 class TerminalKeys:
@@ -56,10 +71,8 @@ class TerminalKeys:
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return None
-        data = os.read(self.fd, 64).decode("utf-8", "replace")
-        if data.startswith("\x1b") and len(data) > 1:
-            return None  # an arrow or function key, not a lone Escape
-        return data[:1] if data else None
+        data = os.read(self.fd, 1024).decode("utf-8", "replace")
+        return data or None
 
 
 class NoKeys:

@@ -65,7 +65,7 @@ def run_terminal_session(
                 return None
 
             def on_phase(p: Player) -> None:
-                console.print(format_line(p, library))
+                console.print(format_line(p, library), markup=False, soft_wrap=True)
                 cues.phase(p.phase)
 
         play(player, keys=keys, now=clock, record=record, show=show, on_phase=on_phase)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from easeback.core.player import Player, PlayerEvent
-from easeback.terminal.keys import ACTIONS, KeySource
+from easeback.terminal.keys import KeySource, actions
 
 
 def play(
@@ -39,16 +39,16 @@ def play(
                 break
             show(player, t)
             wake = player.next_wake(t)
-            key = keys.read(None if wake is None else max(0.0, wake - now()))
-            action = ACTIONS.get(key or "")
-            if action == "toggle":
-                handle(player.toggle_pause(now()))
-            elif action == "skip":
-                handle(player.skip(now()))
-            elif action == "quit":
-                handle(player.quit(now()))
-            elif action == "pain":
-                handle(player.pain_stop(now()))
+            typed = keys.read(None if wake is None else max(0.0, wake - now()))
+            for action in actions(typed or ""):
+                if action == "pain":
+                    handle(player.pain_stop(now()))
+                elif action == "toggle":
+                    handle(player.toggle_pause(now()))
+                elif action == "skip":
+                    handle(player.skip(now()))
+                elif action == "quit":
+                    handle(player.quit(now()))
     except KeyboardInterrupt:
         handle(player.quit(now()))
     show(player, now())

@@ -1,0 +1,163 @@
+"""`easeback history`: past sessions, newest first, with how each one ended."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from easeback.content.library import load_library, parse_routine
+from easeback.core.player import Player
+from easeback.core.timeline import build_timeline
+from easeback.store.sessions import SessionLog
+
+ROTATION = """
+name = "rotation"
+title = "Just the rotation"
+prepare_s = 3
+release_s = 2
+switch_s = 2
+
+[[stretches]]
+id = "lower-back-rotation"
+hold_s = 10
+"""
+TIMELINE = build_timeline(parse_routine(ROTATION, "<test>"), load_library())
+MONDAY = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def record_session(
+    engine: Engine, ending: str | None, started: datetime = MONDAY, speed: float = 1.0
+) -> str:
+    """Store a session that ends in ``ending`` (None: cut off during the first hold)."""
+    log = SessionLog(
+        engine,
+        TIMELINE,
+        title="Just the rotation",
+        speed=speed,
+        started=started,
+        zone="Europe/Paris",
+        player="terminal",
+    )
+    player = Player(TIMELINE, speed=speed)
+    events = player.start(0.0) + player.tick(5.0 / speed)
+    if ending == "completed":
+        events += player.tick(TIMELINE.total_ms / 1000 / speed)
+    elif ending == "pain_stop":
+        events += player.pain_stop(6.0 / speed)
+    elif ending == "quit":
+        events += player.quit(6.0 / speed)
+    for event in events:
+        log.append(event, wall=started, offset_ms=round(event.at * 1000))
+    log.close()
+    return log.id
+
+
+def test_history_json_prints_only_json(cli, engine: Engine) -> None:
+    session_id = record_session(engine, "completed")
+
+    result = cli("history", "--json")
+
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert json.loads(result.stdout) == [
+        {
+            "id": session_id,
+            "routine": "rotation",
+            "title": "Just the rotation",
+            "started_utc": "2026-03-02T07:00:00Z",
+            "zone": "Europe/Paris",
+            "rehearsal": False,
+            "speed": 1.0,
+            "player": "terminal",
+            "planned_ms": 27_000,
+            "elapsed_ms": 27_000,
+            "holds_started": 2,
+            "outcome": "completed",
+        }
+    ]
+
+
+def test_history_json_lists_newest_first_with_how_each_ended(cli, engine: Engine) -> None:
+    record_session(engine, "completed", MONDAY)
+    record_session(engine, "pain_stop", MONDAY + timedelta(days=1))
+    record_session(engine, "quit", MONDAY + timedelta(days=2))
+    record_session(engine, None, MONDAY + timedelta(days=3))
+
+    rows = json.loads(cli("history", "--json").stdout)
+
+    assert [(r["started_utc"][:10], r["outcome"]) for r in rows] == [
+        ("2026-03-05", "interrupted"),
+        ("2026-03-04", "quit"),
+        ("2026-03-03", "pain_stop"),
+        ("2026-03-02", "completed"),
+    ]
+
+
+def test_history_json_marks_rehearsals(cli, engine: Engine) -> None:
+    record_session(engine, "completed", speed=20)
+
+    (row,) = json.loads(cli("history", "--json").stdout)
+
+    assert (row["rehearsal"], row["speed"]) == (True, 20.0)
+
+
+def test_history_limit_keeps_the_newest(cli, engine: Engine) -> None:
+    record_session(engine, "completed", MONDAY)
+    newest = record_session(engine, "quit", MONDAY + timedelta(days=1))
+
+    rows = json.loads(cli("history", "--json", "--limit", "1").stdout)
+
+    assert [r["id"] for r in rows] == [newest]
+
+
+def test_empty_history_json_is_an_empty_list(cli) -> None:
+    result = cli("history", "--json")
+
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+
+
+def test_empty_history_says_how_to_start(cli) -> None:
+    result = cli("history")
+
+    assert result.exit_code == 0
+    assert result.stdout == "No sessions yet. Start one with: easeback start\n"
+
+
+def test_history_table_says_how_each_session_ended_in_local_time(
+    cli, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    record_session(engine, "completed", MONDAY)
+    record_session(engine, "pain_stop", MONDAY + timedelta(days=1))
+    record_session(engine, "quit", MONDAY + timedelta(days=2))
+    record_session(engine, None, MONDAY + timedelta(days=3), speed=20)
+
+    result = cli("history")
+
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].rstrip() == "Your sessions, newest first"
+    body = [line for line in lines if "2026" in line]
+    assert len(body) == 4
+    for line, when, outcome in zip(
+        body,
+        ["Thu 05 Mar 2026 08:00", "Wed 04 Mar 2026 08:00", "Tue 03 Mar 2026 08:00", "Mon 02 Mar"],
+        ["interrupted", "ended early", "stopped: pain", "completed"],
+        strict=True,
+    ):
+        assert when in line
+        assert outcome in line
+    assert "(rehearsal x20)" in body[0]
+    assert "rehearsal" not in "".join(body[1:])
+
+
+def test_history_refuses_a_folder_as_database(cli, tmp_path) -> None:
+    result = cli("--db", str(tmp_path), "history", "--json")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"easeback: {tmp_path} is a folder")

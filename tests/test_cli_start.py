@@ -1,0 +1,273 @@
+"""`easeback start`: the terminal player end to end, in a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from easeback import messages
+
+EASEBACK = str(Path(sys.executable).parent / "easeback")
+TIMEOUT = 30
+
+# 3 + 10 + 2 + 10 + 2 = 27 s of timeline: 1.35 s at --speed 20.
+SHORT = """
+name = "short-rotation"
+title = "Short rotation"
+prepare_s = 3
+release_s = 2
+switch_s = 2
+rest_s = 0
+
+[[stretches]]
+id = "lower-back-rotation"
+hold_s = 10
+"""
+# The same with a 60 s get-ready (3 s at --speed 20): time to press keys in phase 0.
+SLOW_START = SHORT.replace("prepare_s = 3", "prepare_s = 60")
+
+
+@pytest.fixture
+def short_routine(tmp_path: Path) -> Path:
+    path = tmp_path / "short.toml"
+    path.write_text(SHORT, "utf-8")
+    return path
+
+
+@pytest.fixture
+def slow_start_routine(tmp_path: Path) -> Path:
+    path = tmp_path / "slow-start.toml"
+    path.write_text(SLOW_START, "utf-8")
+    return path
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "EASEBACK_DB")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8")
+    return env
+
+
+class Terminal:
+    """`easeback` running in a pseudo-terminal, with everything it printed kept."""
+
+    def __init__(self, db_path: Path, *args: str) -> None:
+        self.log = io.StringIO()
+        self.child = pexpect.spawn(
+            EASEBACK,
+            ["--db", str(db_path), *args],
+            env=clean_env(),
+            dimensions=(40, 110),
+            encoding="utf-8",
+            timeout=TIMEOUT,
+        )
+        self.child.logfile_read = self.log
+
+    def expect(self, text: str) -> None:
+        self.child.expect_exact(text)
+
+    def finish(self) -> int:
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus is not None, f"killed by signal {self.child.signalstatus}"
+        return self.child.exitstatus
+
+    @property
+    def output(self) -> str:
+        return self.log.getvalue()
+
+
+@pytest.fixture
+def terminals() -> Iterator[list[Terminal]]:
+    started: list[Terminal] = []
+    yield started
+    for terminal in started:
+        if terminal.child.isalive():
+            terminal.child.terminate(force=True)
+
+
+def events(db_path: Path) -> list[tuple[str, int]]:
+    connection = sqlite3.connect(db_path, timeout=5)
+    try:
+        return connection.execute("SELECT kind, phase_index FROM events ORDER BY seq").fetchall()
+    finally:
+        connection.close()
+
+
+def wait_for_event(db_path: Path, kind: str) -> None:
+    """Wait until the session has committed an event of ``kind`` (keys are then handled
+    one read at a time, as a person pressing them would be)."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if any(k == kind for k, _ in events(db_path)):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no {kind!r} event after {TIMEOUT} s: {events(db_path)}")
+
+
+def consent(db_path: Path) -> None:
+    subprocess.run(
+        [EASEBACK, "--db", str(db_path), "consent", "--yes"], check=True, capture_output=True
+    )
+
+
+def test_first_session_asks_about_the_clinician_then_plays_and_pain_stops(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(term)
+
+    term.expect(messages.CONSENT_QUESTION)
+    term.child.sendline("y")
+    term.expect("PAIN: STOP NOW")
+    term.expect("Lower-back rotation")
+    term.child.send(" ")
+    term.expect("Paused")
+    wait_for_event(db_path, "paused")
+    term.child.send(" ")
+    wait_for_event(db_path, "resumed")
+    term.child.send("n")
+    wait_for_event(db_path, "skipped")
+    term.child.send("p")
+    term.expect("Stopped because it hurt. That was the right thing to do.")
+
+    assert term.finish() == 0
+    stored = events(db_path)
+    assert [e for e in stored if e[0] not in ("started", "phase")] == [
+        ("paused", 0),
+        ("resumed", 0),
+        ("skipped", 0),
+        ("pain_stop", 1),
+    ]
+    assert stored[-1] == ("pain_stop", 1)
+    assert "Traceback" not in term.output
+
+
+def test_consent_given_at_the_first_start_is_recorded(
+    db_path: Path, short_routine: Path, terminals: list[Terminal]
+) -> None:
+    term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
+    terminals.append(term)
+    term.expect(messages.CONSENT_QUESTION)
+    term.child.sendline("y")
+    term.expect("Routine done")
+    assert term.finish() == 0
+
+    connection = sqlite3.connect(db_path)
+    try:
+        assert connection.execute("SELECT kind FROM consents").fetchall() == [("clinician_check",)]
+    finally:
+        connection.close()
+
+
+def test_declining_at_the_first_start_plays_nothing(
+    db_path: Path, short_routine: Path, terminals: list[Terminal]
+) -> None:
+    term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
+    terminals.append(term)
+
+    term.expect(messages.CONSENT_QUESTION)
+    term.child.sendline("n")
+    term.expect("No session until you have checked with a clinician.")
+
+    assert term.finish() == 1
+    connection = sqlite3.connect(db_path)
+    try:
+        assert connection.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+        assert connection.execute("SELECT count(*) FROM consents").fetchone() == (0,)
+    finally:
+        connection.close()
+
+
+def test_short_routine_plays_to_completion(
+    db_path: Path, short_routine: Path, terminals: list[Terminal]
+) -> None:
+    consent(db_path)
+    term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
+    terminals.append(term)
+
+    term.expect("Short rotation")
+    term.expect("Routine done: 2 holds in 0:27. Well done.")
+
+    assert term.finish() == 0
+    stored = events(db_path)
+    assert stored[0] == ("started", 0)
+    assert [i for kind, i in stored if kind == "phase"] == [0, 1, 2, 3, 4, 5]
+    assert stored[-1] == ("completed", 5)
+
+
+def test_ctrl_c_ends_the_session_as_quit_without_a_traceback(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    consent(db_path)
+    term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(term)
+    term.expect("PAIN: STOP NOW")
+
+    term.child.sendintr()
+    term.expect("Session ended early")
+
+    assert term.finish() == 0
+    assert events(db_path)[-1][0] == "quit"
+    assert "Traceback" not in term.output
+
+
+def test_pain_key_pressed_right_after_another_key_still_stops(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    consent(db_path)
+    term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(term)
+    term.expect("PAIN: STOP NOW")
+
+    term.child.send("np")  # two quick presses reach the program in one read
+    term.expect("Stopped because it hurt")
+
+    assert term.finish() == 0
+    assert events(db_path)[-1][0] == "pain_stop"
+
+
+def test_start_without_consent_and_without_a_terminal_is_refused(cli) -> None:
+    result = cli("start", "--speed", "20")
+
+    assert result.exit_code == 1
+    assert result.stderr == f"easeback: {messages.CONSENT_MISSING}\n"
+    assert "run 'easeback consent'" in result.stderr
+
+
+def test_plain_prints_one_line_per_phase(db_path: Path, short_routine: Path) -> None:
+    consent(db_path)
+
+    result = subprocess.run(
+        [EASEBACK, "--db", str(db_path), "start", str(short_routine), "--speed", "100", "--plain"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=TIMEOUT,
+        check=True,
+    )
+
+    assert result.stdout.splitlines() == [
+        "easeback · Short rotation",
+        "[0:00] · Lower-back rotation · Get ready · left side · 3 s: Lower-back rotation. "
+        "Lie on your back, knees bent and together, feet flat, shoulders down. "
+        "Left side first.",
+        "[0:03] · Lower-back rotation · Hold · left side · 10 s: "
+        "Knees together, roll them over to the left. Shoulders stay down.",
+        "[0:13] · Lower-back rotation · Change sides · right side · 2 s: "
+        "Bring your knees back to the middle. Next: the right side.",
+        "[0:15] · Lower-back rotation · Hold · right side · 10 s: "
+        "Now roll them over to the right. Shoulders stay down.",
+        "[0:25] · Lower-back rotation · Relax · 2 s: Bring your knees back to the middle.",
+        "[0:27] · Done: That is the whole routine. Well done; take a moment before you get up.",
+        "Routine done: 2 holds in 0:27. Well done.",
+    ]

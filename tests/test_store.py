@@ -1,0 +1,349 @@
+"""The event store: one SQLite file, migrated by Alembic, every event committed at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+
+from easeback.content.library import load_library, parse_routine
+from easeback.core.player import Player
+from easeback.core.timeline import build_timeline
+from easeback.store import StoreError, open_store
+from easeback.store.consents import latest_consent, record_consent
+from easeback.store.db import resolve_url
+from easeback.store.sessions import SessionLog, list_sessions, session_events
+
+ROTATION = """
+name = "rotation"
+title = "Just the rotation"
+prepare_s = 3
+release_s = 2
+switch_s = 2
+
+[[stretches]]
+id = "lower-back-rotation"
+hold_s = 10
+"""
+TIMELINE = build_timeline(parse_routine(ROTATION, "<test>"), load_library())
+MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def open_log(engine: Engine, started: datetime = MORNING, speed: float = 1.0) -> SessionLog:
+    return SessionLog(
+        engine,
+        TIMELINE,
+        title="Just the rotation",
+        speed=speed,
+        started=started,
+        zone="Europe/London",
+        player="terminal",
+    )
+
+
+def record_session(
+    engine: Engine, ending: str | None, started: datetime = MORNING, speed: float = 1.0
+) -> str:
+    """Play and store a session that ends in ``ending`` (None: cut off after phase 1)."""
+    log = open_log(engine, started, speed)
+    player = Player(TIMELINE, speed=speed)
+    events = player.start(0.0) + player.tick(5.0)
+    if ending == "completed":
+        events += player.tick(100.0)
+    elif ending == "pain_stop":
+        events += player.pain_stop(6.0)
+    elif ending == "quit":
+        events += player.quit(6.0)
+    for event in events:
+        log.append(
+            event, wall=started + timedelta(seconds=event.at), offset_ms=int(event.at * 1000)
+        )
+    log.close()
+    return log.id
+
+
+def sqlite_rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Read with a separate, plain sqlite3 connection (another process would see this)."""
+    connection = sqlite3.connect(db_path)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+# --- opening --------------------------------------------------------------------
+
+
+def test_open_store_creates_the_schema_through_alembic(engine: Engine, db_path: Path) -> None:
+    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+    tables = {
+        name
+        for (name,) in sqlite_rows(db_path, "SELECT name FROM sqlite_master WHERE type='table'")
+    }
+    assert {"sessions", "events", "consents", "alembic_version"} <= tables
+
+
+def test_connections_use_wal_and_full_synchronous(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2
+
+
+def test_wal_mode_is_kept_in_the_file(engine: Engine, db_path: Path) -> None:
+    assert sqlite_rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_opening_twice_is_fine(db_path: Path) -> None:
+    first = open_store(str(db_path))
+    record_session(first, "completed")
+    first.dispose()
+
+    second = open_store(str(db_path))
+
+    assert len(list_sessions(second)) == 1
+    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+    second.dispose()
+
+
+def test_a_folder_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store(str(tmp_path))
+
+    assert str(caught.value) == (
+        f"{tmp_path} is a folder; give a file path such as {tmp_path / 'easeback.db'}"
+    )
+
+
+def test_missing_parent_folders_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "easeback.db"
+
+    engine = open_store(str(path))
+    engine.dispose()
+
+    assert path.is_file()
+
+
+# --- where the data lives ---------------------------------------------------------------
+
+
+def test_easeback_db_env_var_names_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EASEBACK_DB", str(tmp_path / "from-env.db"))
+
+    assert resolve_url() == f"sqlite:///{(tmp_path / 'from-env.db').resolve()}"
+
+
+def test_easeback_db_env_var_may_be_a_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'url.db'}"
+    monkeypatch.setenv("EASEBACK_DB", url)
+
+    assert resolve_url() == url
+
+
+def test_db_option_wins_over_the_env_var(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("EASEBACK_DB", str(tmp_path / "from-env.db"))
+
+    assert resolve_url(str(tmp_path / "given.db")) == f"sqlite:///{tmp_path / 'given.db'}"
+    assert resolve_url(f"sqlite:///{tmp_path / 'u.db'}") == f"sqlite:///{tmp_path / 'u.db'}"
+
+
+def test_relative_and_home_paths_become_absolute(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("EASEBACK_DB", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+
+    assert resolve_url("~/home.db") == f"sqlite:///{tmp_path.resolve() / 'home.db'}"
+    assert resolve_url("here.db") == f"sqlite:///{tmp_path.resolve() / 'here.db'}"
+
+
+def test_without_db_or_env_var_the_file_is_in_the_user_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("EASEBACK_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+    assert resolve_url() == f"sqlite:///{tmp_path / 'data' / 'easeback' / 'easeback.db'}"
+
+
+def test_a_bad_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="is not a database URL or path"):
+        resolve_url("not a scheme://x")
+
+
+def test_cli_db_option_accepts_a_sqlite_url(cli, tmp_path: Path) -> None:
+    target = tmp_path / "via-url.db"
+
+    result = cli("--db", f"sqlite:///{target}", "consent", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert sqlite_rows(target, "SELECT kind FROM consents") == [("clinician_check",)]
+
+
+def test_cli_reads_easeback_db_from_the_environment(
+    runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from easeback.cli import app
+
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("EASEBACK_DB", str(target))
+
+    result = runner.invoke(app, ["consent", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    assert sqlite_rows(target, "SELECT kind FROM consents") == [("clinician_check",)]
+
+
+def test_cli_refuses_a_folder_with_one_line_on_stderr(cli, tmp_path: Path) -> None:
+    result = cli("--db", str(tmp_path), "history")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"easeback: {tmp_path} is a folder; give a file path such as {tmp_path / 'easeback.db'}\n"
+    )
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def test_each_event_is_committed_as_soon_as_it_is_appended(engine: Engine, db_path: Path) -> None:
+    log = open_log(engine)
+    player = Player(TIMELINE)
+    assert sqlite_rows(db_path, "SELECT routine, total_ms FROM sessions") == [("rotation", 27_000)]
+
+    for seq, event in enumerate(player.start(0.0) + player.tick(3.0)):
+        log.append(event, wall=MORNING, offset_ms=int(event.at * 1000))
+        stored = sqlite_rows(db_path, "SELECT seq, kind, phase_index FROM events ORDER BY seq")
+        assert stored[-1] == (seq, event.kind, event.phase)
+        assert len(stored) == seq + 1
+
+    log.close()
+
+
+def test_events_keep_the_phase_they_happened_in(engine: Engine) -> None:
+    session_id = record_session(engine, "pain_stop")
+
+    stored = session_events(engine, session_id)
+
+    assert [(e["kind"], e["phase_kind"], e["side"]) for e in stored] == [
+        ("started", "prepare", "left"),
+        ("phase", "prepare", "left"),
+        ("phase", "hold", "left"),
+        ("pain_stop", "hold", "left"),
+    ]
+    assert stored[-1]["position_ms"] == 6000
+    assert stored[-1]["offset_ms"] == 6000
+    assert stored[-1]["zone"] == "Europe/London"
+
+
+def test_wall_times_are_stored_in_utc(engine: Engine) -> None:
+    paris_morning = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    session_id = record_session(engine, "quit", started=paris_morning)
+
+    (summary,) = list_sessions(engine)
+
+    assert summary.id == session_id
+    assert summary.started_utc == datetime(2026, 3, 2, 8, 0)
+
+
+@pytest.mark.parametrize("ending", ["completed", "pain_stop", "quit"])
+def test_outcome_is_read_from_the_ending_event(engine: Engine, ending: str) -> None:
+    record_session(engine, ending)
+
+    (summary,) = list_sessions(engine)
+
+    assert summary.outcome == ending
+
+
+def test_a_session_without_an_ending_event_was_interrupted(engine: Engine) -> None:
+    record_session(engine, None)
+
+    (summary,) = list_sessions(engine)
+
+    assert summary.outcome == "interrupted"
+    assert summary.holds == 1
+
+
+def test_a_session_without_any_event_was_interrupted(engine: Engine) -> None:
+    open_log(engine).close()
+
+    (summary,) = list_sessions(engine)
+
+    assert (summary.outcome, summary.elapsed_ms, summary.holds) == ("interrupted", 0, 0)
+
+
+def test_sessions_are_listed_newest_first(engine: Engine) -> None:
+    oldest = record_session(engine, "completed", started=MORNING)
+    newest = record_session(engine, "quit", started=MORNING + timedelta(days=2))
+    middle = record_session(engine, "pain_stop", started=MORNING + timedelta(days=1))
+
+    summaries = list_sessions(engine)
+
+    assert [s.id for s in summaries] == [newest, middle, oldest]
+    assert [s.outcome for s in summaries] == ["quit", "pain_stop", "completed"]
+    assert [s.id for s in list_sessions(engine, limit=2)] == [newest, middle]
+
+
+def test_completed_session_summary(engine: Engine) -> None:
+    record_session(engine, "completed")
+
+    (summary,) = list_sessions(engine)
+
+    assert summary.planned_ms == 27_000
+    assert summary.holds == 2
+    assert summary.rehearsal is False
+    assert summary.speed == 1.0
+    assert summary.player == "terminal"
+    assert summary.title == "Just the rotation"
+
+
+@pytest.mark.parametrize(("speed", "rehearsal"), [(1.0, False), (0.5, True), (20.0, True)])
+def test_a_session_at_another_speed_is_a_rehearsal(
+    engine: Engine, speed: float, rehearsal: bool
+) -> None:
+    record_session(engine, "completed", speed=speed)
+
+    (summary,) = list_sessions(engine)
+
+    assert summary.rehearsal is rehearsal
+    assert summary.to_json()["rehearsal"] is rehearsal
+
+
+def test_naive_wall_times_are_refused(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        open_log(engine, started=datetime(2026, 3, 2, 7, 0))
+
+
+# --- consents ------------------------------------------------------------------------
+
+
+def test_no_consent_yet(engine: Engine) -> None:
+    assert latest_consent(engine) is None
+
+
+def test_consents_are_appended_and_the_newest_is_latest(engine: Engine, db_path: Path) -> None:
+    record_consent(engine, wording="1", given=MORNING, zone="Europe/London")
+    record_consent(engine, wording="2", given=MORNING + timedelta(days=30), zone="Europe/Paris")
+
+    latest = latest_consent(engine)
+
+    assert latest is not None
+    assert (latest.kind, latest.wording, latest.zone) == ("clinician_check", "2", "Europe/Paris")
+    assert latest.given_utc == datetime(2026, 4, 1, 7, 0)
+    assert sqlite_rows(db_path, "SELECT wording FROM consents ORDER BY id") == [("1",), ("2",)]
+
+
+def test_latest_consent_is_the_newest_given_not_the_last_written(engine: Engine) -> None:
+    record_consent(engine, wording="2", given=MORNING + timedelta(days=30), zone="UTC")
+    record_consent(engine, wording="1", given=MORNING, zone="UTC")
+
+    latest = latest_consent(engine)
+
+    assert latest is not None
+    assert latest.wording == "2"
