@@ -6,32 +6,15 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import pytest
-import typer.main
 from typer.testing import CliRunner
 
 from easeback.cli import app
+from helpers import COMMANDS
 
 EASEBACK = Path(sys.executable).parent / "easeback"
 HEAVY = {"fastapi", "sqlalchemy", "uvicorn", "pydantic", "alembic"}
-
-
-def command_paths(group: Any, prefix: str = "") -> list[str]:
-    """Every visible command and subcommand of a click group, as 'routine check'."""
-    paths: list[str] = []
-    for name, command in sorted(group.commands.items()):
-        if command.hidden:
-            continue
-        path = f"{prefix}{name}"
-        paths.append(path)
-        if hasattr(command, "commands"):
-            paths += command_paths(command, f"{path} ")
-    return paths
-
-
-COMMANDS = command_paths(typer.main.get_command(app))
 
 
 def easeback(*args: str) -> subprocess.CompletedProcess[str]:

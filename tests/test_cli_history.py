@@ -8,23 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from easeback.content.library import load_library, parse_routine
 from easeback.core.player import Player
-from easeback.core.timeline import build_timeline
 from easeback.store.sessions import SessionLog
+from helpers import ROTATION_TIMELINE as TIMELINE
 
-ROTATION = """
-name = "rotation"
-title = "Just the rotation"
-prepare_s = 3
-release_s = 2
-switch_s = 2
-
-[[stretches]]
-id = "lower-back-rotation"
-hold_s = 10
-"""
-TIMELINE = build_timeline(parse_routine(ROTATION, "<test>"), load_library())
 MONDAY = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
@@ -161,3 +148,23 @@ def test_history_refuses_a_folder_as_database(cli, tmp_path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"easeback: {tmp_path} is a folder")
+
+
+def test_a_database_error_is_one_clear_message_not_a_traceback(cli, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import easeback.store.sessions
+
+    def locked(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(easeback.store.sessions, "list_sessions", locked)
+
+    result = cli("history")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "easeback: the database could not be used: database is locked. Nothing already "
+        "saved is lost; try again, or check that no other program has the file open.\n"
+    )

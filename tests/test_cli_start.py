@@ -195,7 +195,7 @@ def test_short_routine_plays_to_completion(
     terminals.append(term)
 
     term.expect("Short rotation")
-    term.expect("Routine done: 2 holds in 0:27. Well done.")
+    term.expect("Routine done: 0:27 of stretching. Well done.")
 
     assert term.finish() == 0
     stored = events(db_path)
@@ -235,6 +235,40 @@ def test_pain_key_pressed_right_after_another_key_still_stops(
     assert events(db_path)[-1][0] == "pain_stop"
 
 
+def test_ctrl_s_cannot_freeze_the_pain_key(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    consent(db_path)
+    term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(term)
+    term.expect("PAIN: STOP NOW")
+
+    term.child.send("\x13")  # Ctrl-S: would stop all output under flow control
+    term.child.send("p")
+    term.expect("Stopped because it hurt")
+
+    assert term.finish() == 0
+    assert events(db_path)[-1][0] == "pain_stop"
+
+
+def test_a_real_session_with_no_keyboard_at_all_is_refused(db_path: Path) -> None:
+    consent(db_path)
+
+    result = subprocess.run(
+        [EASEBACK, "--db", str(db_path), "start", "office"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=TIMEOUT,
+        start_new_session=True,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == f"easeback: {messages.NO_KEYBOARD}\n"
+    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
 def test_start_without_consent_and_without_a_terminal_is_refused(cli) -> None:
     result = cli("start", "--speed", "20")
 
@@ -254,6 +288,7 @@ def test_plain_prints_one_line_per_phase(db_path: Path, short_routine: Path) -> 
         env=clean_env(),
         timeout=TIMEOUT,
         check=True,
+        start_new_session=True,  # no controlling terminal: no keyboard at all
     )
 
     assert result.stdout.splitlines() == [
@@ -269,5 +304,5 @@ def test_plain_prints_one_line_per_phase(db_path: Path, short_routine: Path) -> 
         "Now roll them over to the right. Shoulders stay down.",
         "[0:25] · Lower-back rotation · Relax · 2 s: Bring your knees back to the middle.",
         "[0:27] · Done: That is the whole routine. Well done; take a moment before you get up.",
-        "Routine done: 2 holds in 0:27. Well done.",
+        "Routine done: 0:27 of stretching. Well done.",
     ]

@@ -6,34 +6,16 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-import typer.main
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from easeback.cli import app
+from helpers import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = MarkdownIt("commonmark").parse((ROOT / "README.md").read_text(encoding="utf-8"))
 CHANGELOG = MarkdownIt("commonmark").parse((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
-
-
-def command_paths(group: Any, prefix: str = "") -> list[str]:
-    """Every visible command and subcommand of a click group, as 'routine check'."""
-    paths: list[str] = []
-    for name, command in sorted(group.commands.items()):
-        if command.hidden:
-            continue
-        path = f"{prefix}{name}"
-        paths.append(path)
-        if hasattr(command, "commands"):
-            paths += command_paths(command, f"{path} ")
-    return paths
-
-
-COMMANDS = command_paths(typer.main.get_command(app))
 
 
 def section(tokens: list[Token], title: str) -> list[Token]:

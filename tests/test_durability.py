@@ -52,6 +52,7 @@ def test_session_killed_mid_phase_keeps_a_sound_prefix_and_is_interrupted(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # no controlling terminal, as under a scheduler
     )
     try:
         wait_for_phase_events(db_path, 4, process)

@@ -383,6 +383,40 @@ def test_pain_stop_keeps_the_position_where_it_happened() -> None:
     assert player.position_ms(START + 500) == 12_500
 
 
+def test_pain_stop_after_a_stalled_loop_names_the_phase_the_person_was_in() -> None:
+    player = started()  # nothing ticks for 12 s: a slow terminal held the loop
+
+    events = player.pain_stop(START + 12)
+
+    assert kinds(events) == ["phase", "pain_stop"]
+    assert events[0].phase == first_index("hold")
+    assert events[0].due == START + 10
+    assert events[1].phase == first_index("hold")
+    assert SHORT_TIMELINE.phases[events[1].phase].side == "left"
+
+
+def test_pain_stop_after_the_planned_end_is_still_a_pain_stop() -> None:
+    player = started()
+
+    events = player.pain_stop(START + 10_000)
+
+    assert kinds(events)[-1] == "pain_stop"
+    assert "completed" not in kinds(events)
+    assert player.outcome == "pain_stop"
+    assert events[-1].phase == len(SHORT_TIMELINE.phases) - 2
+
+
+def test_skip_to_the_end_while_paused_never_reports_more_than_the_routine() -> None:
+    player = started()
+    player.tick(START + 20)
+    player.pause(START + 20)
+    for _ in range(len(SHORT_TIMELINE.phases)):
+        player.skip(START + 200)
+
+    assert player.outcome == "completed"
+    assert player.position_ms(START + 500) == SHORT_TIMELINE.total_ms
+
+
 def ended_by(how: str) -> Player:
     player = started()
     if how == "completed":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,26 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
-from easeback.content.library import load_library, parse_routine
 from easeback.core.player import Player
-from easeback.core.timeline import build_timeline
 from easeback.store import StoreError, open_store
 from easeback.store.consents import latest_consent, record_consent
 from easeback.store.db import resolve_url
 from easeback.store.sessions import SessionLog, list_sessions, session_events
+from helpers import ROTATION_TIMELINE as TIMELINE
 
-ROTATION = """
-name = "rotation"
-title = "Just the rotation"
-prepare_s = 3
-release_s = 2
-switch_s = 2
-
-[[stretches]]
-id = "lower-back-rotation"
-hold_s = 10
-"""
-TIMELINE = build_timeline(parse_routine(ROTATION, "<test>"), load_library())
 MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
@@ -347,3 +335,61 @@ def test_latest_consent_is_the_newest_given_not_the_last_written(engine: Engine)
 
     assert latest is not None
     assert latest.wording == "2"
+
+
+# --- what a person sees when the database cannot be used -----------------------------
+
+
+def test_a_new_database_and_its_folder_are_private_to_their_owner(tmp_path: Path) -> None:
+    path = tmp_path / "new-folder" / "easeback.db"
+
+    open_store(str(path)).dispose()
+
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "postgresql://nohost/x",
+            # the driver SQLAlchemy reaches for by default differs between its versions
+            r"no database driver for 'postgresql' is installed \(psycopg2?\); "
+            "easeback works out of the box with a SQLite file path",
+        ),
+        (
+            "foo://bar",
+            "easeback cannot use the database URL 'foo://bar': "
+            "Can't load plugin: sqlalchemy\\.dialects:foo",
+        ),
+    ],
+)
+def test_an_unusable_url_is_a_clear_store_error(url: str, message: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store(url)
+
+    assert re.fullmatch(message, str(caught.value))
+
+
+def test_a_file_from_a_newer_easeback_is_refused_and_left_alone(db_path: Path) -> None:
+    open_store(str(db_path)).dispose()
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    connection.commit()
+    connection.close()
+
+    with pytest.raises(StoreError, match="written by a newer version of easeback"):
+        open_store(str(db_path))
+
+    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [("0099",)]
+
+
+def test_migrations_build_exactly_the_tables_that_schema_py_describes(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from easeback.store.schema import metadata
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []

@@ -1,7 +1,7 @@
 """User-facing text that is not stretch content, in one place for review and translation.
 
-Stretch words live in ``content/stretches.toml``. Wording rules: this is a gentle
-routine and a diary, never a treatment; see docs on wording in the README.
+Stretch words live in ``content/stretches.toml``. Wording rule: this is a gentle
+routine and a diary, never a treatment, and always says it is not medical advice.
 """
 
 from __future__ import annotations
@@ -30,13 +30,16 @@ PAIN_STOP = (
     "Rest now, and do no more stretching today.\n"
     "If the pain does not settle, or it gets worse, talk to your doctor or physiotherapist."
 )
-COMPLETED = "Routine done: {holds} holds in {elapsed}. Well done."
+COMPLETED = "Routine done: {elapsed} of stretching. Well done."
 QUIT = "Session ended early after {elapsed}. It is saved in your history."
-INTERRUPTED = "interrupted"
 
 KEYS_HELP = "space pause · n skip · q quit"
 PAIN_KEY = "p / Esc  PAIN: STOP NOW"
 PAUSED = "Paused. Press space to carry on."
+NO_KEYBOARD = (
+    "A guided session needs a keyboard, so that the pain-stop key works at every "
+    "moment. Run 'easeback start' in a terminal (rehearsals with --speed can run without)."
+)
 VOICE_MISSING = (
     "Spoken cues need espeak-ng, which is not installed (Debian/Ubuntu: "
     "sudo apt install espeak-ng). Carrying on with beeps only."

@@ -19,8 +19,9 @@ def main() -> None:
     except Exception as exc:  # the last guard; known errors are handled in commands
         if os.environ.get("EASEBACK_DEBUG"):
             raise
+        detail = (str(exc).splitlines() or [""])[0][:200]
         print(
-            f"easeback: something unexpected went wrong ({type(exc).__name__}: {exc}). "
+            f"easeback: something unexpected went wrong ({type(exc).__name__}: {detail}). "
             "Your saved data is safe. Set EASEBACK_DEBUG=1 to see details, and please "
             "report it.",
             file=sys.stderr,

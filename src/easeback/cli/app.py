@@ -89,7 +89,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the errors a person can cause into messages and exit codes, never tracebacks."""
+    """Turn the errors a person can cause into messages and exit codes, never tracebacks.
+
+    Database errors are recognised without importing SQLAlchemy, so commands that
+    never touch the store stay quick to start.
+    """
     from easeback.content.library import RoutineError
     from easeback.errors import StoreError
 
@@ -101,6 +105,17 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
     except StoreError as exc:
         fail(str(exc))
+    except Exception as exc:
+        sa_exc = sys.modules.get("sqlalchemy.exc")
+        if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
+            reason = getattr(exc, "orig", None) or exc
+            fail(
+                f"the database could not be used: {str(reason).splitlines()[0]}. Nothing "
+                "already saved is lost; try again, or check that no other program has "
+                "the file open.",
+                2,
+            )
+        raise
 
 
 def is_interactive() -> bool:

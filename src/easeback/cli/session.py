@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import json
-import signal
+import os
 import sys
-from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from easeback import messages
 from easeback.cli.app import app, db_option, fail, is_interactive, user_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def ask_consent(engine: Engine, *, yes: bool) -> None:
+    """Show the clinician-check text, ask (unless ``yes``), and record the answer.
+
+    Leaves with exit 1 when the person says no, and 2 when nobody can answer.
+    """
+    from easeback.cli.output import local_time
+    from easeback.clock import local_zone, wall_now
+    from easeback.store.consents import record_consent
+
+    typer.echo(messages.NOT_ADVICE)
+    typer.echo(messages.CONSENT_TEXT)
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("no answer: run 'easeback consent' in a terminal, or add --yes", 2)
+        if not typer.confirm(messages.CONSENT_QUESTION, default=False):
+            typer.echo(messages.CONSENT_DECLINED)
+            raise typer.Exit(1)
+    now, zone = wall_now(), local_zone()
+    record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
+    shown = local_time(now.replace(tzinfo=None), zone).strftime("%d %b %Y")
+    typer.echo(messages.CONSENT_RECORDED.format(when=shown))
 
 
 @app.command()
@@ -25,22 +50,10 @@ def consent(
 
     Example: easeback consent
     """
-    from easeback.clock import local_zone, wall_now
     from easeback.store import open_store
-    from easeback.store.consents import record_consent
 
-    typer.echo(messages.CONSENT_TEXT)
-    if not yes:
-        if not sys.stdin.isatty():
-            fail("no answer: run 'easeback consent' in a terminal, or add --yes", 2)
-        if not typer.confirm(messages.CONSENT_QUESTION, default=False):
-            typer.echo(messages.CONSENT_DECLINED)
-            raise typer.Exit(1)
     with user_errors():
-        engine = open_store(db_option(ctx))
-    now = wall_now()
-    record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=local_zone())
-    typer.echo(messages.CONSENT_RECORDED.format(when=now.strftime("%d %b %Y")))
+        ask_consent(open_store(db_option(ctx)), yes=yes)
 
 
 @app.command()
@@ -56,7 +69,7 @@ def start(
     speed: Annotated[
         float,
         typer.Option(
-            min=0.5, max=500, help="Play N times faster, to rehearse; saved as a rehearsal."
+            min=1, max=500, help="Play N times faster, to rehearse; saved as a rehearsal."
         ),
     ] = 1.0,
     voice: Annotated[
@@ -78,59 +91,50 @@ def start(
     from easeback.core.player import Player
     from easeback.core.timeline import build_timeline
     from easeback.store import open_store
-    from easeback.store.consents import latest_consent, record_consent
+    from easeback.store.consents import latest_consent
     from easeback.store.sessions import SessionLog
+    from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
 
     with user_errors():
         chosen = load_routine(routine)
         engine = open_store(db_option(ctx))
-    if latest_consent(engine) is None:
-        if not is_interactive():
-            fail(messages.CONSENT_MISSING, 1)
-        typer.echo(messages.CONSENT_TEXT)
-        if not typer.confirm(messages.CONSENT_QUESTION, default=False):
-            typer.echo(messages.CONSENT_DECLINED)
-            raise typer.Exit(1)
-        record_consent(
-            engine, wording=messages.CONSENT_WORDING_VERSION, given=wall_now(), zone=local_zone()
-        )
+        if latest_consent(engine) is None:
+            if not is_interactive():
+                fail(messages.CONSENT_MISSING, 1)
+            ask_consent(engine, yes=False)
+        keyboard = open_keyboard()
+        if keyboard is None and speed == 1:
+            fail(messages.NO_KEYBOARD, 1)
 
-    library = load_library()
-    timeline = build_timeline(chosen, library)
-    player = Player(timeline, speed=speed)
-    log = SessionLog(
-        engine,
-        timeline,
-        title=chosen.display_title,
-        speed=speed,
-        started=wall_now(),
-        zone=local_zone(),
-        player="terminal",
-    )
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
-
-    def _interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    for sig in previous:
-        signal.signal(sig, _interrupt)
-    try:
-        run_terminal_session(
-            player,
-            log,
-            library=library,
+        library = load_library()
+        timeline = build_timeline(chosen, library)
+        player = Player(timeline, speed=speed)
+        log = SessionLog(
+            engine,
+            timeline,
             title=chosen.display_title,
-            clock=monotonic,
-            wall=wall_now,
-            live=is_interactive() and not plain,
-            keys_from_terminal=sys.stdin.isatty(),
-            voice=voice,
+            speed=speed,
+            started=wall_now(),
+            zone=local_zone(),
+            player="terminal",
         )
-    finally:
-        log.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        try:
+            run_terminal_session(
+                player,
+                log,
+                library=library,
+                title=chosen.display_title,
+                clock=monotonic,
+                wall=wall_now,
+                live=sys.stdout.isatty() and keyboard is not None and not plain,
+                keyboard=keyboard,
+                voice=voice,
+            )
+        finally:
+            log.close()
+            if keyboard is not None and keyboard != sys.stdin.fileno():
+                os.close(keyboard)
 
 
 @app.command()
@@ -150,8 +154,7 @@ def history(
     from easeback.store.sessions import list_sessions
 
     with user_errors():
-        engine = open_store(db_option(ctx))
-    rows = list_sessions(engine, limit)
+        rows = list_sessions(open_store(db_option(ctx)), limit)
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
         return

@@ -82,7 +82,8 @@ class Player:
             ref = min(now, self._ended_at)
         # A microsecond of slack absorbs float error in clock arithmetic (which grows
         # with the clock's magnitude), so a deadline reached exactly reads as reached.
-        return max(0, math.floor((ref - self._origin) * self.speed * 1000 + 1e-3))
+        position = math.floor((ref - self._origin) * self.speed * 1000 + 1e-3)
+        return min(self.timeline.total_ms, max(0, position))
 
     def remaining_ms(self, now: float) -> int:
         """Timeline milliseconds left in the current phase."""
@@ -160,7 +161,7 @@ class Player:
         self.index += 1
         events.append(PlayerEvent("phase", self.index, now, now, nxt.start_ms))
         if self.next_phase is None:
-            events.extend(self._finish(now, now))
+            events.extend(self._finish(self.deadline(self.index), now))
         return events
 
     def pain_stop(self, now: float) -> list[PlayerEvent]:
@@ -174,19 +175,25 @@ class Player:
     def _stop(self, kind: Literal["pain_stop", "quit"], now: float) -> list[PlayerEvent]:
         if self.state not in ("playing", "paused"):
             return []
-        event = self._event(kind, now)
+        # Catch up first (a slow terminal may have held the loop), so the stop is
+        # recorded against the phase the person was really in; never past the last one.
+        events = self._arrive(now, finish=False) if self.state == "playing" else []
+        events.append(self._event(kind, now))
         self.state = "ended"
         self.outcome = kind
         self._ended_at = now
-        return [event]
+        return events
 
     def _event(self, kind: EventKind, now: float) -> PlayerEvent:
         return PlayerEvent(kind, self.index, now, now, self.position_ms(now))
 
-    def _arrive(self, now: float) -> list[PlayerEvent]:
+    def _arrive(self, now: float, *, finish: bool = True) -> list[PlayerEvent]:
+        """Emit every phase whose deadline has passed; with ``finish`` False, stop short
+        of the final 'done' phase (used when the session ends another way)."""
         events: list[PlayerEvent] = []
         phases = self.timeline.phases
-        while self.index + 1 < len(phases) and self.deadline(self.index + 1) <= now:
+        last = len(phases) if finish else len(phases) - 1
+        while self.index + 1 < last and self.deadline(self.index + 1) <= now:
             self.index += 1
             due = self.deadline(self.index)
             events.append(PlayerEvent("phase", self.index, due, now, phases[self.index].start_ms))

@@ -42,9 +42,12 @@ def resolve_url(db: str | None = None) -> str:
     if path.is_dir():
         raise StoreError(f"{path} is a folder; give a file path such as {path / 'easeback.db'}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Health data: a new folder and file are readable by their owner only.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
-        raise StoreError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
     return f"sqlite:///{path.resolve()}"
 
 

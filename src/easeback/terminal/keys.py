@@ -8,12 +8,42 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import sys
 import termios
 import time
 import tty
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol
+
+# Ctrl-C, a kill, a closed terminal: each ends a session as "quit".
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold stop signals back: inside, a signal waits instead of interrupting.
+
+    The session loop runs inside this, and only the key wait lets signals through,
+    so Ctrl-C can never land between playing a phase and saving it.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextmanager
+def _signals_let_through() -> Iterator[None]:
+    old = signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
 
 ACTIONS = {
     " ": "toggle",
@@ -46,16 +76,31 @@ class KeySource(Protocol):
         it may hold several keys."""
 
 
-class TerminalKeys:
-    """Keys from a terminal in cbreak mode (Ctrl-C still interrupts)."""
+def open_keyboard() -> int | None:
+    """A file descriptor to read keys from: standard input when it is a terminal,
+    else the controlling terminal (/dev/tty), else None (no keyboard at all)."""
+    if sys.stdin.isatty():
+        return sys.stdin.fileno()
+    try:
+        return os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return None
 
-    def __init__(self, fd: int | None = None) -> None:
-        self.fd = sys.stdin.fileno() if fd is None else fd
+
+class TerminalKeys:
+    """Keys from a terminal in cbreak mode: no Enter needed, Ctrl-C still interrupts,
+    and flow control off so Ctrl-S cannot freeze the screen (and the pain key)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
         self._saved: list[Any] | None = None
 
     def __enter__(self) -> TerminalKeys:
         self._saved = termios.tcgetattr(self.fd)
         tty.setcbreak(self.fd)
+        attrs = termios.tcgetattr(self.fd)
+        attrs[0] &= ~termios.IXON
+        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
         return self
 
     def __exit__(
@@ -68,7 +113,8 @@ class TerminalKeys:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
 
     def read(self, timeout: float | None) -> str | None:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
+        with _signals_let_through():
+            ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return None
         data = os.read(self.fd, 1024).decode("utf-8", "replace")
@@ -81,5 +127,6 @@ class NoKeys:
     def read(self, timeout: float | None) -> str | None:
         if timeout is None:
             raise RuntimeError("a paused session needs a keyboard to resume")
-        time.sleep(timeout)
+        with _signals_let_through():
+            time.sleep(timeout)
         return None

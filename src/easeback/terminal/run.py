@@ -1,11 +1,13 @@
 """Wires the session loop to a real terminal: Rich live screen or plain lines, keys,
-bell and voice, and the store. The only module here that does I/O."""
+bell and voice, signals, and the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from types import FrameType
 
 from rich.console import Console
 from rich.live import Live
@@ -15,7 +17,7 @@ from easeback.content.models import Library
 from easeback.core.player import Player, PlayerEvent
 from easeback.store.sessions import SessionLog
 from easeback.terminal.cues import Cues
-from easeback.terminal.keys import KeySource, NoKeys, TerminalKeys
+from easeback.terminal.keys import KeySource, NoKeys, TerminalKeys, signals_held
 from easeback.terminal.labels import clock_text
 from easeback.terminal.screen import format_line, format_screen
 from easeback.terminal.session import play
@@ -30,7 +32,7 @@ def run_terminal_session(
     clock: Callable[[], float],
     wall: Callable[[], datetime],
     live: bool,
-    keys_from_terminal: bool,
+    keyboard: int | None,
     voice: bool,
     console: Console | None = None,
 ) -> None:
@@ -44,7 +46,11 @@ def run_terminal_session(
         log.append(event, wall=wall(), offset_ms=round((event.at - started) * 1000))
 
     with ExitStack() as stack:
-        keys: KeySource = stack.enter_context(TerminalKeys()) if keys_from_terminal else NoKeys()
+        stack.enter_context(_stop_signals_end_the_session())
+        stack.enter_context(signals_held())
+        keys: KeySource = (
+            stack.enter_context(TerminalKeys(keyboard)) if keyboard is not None else NoKeys()
+        )
         if live:
             screen = stack.enter_context(
                 Live(console=console, screen=True, auto_refresh=False, transient=True)
@@ -58,7 +64,7 @@ def run_terminal_session(
 
         else:
             console.print(f"easeback · {title}")
-            if keys_from_terminal:
+            if keyboard is not None:
                 console.print(f"{messages.KEYS_HELP} · {messages.PAIN_KEY}")
 
             def show(p: Player, now: float) -> None:
@@ -73,12 +79,26 @@ def run_terminal_session(
     console.print(summary(player, clock()))
 
 
+@contextmanager
+def _stop_signals_end_the_session() -> Iterator[None]:
+    """A kill or a closed terminal ends the session like Ctrl-C: as a recorded quit."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def summary(player: Player, now: float) -> str:
     """What is said when a session ends, by how it ended."""
     elapsed = clock_text(player.position_ms(now))
     if player.outcome == "pain_stop":
         return messages.PAIN_STOP
     if player.outcome == "completed":
-        holds = sum(1 for p in player.timeline.phases if p.kind == "hold")
-        return messages.COMPLETED.format(holds=holds, elapsed=elapsed)
+        return messages.COMPLETED.format(elapsed=elapsed)
     return messages.QUIT.format(elapsed=elapsed)

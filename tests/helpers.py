@@ -1,0 +1,41 @@
+"""Small things several test modules share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from easeback.cli import app
+from easeback.content.library import load_library, parse_routine
+from easeback.core.timeline import build_timeline
+
+# A short routine: get ready 3 s, hold left 10 s, switch 2 s, hold right 10 s, relax 2 s.
+ROTATION = """
+name = "rotation"
+title = "Just the rotation"
+prepare_s = 3
+release_s = 2
+switch_s = 2
+
+[[stretches]]
+id = "lower-back-rotation"
+hold_s = 10
+"""
+ROTATION_TIMELINE = build_timeline(parse_routine(ROTATION, "<test>"), load_library())
+
+
+def command_paths(group: Any, prefix: str = "") -> list[str]:
+    """Every visible command and subcommand of a click group, as 'routine check'."""
+    paths: list[str] = []
+    for name, command in sorted(group.commands.items()):
+        if command.hidden:
+            continue
+        path = f"{prefix}{name}"
+        paths.append(path)
+        if hasattr(command, "commands"):
+            paths += command_paths(command, f"{path} ")
+    return paths
+
+
+COMMANDS = command_paths(typer.main.get_command(app))
