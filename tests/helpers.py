@@ -39,3 +39,32 @@ def command_paths(group: Any, prefix: str = "") -> list[str]:
 
 
 COMMANDS = command_paths(typer.main.get_command(app))
+
+
+def answers_json(*yes: str, clinician_checked: bool | None = True, **extra: object) -> str:
+    """An answer file for `easeback check --answers -`: every question 'no' except ``yes``."""
+    import json
+
+    from easeback.core.screening import QUESTION_IDS
+
+    data: dict[str, object] = {"answers": {q: q in yes for q in QUESTION_IDS}}
+    if clinician_checked is not None:
+        data["clinician_checked"] = clinician_checked
+    data.update(extra)
+    return json.dumps(data)
+
+
+def screened(db_path: object) -> None:
+    """Consent and a clean screening, as a person would give them, in a real process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    easeback = Path(sys.executable).parent / "easeback"
+    subprocess.run(
+        [str(easeback), "--db", str(db_path), "check", "--answers", "-"],
+        input=answers_json(),
+        text=True,
+        check=True,
+        capture_output=True,
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pexpect
 
 from easeback import messages
+from helpers import answers_json
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")
 
@@ -57,14 +58,28 @@ def test_consent_again_is_kept_alongside_the_first(cli, db_path: Path) -> None:
     assert len(stored_consents(db_path)) == 2
 
 
-def test_consent_lets_start_go_ahead_without_asking(cli, db_path: Path, tmp_path: Path) -> None:
+def test_consent_alone_is_not_enough_the_safety_questions_come_next(
+    cli, db_path: Path, tmp_path: Path
+) -> None:
+    cli("consent", "--yes")
+
+    result = cli("start", "office", "--speed", "500", "--plain")
+
+    assert result.exit_code == 1
+    reason, next_step = messages.GATE["first"]
+    assert result.stderr == f"easeback: {reason} {next_step}\n"
+
+
+def test_consent_and_clean_answers_let_start_go_ahead_without_asking(
+    cli, db_path: Path, tmp_path: Path
+) -> None:
     routine = tmp_path / "tiny.toml"
     routine.write_text(
         'name = "tiny"\nprepare_s = 3\nrelease_s = 2\nswitch_s = 2\n\n'
         '[[stretches]]\nid = "lower-back-rotation"\nhold_s = 10\n',
         "utf-8",
     )
-    cli("consent", "--yes")
+    cli("check", "--answers", "-", input=answers_json())
 
     result = cli("start", str(routine), "--speed", "500", "--plain")
 

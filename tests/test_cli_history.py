@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from easeback.core.player import Player
 from easeback.store.sessions import SessionLog
 from helpers import ROTATION_TIMELINE as TIMELINE
+from helpers import answers_json
 
 MONDAY = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
@@ -49,7 +50,7 @@ def test_history_json_prints_only_json(cli, engine: Engine) -> None:
 
     assert result.exit_code == 0
     assert result.stderr == ""
-    assert json.loads(result.stdout) == [
+    assert json.loads(result.stdout)["sessions"] == [
         {
             "id": session_id,
             "routine": "rotation",
@@ -73,7 +74,7 @@ def test_history_json_lists_newest_first_with_how_each_ended(cli, engine: Engine
     record_session(engine, "quit", MONDAY + timedelta(days=2))
     record_session(engine, None, MONDAY + timedelta(days=3))
 
-    rows = json.loads(cli("history", "--json").stdout)
+    rows = json.loads(cli("history", "--json").stdout)["sessions"]
 
     assert [(r["started_utc"][:10], r["outcome"]) for r in rows] == [
         ("2026-03-05", "interrupted"),
@@ -86,7 +87,7 @@ def test_history_json_lists_newest_first_with_how_each_ended(cli, engine: Engine
 def test_history_json_marks_rehearsals(cli, engine: Engine) -> None:
     record_session(engine, "completed", speed=20)
 
-    (row,) = json.loads(cli("history", "--json").stdout)
+    (row,) = json.loads(cli("history", "--json").stdout)["sessions"]
 
     assert (row["rehearsal"], row["speed"]) == (True, 20.0)
 
@@ -95,16 +96,36 @@ def test_history_limit_keeps_the_newest(cli, engine: Engine) -> None:
     record_session(engine, "completed", MONDAY)
     newest = record_session(engine, "quit", MONDAY + timedelta(days=1))
 
-    rows = json.loads(cli("history", "--json", "--limit", "1").stdout)
+    rows = json.loads(cli("history", "--json", "--limit", "1").stdout)["sessions"]
 
     assert [r["id"] for r in rows] == [newest]
 
 
-def test_empty_history_json_is_an_empty_list(cli) -> None:
+def test_empty_history_json_has_empty_lists(cli) -> None:
     result = cli("history", "--json")
 
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == []
+    assert json.loads(result.stdout) == {"sessions": [], "safety": []}
+
+
+def test_history_shows_consent_and_screenings_with_their_answers(cli, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    cli("check", "--answers", "-", input=answers_json())
+    cli("check", "--answers", "-", input=answers_json("cancer", clinician_checked=None))
+
+    safety = json.loads(cli("history", "--json").stdout)["safety"]
+
+    assert [(r["kind"], r.get("result"), r.get("reason")) for r in safety] == [
+        ("screening", "clinician", "symptoms"),
+        ("screening", None, "first-use"),
+        ("consent", None, None),
+    ]
+    assert safety[0]["yes"] == ["cancer"]
+    assert safety[0]["answers"]["cancer"] is True
+    assert safety[0]["answers"]["fever"] is False
+    plain = cli("history").stdout
+    assert "Safety questions" in plain
+    assert "check with a clinician first (yes: cancer)" in plain
 
 
 def test_empty_history_says_how_to_start(cli) -> None:

@@ -15,6 +15,8 @@ import pexpect
 import pytest
 
 from easeback import messages
+from easeback.core.screening import QUESTIONS
+from helpers import screened
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")
 TIMEOUT = 30
@@ -113,10 +115,21 @@ def wait_for_event(db_path: Path, kind: str) -> None:
     raise AssertionError(f"no {kind!r} event after {TIMEOUT} s: {events(db_path)}")
 
 
-def consent(db_path: Path) -> None:
-    subprocess.run(
-        [EASEBACK, "--db", str(db_path), "consent", "--yes"], check=True, capture_output=True
-    )
+def answer_first_run(term: Terminal, *, consent: str = "y", yes: tuple[str, ...] = ()) -> None:
+    """Answer the first-run questions at the keyboard: the clinician check, then every
+    safety question ('no' unless its id is in ``yes``)."""
+    term.expect(messages.CONSENT_QUESTION)
+    term.child.sendline(consent)
+    if consent != "y":
+        return
+    for question in QUESTIONS:
+        term.expect(messages.QUESTION_TEXT[question.id])
+        term.child.sendline("y" if question.id in yes else "n")
+
+
+def skip_pain_rating(term: Terminal, question: str) -> None:
+    term.expect(question)
+    term.child.sendline("")
 
 
 def test_first_session_asks_about_the_clinician_then_plays_and_pain_stops(
@@ -125,8 +138,8 @@ def test_first_session_asks_about_the_clinician_then_plays_and_pain_stops(
     term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
     terminals.append(term)
 
-    term.expect(messages.CONSENT_QUESTION)
-    term.child.sendline("y")
+    answer_first_run(term)
+    skip_pain_rating(term, messages.PAIN_BEFORE_QUESTION)
     term.expect("PAIN: STOP NOW")
     term.expect("Lower-back rotation")
     term.child.send(" ")
@@ -138,6 +151,7 @@ def test_first_session_asks_about_the_clinician_then_plays_and_pain_stops(
     wait_for_event(db_path, "skipped")
     term.child.send("p")
     term.expect("Stopped because it hurt. That was the right thing to do.")
+    skip_pain_rating(term, messages.PAIN_AFTER_QUESTION)
 
     assert term.finish() == 0
     stored = events(db_path)
@@ -156,9 +170,10 @@ def test_consent_given_at_the_first_start_is_recorded(
 ) -> None:
     term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
     terminals.append(term)
-    term.expect(messages.CONSENT_QUESTION)
-    term.child.sendline("y")
+    answer_first_run(term)
+    skip_pain_rating(term, messages.PAIN_BEFORE_QUESTION)
     term.expect("Routine done")
+    skip_pain_rating(term, messages.PAIN_AFTER_QUESTION)
     assert term.finish() == 0
 
     connection = sqlite3.connect(db_path)
@@ -190,12 +205,14 @@ def test_declining_at_the_first_start_plays_nothing(
 def test_short_routine_plays_to_completion(
     db_path: Path, short_routine: Path, terminals: list[Terminal]
 ) -> None:
-    consent(db_path)
+    screened(db_path)
     term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
     terminals.append(term)
 
+    skip_pain_rating(term, messages.PAIN_BEFORE_QUESTION)
     term.expect("Short rotation")
     term.expect("Routine done: 0:27 of stretching. Well done.")
+    skip_pain_rating(term, messages.PAIN_AFTER_QUESTION)
 
     assert term.finish() == 0
     stored = events(db_path)
@@ -207,13 +224,15 @@ def test_short_routine_plays_to_completion(
 def test_ctrl_c_ends_the_session_as_quit_without_a_traceback(
     db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
 ) -> None:
-    consent(db_path)
+    screened(db_path)
     term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
     terminals.append(term)
+    skip_pain_rating(term, messages.PAIN_BEFORE_QUESTION)
     term.expect("PAIN: STOP NOW")
 
     term.child.sendintr()
     term.expect("Session ended early")
+    skip_pain_rating(term, messages.PAIN_AFTER_QUESTION)
 
     assert term.finish() == 0
     assert events(db_path)[-1][0] == "quit"
@@ -223,13 +242,15 @@ def test_ctrl_c_ends_the_session_as_quit_without_a_traceback(
 def test_pain_key_pressed_right_after_another_key_still_stops(
     db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
 ) -> None:
-    consent(db_path)
+    screened(db_path)
     term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
     terminals.append(term)
+    skip_pain_rating(term, messages.PAIN_BEFORE_QUESTION)
     term.expect("PAIN: STOP NOW")
 
     term.child.send("np")  # two quick presses reach the program in one read
     term.expect("Stopped because it hurt")
+    skip_pain_rating(term, messages.PAIN_AFTER_QUESTION)
 
     assert term.finish() == 0
     assert events(db_path)[-1][0] == "pain_stop"
@@ -238,21 +259,23 @@ def test_pain_key_pressed_right_after_another_key_still_stops(
 def test_ctrl_s_cannot_freeze_the_pain_key(
     db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
 ) -> None:
-    consent(db_path)
+    screened(db_path)
     term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
     terminals.append(term)
+    skip_pain_rating(term, messages.PAIN_BEFORE_QUESTION)
     term.expect("PAIN: STOP NOW")
 
     term.child.send("\x13")  # Ctrl-S: would stop all output under flow control
     term.child.send("p")
     term.expect("Stopped because it hurt")
+    skip_pain_rating(term, messages.PAIN_AFTER_QUESTION)
 
     assert term.finish() == 0
     assert events(db_path)[-1][0] == "pain_stop"
 
 
 def test_a_real_session_with_no_keyboard_at_all_is_refused(db_path: Path) -> None:
-    consent(db_path)
+    screened(db_path)
 
     result = subprocess.run(
         [EASEBACK, "--db", str(db_path), "start", "office"],
@@ -273,12 +296,94 @@ def test_start_without_consent_and_without_a_terminal_is_refused(cli) -> None:
     result = cli("start", "--speed", "20")
 
     assert result.exit_code == 1
-    assert result.stderr == f"easeback: {messages.CONSENT_MISSING}\n"
-    assert "run 'easeback consent'" in result.stderr
+    reason, next_step = messages.GATE["consent"]
+    assert result.stderr == f"easeback: {reason} {next_step}\n"
+    assert "Run: easeback check" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("yes", "group"),
+    [("fever", "urgent"), ("bladder-bowel", "emergency"), ("cancer", "clinician")],
+)
+def test_a_yes_at_the_first_run_refuses_the_session_with_the_right_advice(
+    db_path: Path, short_routine: Path, terminals: list[Terminal], yes: str, group: str
+) -> None:
+    term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
+    terminals.append(term)
+
+    answer_first_run(term, yes=(yes,))
+    term.expect(messages.ADVICE[group])
+    term.expect(messages.ADVICE_NOTE)
+
+    assert term.finish() == 1
+    assert "PAIN: STOP NOW" not in term.output
+    connection = sqlite3.connect(db_path)
+    try:
+        assert connection.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+        assert connection.execute("SELECT result FROM screenings").fetchall() == [(group,)]
+    finally:
+        connection.close()
+
+
+def test_after_a_pain_stop_the_next_start_asks_if_it_settled_and_asks_again(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    screened(db_path)
+    first = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(first)
+    skip_pain_rating(first, messages.PAIN_BEFORE_QUESTION)
+    first.expect("PAIN: STOP NOW")
+    first.child.send("p")
+    skip_pain_rating(first, messages.PAIN_AFTER_QUESTION)
+    assert first.finish() == 0
+
+    second = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(second)
+    second.expect(messages.PAIN_SETTLED_QUESTION)
+    second.child.sendline("y")
+    for question in QUESTIONS:
+        second.expect(messages.QUESTION_TEXT[question.id])
+        second.child.sendline("n")
+    skip_pain_rating(second, messages.PAIN_BEFORE_QUESTION)
+    second.expect("PAIN: STOP NOW")
+    second.child.send("q")
+    skip_pain_rating(second, messages.PAIN_AFTER_QUESTION)
+
+    assert second.finish() == 0
+    connection = sqlite3.connect(db_path)
+    try:
+        reasons = connection.execute("SELECT reason FROM screenings ORDER BY id").fetchall()
+        followups = connection.execute("SELECT kind, settled FROM followups ORDER BY id").fetchall()
+    finally:
+        connection.close()
+    assert reasons == [("first-use",), ("pain",)]
+    assert followups == [("pain_stop", None), ("settled", 1)]
+
+
+def test_pain_that_has_not_settled_means_no_session_today(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    screened(db_path)
+    first = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(first)
+    skip_pain_rating(first, messages.PAIN_BEFORE_QUESTION)
+    first.expect("PAIN: STOP NOW")
+    first.child.send("p")
+    skip_pain_rating(first, messages.PAIN_AFTER_QUESTION)
+    assert first.finish() == 0
+
+    second = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(second)
+    second.expect(messages.PAIN_SETTLED_QUESTION)
+    second.child.sendline("n")
+    second.expect(messages.PAIN_NOT_SETTLED)
+
+    assert second.finish() == 1
+    assert "PAIN: STOP NOW" not in second.output
 
 
 def test_plain_prints_one_line_per_phase(db_path: Path, short_routine: Path) -> None:
-    consent(db_path)
+    screened(db_path)
 
     result = subprocess.run(
         [EASEBACK, "--db", str(db_path), "start", str(short_routine), "--speed", "100", "--plain"],

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import build_timeline
+from helpers import screened
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")
 ROUTINE = "default"
@@ -46,7 +47,7 @@ def wait_for_phase_events(db_path: Path, count: int, process: subprocess.Popen[b
 def test_session_killed_mid_phase_keeps_a_sound_prefix_and_is_interrupted(
     db_path: Path,
 ) -> None:
-    subprocess.run(easeback(db_path, "consent", "--yes"), check=True, capture_output=True)
+    screened(db_path)
     process = subprocess.Popen(
         easeback(db_path, "start", ROUTINE, "--speed", SPEED, "--plain"),
         stdin=subprocess.DEVNULL,
@@ -83,7 +84,7 @@ def test_session_killed_mid_phase_keeps_a_sound_prefix_and_is_interrupted(
     history = subprocess.run(
         easeback(db_path, "history", "--json"), check=True, capture_output=True, text=True
     )
-    (session,) = json.loads(history.stdout)
+    (session,) = json.loads(history.stdout)["sessions"]
     assert session["outcome"] == "interrupted"
     assert session["routine"] == ROUTINE
     assert session["rehearsal"] is True

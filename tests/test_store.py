@@ -18,6 +18,7 @@ from easeback.store.db import resolve_url
 from easeback.store.sessions import SessionLog, list_sessions, session_events
 from helpers import ROTATION_TIMELINE as TIMELINE
 
+HEAD = "0002"  # the newest migration in src/easeback/store/migrations/versions
 MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
@@ -67,12 +68,21 @@ def sqlite_rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_open_store_creates_the_schema_through_alembic(engine: Engine, db_path: Path) -> None:
-    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     tables = {
         name
         for (name,) in sqlite_rows(db_path, "SELECT name FROM sqlite_master WHERE type='table'")
     }
-    assert {"sessions", "events", "consents", "alembic_version"} <= tables
+    assert {
+        "sessions",
+        "events",
+        "consents",
+        "screenings",
+        "clearances",
+        "followups",
+        "pain_ratings",
+        "alembic_version",
+    } <= tables
 
 
 def test_connections_use_wal_and_full_synchronous(engine: Engine) -> None:
@@ -93,7 +103,7 @@ def test_opening_twice_is_fine(db_path: Path) -> None:
     second = open_store(str(db_path))
 
     assert len(list_sessions(second)) == 1
-    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+    assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     second.dispose()
 
 

@@ -20,10 +20,6 @@ CONSENT_RECORDED = "Thank you. Noted on {when}. You can start a session with: ea
 CONSENT_DECLINED = (
     "No session until you have checked with a clinician. When you have, run: easeback consent"
 )
-CONSENT_MISSING = (
-    "Before a first session, please confirm you have checked with a clinician: "
-    "run 'easeback consent' (or 'easeback consent --yes' in a script)."
-)
 
 PAIN_STOP = (
     "Stopped because it hurt. That was the right thing to do.\n"
@@ -51,3 +47,109 @@ OUTCOME_WORDS = {
     "quit": "ended early",
     "interrupted": "interrupted",
 }
+
+# --- safety questions (ids and groups: core/screening.py) ---------------------------
+
+SCREENING_INTRO = (
+    "A few yes/no questions about warning signs. Any 'yes' means this self-guided "
+    "routine is not the right next step, and you will be told where to go instead."
+)
+QUESTION_TEXT = {
+    "saddle-numbness": (
+        "Do you have numbness or tingling around your genitals, buttocks, back passage "
+        "or inner thighs?"
+    ),
+    "bladder-bowel": (
+        "Have you had new trouble starting or controlling your urine, or lost control of "
+        "your bladder or bowels?"
+    ),
+    "both-legs": (
+        "Do you have pain, numbness, tingling or weakness in both legs, or leg weakness "
+        "or trouble walking that is getting worse?"
+    ),
+    "sexual-function": (
+        "Have you noticed new problems with sexual function, or less feeling in your genitals?"
+    ),
+    "chest-pain": "Do you have chest pain?",
+    "injury": "Did this pain begin after a serious accident or a fall?",
+    "fever": "Do you have a fever or chills?",
+    "weight-loss": "Have you lost weight without knowing why?",
+    "lump": "Is there a lump, a swelling or a change in the shape of your back?",
+    "night-pain": "Is your pain not eased by rest, or is it worse at night?",
+    "between-shoulders": "Is the pain mainly between your shoulder blades?",
+    "cancer": "Have you ever had cancer?",
+    "age": "Is this back pain new, and are you over 50 or under 20?",
+    "bones-steroids": (
+        "Do you have osteoporosis, or have you taken steroid medicines for a long time?"
+    ),
+    "immune-infection": (
+        "Is your immune system weakened, have you ever injected drugs, or have you had a "
+        "bacterial infection recently?"
+    ),
+    "no-improvement": (
+        "Have you looked after your back yourself for about a month without it getting better?"
+    ),
+}
+ADVICE = {
+    "emergency": (
+        "Please call emergency services now (999 in the UK, 911 in the US, 112 in the EU), "
+        "or go to an emergency department. Do not do the stretches."
+    ),
+    "urgent": (
+        "Please see a doctor today: a same-day appointment with your GP, an urgent care "
+        "centre, or NHS 111 in the UK. Leave the stretches until a doctor has seen you."
+    ),
+    "clinician": (
+        "Please check with your doctor or physiotherapist before using the routine. When "
+        "they have said it is fine for you, record it with: easeback clear"
+    ),
+    "none": "No warning signs in your answers. You can use the routine.",
+}
+ADVICE_NOTE = "This does not say what the cause is; only who is best placed to help, and how soon."
+
+GATE = {
+    "consent": (
+        "Before a first session, please confirm that a clinician has checked these "
+        "stretches suit you, and answer a few safety questions.",
+        "Run: easeback check",
+    ),
+    "first": ("A few safety questions come before your first session.", "Run: easeback check"),
+    "30-days": ("It has been 30 days since the safety questions.", "Run: easeback check"),
+    "pain": (
+        "Your last session was stopped because of pain, or your pain rose after it.",
+        "Run: easeback check",
+    ),
+    "emergency": (ADVICE["emergency"], "When things have changed, run: easeback check"),
+    "urgent": (ADVICE["urgent"], "When a doctor has seen you, run: easeback check"),
+    "clinician": (
+        ADVICE["clinician"].split(" When ")[0],
+        "When they have said it is fine, run: easeback clear",
+    ),
+}
+
+PAIN_SETTLED_QUESTION = "Has the pain from your last session settled?"
+PAIN_NOT_SETTLED = (
+    "Then please rest today and leave the stretches. If the pain does not settle in a "
+    "day or two, or it gets worse, talk to your doctor or physiotherapist."
+)
+REPEATED_PAIN = (
+    "That is the second time in 7 days a session has been stopped by pain. Please "
+    "contact your doctor or physiotherapist before going on. When you do go on, "
+    "easeback will take the doses one step back."
+)
+WORSENED = (
+    "Your pain is {rise} points higher than before the session. Please rest, and do no "
+    "more stretching today; easeback will ask how you are before the next session."
+)
+
+PAIN_BEFORE_QUESTION = "How much does your back hurt right now, from 0 (not at all) to 10 (worst)?"
+PAIN_AFTER_QUESTION = "And now, after the session, from 0 to 10?"
+PAIN_SKIP_HINT = "Press Enter to skip."
+PAIN_BAD_VALUE = "Please type a whole number from 0 to 10, or just press Enter to skip."
+
+CLEARED = "Noted: a clinician cleared you on {on}{by}. You can use the routine."
+CLEAR_NOT_NEEDED = "Nothing to clear: your answers do not ask for a clinician's go-ahead."
+CLEAR_CANNOT = (
+    "A clearance cannot lift this. {advice} When things have changed, answer the "
+    "questions again with: easeback check"
+)

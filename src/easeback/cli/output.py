@@ -16,6 +16,7 @@ from easeback.core.timeline import Timeline
 from easeback.terminal.labels import clock_text, phase_label, stretch_name
 
 if TYPE_CHECKING:
+    from easeback.store.safety import Record
     from easeback.store.sessions import SessionSummary
 
 TIME_WORDS = {"morning": "first thing", "daytime": "during the day", "evening": "at bedtime"}
@@ -105,5 +106,46 @@ def format_history(rows: list[SessionSummary]) -> RenderableType:
     return table
 
 
-def print_history(rows: list[SessionSummary]) -> None:
-    _console().print(format_history(rows))
+def format_safety(records: list[Record]) -> RenderableType:
+    table = Table(title="Safety records, newest first", title_justify="left")
+    for column in ("When", "What", "Result"):
+        table.add_column(column)
+    for record in records:
+        when = local_time(record.at_utc, record.zone).strftime("%a %d %b %Y %H:%M")
+        what, result = _safety_words(record)
+        table.add_row(when, what, result)
+    return table
+
+
+def _safety_words(record: Record) -> tuple[str, str]:
+    d = record.detail
+    if record.kind == "consent":
+        return "Clinician check confirmed", ""
+    if record.kind == "screening":
+        group = d["result"]
+        result = "no warning signs" if group is None else SAFETY_GROUP_WORDS[group]
+        if d["yes"]:
+            result += f" (yes: {', '.join(d['yes'])})"
+        return f"Safety questions ({d['reason']})", result
+    if record.kind == "clearance":
+        return "Cleared by a clinician", f"on {d['cleared_on']}" + (
+            f", {d['by']}" if d["by"] else ""
+        )
+    after = {"pain_stop": "Pain stop", "worsening": "Pain rose 2+ points", "settled": "Pain check"}
+    if d["after"] == "settled":
+        return after["settled"], "settled" if d["settled"] else "not settled"
+    return after.get(d["after"], d["after"]), "step back (2 in 7 days)" if d["step_back"] else ""
+
+
+SAFETY_GROUP_WORDS = {
+    "emergency": "[bold red]emergency care now[/bold red]",
+    "urgent": "[bold red]see a doctor today[/bold red]",
+    "clinician": "[yellow]check with a clinician first[/yellow]",
+}
+
+
+def print_history(rows: list[SessionSummary], records: list[Record]) -> None:
+    console = _console()
+    console.print(format_history(rows))
+    if records:
+        console.print(format_safety(records))

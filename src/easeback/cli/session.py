@@ -91,7 +91,6 @@ def start(
     from easeback.core.player import Player
     from easeback.core.timeline import build_timeline
     from easeback.store import open_store
-    from easeback.store.consents import latest_consent
     from easeback.store.sessions import SessionLog
     from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
@@ -99,13 +98,11 @@ def start(
     with user_errors():
         chosen = load_routine(routine)
         engine = open_store(db_option(ctx))
-        if latest_consent(engine) is None:
-            if not is_interactive():
-                fail(messages.CONSENT_MISSING, 1)
-            ask_consent(engine, yes=False)
+        ensure_allowed(engine)
         keyboard = open_keyboard()
         if keyboard is None and speed == 1:
             fail(messages.NO_KEYBOARD, 1)
+        before = ask_pain(messages.PAIN_BEFORE_QUESTION) if is_interactive() else None
 
         library = load_library()
         timeline = build_timeline(chosen, library)
@@ -135,6 +132,80 @@ def start(
             log.close()
             if keyboard is not None and keyboard != sys.stdin.fileno():
                 os.close(keyboard)
+        after = ask_pain(messages.PAIN_AFTER_QUESTION) if is_interactive() else None
+        follow_up(engine, log.id, player.outcome, before, after)
+
+
+def ensure_allowed(engine: Engine) -> None:
+    """Start only when the safety rules allow; ask what is due when someone can answer.
+
+    Leaves with exit code 1 (and the reason and next step) otherwise.
+    """
+    from easeback.cli.safety import run_check
+    from easeback.clock import wall_now
+    from easeback.store.safety import current_gate
+
+    state = current_gate(engine, wall_now())
+    if state.allows:
+        return
+    if state.kind == "due" and is_interactive():
+        state = run_check(engine, None)
+        if state.allows:
+            return
+        raise typer.Exit(1)
+    reason, next_step = messages.GATE[state.reason or "first"]
+    fail(f"{reason} {next_step}", 1)
+
+
+def ask_pain(question: str) -> int | None:
+    """Pain 0-10 at the keyboard; Enter skips."""
+    while True:
+        answer = typer.prompt(
+            f"{question} {messages.PAIN_SKIP_HINT}", default="", show_default=False
+        ).strip()
+        if not answer:
+            return None
+        if answer.isdigit() and 0 <= int(answer) <= 10:
+            return int(answer)
+        typer.echo(messages.PAIN_BAD_VALUE)
+
+
+def follow_up(
+    engine: Engine, session_id: str, outcome: str | None, before: int | None, after: int | None
+) -> None:
+    """Store the pain ratings, and after a pain stop or a rise of 2+ points, the
+    follow-up (a step back when it is the second within 7 days)."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.screening import repeated_pain, worsened
+    from easeback.store.safety import pain_stop_times, record_followup, record_pain
+
+    now, zone = wall_now(), local_zone()
+    for moment, value in (("before", before), ("after", after)):
+        if value is not None:
+            record_pain(
+                engine, session_id=session_id, moment=moment, value=value, at=now, zone=zone
+            )
+    kind = "pain_stop" if outcome == "pain_stop" else None
+    if kind is None and worsened(before, after):
+        kind = "worsening"
+        typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
+    if kind is None:
+        return
+    stops = pain_stop_times(engine)
+    if kind == "worsening":
+        stops.append(now)
+    repeated = repeated_pain(stops, now)
+    record_followup(
+        engine,
+        at=now,
+        zone=zone,
+        kind=kind,
+        session_id=session_id,
+        settled=None,
+        repeated=repeated,
+    )
+    if repeated:
+        typer.echo(messages.REPEATED_PAIN)
 
 
 @app.command()
@@ -145,17 +216,25 @@ def history(
         int | None, typer.Option(min=1, help="Show only the newest N sessions.")
     ] = None,
 ) -> None:
-    """List past sessions, newest first, with how each one ended.
+    """List past sessions and safety records (consent, questions, clearances,
+    pain follow-ups), newest first.
 
     Example: easeback history --limit 10
     """
     from easeback.cli.output import print_history
     from easeback.store import open_store
+    from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
 
     with user_errors():
-        rows = list_sessions(open_store(db_option(ctx)), limit)
+        engine = open_store(db_option(ctx))
+        rows = list_sessions(engine, limit)
+        records = safety_records(engine)[:limit]
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
+        payload = {
+            "sessions": [r.to_json() for r in rows],
+            "safety": [r.to_json() for r in records],
+        }
+        typer.echo(json.dumps(payload, indent=2))
         return
-    print_history(rows)
+    print_history(rows, records)

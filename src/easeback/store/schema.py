@@ -66,3 +66,49 @@ consents = Table(
     Column("given_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
 )
+
+screenings = Table(
+    "screenings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("reason", String(32), nullable=False, comment="first-use, 30-days, pain, symptoms"),
+    Column("answers", Text, nullable=False, comment="JSON: question id -> true/false"),
+    Column("result", String(16), comment="emergency, urgent, clinician, or null for none"),
+    Column("yes", Text, nullable=False, comment="question ids answered yes, comma-separated"),
+)
+
+clearances = Table(
+    "clearances",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False, comment="when it was recorded"),
+    Column("zone", String(64), nullable=False),
+    Column("cleared_on", String(10), nullable=False, comment="ISO date the clinician cleared"),
+    Column("cleared_by", String(120), comment="optional: who cleared"),
+)
+
+followups = Table(
+    "followups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("kind", String(16), nullable=False, comment="pain_stop or worsening"),
+    Column("session_id", String(36), ForeignKey("sessions.id")),
+    Column("settled", Boolean, comment="has the pain settled? null: not asked yet"),
+    Column("step_back", Boolean, nullable=False, comment="2 in 7 days: progression steps back"),
+)
+
+pain_ratings = Table(
+    "pain_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(36), ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("moment", String(8), nullable=False, comment="before or after"),
+    Column("value", Integer, nullable=False, comment="0 (none) to 10 (worst)"),
+    Column("at_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+    UniqueConstraint("session_id", "moment"),
+)

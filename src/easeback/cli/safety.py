@@ -1,0 +1,236 @@
+"""Commands about safety: check (consent, pain follow-up, red-flag questions), clear,
+questions. The rules are in core/screening.py; this only asks, records and says."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from easeback import messages
+from easeback.cli.app import app, db_option, fail, user_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from easeback.core.screening import Gate
+
+ANSWER_KEYS = ("answers", "clinician_checked", "pain_settled")
+# Why a screening was asked, as stored: due by the rules, or the person's own choice.
+SCREENING_REASONS = {
+    "consent": "first-use",
+    "first": "first-use",
+    "30-days": "30-days",
+    "pain": "pain",
+}
+
+
+@dataclass(frozen=True)
+class AnswerFile:
+    """Answers given as JSON by a script instead of at the keyboard."""
+
+    answers: dict[str, bool]
+    clinician_checked: bool | None
+    pain_settled: bool | None
+
+
+def read_answer_file(source: str) -> AnswerFile:
+    """Parse and check an answer file ('-' is standard input); nothing is stored here."""
+    from easeback.core.screening import AnswersError, assess
+
+    name = "standard input" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        fail(f"{name}: cannot read the answers: {reason}")
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+    if not isinstance(data, dict):
+        fail(f'{name}: must be a JSON object such as {{"answers": {{...}}}}')
+    unknown = sorted(set(data) - set(ANSWER_KEYS))
+    if unknown:
+        fail(f"{name}: unknown keys: {', '.join(unknown)}; allowed: {', '.join(ANSWER_KEYS)}")
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        fail(
+            f"{name}: answers: must be an object of question id -> true/false "
+            "(see: easeback questions --json)"
+        )
+    try:
+        assess(answers)
+    except AnswersError as exc:
+        fail(f"{name}: answers: {exc}")
+    for key in ("clinician_checked", "pain_settled"):
+        if key in data and not isinstance(data[key], bool):
+            fail(f"{name}: {key}: must be true or false (got {json.dumps(data[key])})")
+    return AnswerFile(answers, data.get("clinician_checked"), data.get("pain_settled"))
+
+
+def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
+    """Ask what is due (consent, "has the pain settled?", the questions), record each
+    answer, say what to do, and return the gate as it now stands.
+
+    With ``scripted`` answers, everything needed is checked before anything is stored.
+    """
+    from easeback.cli.session import ask_consent
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.screening import QUESTIONS, assess
+    from easeback.store.safety import current_gate, record_followup, record_screening
+
+    now, zone = wall_now(), local_zone()
+    before = current_gate(engine, now)
+    if scripted is not None:
+        if before.reason == "consent" and scripted.clinician_checked is None:
+            fail('the answer file needs "clinician_checked": this is the first check', 2)
+        if before.reason == "pain" and scripted.pain_settled is None:
+            fail('the answer file needs "pain_settled": the last session was stopped by pain', 2)
+
+    if before.reason == "consent":
+        if scripted is None:
+            ask_consent(engine, yes=False)
+        elif scripted.clinician_checked:
+            ask_consent(engine, yes=True)
+        else:
+            typer.echo(messages.CONSENT_DECLINED)
+            raise typer.Exit(1)
+
+    if before.reason == "pain":
+        settled = (
+            scripted.pain_settled
+            if scripted is not None
+            else typer.confirm(messages.PAIN_SETTLED_QUESTION, default=None)
+        )
+        record_followup(
+            engine,
+            at=now,
+            zone=zone,
+            kind="settled",
+            session_id=None,
+            settled=settled,
+            repeated=False,
+        )
+        if not settled:
+            typer.echo(messages.PAIN_NOT_SETTLED)
+            raise typer.Exit(1)
+
+    if scripted is not None:
+        answers = scripted.answers
+    else:
+        typer.echo(messages.SCREENING_INTRO)
+        answers = {
+            q.id: typer.confirm(messages.QUESTION_TEXT[q.id], default=None) for q in QUESTIONS
+        }
+    result = assess(answers)
+    reason = SCREENING_REASONS.get(before.reason or "", "symptoms")
+    record_screening(
+        engine, answers=answers, result=result, reason=reason, at=wall_now(), zone=zone
+    )
+    typer.echo(messages.ADVICE[result.group or "none"])
+    if result.blocks:
+        typer.echo(messages.ADVICE_NOTE)
+    return current_gate(engine, wall_now())
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    answers: Annotated[
+        str | None,
+        typer.Option(
+            "--answers",
+            metavar="FILE|-",
+            help="Take the answers from a JSON file ('-' for standard input) instead of "
+            "asking; see 'easeback questions --json' for the ids.",
+        ),
+    ] = None,
+) -> None:
+    """Answer the safety questions; run it whenever your symptoms are new or change.
+
+    Asked on first use (with the clinician check), every 30 days, and after a pain
+    stop. Exit code 1 when the answers mean the routine should wait.
+
+    Example: easeback check
+    """
+    from easeback.store import open_store
+
+    scripted = read_answer_file(answers) if answers is not None else None
+    if scripted is None and not sys.stdin.isatty():
+        fail("no answers: run 'easeback check' in a terminal, or give --answers FILE", 2)
+    with user_errors():
+        result = run_check(open_store(db_option(ctx)), scripted)
+    if not result.allows:
+        raise typer.Exit(1)
+
+
+@app.command()
+def questions(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """List the safety questions with their ids and how urgent a 'yes' is.
+
+    Example: easeback questions --json
+    """
+    from easeback.core.screening import QUESTIONS
+
+    rows = [{"id": q.id, "group": q.group, "text": messages.QUESTION_TEXT[q.id]} for q in QUESTIONS]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:<18} {row['group']:<10} {row['text']}")
+
+
+@app.command()
+def clear(
+    ctx: typer.Context,
+    on: Annotated[
+        str | None,
+        typer.Option(help="The date the clinician cleared you, YYYY-MM-DD (default today)."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who cleared you, e.g. 'Dr Okafor' (optional).")
+    ] = None,
+) -> None:
+    """Record that a clinician has said the routine is fine for you.
+
+    Lifts a "check with a clinician first" answer; never an emergency or same-day one.
+
+    Example: easeback clear --on 2026-11-20 --by "Dr Okafor"
+    """
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.screening import clearance_lifts
+    from easeback.store import open_store
+    from easeback.store.safety import last_screening, record_clearance
+
+    now, zone = wall_now(), local_zone()
+    today = now.date()
+    try:
+        cleared_on = date.fromisoformat(on) if on else today
+    except ValueError:
+        fail(f"--on: {on!r} is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}")
+    if cleared_on > today:
+        fail(f"--on: {cleared_on.isoformat()} is in the future; give the day it happened")
+    if by is not None and not 0 < len(by.strip()) <= 120:
+        fail("--by: give a name of 1 to 120 characters, or leave it out")
+    with user_errors():
+        engine = open_store(db_option(ctx))
+        last = last_screening(engine)
+        if not clearance_lifts(last):
+            if last is not None and last.group in ("emergency", "urgent"):
+                typer.echo(messages.CLEAR_CANNOT.format(advice=messages.ADVICE[last.group]))
+                raise typer.Exit(1)
+            typer.echo(messages.CLEAR_NOT_NEEDED)
+            return
+        record_clearance(
+            engine, at=now, zone=zone, cleared_on=cleared_on.isoformat(), by=by and by.strip()
+        )
+    typer.echo(
+        messages.CLEARED.format(on=cleared_on.isoformat(), by=f" ({by.strip()})" if by else "")
+    )

@@ -1,0 +1,207 @@
+"""Safety records: screenings, clinician clearances and pain follow-ups.
+
+All append-only: a new screening never overwrites an old one, so the record shows
+what was answered and advised at each moment. The rules that read these records
+live in core/screening.py; this module only stores and fetches them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Engine, insert, select
+
+from easeback.core.screening import Assessment, Gate, Group, Screening, gate
+from easeback.store.consents import latest_consent
+from easeback.store.schema import (
+    clearances,
+    consents,
+    events,
+    followups,
+    pain_ratings,
+    screenings,
+)
+from easeback.store.sessions import to_utc
+
+
+def _aware(moment: datetime) -> datetime:
+    """Stored times are naive UTC; the core compares aware ones."""
+    return moment.replace(tzinfo=UTC)
+
+
+def current_gate(engine: Engine, now: datetime) -> Gate:
+    """May a guided session start now? The records, read here, judged by the core."""
+    consent = latest_consent(engine)
+    return gate(
+        now=now,
+        consent_at=_aware(consent.given_utc) if consent else None,
+        last=last_screening(engine),
+        cleared_at=last_clearance(engine),
+        pain_stops=pain_stop_times(engine),
+    )
+
+
+def record_screening(
+    engine: Engine,
+    *,
+    answers: dict[str, bool],
+    result: Assessment,
+    reason: str,
+    at: datetime,
+    zone: str,
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(screenings).values(
+                at_utc=to_utc(at),
+                zone=zone,
+                reason=reason,
+                answers=json.dumps(answers, sort_keys=True),
+                result=result.group,
+                yes=",".join(result.yes),
+            )
+        )
+
+
+def last_screening(engine: Engine) -> Screening | None:
+    query = select(screenings).order_by(screenings.c.at_utc.desc(), screenings.c.id.desc())
+    with engine.connect() as connection:
+        row = connection.execute(query.limit(1)).mappings().first()
+    if row is None:
+        return None
+    return Screening(at=_aware(row["at_utc"]), group=cast(Group | None, row["result"]))
+
+
+def record_clearance(
+    engine: Engine, *, at: datetime, zone: str, cleared_on: str, by: str | None
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(clearances).values(
+                at_utc=to_utc(at), zone=zone, cleared_on=cleared_on, cleared_by=by
+            )
+        )
+
+
+def last_clearance(engine: Engine) -> datetime | None:
+    query = select(clearances.c.at_utc).order_by(clearances.c.at_utc.desc()).limit(1)
+    with engine.connect() as connection:
+        value = connection.execute(query).scalar()
+    return _aware(value) if value is not None else None
+
+
+def record_followup(
+    engine: Engine,
+    *,
+    at: datetime,
+    zone: str,
+    kind: str,
+    session_id: str | None,
+    settled: bool | None,
+    repeated: bool,
+) -> None:
+    """Store a follow-up: ``kind`` 'pain_stop' or 'worsening' when it happens (with
+    ``repeated``, two within 7 days, as the step back that progression reads), or
+    'settled' with the answer to "has the pain settled?" before the next session."""
+    with engine.begin() as connection:
+        connection.execute(
+            insert(followups).values(
+                at_utc=to_utc(at),
+                zone=zone,
+                kind=kind,
+                session_id=session_id,
+                settled=settled,
+                step_back=repeated,
+            )
+        )
+
+
+def record_pain(
+    engine: Engine, *, session_id: str, moment: str, value: int, at: datetime, zone: str
+) -> None:
+    """Pain 0-10 'before' or 'after' a session."""
+    with engine.begin() as connection:
+        connection.execute(
+            insert(pain_ratings).values(
+                session_id=session_id, moment=moment, value=value, at_utc=to_utc(at), zone=zone
+            )
+        )
+
+
+def pain_stop_times(engine: Engine) -> list[datetime]:
+    """When sessions were stopped for pain, plus sessions after which pain rose 2+."""
+    query = select(events.c.wall_utc).where(events.c.kind == "pain_stop")
+    worse = select(followups.c.at_utc).where(followups.c.kind == "worsening")
+    with engine.connect() as connection:
+        stops = [_aware(v) for v in connection.execute(query).scalars()]
+        stops += [_aware(v) for v in connection.execute(worse).scalars()]
+    return sorted(stops)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One line of the safety record, for history and exports."""
+
+    at_utc: datetime
+    zone: str
+    kind: str
+    detail: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at_utc": self.at_utc.isoformat() + "Z",
+            "zone": self.zone,
+            "kind": self.kind,
+            **self.detail,
+        }
+
+
+def safety_records(engine: Engine) -> list[Record]:
+    """Every consent, screening, clearance and follow-up, newest first."""
+    out: list[Record] = []
+    with engine.connect() as connection:
+        for row in connection.execute(select(consents)).mappings():
+            out.append(
+                Record(row["given_utc"], row["zone"], "consent", {"wording": row["wording"]})
+            )
+        for row in connection.execute(select(screenings)).mappings():
+            out.append(
+                Record(
+                    row["at_utc"],
+                    row["zone"],
+                    "screening",
+                    {
+                        "reason": row["reason"],
+                        "result": row["result"],
+                        "yes": [q for q in row["yes"].split(",") if q],
+                        "answers": json.loads(row["answers"]),
+                    },
+                )
+            )
+        for row in connection.execute(select(clearances)).mappings():
+            out.append(
+                Record(
+                    row["at_utc"],
+                    row["zone"],
+                    "clearance",
+                    {"cleared_on": row["cleared_on"], "by": row["cleared_by"]},
+                )
+            )
+        for row in connection.execute(select(followups)).mappings():
+            out.append(
+                Record(
+                    row["at_utc"],
+                    row["zone"],
+                    "followup",
+                    {
+                        "after": row["kind"],
+                        "session": row["session_id"],
+                        "settled": row["settled"],
+                        "step_back": bool(row["step_back"]),
+                    },
+                )
+            )
+    return sorted(out, key=lambda r: r.at_utc, reverse=True)
