@@ -64,8 +64,24 @@ def test_history_json_prints_only_json(cli, engine: Engine) -> None:
             "elapsed_ms": 27_000,
             "holds_started": 2,
             "outcome": "completed",
+            "pain_before": None,
+            "pain_after": None,
         }
     ]
+
+
+def test_history_shows_pain_before_and_after_each_session(cli, engine: Engine) -> None:
+    from easeback.store.safety import record_pain
+
+    session_id = record_session(engine, "completed")
+    for moment, value in (("before", 4), ("after", 2)):
+        record_pain(
+            engine, session_id=session_id, moment=moment, value=value, at=MONDAY, zone="UTC"
+        )
+
+    (row,) = json.loads(cli("history", "--json").stdout)["sessions"]
+
+    assert (row["pain_before"], row["pain_after"]) == (4, 2)
 
 
 def test_history_json_lists_newest_first_with_how_each_ended(cli, engine: Engine) -> None:

@@ -94,7 +94,7 @@ def format_history(rows: list[SessionSummary]) -> RenderableType:
     if not rows:
         return "No sessions yet. Start one with: easeback start"
     table = Table(title="Your sessions, newest first", title_justify="left")
-    for column in ("When", "Routine", "Outcome", "Time", "Holds"):
+    for column in ("When", "Routine", "Outcome", "Time", "Holds", "Pain before → after"):
         table.add_column(column)
     for row in rows:
         when = local_time(row.started_utc, row.zone).strftime("%a %d %b %Y %H:%M")
@@ -102,7 +102,8 @@ def format_history(rows: list[SessionSummary]) -> RenderableType:
         if row.outcome == "pain_stop":
             outcome = f"[bold red]{outcome}[/bold red]"
         routine = row.title + (f" [dim](rehearsal x{row.speed:g})[/dim]" if row.rehearsal else "")
-        table.add_row(when, routine, outcome, clock_text(row.elapsed_ms), str(row.holds))
+        pain = " → ".join("-" if v is None else str(v) for v in (row.pain_before, row.pain_after))
+        table.add_row(when, routine, outcome, clock_text(row.elapsed_ms), str(row.holds), pain)
     return table
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, case, func, insert, select
 
 from easeback.core.player import PlayerEvent
 from easeback.core.timeline import Timeline
-from easeback.store.schema import events, sessions
+from easeback.store.schema import events, pain_ratings, sessions
 
 ENDINGS = ("completed", "pain_stop", "quit")
 
@@ -108,6 +108,8 @@ class SessionSummary:
     elapsed_ms: int
     holds: int
     outcome: str
+    pain_before: int | None = None
+    pain_after: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +125,8 @@ class SessionSummary:
             "elapsed_ms": self.elapsed_ms,
             "holds_started": self.holds,
             "outcome": self.outcome,
+            "pain_before": self.pain_before,
+            "pain_after": self.pain_after,
         }
 
 
@@ -150,14 +154,20 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
         .group_by(events.c.session_id)
         .subquery()
     )
+    before = pain_ratings.alias("before")
+    after = pain_ratings.alias("after")
     query = (
         select(
             sessions,
             func.coalesce(ending, "interrupted").label("outcome"),
             func.coalesce(stats.c.elapsed, 0).label("elapsed"),
             func.coalesce(stats.c.holds, 0).label("holds"),
+            before.c.value.label("pain_before"),
+            after.c.value.label("pain_after"),
         )
         .outerjoin(stats, stats.c.session_id == sessions.c.id)
+        .outerjoin(before, (before.c.session_id == sessions.c.id) & (before.c.moment == "before"))
+        .outerjoin(after, (after.c.session_id == sessions.c.id) & (after.c.moment == "after"))
         .order_by(sessions.c.started_utc.desc(), sessions.c.id)
         .limit(limit)
     )
@@ -177,6 +187,8 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
             elapsed_ms=int(row["elapsed"]),
             holds=int(row["holds"]),
             outcome=str(row["outcome"]),
+            pain_before=row["pain_before"],
+            pain_after=row["pain_after"],
         )
         for row in rows
     ]
