@@ -96,8 +96,12 @@ def test_groups_run_from_most_to_least_urgent() -> None:
         ({}, "no answer for: " + ", ".join(QUESTION_IDS)),
         ({k: v for k, v in NO.items() if k != "fever"}, "no answer for: fever"),
         ({**NO, "headache": False}, "unknown question ids: headache"),
-        ({**NO, "fever": "no"}, "answers must be true or false: fever"),
-        ({**NO, "fever": 0}, "answers must be true or false: fever"),
+        ({**NO, "fever": "no"}, 'fever must be true or false (got "no")'),
+        ({**NO, "fever": 0}, "fever must be true or false (got 0)"),
+        (
+            {**NO, "fever": None, "lump": "y"},
+            'fever must be true or false (got null); lump must be true or false (got "y")',
+        ),
     ],
 )
 def test_partial_or_odd_answers_are_refused(answers: dict[str, object], message: str) -> None:

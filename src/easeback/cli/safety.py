@@ -7,6 +7,7 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -44,7 +45,7 @@ def read_answer_file(source: str) -> AnswerFile:
 
     name = "standard input" if source == "-" else source
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
         fail(f"{name}: cannot read the answers: {reason}")
@@ -59,9 +60,15 @@ def read_answer_file(source: str) -> AnswerFile:
         fail(f"{name}: unknown keys: {', '.join(unknown)}; allowed: {', '.join(ANSWER_KEYS)}")
     answers = data.get("answers")
     if not isinstance(answers, dict):
+        kinds = {list: "a list", str: "text", bool: "true/false", int: "a number"}
+        problem = (
+            "missing"
+            if "answers" not in data
+            else f"must be an object, not {kinds.get(type(answers), 'that')}"
+        )
         fail(
-            f"{name}: answers: must be an object of question id -> true/false "
-            "(see: easeback questions --json)"
+            f"{name}: answers: {problem}; give question id -> true or false for every "
+            "question (see: easeback questions --json)"
         )
     try:
         assess(answers)
@@ -88,9 +95,17 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
     before = current_gate(engine, now)
     if scripted is not None:
         if before.reason == "consent" and scripted.clinician_checked is None:
-            fail('the answer file needs "clinician_checked": this is the first check', 2)
+            fail(
+                'the answer file needs "clinician_checked": true or false (has a clinician '
+                "checked that these stretches suit you?), since this is the first check",
+                2,
+            )
         if before.reason == "pain" and scripted.pain_settled is None:
-            fail('the answer file needs "pain_settled": the last session was stopped by pain', 2)
+            fail(
+                'the answer file needs "pain_settled": true or false (has the pain settled?), '
+                "since a session was stopped by pain or pain rose after one",
+                2,
+            )
 
     if before.reason == "consent":
         if scripted is None:

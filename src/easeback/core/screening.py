@@ -9,6 +9,7 @@ same-day one, which outranks "see a clinician first".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,9 +77,11 @@ def assess(answers: Mapping[str, object]) -> Assessment:
     missing = [q for q in QUESTION_IDS if q not in answers]
     if missing:
         problems.append(f"no answer for: {', '.join(missing)}")
-    not_bool = [q for q in QUESTION_IDS if q in answers and not isinstance(answers[q], bool)]
-    if not_bool:
-        problems.append(f"answers must be true or false: {', '.join(not_bool)}")
+    problems += [
+        f"{q} must be true or false (got {json.dumps(answers[q], default=str)})"
+        for q in QUESTION_IDS
+        if q in answers and not isinstance(answers[q], bool)
+    ]
     if problems:
         raise AnswersError("; ".join(problems))
     yes = tuple(q.id for q in QUESTIONS if answers[q.id] is True)
