@@ -87,7 +87,7 @@ def test_first_check_all_no_records_consent_and_a_first_use_screening(cli, db_pa
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"{messages.NOT_ADVICE}\n{messages.CONSENT_TEXT}\n")
-    assert "Thank you. Noted on " in result.stdout
+    assert messages.CONSENT_NOTED.split("{")[0] in result.stdout
     assert result.stdout.endswith(f"{messages.ADVICE['none']}\n")
     assert messages.ADVICE_NOTE not in result.stdout
     assert result.stderr == ""
@@ -659,3 +659,63 @@ def test_start_without_a_terminal_refuses_with_the_reason_and_next_step(
     why, next_step = messages.GATE[reason]
     assert result.stderr == f"easeback: {why} {next_step}\n"
     assert count(db_path, "sessions") == sessions_before
+
+
+def test_a_go_ahead_from_more_than_30_days_before_the_answers_is_refused(
+    cli, db_path, engine
+) -> None:
+    screen(cli, "cancer")
+    today = datetime.now(UTC).date()
+    old = (today - timedelta(days=31)).isoformat()
+
+    result = cli("clear", "--on", old)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"easeback: --on: {old} is more than 30 days before your answers of "
+        f"{today.isoformat()}; please ask your clinician again\n"
+    )
+    assert count(db_path, "clearances") == 0
+    assert gate_now(engine).reason == "clinician"
+
+
+@pytest.mark.parametrize("on", ["20260101", "2026-W01-1", "", "1/2/2026"])
+def test_clear_on_takes_only_yyyy_mm_dd(cli, db_path, on: str) -> None:
+    screen(cli, "cancer")
+
+    result = cli("clear", "--on", on)
+
+    assert result.exit_code == 2
+    assert "is not a date; write it as YYYY-MM-DD" in result.stderr
+    assert count(db_path, "clearances") == 0
+
+
+def test_an_answer_given_twice_in_a_file_is_refused(cli, db_path) -> None:
+    text = answers_json().replace('"fever": false', '"fever": true, "fever": false')
+
+    result = cli("check", "--answers", "-", input=text)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "easeback: standard input: the key 'fever' is written twice; give each answer once\n"
+    )
+    assert not db_path.exists()  # refused before the store was even opened
+
+
+def test_a_deeply_nested_file_is_refused_clearly(cli) -> None:
+    result = cli("check", "--answers", "-", input="[" * 100_000 + "]" * 100_000)
+
+    assert result.exit_code == 2
+    assert result.stderr == ("easeback: standard input: not an answer file (nested too deeply)\n")
+
+
+def test_pain_not_settled_in_a_file_is_acted_on_even_when_nothing_is_due(cli, db_path) -> None:
+    screen(cli)
+
+    result = cli(
+        "check", "--answers", "-", input=answers_json(clinician_checked=None, pain_settled=False)
+    )
+
+    assert result.exit_code == 1
+    assert messages.PAIN_NOT_SETTLED in result.stdout
+    assert count(db_path, "screenings") == 1

@@ -411,3 +411,61 @@ def test_plain_prints_one_line_per_phase(db_path: Path, short_routine: Path) -> 
         "[0:27] · Done: That is the whole routine. Well done; take a moment before you get up.",
         "Routine done: 0:27 of stretching. Well done.",
     ]
+
+
+def test_ctrl_c_at_the_after_question_keeps_the_pain_stop_and_the_before_rating(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    screened(db_path)
+    term = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    terminals.append(term)
+    term.expect(messages.PAIN_BEFORE_QUESTION)
+    term.child.sendline("3")
+    term.expect("PAIN: STOP NOW")
+    term.child.send("p")
+    term.expect(messages.PAIN_AFTER_QUESTION)
+
+    term.child.sendintr()
+
+    assert term.finish() == 1
+    assert "Traceback" not in term.output
+    connection = sqlite3.connect(db_path)
+    try:
+        followups = connection.execute("SELECT kind, step_back FROM followups").fetchall()
+        ratings = connection.execute("SELECT moment, value FROM pain_ratings").fetchall()
+    finally:
+        connection.close()
+    assert followups == [("pain_stop", 0)]
+    assert ratings == [("before", 3)]
+
+
+def test_a_rise_of_two_points_after_a_session_is_followed_up(
+    db_path: Path, short_routine: Path, terminals: list[Terminal]
+) -> None:
+    screened(db_path)
+    term = Terminal(db_path, "start", str(short_routine), "--speed", "20")
+    terminals.append(term)
+    term.expect(messages.PAIN_BEFORE_QUESTION)
+    term.child.sendline("3")
+    term.expect("Routine done")
+    term.expect(messages.PAIN_AFTER_QUESTION)
+    term.child.sendline("5")
+    term.expect("Your pain is 2 points higher than before the session.")
+
+    assert term.finish() == 0
+    connection = sqlite3.connect(db_path)
+    try:
+        assert connection.execute("SELECT kind FROM followups").fetchall() == [("worsening",)]
+    finally:
+        connection.close()
+    refused = subprocess.run(
+        [EASEBACK, "--db", str(db_path), "start", str(short_routine), "--speed", "20"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=TIMEOUT,
+        start_new_session=True,
+    )
+    reason, next_step = messages.GATE["pain"]
+    assert (refused.returncode, refused.stderr) == (1, f"easeback: {reason} {next_step}\n")

@@ -15,7 +15,8 @@ from easeback.core.screening import (
     AnswersError,
     Screening,
     assess,
-    clearance_lifts,
+    clearance_effect,
+    followup_kind,
     gate,
     repeated_pain,
     worsened,
@@ -177,7 +178,7 @@ def test_a_clearance_cannot_lift_an_emergency_or_same_day_result(group: str) -> 
     last = Screening(DAY0, group)  # type: ignore[arg-type]
     cleared = DAY0 + timedelta(hours=2)
 
-    assert not clearance_lifts(last)
+    assert clearance_effect(last) == "cannot"
     assert state(DAY0 + timedelta(hours=3), last=last, cleared=cleared) == ("blocked", group)
 
 
@@ -185,7 +186,7 @@ def test_a_clinician_result_is_lifted_by_a_clearance_recorded_after_it() -> None
     last = Screening(DAY0, "clinician")
     later = DAY0 + timedelta(days=1)
 
-    assert clearance_lifts(last)
+    assert clearance_effect(last) == "lifts"
     assert state(later, last=last) == ("blocked", "clinician")
     assert state(later, last=last, cleared=DAY0 + timedelta(hours=5)) == ("ok", None)
 
@@ -200,8 +201,37 @@ def test_a_clearance_from_before_the_result_does_not_lift_it() -> None:
 
 
 def test_nothing_to_lift_without_a_clinician_result() -> None:
-    assert not clearance_lifts(None)
-    assert not clearance_lifts(CLEAN)
+    assert clearance_effect(None) == "nothing"
+    assert clearance_effect(CLEAN) == "nothing"
+
+
+@pytest.mark.parametrize("group", [None, "emergency", "urgent", "clinician"])
+def test_answers_stamped_in_the_future_are_asked_again(group: str | None) -> None:
+    last = Screening(DAY0 + timedelta(days=1), group)  # type: ignore[arg-type]
+
+    assert state(DAY0, last=last) == ("due", "clock")
+
+
+def test_a_few_minutes_of_clock_difference_are_tolerated() -> None:
+    assert state(DAY0, last=Screening(DAY0 + timedelta(minutes=4), None)) == ("ok", None)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "before", "after", "kind"),
+    [
+        ("pain_stop", None, None, "pain_stop"),
+        ("pain_stop", 2, 6, "pain_stop"),
+        ("completed", 2, 6, "worsening"),
+        ("quit", 3, 5, "worsening"),
+        ("completed", 3, 4, None),
+        ("completed", None, 9, None),
+        (None, None, None, None),
+    ],
+)
+def test_a_pain_stop_wins_over_a_rise_in_pain(
+    outcome: str | None, before: int | None, after: int | None, kind: str | None
+) -> None:
+    assert followup_kind(outcome, before, after) == kind
 
 
 # --- pain stops and worsening ----------------------------------------------------------

@@ -7,6 +7,7 @@ claims safety.md forbids, in any of their forms.
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from collections.abc import Iterator
@@ -23,15 +24,17 @@ from easeback.core.timeline import build_timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Each claim in its forms; whitespace between words may be a line break (the README
+# wraps). "physiotherapist" names a profession and is allowed; "physiotherapy" is not.
 FORBIDDEN = {
-    "treats": r"\btreat(s|ed|ing|ment|ments)?\b",
-    "cures": r"\bcur(e|es|ed|ing|ative)\b",
-    "relieves back pain": r"\brelie(f|fs|ve|ves|ved|ving)\b",
-    "therapy": r"\btherap(y|ies|eutic)\b",
-    "diagnoses": r"\bdiagnos(e|es|ed|is|ing|tic|tics)\b",
-    "screens for": r"\bscreen(s|ed|ing)? for\b",
-    "clinically proven": r"\bclinically[- ]proven\b",
-    "medical-grade": r"\bmedical[- ]grade\b",
+    "treats": r"\btreat(?!ed\b)\w*|\bwell[-\s]+treated\b",
+    "cures": r"\bcur(e|es|ed|ing|ative|able)\b",
+    "relieves back pain": r"\brelie[fv]\w*",
+    "therapy": r"therap(?!ist)\w*",
+    "diagnoses": r"\bdiagnos\w*",
+    "screens for": r"\bscreen(s|ed|ing)?\s+(\w+\s+)?for\b",
+    "clinically proven": r"\bclinically[-\s]+proven\b",
+    "medical-grade": r"\bmedical[-\s]+grade\b",
 }
 
 
@@ -79,7 +82,35 @@ def user_facing_texts() -> dict[str, str]:
 
     walk(typer.main.get_command(app), "easeback")
     texts["README.md"] = (ROOT / "README.md").read_text("utf-8")
+    for path in sorted((ROOT / "src" / "easeback").rglob("*")):
+        if path.suffix == ".py":
+            texts.update(string_literals(path))
+        elif path.suffix in (".toml", ".html", ".js", ".css", ".txt"):
+            texts[str(path.relative_to(ROOT))] = path.read_text("utf-8")
     return texts
+
+
+def string_literals(path: Path) -> dict[str, str]:
+    """Every string literal in a source file (messages in fail(), echo(), labels...),
+    docstrings aside."""
+    tree = ast.parse(path.read_text("utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings  # for developers; command help is read above
+        ):
+            found[f"{path.relative_to(ROOT)}:{node.lineno}"] = node.value
+    return found
 
 
 def test_the_scan_reads_every_kind_of_user_facing_text() -> None:
@@ -91,6 +122,8 @@ def test_the_scan_reads_every_kind_of_user_facing_text() -> None:
     assert "help: easeback check" in texts
     assert "help: easeback routine check" in texts
     assert "README.md" in texts
+    assert any(k.startswith("src/easeback/cli/safety.py:") for k in texts)
+    assert "src/easeback/content/routines/office.toml" in texts
 
 
 def test_no_user_facing_text_claims_to_treat_anything() -> None:
@@ -112,6 +145,16 @@ def test_no_user_facing_text_claims_to_treat_anything() -> None:
         ("It screens for serious problems.", "screens for"),
         ("Clinically proven results.", "clinically proven"),
         ("Medical grade guidance.", "medical-grade"),
+        ("It screens\nfor warning signs.", "screens for"),
+        ("We screened you for red flags.", "screens for"),
+        ("Clinically\nproven.", "clinically proven"),
+        ("medical\ngrade", "medical-grade"),
+        ("A physiotherapy routine.", "therapy"),
+        ("Works therapeutically.", "therapy"),
+        ("Back pain is curable.", "cures"),
+        ("A natural pain reliever.", "relieves back pain"),
+        ("Most aches are treatable.", "treats"),
+        ("Diagnostically useful.", "diagnoses"),
     ],
 )
 def test_the_scan_catches_a_planted_claim(planted: str, claim: str) -> None:
@@ -124,7 +167,16 @@ def test_the_scan_catches_a_planted_claim(planted: str, claim: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "fine", ["Talk to your physiotherapist.", "Untreated?", "curious", "screen reader"]
+    "fine",
+    [
+        "Talk to your physiotherapist.",
+        "Ask your physiotherapists.",
+        "Untreated?",
+        "curious",
+        "screen reader",
+        "a full screen.",
+        "Secure",
+    ],
 )
 def test_the_scan_does_not_flag_ordinary_words(fine: str) -> None:
     assert forbidden_in({"fine": fine}) == []

@@ -17,6 +17,7 @@ CONSENT_TEXT = (
 )
 CONSENT_QUESTION = "Have you checked with a clinician that these stretches suit you?"
 CONSENT_RECORDED = "Thank you. Noted on {when}. You can start a session with: easeback start"
+CONSENT_NOTED = "Thank you, noted on {when}."
 CONSENT_DECLINED = (
     "No session until you have checked with a clinician. When you have, run: easeback consent"
 )
@@ -114,6 +115,11 @@ GATE = {
         "Run: easeback check",
     ),
     "first": ("A few safety questions come before your first session.", "Run: easeback check"),
+    "clock": (
+        "Your computer's clock was different when you last answered the safety "
+        "questions, so easeback asks them again.",
+        "Run: easeback check",
+    ),
     "30-days": ("It has been 30 days since the safety questions.", "Run: easeback check"),
     "pain": (
         "Your last session was stopped because of pain, or your pain rose after it.",
@@ -122,7 +128,7 @@ GATE = {
     "emergency": (ADVICE["emergency"], "When things have changed, run: easeback check"),
     "urgent": (ADVICE["urgent"], "When a doctor has seen you, run: easeback check"),
     "clinician": (
-        ADVICE["clinician"].split(" When ")[0],
+        "Please check with your doctor or physiotherapist before using the routine.",
         "When they have said it is fine, run: easeback clear",
     ),
 }
@@ -133,8 +139,8 @@ PAIN_NOT_SETTLED = (
     "day or two, or it gets worse, talk to your doctor or physiotherapist."
 )
 REPEATED_PAIN = (
-    "That is the second time in 7 days a session has been stopped by pain. Please "
-    "contact your doctor or physiotherapist before going on. When you do go on, "
+    "Pain has stopped a session, or risen after one, at least twice in the last 7 days. "
+    "Please contact your doctor or physiotherapist before going on. When you do go on, "
     "easeback will take the doses one step back."
 )
 WORSENED = (
@@ -147,7 +153,7 @@ PAIN_AFTER_QUESTION = "And now, after the session, from 0 to 10?"
 PAIN_SKIP_HINT = "Press Enter to skip."
 PAIN_BAD_VALUE = "Please type a whole number from 0 to 10, or just press Enter to skip."
 
-CLEARED = "Noted: a clinician cleared you on {on}{by}. You can use the routine."
+CLEARED = "Noted: a clinician cleared you on {on}{by}."
 CLEAR_NOT_NEEDED = "Nothing to clear: your answers do not ask for a clinician's go-ahead."
 CLEAR_CANNOT = (
     "A clearance cannot lift this. {advice} When things have changed, answer the "

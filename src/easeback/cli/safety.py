@@ -4,6 +4,7 @@ questions. The rules are in core/screening.py; this only asks, records and says.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -50,9 +51,13 @@ def read_answer_file(source: str) -> AnswerFile:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
         fail(f"{name}: cannot read the answers: {reason}")
     try:
-        data: Any = json.loads(text)
+        data: Any = json.loads(text, object_pairs_hook=_refuse_repeats)
     except json.JSONDecodeError as exc:
         fail(f"{name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+    except _RepeatedKey as exc:
+        fail(f"{name}: the key {exc.key!r} is written twice; give each answer once")
+    except RecursionError:
+        fail(f"{name}: not an answer file (nested too deeply)")
     if not isinstance(data, dict):
         fail(f'{name}: must be a JSON object such as {{"answers": {{...}}}}')
     unknown = sorted(set(data) - set(ANSWER_KEYS))
@@ -80,6 +85,22 @@ def read_answer_file(source: str) -> AnswerFile:
     return AnswerFile(answers, data.get("clinician_checked"), data.get("pain_settled"))
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice could hide a 'yes' behind a later 'no': refuse it."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
+
+
 def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
     """Ask what is due (consent, "has the pain settled?", the questions), record each
     answer, say what to do, and return the gate as it now stands.
@@ -88,8 +109,13 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
     """
     from easeback.cli.session import ask_consent
     from easeback.clock import local_zone, wall_now
-    from easeback.core.screening import QUESTIONS, assess
-    from easeback.store.safety import current_gate, record_followup, record_screening
+    from easeback.core.screening import QUESTIONS, assess, repeated_pain
+    from easeback.store.safety import (
+        current_gate,
+        pain_event_times,
+        record_followup,
+        record_screening,
+    )
 
     now, zone = wall_now(), local_zone()
     before = current_gate(engine, now)
@@ -107,16 +133,16 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
                 2,
             )
 
+    if scripted is not None and scripted.clinician_checked is False:
+        typer.echo(messages.CONSENT_DECLINED)
+        raise typer.Exit(1)
     if before.reason == "consent":
-        if scripted is None:
-            ask_consent(engine, yes=False)
-        elif scripted.clinician_checked:
-            ask_consent(engine, yes=True)
-        else:
-            typer.echo(messages.CONSENT_DECLINED)
-            raise typer.Exit(1)
+        ask_consent(engine, yes=scripted is not None, then=messages.CONSENT_NOTED)
 
-    if before.reason == "pain":
+    pain_asked = before.reason == "pain" or (
+        scripted is not None and scripted.pain_settled is False
+    )
+    if pain_asked:
         settled = (
             scripted.pain_settled
             if scripted is not None
@@ -129,11 +155,13 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
             kind="settled",
             session_id=None,
             settled=settled,
-            repeated=False,
+            step_back=False,
         )
         if not settled:
             typer.echo(messages.PAIN_NOT_SETTLED)
             raise typer.Exit(1)
+        if repeated_pain(pain_event_times(engine), now):
+            typer.echo(messages.REPEATED_PAIN)
 
     if scripted is not None:
         answers = scripted.answers
@@ -219,15 +247,18 @@ def clear(
 
     Example: easeback clear --on 2026-11-20 --by "Dr Okafor"
     """
+    from easeback.cli.output import local_time
     from easeback.clock import local_zone, wall_now
-    from easeback.core.screening import clearance_lifts
+    from easeback.core.screening import clearance_effect, clearance_too_old
     from easeback.store import open_store
     from easeback.store.safety import last_screening, record_clearance
 
     now, zone = wall_now(), local_zone()
-    today = now.date()
+    today = local_time(now.replace(tzinfo=None), zone).date()
+    if on is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
+        fail(f"--on: {on!r} is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}")
     try:
-        cleared_on = date.fromisoformat(on) if on else today
+        cleared_on = date.fromisoformat(on) if on is not None else today
     except ValueError:
         fail(f"--on: {on!r} is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}")
     if cleared_on > today:
@@ -237,12 +268,19 @@ def clear(
     with user_errors():
         engine = open_store(db_option(ctx))
         last = last_screening(engine)
-        if not clearance_lifts(last):
-            if last is not None and last.group in ("emergency", "urgent"):
-                typer.echo(messages.CLEAR_CANNOT.format(advice=messages.ADVICE[last.group]))
-                raise typer.Exit(1)
+        effect = clearance_effect(last)
+        if effect == "nothing" or last is None:
             typer.echo(messages.CLEAR_NOT_NEEDED)
             return
+        if effect == "cannot":
+            typer.echo(messages.CLEAR_CANNOT.format(advice=messages.ADVICE[last.group or "none"]))
+            raise typer.Exit(1)
+        answered_on = local_time(last.at.replace(tzinfo=None), zone).date()
+        if clearance_too_old(cleared_on, answered_on):
+            fail(
+                f"--on: {cleared_on.isoformat()} is more than 30 days before your answers of "
+                f"{answered_on.isoformat()}; please ask your clinician again"
+            )
         record_clearance(
             engine, at=now, zone=zone, cleared_on=cleared_on.isoformat(), by=by and by.strip()
         )

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, is_interactive, user_errors
+from easeback.cli.app import app, db_option, fail, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
-def ask_consent(engine: Engine, *, yes: bool) -> None:
-    """Show the clinician-check text, ask (unless ``yes``), and record the answer.
+def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECORDED) -> None:
+    """Show the clinician-check text, ask (unless ``yes``), and record the answer;
+    ``then`` is what is said next (with the local date).
 
     Leaves with exit 1 when the person says no, and 2 when nobody can answer.
     """
@@ -36,7 +37,7 @@ def ask_consent(engine: Engine, *, yes: bool) -> None:
     now, zone = wall_now(), local_zone()
     record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
     shown = local_time(now.replace(tzinfo=None), zone).strftime("%d %b %Y")
-    typer.echo(messages.CONSENT_RECORDED.format(when=shown))
+    typer.echo(then.format(when=shown))
 
 
 @app.command()
@@ -89,6 +90,7 @@ def start(
     from easeback.clock import local_zone, monotonic, wall_now
     from easeback.content.library import load_library, load_routine
     from easeback.core.player import Player
+    from easeback.core.screening import followup_kind
     from easeback.core.timeline import build_timeline
     from easeback.store import open_store
     from easeback.store.sessions import SessionLog
@@ -100,9 +102,10 @@ def start(
         engine = open_store(db_option(ctx))
         ensure_allowed(engine)
         keyboard = open_keyboard()
-        if keyboard is None and speed == 1:
+        if keyboard is None and speed < REHEARSAL_WITHOUT_KEYBOARD:
             fail(messages.NO_KEYBOARD, 1)
-        before = ask_pain(messages.PAIN_BEFORE_QUESTION) if is_interactive() else None
+        asking = sys.stdin.isatty()
+        before = ask_pain(messages.PAIN_BEFORE_QUESTION) if asking else None
 
         library = load_library()
         timeline = build_timeline(chosen, library)
@@ -116,6 +119,7 @@ def start(
             zone=local_zone(),
             player="terminal",
         )
+        save_pain(engine, log.id, "before", before)
         try:
             run_terminal_session(
                 player,
@@ -132,8 +136,18 @@ def start(
             log.close()
             if keyboard is not None and keyboard != sys.stdin.fileno():
                 os.close(keyboard)
-        after = ask_pain(messages.PAIN_AFTER_QUESTION) if is_interactive() else None
-        follow_up(engine, log.id, player.outcome, before, after)
+        # Saved before the next question, so Ctrl-C there cannot lose it.
+        if player.outcome == "pain_stop":
+            follow_up(engine, log.id, "pain_stop")
+        after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
+        save_pain(engine, log.id, "after", after)
+        if followup_kind(player.outcome, before, after) == "worsening":
+            typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
+            follow_up(engine, log.id, "worsening")
+
+
+# A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.
+REHEARSAL_WITHOUT_KEYBOARD = 5
 
 
 def ensure_allowed(engine: Engine) -> None:
@@ -148,7 +162,7 @@ def ensure_allowed(engine: Engine) -> None:
     state = current_gate(engine, wall_now())
     if state.allows:
         return
-    if state.kind == "due" and is_interactive():
+    if state.kind == "due" and sys.stdin.isatty():
         state = run_check(engine, None)
         if state.allows:
             return
@@ -170,41 +184,43 @@ def ask_pain(question: str) -> int | None:
         typer.echo(messages.PAIN_BAD_VALUE)
 
 
-def follow_up(
-    engine: Engine, session_id: str, outcome: str | None, before: int | None, after: int | None
-) -> None:
-    """Store the pain ratings, and after a pain stop or a rise of 2+ points, the
-    follow-up (a step back when it is the second within 7 days)."""
+def save_pain(engine: Engine, session_id: str, moment: str, value: int | None) -> None:
     from easeback.clock import local_zone, wall_now
-    from easeback.core.screening import repeated_pain, worsened
-    from easeback.store.safety import pain_stop_times, record_followup, record_pain
+    from easeback.store.safety import record_pain
 
-    now, zone = wall_now(), local_zone()
-    for moment, value in (("before", before), ("after", after)):
-        if value is not None:
-            record_pain(
-                engine, session_id=session_id, moment=moment, value=value, at=now, zone=zone
-            )
-    kind = "pain_stop" if outcome == "pain_stop" else None
-    if kind is None and worsened(before, after):
-        kind = "worsening"
-        typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
-    if kind is None:
-        return
-    stops = pain_stop_times(engine)
+    if value is not None:
+        record_pain(
+            engine,
+            session_id=session_id,
+            moment=moment,
+            value=value,
+            at=wall_now(),
+            zone=local_zone(),
+        )
+
+
+def follow_up(engine: Engine, session_id: str, kind: str) -> None:
+    """Record a pain stop or a worsening for follow-up; the second within 7 days is a
+    step back for progression and a word with a clinician."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.screening import repeated_pain
+    from easeback.store.safety import pain_event_times, record_followup
+
+    now = wall_now()
+    events = pain_event_times(engine)
     if kind == "worsening":
-        stops.append(now)
-    repeated = repeated_pain(stops, now)
+        events.append(now)  # not yet in the store: this row is what records it
+    step_back = repeated_pain(events, now)
     record_followup(
         engine,
         at=now,
-        zone=zone,
+        zone=local_zone(),
         kind=kind,
         session_id=session_id,
         settled=None,
-        repeated=repeated,
+        step_back=step_back,
     )
-    if repeated:
+    if step_back:
         typer.echo(messages.REPEATED_PAIN)
 
 
@@ -213,7 +229,8 @@ def history(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Show only the newest N sessions.")
+        int | None,
+        typer.Option(min=1, help="Show only the newest N sessions and N safety records."),
     ] = None,
 ) -> None:
     """List past sessions and safety records (consent, questions, clearances,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 Group = Literal["emergency", "urgent", "clinician"]
@@ -100,7 +100,10 @@ class Screening:
     group: Group | None
 
 
-GateReason = Literal["consent", "first", "30-days", "pain", "emergency", "urgent", "clinician"]
+GateReason = Literal[
+    "consent", "first", "clock", "30-days", "pain", "emergency", "urgent", "clinician"
+]
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,10 @@ def gate(
         return Gate("due", "consent")
     if last is None:
         return Gate("due", "first")
+    if last.at - now > CLOCK_SLACK:
+        # The last answers carry a time in the future: the clock was wrong then or is
+        # now. Time-based rules cannot be trusted, so ask again (fail safe).
+        return Gate("due", "clock")
     if now - last.at >= RESCREEN_AFTER:
         return Gate("due", "30-days")
     if any(stop > last.at for stop in pain_stops):
@@ -150,9 +157,27 @@ def gate(
     return Gate("ok")
 
 
-def clearance_lifts(last: Screening | None) -> bool:
-    """Only a "see a clinician first" result can be lifted by a recorded clearance."""
-    return last is not None and last.group == "clinician"
+def clearance_effect(last: Screening | None) -> Literal["lifts", "cannot", "nothing"]:
+    """What recording a clinician's go-ahead does: it lifts only a "see a clinician
+    first" result; an emergency or same-day one stands until new answers."""
+    if last is None or last.group is None:
+        return "nothing"
+    return "lifts" if last.group == "clinician" else "cannot"
+
+
+def clearance_too_old(cleared_on: date, answered_on: date) -> bool:
+    """A go-ahead given more than 30 days before the answers it should lift is stale:
+    the person should ask again (the same 30 days after which the questions return)."""
+    return answered_on - cleared_on > RESCREEN_AFTER
+
+
+def followup_kind(
+    outcome: str | None, before: int | None, after: int | None
+) -> Literal["pain_stop", "worsening"] | None:
+    """Which follow-up a finished session needs: a pain stop wins over a rise in pain."""
+    if outcome == "pain_stop":
+        return "pain_stop"
+    return "worsening" if worsened(before, after) else None
 
 
 def repeated_pain(pain_stops: Sequence[datetime], now: datetime) -> bool:

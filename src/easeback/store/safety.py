@@ -40,7 +40,7 @@ def current_gate(engine: Engine, now: datetime) -> Gate:
         consent_at=_aware(consent.given_utc) if consent else None,
         last=last_screening(engine),
         cleared_at=last_clearance(engine),
-        pain_stops=pain_stop_times(engine),
+        pain_stops=pain_event_times(engine),
     )
 
 
@@ -67,7 +67,9 @@ def record_screening(
 
 
 def last_screening(engine: Engine) -> Screening | None:
-    query = select(screenings).order_by(screenings.c.at_utc.desc(), screenings.c.id.desc())
+    # The newest by the order it was written, never by its clock time: a clock that was
+    # wrong once must not let an older answer hide a newer one.
+    query = select(screenings).order_by(screenings.c.id.desc())
     with engine.connect() as connection:
         row = connection.execute(query.limit(1)).mappings().first()
     if row is None:
@@ -87,7 +89,7 @@ def record_clearance(
 
 
 def last_clearance(engine: Engine) -> datetime | None:
-    query = select(clearances.c.at_utc).order_by(clearances.c.at_utc.desc()).limit(1)
+    query = select(clearances.c.at_utc).order_by(clearances.c.id.desc()).limit(1)
     with engine.connect() as connection:
         value = connection.execute(query).scalar()
     return _aware(value) if value is not None else None
@@ -101,10 +103,10 @@ def record_followup(
     kind: str,
     session_id: str | None,
     settled: bool | None,
-    repeated: bool,
+    step_back: bool,
 ) -> None:
     """Store a follow-up: ``kind`` 'pain_stop' or 'worsening' when it happens (with
-    ``repeated``, two within 7 days, as the step back that progression reads), or
+    ``step_back`` when it is the second within 7 days, which progression reads), or
     'settled' with the answer to "has the pain settled?" before the next session."""
     with engine.begin() as connection:
         connection.execute(
@@ -114,7 +116,7 @@ def record_followup(
                 kind=kind,
                 session_id=session_id,
                 settled=settled,
-                step_back=repeated,
+                step_back=step_back,
             )
         )
 
@@ -131,7 +133,7 @@ def record_pain(
         )
 
 
-def pain_stop_times(engine: Engine) -> list[datetime]:
+def pain_event_times(engine: Engine) -> list[datetime]:
     """When sessions were stopped for pain, plus sessions after which pain rose 2+."""
     query = select(events.c.wall_utc).where(events.c.kind == "pain_stop")
     worse = select(followups.c.at_utc).where(followups.c.kind == "worsening")
