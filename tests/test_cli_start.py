@@ -325,17 +325,22 @@ def test_a_yes_at_the_first_run_refuses_the_session_with_the_right_advice(
         connection.close()
 
 
-def test_after_a_pain_stop_the_next_start_asks_if_it_settled_and_asks_again(
-    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
-) -> None:
+def stop_a_session_for_pain(db_path: Path, routine: Path, terminals: list[Terminal]) -> None:
+    """A screened person starts a session and presses p in the first phase."""
     screened(db_path)
-    first = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
+    first = Terminal(db_path, "start", str(routine), "--speed", "20")
     terminals.append(first)
     skip_pain_rating(first, messages.PAIN_BEFORE_QUESTION)
     first.expect("PAIN: STOP NOW")
     first.child.send("p")
     skip_pain_rating(first, messages.PAIN_AFTER_QUESTION)
     assert first.finish() == 0
+
+
+def test_after_a_pain_stop_the_next_start_asks_if_it_settled_and_asks_again(
+    db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
+) -> None:
+    stop_a_session_for_pain(db_path, slow_start_routine, terminals)
 
     second = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
     terminals.append(second)
@@ -363,14 +368,7 @@ def test_after_a_pain_stop_the_next_start_asks_if_it_settled_and_asks_again(
 def test_pain_that_has_not_settled_means_no_session_today(
     db_path: Path, slow_start_routine: Path, terminals: list[Terminal]
 ) -> None:
-    screened(db_path)
-    first = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
-    terminals.append(first)
-    skip_pain_rating(first, messages.PAIN_BEFORE_QUESTION)
-    first.expect("PAIN: STOP NOW")
-    first.child.send("p")
-    skip_pain_rating(first, messages.PAIN_AFTER_QUESTION)
-    assert first.finish() == 0
+    stop_a_session_for_pain(db_path, slow_start_routine, terminals)
 
     second = Terminal(db_path, "start", str(slow_start_routine), "--speed", "20")
     terminals.append(second)
