@@ -14,11 +14,11 @@ from sqlalchemy import Engine, text
 from easeback.core.player import Player
 from easeback.store import StoreError, open_store
 from easeback.store.consents import latest_consent, record_consent
-from easeback.store.db import resolve_url
+from easeback.store.location import resolve_url
 from easeback.store.sessions import SessionLog, list_sessions, session_events
 from helpers import ROTATION_TIMELINE as TIMELINE
 
-HEAD = "0002"  # the newest migration in src/easeback/store/migrations/versions
+HEAD = "0003"  # the newest migration in src/easeback/store/migrations/versions
 MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
@@ -171,8 +171,8 @@ def test_without_db_or_env_var_the_file_is_in_the_user_data_folder(
 
 
 def test_a_bad_url_is_a_store_error() -> None:
-    with pytest.raises(StoreError, match="is not a database URL or path"):
-        resolve_url("not a scheme://x")
+    with pytest.raises(StoreError, match="easeback cannot use the database URL"):
+        open_store("not a scheme://x")
 
 
 def test_cli_db_option_accepts_a_sqlite_url(cli, tmp_path: Path) -> None:

@@ -159,3 +159,26 @@ CLEAR_CANNOT = (
     "A clearance cannot lift this. {advice} When things have changed, answer the "
     "questions again with: easeback check"
 )
+
+# --- the day's plan -----------------------------------------------------------------
+
+SETUP_SAVED = "Saved. Your stretches now fit your day:"
+NOT_SET_UP = "These times assume a 07:00 to 22:30 day; fit them to yours with: easeback setup"
+CALENDAR_WRITTEN = (
+    "Wrote {path}. Import it, or subscribe to it, in your calendar app; easeback "
+    "rewrites it whenever your day or your plan changes."
+)
+SLOT_TITLES = {
+    "morning": "First thing",
+    "daytime": "During the day",
+    "evening": "Before bed",
+}
+STATUS_WORDS = {
+    "done": "done",
+    "stopped": "stopped: pain",
+    "missed": "missed",
+    "next": "next",
+    "later": "later",
+}
+ALL_DONE = "Nothing more is due today. To stretch anyway, name a routine: easeback start default"
+SINCE_LAST_TIME = "Since last time:"

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
 from easeback import messages
@@ -150,3 +150,41 @@ def print_history(rows: list[SessionSummary], records: list[Record]) -> None:
     console.print(format_history(rows))
     if records:
         console.print(format_safety(records))
+
+
+def format_today(view: dict[str, Any]) -> RenderableType:
+    """Today's slots: time, where, stretches with their doses, and status."""
+    from easeback.content.library import load_library
+
+    library = load_library()
+    table = Table(
+        title=f"Today, {view['date']} ({view['zone']}), now {view['now']}", title_justify="left"
+    )
+    for column in ("Time", "When", "Stretches", "Status"):
+        table.add_column(column)
+    for slot in view["slots"]:
+        names = []
+        for item in slot["stretches"]:
+            stretch = library.get(item["id"])
+            dose = f"{item['hold_s']} s"
+            if item["reps"] > 1:
+                dose += f", {item['reps']} times"
+            names.append(f"{stretch.name if stretch else item['id']} ({dose})")
+        status = messages.STATUS_WORDS[slot["status"]]
+        if slot["status"] == "next":
+            status = f"[bold]{status}[/bold]"
+        elif slot["status"] == "stopped":
+            status = f"[bold red]{status}[/bold red]"
+        table.add_row(
+            slot["time"],
+            f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
+            "\n".join(names),
+            status,
+        )
+    if view["set_up"]:
+        return table
+    return Group(table, f"[dim]{messages.NOT_SET_UP}[/dim]")
+
+
+def print_today(view: dict[str, Any]) -> None:
+    _console().print(format_today(view))

@@ -63,7 +63,8 @@ def start(
     routine: Annotated[
         str | None,
         typer.Argument(
-            help="A built-in routine (default, bed, office) or a routine .toml file.",
+            help="A built-in routine (default, bed, office) or a routine .toml file; "
+            "leave it out for what today's plan has due now.",
             show_default=False,
         ),
     ] = None,
@@ -80,27 +81,50 @@ def start(
         bool,
         typer.Option("--plain", help="One line per phase instead of a full screen."),
     ] = False,
+    slot: Annotated[
+        str | None,
+        typer.Option(help="Without ROUTINE: play this time of day (morning, daytime, evening)."),
+    ] = None,
 ) -> None:
-    """Play a routine in the terminal, guided second by second.
+    """Play a routine in the terminal, guided second by second: without ROUTINE, the
+    stretches due now in today's plan (see: easeback today).
 
     Keys: space pause/resume, n skip, q quit, p or Escape: pain, stop now.
 
     Example: easeback start bed --voice
     """
+    from easeback.cli.plan import progress_after, slot_routine
     from easeback.clock import local_zone, monotonic, wall_now
     from easeback.content.library import load_library, load_routine
+    from easeback.core.plan import SLOT_IDS
     from easeback.core.player import Player
     from easeback.core.screening import followup_kind
     from easeback.core.timeline import build_timeline
     from easeback.store import open_store
+    from easeback.store.plan import changes_after_last_session
     from easeback.store.sessions import SessionLog
     from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
 
     with user_errors():
-        chosen = load_routine(routine)
         engine = open_store(db_option(ctx))
         ensure_allowed(engine)
+        slot_id = plan_date = None
+        if slot is not None and (routine is not None or slot not in SLOT_IDS):
+            fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
+        if routine is None:
+            found = slot_routine(db_option(ctx), slot)
+            if found is None:
+                typer.echo(messages.ALL_DONE)
+                return
+            chosen, slot_id, plan_date = found
+        else:
+            chosen = load_routine(routine)
+        changes = changes_after_last_session(engine)
+        if changes:
+            typer.echo(messages.SINCE_LAST_TIME)
+            for reason in changes:
+                typer.echo(f"  {reason[:1].upper()}{reason[1:]}.")
         keyboard = open_keyboard()
         if keyboard is None and speed < REHEARSAL_WITHOUT_KEYBOARD:
             fail(messages.NO_KEYBOARD, 1)
@@ -118,6 +142,8 @@ def start(
             started=wall_now(),
             zone=local_zone(),
             player="terminal",
+            slot=slot_id,
+            plan_date=plan_date,
         )
         save_pain(engine, log.id, "before", before)
         try:
@@ -141,9 +167,12 @@ def start(
             follow_up(engine, log.id, "pain_stop")
         after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
         save_pain(engine, log.id, "after", after)
-        if followup_kind(player.outcome, before, after) == "worsening":
+        worse = followup_kind(player.outcome, before, after) == "worsening"
+        if worse:
             typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
             follow_up(engine, log.id, "worsening")
+        if speed == 1:  # rehearsals never change doses
+            progress_after(engine, log.id, timeline, worsened=worse)
 
 
 # A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.

@@ -9,46 +9,15 @@ every time the store is opened.
 
 from __future__ import annotations
 
-import os
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from easeback.errors import StoreError
-
-ENV_VAR = "EASEBACK_DB"
-
-
-def default_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("easeback", appauthor=False) / "easeback.db"
-
-
-def resolve_url(db: str | None = None) -> str:
-    """A SQLAlchemy URL from ``--db``, then ``EASEBACK_DB``, then the default file."""
-    value = db or os.environ.get(ENV_VAR) or ""
-    if "://" in value:
-        try:
-            make_url(value)
-        except ArgumentError as exc:
-            raise StoreError(f"{value!r} is not a database URL or path ({exc})") from exc
-        return value
-    path = Path(value).expanduser() if value else default_path()
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder; give a file path such as {path / 'easeback.db'}")
-    try:
-        # Health data: a new folder and file are readable by their owner only.
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    except OSError as exc:
-        raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
-    return f"sqlite:///{path.resolve()}"
+from easeback.store.location import resolve_url
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -84,3 +53,34 @@ def migrate(engine: Engine) -> None:
             return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def open_store(db: str | None = None) -> Engine:
+    """Open (creating and migrating when needed) the database named by ``db``."""
+    url = resolve_url(db)
+    try:
+        engine = make_engine(url)
+    except ArgumentError as exc:  # also NoSuchModuleError: an unknown dialect
+        raise StoreError(f"easeback cannot use the database URL {url!r}: {exc}") from exc
+    except ImportError as exc:
+        raise StoreError(
+            f"no database driver for {url.split(':', 1)[0]!r} is installed ({exc.name}); "
+            "easeback works out of the box with a SQLite file path"
+        ) from exc
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        migrate(engine)
+    except CommandError as exc:
+        engine.dispose()
+        raise StoreError(
+            f"{shown} was written by a newer version of easeback ({exc}); update easeback "
+            "to use it. The file has not been changed."
+        ) from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(
+            f"cannot open the database {shown}: {reason}. Check the path, or point "
+            "EASEBACK_DB or --db at a writable file."
+        ) from exc
+    return engine

@@ -35,6 +35,8 @@ sessions = Table(
     Column("started_utc", DateTime, nullable=False, comment="naive, always UTC"),
     Column("zone", String(64), nullable=False, comment="the person's IANA time zone"),
     Column("player", String(16), nullable=False, comment="terminal or web"),
+    Column("slot", String(16), comment="the plan's slot it was started for, if any"),
+    Column("plan_date", String(10), comment="the person's local date of that slot"),
 )
 
 events = Table(
@@ -111,4 +113,49 @@ pain_ratings = Table(
     Column("at_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
     UniqueConstraint("session_id", "moment"),
+)
+
+day_settings = Table(
+    "day_settings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("wake", String(5), nullable=False, comment="HH:MM local"),
+    Column("bed", String(5), nullable=False),
+    Column("work_start", String(5)),
+    Column("work_end", String(5)),
+    Column("work_days", String(27), nullable=False, comment="e.g. mon,tue,wed,thu,fri"),
+    Column("zone", String(64), nullable=False),
+)
+
+progress = Table(
+    "progress",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("session_id", String(36), ForeignKey("sessions.id")),
+    Column("state", Text, nullable=False, comment="JSON: stretch -> [level, streak]"),
+)
+
+dose_changes = Table(
+    "dose_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+    Column("session_id", String(36), ForeignKey("sessions.id")),
+    Column("stretch", String(40), nullable=False),
+    Column("field", String(16), nullable=False),
+    Column("old", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("direction", String(4), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+calendar_files = Table(
+    "calendar_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("path", Text, nullable=False, unique=True, comment="rewritten when the plan changes"),
+    Column("at_utc", DateTime, nullable=False),
 )

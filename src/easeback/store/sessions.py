@@ -35,6 +35,8 @@ class SessionLog:
         zone: str,
         player: str,
         session_id: str | None = None,
+        slot: str | None = None,
+        plan_date: str | None = None,
     ) -> None:
         self.id = session_id or str(uuid.uuid4())
         self.timeline = timeline
@@ -53,6 +55,8 @@ class SessionLog:
                 started_utc=to_utc(started),
                 zone=zone,
                 player=player,
+                slot=slot,
+                plan_date=plan_date,
             )
         )
         self._connection.commit()

@@ -1,0 +1,370 @@
+"""Commands about the day: setup (the person's day), today (what is due and when),
+calendar (reminders for any calendar app)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from easeback import messages
+from easeback.cli.app import app, db_option, fail, user_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from easeback.content.models import Routine
+    from easeback.core.plan import DaySettings
+    from easeback.core.timeline import Timeline
+    from easeback.store.quick import PlanInputs
+
+
+# --- what today holds ------------------------------------------------------------------
+
+
+def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
+    """The plan's inputs: plain sqlite3 when possible (fast), else through the store."""
+    from easeback.store.location import resolve_url, sqlite_file
+    from easeback.store.quick import read_plan_inputs
+
+    with user_errors():
+        path = sqlite_file(resolve_url(db))
+        if path is not None:
+            quick = read_plan_inputs(path, plan_date)
+            if quick is not None:
+                return quick
+        from easeback.store import open_store
+        from easeback.store.plan import plan_inputs
+
+        return plan_inputs(open_store(db), plan_date)
+
+
+def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
+    """stretch -> {hold_s, reps, times_per_day}: the snapshot's, or the starting doses."""
+    if snapshot:
+        return snapshot
+    from easeback.content.library import load_library
+    from easeback.core.progression import doses, ladders
+
+    return {
+        sid: {"hold_s": d.hold_s, "reps": d.reps, "times_per_day": d.times_per_day}
+        for sid, d in doses({}, ladders(load_library())).items()
+    }
+
+
+def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
+    """Today's slots with their times, doses and status, as plain data (the JSON)."""
+    from easeback.core.plan import DaySettings, local_day, plan_day, slot_statuses
+
+    settings = inputs.settings or DaySettings(zone=zone)
+    dose = current_doses(inputs.snapshot)
+    day = local_day(now, settings.zone)
+    slots = plan_day(day, settings, dose["lower-back-rotation"]["times_per_day"])
+    from zoneinfo import ZoneInfo
+
+    local_now = now.astimezone(ZoneInfo(settings.zone))
+    statuses = slot_statuses(slots, local_now.time(), inputs.outcomes, settings.bed)
+    return {
+        "date": day.isoformat(),
+        "zone": settings.zone,
+        "now": local_now.strftime("%H:%M"),
+        "set_up": inputs.settings is not None,
+        "slots": [
+            {
+                "id": slot.id,
+                "time": slot.at.strftime("%H:%M"),
+                "where": slot.where,
+                "status": statuses[slot.id],
+                "stretches": [
+                    {"id": sid, "hold_s": dose[sid]["hold_s"], "reps": dose[sid]["reps"]}
+                    for sid in slot.stretches
+                ],
+            }
+            for slot in slots
+        ],
+        "next": next((s.id for s in slots if statuses[s.id] == "next"), None),
+    }
+
+
+@app.command()
+def today(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Show today's stretches: when each is due, at what dose, what is done and next.
+
+    Example: easeback today --json
+    """
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import local_day
+
+    now, zone = wall_now(), local_zone()
+    db = db_option(ctx)
+    guess = read_inputs(db, local_day(now, zone).isoformat())
+    settings_zone = guess.settings.zone if guess.settings else zone
+    inputs = guess
+    if settings_zone != zone:  # the person's day is in their settings' zone
+        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
+    view = today_view(inputs, now, settings_zone)
+    if as_json:
+        typer.echo(json.dumps(view, indent=2))
+        return
+    from easeback.cli.output import print_today
+
+    print_today(view)
+
+
+# --- the person's day ----------------------------------------------------------------
+
+
+def _clock(value: str, field: str) -> time:
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        fail(f"--{field}: {value!r} is not a time; write it as HH:MM, e.g. 07:00")
+    if len(value) != 5 or parsed.second:
+        fail(f"--{field}: {value!r} is not a time; write it as HH:MM, e.g. 07:00")
+    return parsed
+
+
+@app.command()
+def setup(
+    ctx: typer.Context,
+    wake: Annotated[str | None, typer.Option(help="When you get up, HH:MM.")] = None,
+    bed: Annotated[str | None, typer.Option(help="When you go to bed, HH:MM (same day).")] = None,
+    work: Annotated[str | None, typer.Option(help="Work hours HH:MM-HH:MM, or 'none'.")] = None,
+    work_days: Annotated[
+        str | None, typer.Option("--work-days", help="e.g. mon-fri, or mon,wed,fri, or none.")
+    ] = None,
+    zone: Annotated[str | None, typer.Option(help="Your time zone, e.g. Europe/London.")] = None,
+) -> None:
+    """Tell easeback about your day, so the stretches fit it (re-run it any time).
+
+    Without options at a terminal it asks; options change only what they name.
+
+    Example: easeback setup --wake 06:30 --bed 23:00 --work 08:30-17:00 --work-days mon-fri
+    """
+    from dataclasses import replace
+
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import DaySettings, local_day, parse_days
+    from easeback.store import open_store
+    from easeback.store.plan import plan_inputs, save_settings
+
+    with user_errors():
+        engine = open_store(db_option(ctx))
+        now = wall_now()
+        current = plan_inputs(engine, local_day(now, local_zone()).isoformat()).settings
+        settings = current or DaySettings(zone=local_zone())
+        asked = all(v is None for v in (wake, bed, work, work_days, zone))
+        if asked and sys.stdin.isatty():
+            wake, bed, work, work_days, zone = _ask_day(settings)
+        elif asked:
+            fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
+        if wake is not None:
+            settings = replace(settings, wake=_clock(wake, "wake"))
+        if bed is not None:
+            settings = replace(settings, bed=_clock(bed, "bed"))
+        if work is not None:
+            if work.strip().lower() == "none":
+                settings = replace(settings, work_start=None, work_end=None)
+            else:
+                start, sep, end = work.partition("-")
+                if not sep:
+                    fail(f"--work: {work!r} is not HH:MM-HH:MM, e.g. 09:00-17:30, or none")
+                settings = replace(
+                    settings,
+                    work_start=_clock(start.strip(), "work"),
+                    work_end=_clock(end.strip(), "work"),
+                )
+        if work_days is not None:
+            try:
+                settings = replace(settings, work_days=parse_days(work_days))
+            except ValueError as exc:
+                fail(f"--work-days: {exc}")
+        if zone is not None:
+            settings = replace(settings, zone=zone.strip())
+        problems = settings.problems()
+        if problems:
+            for name, problem in problems:
+                typer.echo(f"easeback: --{name.replace('_', '-')}: {problem}", err=True)
+            typer.echo("easeback: nothing was changed.", err=True)
+            raise typer.Exit(2)
+        save_settings(engine, settings, at=now)
+        rewrite_calendars(engine)
+    typer.echo(messages.SETUP_SAVED)
+    view = today_view(
+        plan_inputs(engine, local_day(now, settings.zone).isoformat()), now, settings.zone
+    )
+    from easeback.cli.output import print_today
+
+    print_today(view)
+
+
+def _ask_day(settings: DaySettings) -> tuple[str, str, str, str, str]:
+    from easeback.core.plan import format_days
+
+    def hhmm(value: time | None) -> str:
+        return value.strftime("%H:%M") if value else "none"
+
+    work_now = (
+        f"{hhmm(settings.work_start)}-{hhmm(settings.work_end)}"
+        if settings.work_start and settings.work_end
+        else "none"
+    )
+    return (
+        typer.prompt("When do you usually get up? (HH:MM)", default=hhmm(settings.wake)),
+        typer.prompt("And go to bed? (HH:MM)", default=hhmm(settings.bed)),
+        typer.prompt("Work hours (HH:MM-HH:MM, or none)", default=work_now),
+        typer.prompt("Work days (e.g. mon-fri, or none)", default=format_days(settings.work_days)),
+        typer.prompt("Time zone", default=settings.zone),
+    )
+
+
+# --- reminders -------------------------------------------------------------------------
+
+
+def rewrite_calendars(engine: Engine) -> None:
+    """Rewrite every calendar file easeback has written, after the plan changed."""
+    from easeback.store.plan import calendar_paths
+
+    for path in calendar_paths(engine):
+        try:
+            write_calendar(engine, path)
+        except OSError as exc:
+            typer.echo(f"easeback: could not update {path}: {exc.strerror}", err=True)
+
+
+def write_calendar(engine: Engine, path: str) -> None:
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import DaySettings, local_day
+    from easeback.reports.calendar import calendar_ics
+    from easeback.store.plan import plan_inputs
+
+    now = wall_now()
+    inputs = plan_inputs(engine, local_day(now, local_zone()).isoformat())
+    settings = inputs.settings or DaySettings(zone=local_zone())
+    per_day = current_doses(inputs.snapshot)["lower-back-rotation"]["times_per_day"]
+    data = calendar_ics(settings, per_day, generated=now)
+    with open(path, "wb") as out:
+        out.write(data)
+
+
+def slot_for_now(view: dict[str, Any], wanted: str | None) -> dict[str, Any] | None:
+    """The slot to play: the one asked for, else the next one due."""
+    chosen = wanted or view["next"]
+    return next((s for s in view["slots"] if s["id"] == chosen), None)
+
+
+@app.command()
+def calendar(
+    ctx: typer.Context,
+    ics: Annotated[
+        str, typer.Option("--ics", help="The .ics file to write (any calendar app imports it).")
+    ],
+) -> None:
+    """Write your reminders as an iCalendar file; easeback keeps it up to date.
+
+    One repeating event per time of day, with an alarm, in your time zone. Import
+    the file, or subscribe to it, in your calendar app.
+
+    Example: easeback calendar --ics ~/easeback.ics
+    """
+    from pathlib import Path
+
+    from easeback.clock import wall_now
+    from easeback.store import open_store
+    from easeback.store.plan import remember_calendar
+
+    target = Path(ics).expanduser()
+    if target.is_dir():
+        fail(f"--ics: {target} is a folder; give a file name such as {target / 'easeback.ics'}")
+    with user_errors():
+        engine = open_store(db_option(ctx))
+        try:
+            write_calendar(engine, str(target))
+        except OSError as exc:
+            fail(f"--ics: cannot write {target}: {exc.strerror}")
+        remember_calendar(engine, str(target.resolve()), at=wall_now())
+    typer.echo(messages.CALENDAR_WRITTEN.format(path=target))
+
+
+# --- sessions for a slot, and what they change -----------------------------------------
+
+
+def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
+    """The routine for today's next slot (or ``wanted``), with the slot id and the
+    local date it belongs to; None when nothing more is due today."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.content.library import load_library
+    from easeback.content.models import Routine
+    from easeback.core.plan import local_day
+
+    now, zone = wall_now(), local_zone()
+    inputs = read_inputs(db, local_day(now, zone).isoformat())
+    settings_zone = inputs.settings.zone if inputs.settings else zone
+    view = today_view(inputs, now, settings_zone)
+    slot = next((s for s in view["slots"] if s["id"] == (wanted or view["next"])), None)
+    if slot is None:
+        return None
+    routine = Routine.model_validate(
+        {
+            "name": slot["id"],
+            "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
+            "stretches": [
+                {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
+            ],
+        },
+        context={"library": load_library()},
+    )
+    return routine, slot["id"], view["date"]
+
+
+def progress_after(engine: Engine, session_id: str, timeline: Timeline, *, worsened: bool) -> None:
+    """Fold the finished session into progression and store the new doses and why."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.content.library import load_library
+    from easeback.core.progression import (
+        Outcome,
+        advance,
+        doses,
+        ladders,
+        stretch_at,
+        stretches_done,
+    )
+    from easeback.store.plan import latest_snapshot, save_progress, standings
+    from easeback.store.sessions import session_events
+
+    stored = session_events(engine, session_id)
+    if not stored:
+        return
+    kinds = {e["kind"] for e in stored}
+    pain = next((e["phase_index"] for e in stored if e["kind"] == "pain_stop"), None)
+    outcome = Outcome(
+        at=wall_now(),
+        stretches=stretches_done(
+            timeline,
+            {e["phase_index"] for e in stored if e["kind"] == "phase"},
+            {e["phase_index"] for e in stored if e["kind"] == "skipped"},
+        ),
+        completed="completed" in kinds,
+        pain_stretch=stretch_at(timeline, pain) if pain is not None else None,
+        worsened=worsened,
+    )
+    ladder = ladders(load_library())
+    before = standings(latest_snapshot(engine))
+    state, changes = advance(before, outcome, ladder)
+    save_progress(
+        engine,
+        session_id=session_id,
+        state=state,
+        doses=doses(state, ladder),
+        changes=changes,
+        at=outcome.at,
+        zone=local_zone(),
+    )
+    if any(c.field == "times_per_day" for c in changes):
+        rewrite_calendars(engine)

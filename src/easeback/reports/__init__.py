@@ -1,0 +1,1 @@
+"""Things easeback hands to other programs: calendar reminders for now."""

@@ -1,0 +1,43 @@
+"""Where the database is: ``--db``, ``EASEBACK_DB`` or the default file.
+
+No SQLAlchemy here: commands that read a few rows with plain sqlite3 use it too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from easeback.errors import StoreError
+
+ENV_VAR = "EASEBACK_DB"
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("easeback", appauthor=False) / "easeback.db"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """A SQLAlchemy URL from ``--db``, then ``EASEBACK_DB``, then the default file."""
+    value = db or os.environ.get(ENV_VAR) or ""
+    if "://" in value:
+        return value  # checked when the engine is made
+    path = Path(value).expanduser() if value else default_path()
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; give a file path such as {path / 'easeback.db'}")
+    try:
+        # Health data: a new folder and file are readable by their owner only.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
+    return f"sqlite:///{path.resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a plain SQLite URL, or None for any other database."""
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) else None

@@ -1,0 +1,109 @@
+"""Fast reads of the plan's inputs with plain sqlite3, for ``easeback today``.
+
+``today`` runs many times a day (and from scripts and status bars), so it must start
+in a blink: it reads three small things (the day settings, the latest progression
+snapshot, today's sessions) without loading SQLAlchemy or Alembic. It only does so
+on a SQLite file already at ``SCHEMA_REVISION``; anything else takes the full path
+through ``open_store``, which migrates. The row parsers here serve both paths.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from easeback.core.plan import DaySettings, format_days, parse_days
+
+SCHEMA_REVISION = "0003"  # the newest file in store/migrations/versions (a test checks)
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What the plan for one day needs from the store."""
+
+    settings: DaySettings | None
+    snapshot: dict[str, dict[str, int]] | None
+    outcomes: dict[str, str]
+
+
+def settings_from_row(row: Mapping[str, Any]) -> DaySettings:
+    def clock(text: str | None) -> time | None:
+        return time.fromisoformat(text) if text else None
+
+    return DaySettings(
+        wake=time.fromisoformat(row["wake"]),
+        bed=time.fromisoformat(row["bed"]),
+        work_start=clock(row["work_start"]),
+        work_end=clock(row["work_end"]),
+        work_days=parse_days(row["work_days"]),
+        zone=row["zone"],
+    )
+
+
+def settings_to_row(settings: DaySettings) -> dict[str, Any]:
+    def clock(value: time | None) -> str | None:
+        return value.strftime("%H:%M") if value else None
+
+    return {
+        "wake": settings.wake.strftime("%H:%M"),
+        "bed": settings.bed.strftime("%H:%M"),
+        "work_start": clock(settings.work_start),
+        "work_end": clock(settings.work_end),
+        "work_days": format_days(settings.work_days),
+        "zone": settings.zone,
+    }
+
+
+SETTINGS_SQL = "SELECT * FROM day_settings ORDER BY id DESC LIMIT 1"
+SNAPSHOT_SQL = "SELECT state FROM progress ORDER BY id DESC LIMIT 1"
+# The last ending of each session started for a slot on the given date.
+OUTCOMES_SQL = """
+SELECT s.slot, e.kind
+FROM sessions s JOIN events e ON e.session_id = s.id
+WHERE s.plan_date = ? AND s.slot IS NOT NULL AND s.rehearsal = 0
+  AND e.kind IN ('completed', 'pain_stop', 'quit')
+ORDER BY s.started_utc, e.seq
+"""
+
+
+def outcomes_from_rows(rows: list[tuple[str, str]]) -> dict[str, str]:
+    """slot -> how it went today: a completion wins, then a pain stop, then a quit."""
+    rank = {"completed": 3, "pain_stop": 2, "quit": 1}
+    out: dict[str, str] = {}
+    for slot, kind in rows:
+        if rank[kind] > rank.get(out.get(slot, ""), 0):
+            out[slot] = kind
+    return out
+
+
+def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
+    """The plan's inputs straight from a SQLite file, or None when this fast path does
+    not apply (no such file yet, or a schema that needs migrating)."""
+    if not path.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        connection.row_factory = sqlite3.Row
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision is None or revision[0] != SCHEMA_REVISION:
+            return None
+        row = connection.execute(SETTINGS_SQL).fetchone()
+        state = connection.execute(SNAPSHOT_SQL).fetchone()
+        rows = [(r[0], r[1]) for r in connection.execute(OUTCOMES_SQL, (plan_date,))]
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+    return PlanInputs(
+        settings=settings_from_row(row) if row is not None else None,
+        snapshot=json.loads(state[0]) if state is not None else None,
+        outcomes=outcomes_from_rows(rows),
+    )

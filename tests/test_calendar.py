@@ -1,0 +1,395 @@
+"""Calendar reminders: one recurring event per slot, at the person's local times.
+
+The calendar is parsed back with icalendar, and its occurrences are expanded with a
+second library (recurring_ical_events) over months that cross a daylight-saving
+change, so the times are checked the way a calendar app would compute them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar, Event
+
+from easeback.content.library import load_library
+from easeback.core.plan import DaySettings
+from easeback.reports.calendar import STRETCH_NAMES, calendar_ics
+from test_wording import forbidden_in
+
+LONDON = "Europe/London"
+NEW_YORK = "America/New_York"
+# A Saturday, at noon UTC: the same date in London and New York.
+SATURDAY = datetime(2026, 10, 10, 12, 0, tzinfo=UTC)
+MONDAY = date(2026, 10, 12)
+
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]
+WEEKEND = ["SA", "SU"]
+
+
+def parse(ics: bytes) -> Calendar:
+    return Calendar.from_ical(ics)
+
+
+def events(ics: bytes) -> dict[str, Event]:
+    return {str(event["UID"]): event for event in parse(ics).walk("VEVENT")}
+
+
+def build(settings: DaySettings, rotation: int = 2, generated: datetime = SATURDAY) -> bytes:
+    return calendar_ics(settings, rotation, generated=generated)
+
+
+def rule(event: Event) -> tuple[str, list[str]]:
+    """(FREQ, BYDAY) of an event's RRULE."""
+    rrule = event["RRULE"]
+    return rrule["FREQ"][0], list(rrule.get("BYDAY", []))
+
+
+def test_the_calendar_parses_back_with_its_name_and_version() -> None:
+    calendar = parse(build(DaySettings(zone=LONDON)))
+
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"] == "-//easeback//easeback stretches//EN"
+    assert calendar["X-WR-CALNAME"] == "easeback stretches"
+
+
+NO_WORK = DaySettings(work_start=None, work_end=None, zone=LONDON)
+
+
+@pytest.mark.parametrize(
+    ("settings", "rotation", "expected"),
+    [
+        (
+            DaySettings(zone=LONDON),
+            2,
+            {
+                "morning@easeback": (
+                    "Stretches: knee press, lower-back rotation, pelvic tilt",
+                    ("DAILY", []),
+                    time(7, 5),
+                ),
+                "daytime-work@easeback": (
+                    "Stretches: chair twist",
+                    ("WEEKLY", WEEKDAYS),
+                    time(13, 0),
+                ),
+                "daytime-home@easeback": (
+                    "Stretches: chair twist",
+                    ("WEEKLY", WEEKEND),
+                    time(14, 45),
+                ),
+                "evening@easeback": (
+                    "Stretches: knee press, lower-back rotation",
+                    ("DAILY", []),
+                    time(22, 10),
+                ),
+            },
+        ),
+        (
+            NO_WORK,
+            2,
+            {
+                "morning@easeback": (
+                    "Stretches: knee press, lower-back rotation, pelvic tilt",
+                    ("DAILY", []),
+                    time(7, 5),
+                ),
+                "daytime-home@easeback": (
+                    "Stretches: chair twist",
+                    ("DAILY", []),
+                    time(14, 45),
+                ),
+                "evening@easeback": (
+                    "Stretches: knee press, lower-back rotation",
+                    ("DAILY", []),
+                    time(22, 10),
+                ),
+            },
+        ),
+        (
+            DaySettings(zone=LONDON),
+            3,
+            {
+                "morning@easeback": (
+                    "Stretches: knee press, lower-back rotation, pelvic tilt",
+                    ("DAILY", []),
+                    time(7, 5),
+                ),
+                "daytime-work@easeback": (
+                    "Stretches: chair twist, lower-back rotation",
+                    ("WEEKLY", WEEKDAYS),
+                    time(13, 0),
+                ),
+                "daytime-home@easeback": (
+                    "Stretches: chair twist, lower-back rotation",
+                    ("WEEKLY", WEEKEND),
+                    time(14, 45),
+                ),
+                "evening@easeback": (
+                    "Stretches: knee press, lower-back rotation",
+                    ("DAILY", []),
+                    time(22, 10),
+                ),
+            },
+        ),
+        (
+            DaySettings(
+                wake=time(6, 0),
+                bed=time(23, 0),
+                work_start=time(8, 0),
+                work_end=time(12, 0),
+                work_days=frozenset(range(7)),
+                zone=LONDON,
+            ),
+            2,
+            {
+                "morning@easeback": (
+                    "Stretches: knee press, lower-back rotation, pelvic tilt",
+                    ("DAILY", []),
+                    time(6, 5),
+                ),
+                "daytime-work@easeback": (
+                    "Stretches: chair twist",
+                    ("DAILY", []),
+                    time(10, 0),
+                ),
+                "evening@easeback": (
+                    "Stretches: knee press, lower-back rotation",
+                    ("DAILY", []),
+                    time(22, 40),
+                ),
+            },
+        ),
+        (
+            DaySettings(work_days=frozenset(), zone=LONDON),
+            2,
+            {
+                "morning@easeback": (
+                    "Stretches: knee press, lower-back rotation, pelvic tilt",
+                    ("DAILY", []),
+                    time(7, 5),
+                ),
+                "daytime-home@easeback": (
+                    "Stretches: chair twist",
+                    ("DAILY", []),
+                    time(14, 45),
+                ),
+                "evening@easeback": (
+                    "Stretches: knee press, lower-back rotation",
+                    ("DAILY", []),
+                    time(22, 10),
+                ),
+            },
+        ),
+    ],
+    ids=["default", "no-work-hours", "rotation-3", "work-every-day", "no-work-days"],
+)
+def test_one_recurring_event_per_slot_and_group_of_days(
+    settings: DaySettings,
+    rotation: int,
+    expected: dict[str, tuple[str, tuple[str, list[str]], time]],
+) -> None:
+    found = events(build(settings, rotation))
+
+    assert {
+        uid: (str(event["SUMMARY"]), rule(event), event.start.time())
+        for uid, event in found.items()
+    } == expected
+
+
+def test_events_come_in_the_order_of_the_day() -> None:
+    uids = [str(e["UID"]) for e in parse(build(DaySettings(zone=LONDON))).walk("VEVENT")]
+
+    assert uids == [
+        "morning@easeback",
+        "daytime-work@easeback",
+        "daytime-home@easeback",
+        "evening@easeback",
+    ]
+
+
+def test_every_event_has_a_display_alarm_at_its_start() -> None:
+    for uid, event in events(build(DaySettings(zone=LONDON), 3)).items():
+        alarms = event.walk("VALARM")
+        assert len(alarms) == 1, uid
+        assert alarms[0]["ACTION"] == "DISPLAY"
+        assert alarms[0]["DESCRIPTION"] == event["SUMMARY"]
+        assert alarms[0]["TRIGGER"].dt == timedelta(0)
+
+
+def test_the_time_zone_is_defined_and_every_start_uses_it() -> None:
+    ics = build(DaySettings(zone=NEW_YORK))
+    calendar = parse(ics)
+
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == [NEW_YORK]
+    for event in calendar.walk("VEVENT"):
+        assert event["DTSTART"].params["TZID"] == NEW_YORK
+    assert b"DTSTART;TZID=America/New_York:20261010T070500" in ics
+
+
+def test_a_calendar_in_utc_still_carries_its_time_zone() -> None:
+    calendar = parse(build(DaySettings()))
+
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["UTC"]
+    morning = events(calendar.to_ical())["morning@easeback"]
+    assert morning.start == datetime(2026, 10, 10, 7, 5, tzinfo=UTC)
+
+
+def test_each_event_lasts_five_minutes_a_stretch() -> None:
+    found = events(build(DaySettings(zone=LONDON), 3))
+
+    assert {uid: event.duration for uid, event in found.items()} == {
+        "morning@easeback": timedelta(minutes=15),
+        "daytime-work@easeback": timedelta(minutes=10),
+        "daytime-home@easeback": timedelta(minutes=10),
+        "evening@easeback": timedelta(minutes=10),
+    }
+
+
+def test_uids_do_not_change_with_the_moment_of_generation() -> None:
+    first = events(build(DaySettings(zone=LONDON), generated=SATURDAY))
+    later = events(build(DaySettings(zone=LONDON), generated=SATURDAY + timedelta(days=40)))
+
+    assert list(first) == list(later)
+    assert all(event["SEQUENCE"] == 0 for event in [*first.values(), *later.values()])
+
+
+def test_the_same_arguments_give_the_same_bytes() -> None:
+    assert build(DaySettings(zone=LONDON)) == build(DaySettings(zone=LONDON))
+
+
+def test_dtstamp_is_the_moment_of_generation_in_utc() -> None:
+    generated = datetime(2026, 10, 10, 14, 30, tzinfo=ZoneInfo(LONDON))
+
+    for event in events(build(DaySettings(zone=LONDON), generated=generated)).values():
+        assert event["DTSTAMP"].dt == datetime(2026, 10, 10, 13, 30, tzinfo=UTC)
+        assert event["DTSTAMP"].to_ical() == b"20261010T133000Z"
+
+
+def test_series_start_on_the_date_of_generation_in_the_persons_zone() -> None:
+    # 02:00 UTC on Saturday is still Friday evening in New York.
+    generated = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
+
+    found = events(build(DaySettings(zone=NEW_YORK), generated=generated))
+
+    assert found["morning@easeback"].start.date() == date(2026, 10, 9)
+    assert found["daytime-work@easeback"].start.date() == date(2026, 10, 9)
+    assert found["daytime-home@easeback"].start.date() == date(2026, 10, 10)
+
+
+def test_a_weekday_series_generated_on_a_saturday_starts_on_monday() -> None:
+    # DTSTART is always an occurrence, so a Saturday start would add a stray reminder.
+    found = events(build(DaySettings(zone=LONDON), generated=SATURDAY))
+
+    assert found["daytime-work@easeback"].start.date() == MONDAY
+    assert found["daytime-home@easeback"].start.date() == SATURDAY.date()
+
+
+def test_descriptions_list_the_stretches_and_say_stop_if_it_hurts() -> None:
+    found = events(build(DaySettings(zone=LONDON), 3))
+
+    assert str(found["daytime-work@easeback"]["DESCRIPTION"]) == (
+        "Daytime, at work:\n"
+        "- Chair twist\n"
+        "- Lower-back rotation\n"
+        "\n"
+        "For a guided session, run: easeback start\n"
+        "Stop at once if anything hurts. Not medical advice."
+    )
+    for uid, event in found.items():
+        assert "Stop at once if anything hurts. Not medical advice." in event["DESCRIPTION"], uid
+
+
+def test_no_word_in_the_calendar_claims_to_treat_anything() -> None:
+    texts = {
+        f"{settings.zone} rotation {rotation}": build(settings, rotation).decode()
+        for settings in (DaySettings(zone=LONDON), NO_WORK)
+        for rotation in (2, 3)
+    }
+
+    assert forbidden_in(texts) == []
+
+
+def test_stretch_names_agree_with_the_library() -> None:
+    library = {stretch.id: stretch.name for stretch in load_library().stretches}
+
+    assert library == STRETCH_NAMES
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        (DaySettings(zone="Mars/Olympus"), "zone"),
+        (DaySettings(wake=time(22, 0), bed=time(7, 0)), "bed"),
+        (DaySettings(work_start=time(9, 0), work_end=time(9, 0)), "work"),
+    ],
+)
+def test_an_impossible_day_is_refused_naming_the_field(settings: DaySettings, field: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{field}: "):
+        build(settings)
+
+
+def test_a_naive_moment_of_generation_is_refused() -> None:
+    with pytest.raises(ValueError, match="generated must be an aware datetime"):
+        build(DaySettings(zone=LONDON), generated=datetime(2026, 10, 10, 12, 0))
+
+
+# Expansion over a daylight-saving change, with a second library.
+
+
+def occurrences(ics: bytes, start: date, end: date) -> dict[str, list[datetime]]:
+    """Every occurrence's start in [start, end), grouped by UID."""
+    out: dict[str, list[datetime]] = {}
+    for event in recurring_ical_events.of(parse(ics)).between(start, end):
+        out.setdefault(str(event["UID"]), []).append(event.start)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end", "change"),
+    [
+        (LONDON, date(2026, 10, 10), date(2026, 11, 10), date(2026, 10, 25)),
+        (NEW_YORK, date(2026, 10, 10), date(2026, 11, 10), date(2026, 11, 1)),
+    ],
+)
+def test_occurrences_keep_their_local_times_across_the_end_of_summer_time(
+    zone: str, start: date, end: date, change: date
+) -> None:
+    tz = ZoneInfo(zone)
+    days = [start + timedelta(n) for n in range((end - start).days)]
+
+    found = occurrences(build(DaySettings(zone=zone), generated=SATURDAY), start, end)
+
+    assert set(found) == {
+        "morning@easeback",
+        "daytime-work@easeback",
+        "daytime-home@easeback",
+        "evening@easeback",
+    }
+    expected_local = {
+        "morning@easeback": (time(7, 5), days),
+        "evening@easeback": (time(22, 10), days),
+        "daytime-work@easeback": (time(13, 0), [d for d in days if d.weekday() < 5]),
+        "daytime-home@easeback": (time(14, 45), [d for d in days if d.weekday() >= 5]),
+    }
+    for uid, (at, on_days) in expected_local.items():
+        local = [moment.astimezone(tz) for moment in found[uid]]
+        assert [m.date() for m in local] == on_days, uid
+        assert {m.time() for m in local} == {at}, uid
+        # The same wall-clock time is one hour later in UTC once summer time ends.
+        before = {m.astimezone(UTC).time() for m in local if m.date() < change}
+        after = {m.astimezone(UTC).time() for m in local if m.date() >= change}
+        assert len(before) == len(after) == 1, uid
+        shift = datetime.combine(start, after.pop()) - datetime.combine(start, before.pop())
+        assert shift == timedelta(hours=1), uid
+
+
+def test_the_weekday_series_never_falls_on_a_weekend_and_the_home_one_never_on_a_weekday() -> None:
+    found = occurrences(
+        build(DaySettings(zone=NEW_YORK), generated=SATURDAY), date(2026, 10, 10), date(2026, 12, 1)
+    )
+
+    assert {m.weekday() for m in found["daytime-work@easeback"]} == {0, 1, 2, 3, 4}
+    assert {m.weekday() for m in found["daytime-home@easeback"]} == {5, 6}
