@@ -15,10 +15,11 @@ from easeback.core.player import Player
 from easeback.store import StoreError, open_store
 from easeback.store.consents import latest_consent, record_consent
 from easeback.store.location import resolve_url
+from easeback.store.quick import SCHEMA_REVISION
 from easeback.store.sessions import SessionLog, list_sessions, session_events
 from helpers import ROTATION_TIMELINE as TIMELINE
 
-HEAD = "0003"  # the newest migration in src/easeback/store/migrations/versions
+HEAD = SCHEMA_REVISION  # the fast read path's revision; checked against Alembic below
 MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
@@ -403,3 +404,16 @@ def test_migrations_build_exactly_the_tables_that_schema_py_describes(engine: En
 
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_the_fast_read_path_knows_the_newest_migration() -> None:
+    from importlib import resources
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("easeback.store").joinpath("migrations"))
+    )
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
