@@ -1,6 +1,6 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
-Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store]
+Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import history
 import player_timing
 import startup
 from figures import Figure, format_table
@@ -36,7 +37,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="skip the variant that commits every event to a real SQLite store",
     )
-    parser.add_argument("--rounds", type=int, default=15, help="start-up rounds (default 15)")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="skip `easeback today --json` on a generated store with 3 years of history",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     started = startup.measure(rounds=args.rounds)
     figures += started.figures()
     report["startup_samples_s"] = started.samples_s
+
+    if not args.no_history:
+        print(
+            f"history: generating {history.YEARS} years of sessions, then {args.rounds} rounds "
+            "after 2 warm-ups ...",
+            flush=True,
+        )
+        lived = history.measure(rounds=args.rounds)
+        figures += lived.figures()
+        report["history"] = lived.to_json()
 
     report["player"] = []
     for store in (False, *(() if args.no_store else (True,))):

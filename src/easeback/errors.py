@@ -3,6 +3,31 @@ the CLI's error handling must not pull in the database or validation libraries."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class StoreError(Exception):
     """The database could not be opened or used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a routine file."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class RoutineError(Exception):
+    """A routine could not be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems

@@ -94,8 +94,7 @@ def user_errors() -> Iterator[None]:
     Database errors are recognised without importing SQLAlchemy, so commands that
     never touch the store stay quick to start.
     """
-    from easeback.content.library import RoutineError
-    from easeback.errors import StoreError
+    from easeback.errors import RoutineError, StoreError
 
     try:
         yield

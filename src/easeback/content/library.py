@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,31 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from easeback.content.models import Dose, Library, Routine
+from easeback.errors import Problem, RoutineError
 
 BUILTIN_ROUTINES = ("default", "bed", "office")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a routine file."""
-
-    file: str
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        field = f" {self.path}:" if self.path else ""
-        return f"{where}:{field} {self.message}"
-
-
-class RoutineError(Exception):
-    """A routine could not be loaded; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 @cache

@@ -36,7 +36,7 @@ sessions = Table(
     Column("zone", String(64), nullable=False, comment="the person's IANA time zone"),
     Column("player", String(16), nullable=False, comment="terminal or web"),
     Column("slot", String(16), comment="the plan's slot it was started for, if any"),
-    Column("plan_date", String(10), comment="the person's local date of that slot"),
+    Column("plan_date", String(10), index=True, comment="the person's local date of that slot"),
 )
 
 events = Table(

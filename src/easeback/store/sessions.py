@@ -147,6 +147,7 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
         .limit(1)
         .scalar_subquery()
     )
+    newest = select(sessions.c.id).order_by(sessions.c.started_utc.desc(), sessions.c.id)
     stats = (
         select(
             events.c.session_id,
@@ -155,6 +156,8 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
                 case((events.c.kind.in_(("phase",)) & (events.c.phase_kind == "hold"), 1), else_=0)
             ).label("holds"),
         )
+        # only the sessions shown: a long history is not summed to list ten
+        .where(events.c.session_id.in_(newest.limit(limit).scalar_subquery()))
         .group_by(events.c.session_id)
         .subquery()
     )

@@ -18,6 +18,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("slot", sa.String(16)))
         batch.add_column(sa.Column("plan_date", sa.String(10)))
+    op.create_index("ix_sessions_plan_date", "sessions", ["plan_date"])
     op.create_table(
         "day_settings",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -62,6 +63,7 @@ def downgrade() -> None:
     op.drop_table("dose_changes")
     op.drop_table("progress")
     op.drop_table("day_settings")
+    op.drop_index("ix_sessions_plan_date", "sessions")
     with op.batch_alter_table("sessions") as batch:
         batch.drop_column("plan_date")
         batch.drop_column("slot")
