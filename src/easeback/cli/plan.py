@@ -120,14 +120,59 @@ def today(
 # --- the person's day ----------------------------------------------------------------
 
 
-def _clock(value: str, field: str) -> time:
+def _clock(value: str, option: str, problems: list[tuple[str, str]]) -> time | None:
+    """HH:MM, or None with a problem noted for ``option``."""
     try:
         parsed = time.fromisoformat(value)
     except ValueError:
-        fail(f"--{field}: {value!r} is not a time; write it as HH:MM, e.g. 07:00")
-    if len(value) != 5 or parsed.second:
-        fail(f"--{field}: {value!r} is not a time; write it as HH:MM, e.g. 07:00")
+        parsed = None
+    if parsed is None or len(value) != 5:
+        problems.append((option, f"{value!r} is not a time; write it as HH:MM, e.g. 07:00"))
+        return None
     return parsed
+
+
+def read_day_options(
+    settings: DaySettings,
+    wake: str | None,
+    bed: str | None,
+    work: str | None,
+    work_days: str | None,
+    zone: str | None,
+) -> tuple[DaySettings, list[tuple[str, str]]]:
+    """The settings with each given option applied, and every problem found, as
+    (option, message); options not given keep their current values."""
+    from dataclasses import replace
+
+    from easeback.core.plan import parse_days
+
+    problems: list[tuple[str, str]] = []
+    if wake is not None and (value := _clock(wake, "wake", problems)):
+        settings = replace(settings, wake=value)
+    if bed is not None and (value := _clock(bed, "bed", problems)):
+        settings = replace(settings, bed=value)
+    if work is not None:
+        if work.strip().lower() == "none":
+            settings = replace(settings, work_start=None, work_end=None)
+        else:
+            first, sep, last = (part.strip() for part in work.partition("-"))
+            if not sep or len(first) != 5 or len(last) != 5:
+                problems.append(("work", f"{work!r} is not HH:MM-HH:MM, e.g. 09:00-17:30, or none"))
+            else:
+                start = _clock(first, "work", problems)
+                end = _clock(last, "work", problems)
+                if start and end:
+                    settings = replace(settings, work_start=start, work_end=end)
+    if work_days is not None:
+        try:
+            settings = replace(settings, work_days=parse_days(work_days))
+        except ValueError as exc:
+            problems.append(("work-days", str(exc)))
+    if zone is not None:
+        settings = replace(settings, zone=zone.strip())
+    if not problems:
+        problems = [(name.replace("_", "-"), text) for name, text in settings.problems()]
+    return settings, problems
 
 
 @app.command()
@@ -147,10 +192,8 @@ def setup(
 
     Example: easeback setup --wake 06:30 --bed 23:00 --work 08:30-17:00 --work-days mon-fri
     """
-    from dataclasses import replace
-
     from easeback.clock import local_zone, wall_now
-    from easeback.core.plan import DaySettings, local_day, parse_days
+    from easeback.core.plan import DaySettings, local_day
     from easeback.store import open_store
     from easeback.store.plan import plan_inputs, save_settings
 
@@ -164,33 +207,10 @@ def setup(
             wake, bed, work, work_days, zone = _ask_day(settings)
         elif asked:
             fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
-        if wake is not None:
-            settings = replace(settings, wake=_clock(wake, "wake"))
-        if bed is not None:
-            settings = replace(settings, bed=_clock(bed, "bed"))
-        if work is not None:
-            if work.strip().lower() == "none":
-                settings = replace(settings, work_start=None, work_end=None)
-            else:
-                start, sep, end = work.partition("-")
-                if not sep:
-                    fail(f"--work: {work!r} is not HH:MM-HH:MM, e.g. 09:00-17:30, or none")
-                settings = replace(
-                    settings,
-                    work_start=_clock(start.strip(), "work"),
-                    work_end=_clock(end.strip(), "work"),
-                )
-        if work_days is not None:
-            try:
-                settings = replace(settings, work_days=parse_days(work_days))
-            except ValueError as exc:
-                fail(f"--work-days: {exc}")
-        if zone is not None:
-            settings = replace(settings, zone=zone.strip())
-        problems = settings.problems()
+        settings, problems = read_day_options(settings, wake, bed, work, work_days, zone)
         if problems:
-            for name, problem in problems:
-                typer.echo(f"easeback: --{name.replace('_', '-')}: {problem}", err=True)
+            for option, problem in problems:
+                typer.echo(f"easeback: --{option}: {problem}", err=True)
             typer.echo("easeback: nothing was changed.", err=True)
             raise typer.Exit(2)
         save_settings(engine, settings, at=now)

@@ -21,6 +21,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AFTER_WAKING = timedelta(minutes=5)
 BEFORE_BED = timedelta(minutes=20)
 MIN_AWAKE = timedelta(hours=6)
+DAYTIME_GAP = timedelta(minutes=15)
 MAX_PER_SLOT = 3
 
 
@@ -81,6 +82,18 @@ class DaySettings:
                 and _minutes(self.work_end) <= _minutes(self.bed)
             ):
                 out.append(("work", "work hours must fall between waking and bed time"))
+            elif not (
+                _minutes(self.work_end) >= _minutes(self.wake) + _gap_minutes("first")
+                and _minutes(self.work_start) <= _minutes(self.bed) - _gap_minutes("last")
+            ):
+                out.append(
+                    (
+                        "work",
+                        "work hours must leave room for the morning and bedtime stretches: "
+                        f"end {_gap_minutes('first')} minutes or more after waking, and "
+                        f"start {_gap_minutes('last')} minutes or more before bed",
+                    )
+                )
         if any(d not in range(7) for d in self.work_days):
             out.append(("work_days", "work days are mon, tue, wed, thu, fri, sat, sun"))
         return out
@@ -119,12 +132,19 @@ def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> lis
     day_stretches: tuple[str, ...] = ("chair-twist",)
     if rotation_per_day >= 3:
         day_stretches += ("lower-back-rotation",)
-    slots = [
-        Slot("morning", (wake + AFTER_WAKING).time(), MORNING, "lying down"),
-        Slot("daytime", _round5(daytime).time(), day_stretches, where),  # type: ignore[arg-type]
-        Slot("evening", (bed - BEFORE_BED).time(), EVENING, "lying down"),
+    morning, evening = wake + AFTER_WAKING, bed - BEFORE_BED
+    # Knee press stays first and last: the day's slot keeps clear of both ends (and,
+    # at work, within work hours; problems() makes sure both can hold).
+    earliest, latest = morning + DAYTIME_GAP, evening - DAYTIME_GAP
+    if works and settings.work_start is not None and settings.work_end is not None:
+        earliest = max(earliest, _on(day, settings.work_start))
+        latest = min(latest, _on(day, settings.work_end))
+    daytime = min(max(_round5(daytime), earliest), latest)
+    return [
+        Slot("morning", morning.time(), MORNING, "lying down"),
+        Slot("daytime", daytime.time(), day_stretches, where),  # type: ignore[arg-type]
+        Slot("evening", evening.time(), EVENING, "lying down"),
     ]
-    return slots
 
 
 MORNING = ("knee-press", "lower-back-rotation", "pelvic-tilt")
@@ -193,6 +213,13 @@ def parse_days(text: str) -> frozenset[int]:
 
 def format_days(days: frozenset[int]) -> str:
     return ",".join(DAY_NAMES[d] for d in sorted(days)) or "none"
+
+
+def _gap_minutes(end: Literal["first", "last"]) -> int:
+    """How far work hours must reach into the day so the day's slot fits between the
+    morning and evening slots."""
+    edge = AFTER_WAKING if end == "first" else BEFORE_BED
+    return int((edge + DAYTIME_GAP).total_seconds() // 60)
 
 
 def _on(day: date, moment: time) -> datetime:

@@ -145,7 +145,8 @@ def advance(
 
 
 def stretches_done(timeline: Timeline, reached: set[int], skipped: set[int]) -> tuple[str, ...]:
-    """Stretches whose every hold was reached and none skipped, in timeline order."""
+    """Stretches whose every hold was held to its end (the phase after it was reached)
+    and none skipped, in timeline order."""
     holds: dict[str, list[int]] = {}
     for index, phase in enumerate(timeline.phases):
         if phase.kind == "hold" and phase.stretch is not None:
@@ -153,7 +154,7 @@ def stretches_done(timeline: Timeline, reached: set[int], skipped: set[int]) -> 
     return tuple(
         sid
         for sid, indices in holds.items()
-        if all(i in reached and i not in skipped for i in indices)
+        if all(i + 1 in reached and i not in skipped for i in indices)
     )
 
 
