@@ -357,3 +357,36 @@ def test_start_refuses_a_slot_it_cannot_play(
         f"easeback: --slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE\n"
     )
     assert sessions(db_path) == []
+
+
+def test_at_a_terminal_a_wrong_answer_is_asked_again_keeping_the_others(
+    db_path: Path,
+) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        str(Path(sys.executable).parent / "easeback"),
+        ["--db", str(db_path), "setup"],
+        env={**os.environ, "TZ": "UTC"},
+        encoding="utf-8",
+        timeout=30,
+    )
+    for answer in ("06:45", "22:45", "9-5", "mon-fri", "Europe/Paris"):
+        child.expect(r"\]: ")
+        child.sendline(answer)
+    child.expect_exact("Work hours: '9-5' is not HH:MM-HH:MM, e.g. 09:00-17:30, or none")
+    child.expect_exact("Please answer again (Enter keeps what you typed):")
+    for answer in ("", "", "09:00-17:30", "", ""):
+        child.expect(r"\]: ")
+        child.sendline(answer)
+    child.expect_exact("Saved. Your stretches now fit your day:")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    assert settings_rows(db_path) == [
+        ("06:45", "22:45", "09:00", "17:30", "mon,tue,wed,thu,fri", "Europe/Paris")
+    ]

@@ -203,10 +203,10 @@ def setup(
         current = plan_inputs(engine, local_day(now, local_zone()).isoformat()).settings
         settings = current or DaySettings(zone=local_zone())
         asked = all(v is None for v in (wake, bed, work, work_days, zone))
-        if asked and sys.stdin.isatty():
-            wake, bed, work, work_days, zone = _ask_day(settings)
-        elif asked:
+        if asked and not sys.stdin.isatty():
             fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
+        if asked:
+            settings = _ask_day(settings)
         settings, problems = read_day_options(settings, wake, bed, work, work_days, zone)
         if problems:
             for option, problem in problems:
@@ -224,24 +224,46 @@ def setup(
     print_today(view)
 
 
-def _ask_day(settings: DaySettings) -> tuple[str, str, str, str, str]:
+def _ask_day(settings: DaySettings) -> DaySettings:
+    """Ask for each part of the day at the terminal, again until it all fits; the
+    answers given so far are the defaults of the next round."""
     from easeback.core.plan import format_days
 
     def hhmm(value: time | None) -> str:
         return value.strftime("%H:%M") if value else "none"
 
-    work_now = (
+    answers = (
+        hhmm(settings.wake),
+        hhmm(settings.bed),
         f"{hhmm(settings.work_start)}-{hhmm(settings.work_end)}"
         if settings.work_start and settings.work_end
-        else "none"
+        else "none",
+        format_days(settings.work_days),
+        settings.zone,
     )
-    return (
-        typer.prompt("When do you usually get up? (HH:MM)", default=hhmm(settings.wake)),
-        typer.prompt("And go to bed? (HH:MM)", default=hhmm(settings.bed)),
-        typer.prompt("Work hours (HH:MM-HH:MM, or none)", default=work_now),
-        typer.prompt("Work days (e.g. mon-fri, or none)", default=format_days(settings.work_days)),
-        typer.prompt("Time zone", default=settings.zone),
-    )
+    while True:
+        answers = (
+            typer.prompt("When do you usually get up? (HH:MM)", default=answers[0]),
+            typer.prompt("And go to bed? (HH:MM)", default=answers[1]),
+            typer.prompt("Work hours (HH:MM-HH:MM, or none)", default=answers[2]),
+            typer.prompt("Work days (e.g. mon-fri, or none)", default=answers[3]),
+            typer.prompt("Time zone (e.g. Europe/London)", default=answers[4]),
+        )
+        candidate, problems = read_day_options(settings, *answers)
+        if not problems:
+            return candidate
+        for option, problem in problems:
+            typer.echo(f"{SETUP_QUESTION_NAMES[option]}: {problem}")
+        typer.echo(messages.SETUP_AGAIN)
+
+
+SETUP_QUESTION_NAMES = {
+    "wake": "Getting up",
+    "bed": "Bed time",
+    "work": "Work hours",
+    "work-days": "Work days",
+    "zone": "Time zone",
+}
 
 
 # --- reminders -------------------------------------------------------------------------
