@@ -23,7 +23,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(RUN_STAMP)
 
-run: $(RUN_STAMP) ## Set up .venv and start a guided session in this terminal
+run: $(RUN_STAMP) ## Set up .venv and play what is due now, in this terminal
 	$(BIN)/easeback start
 
 test: $(DEV_STAMP) lint ## Lint, type-check and run the whole test suite

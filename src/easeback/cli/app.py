@@ -22,9 +22,9 @@ stop at once if anything hurts (p or Escape during a session).
 
 Examples:
 
-  easeback stretches            # the four stretches and their doses
+  easeback today                # what is due today, and when
 
-  easeback start                # play the full routine in the terminal
+  easeback start                # play what is due now in the terminal
 
   easeback start bed --voice    # the lying-down routine, with spoken cues
 """
