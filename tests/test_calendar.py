@@ -117,10 +117,10 @@ NO_WORK = DaySettings(work_start=None, work_end=None, zone=LONDON)
                     ("DAILY", []),
                     time(7, 5),
                 ),
-                "daytime-work@easeback": (
+                "daytime-work@easeback": (  # the rotation: home after work, not at the desk
                     "Stretches: chair twist, lower-back rotation",
                     ("WEEKLY", WEEKDAYS),
-                    time(13, 0),
+                    time(17, 30),
                 ),
                 "daytime-home@easeback": (
                     "Stretches: chair twist, lower-back rotation",
@@ -291,7 +291,7 @@ def test_descriptions_list_the_stretches_and_say_stop_if_it_hurts() -> None:
     found = events(build(DaySettings(zone=LONDON), 3))
 
     assert str(found["daytime-work@easeback"]["DESCRIPTION"]) == (
-        "Daytime, at work:\n"
+        "Daytime, at home:\n"
         "- Chair twist\n"
         "- Lower-back rotation\n"
         "\n"

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     from easeback.content.models import Routine
     from easeback.core.plan import DaySettings
-    from easeback.core.timeline import Timeline
     from easeback.store.quick import PlanInputs
 
 
@@ -42,17 +41,22 @@ def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
         return plan_inputs(open_store(db), plan_date)
 
 
+PLANNED = ("knee-press", "lower-back-rotation", "pelvic-tilt", "chair-twist")
+
+
 def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
-    """stretch -> {hold_s, reps, times_per_day}: the snapshot's, or the starting doses."""
-    if snapshot:
+    """stretch -> {hold_s, reps, times_per_day}: the snapshot's, completed with the
+    starting doses for any stretch it lacks (the library only loads in that case)."""
+    if snapshot and all(sid in snapshot for sid in PLANNED):
         return snapshot
     from easeback.content.library import load_library
     from easeback.core.progression import doses, ladders
 
-    return {
+    starting = {
         sid: {"hold_s": d.hold_s, "reps": d.reps, "times_per_day": d.times_per_day}
         for sid, d in doses({}, ladders(load_library())).items()
     }
+    return {**starting, **(snapshot or {})}
 
 
 def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
@@ -89,6 +93,20 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
     }
 
 
+def person_today(db: str | None) -> dict[str, Any]:
+    """Today's view in the person's own day: their settings' zone decides the date
+    (which may differ from the computer's), and that date's sessions mark the slots."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import local_day
+
+    now, zone = wall_now(), local_zone()
+    inputs = read_inputs(db, local_day(now, zone).isoformat())
+    settings_zone = inputs.settings.zone if inputs.settings else zone
+    if local_day(now, settings_zone) != local_day(now, zone):
+        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
+    return today_view(inputs, now, settings_zone)
+
+
 @app.command()
 def today(
     ctx: typer.Context,
@@ -98,17 +116,7 @@ def today(
 
     Example: easeback today --json
     """
-    from easeback.clock import local_zone, wall_now
-    from easeback.core.plan import local_day
-
-    now, zone = wall_now(), local_zone()
-    db = db_option(ctx)
-    guess = read_inputs(db, local_day(now, zone).isoformat())
-    settings_zone = guess.settings.zone if guess.settings else zone
-    inputs = guess
-    if settings_zone != zone:  # the person's day is in their settings' zone
-        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
-    view = today_view(inputs, now, settings_zone)
+    view = person_today(db_option(ctx))
     if as_json:
         typer.echo(json.dumps(view, indent=2))
         return
@@ -170,8 +178,12 @@ def read_day_options(
             problems.append(("work-days", str(exc)))
     if zone is not None:
         settings = replace(settings, zone=zone.strip())
-    if not problems:
-        problems = [(name.replace("_", "-"), text) for name, text in settings.problems()]
+    reported = {option for option, _ in problems}
+    problems += [
+        (option, text)
+        for option, text in ((n.replace("_", "-"), t) for n, t in settings.problems())
+        if option not in reported  # a value that could not be read is reported once
+    ]
     return settings, problems
 
 
@@ -280,32 +292,44 @@ def rewrite_calendars(engine: Engine) -> None:
             typer.echo(f"easeback: could not update {path}: {exc.strerror}", err=True)
 
 
-def write_calendar(engine: Engine, path: str) -> None:
+def calendar_bytes(engine: Engine) -> bytes:
     from easeback.clock import local_zone, wall_now
     from easeback.core.plan import DaySettings, local_day
     from easeback.reports.calendar import calendar_ics
-    from easeback.store.plan import plan_inputs
+    from easeback.store.plan import plan_inputs, plan_revision
 
     now = wall_now()
     inputs = plan_inputs(engine, local_day(now, local_zone()).isoformat())
     settings = inputs.settings or DaySettings(zone=local_zone())
     per_day = current_doses(inputs.snapshot)["lower-back-rotation"]["times_per_day"]
-    data = calendar_ics(settings, per_day, generated=now)
-    with open(path, "wb") as out:
-        out.write(data)
+    return calendar_ics(settings, per_day, generated=now, sequence=plan_revision(engine))
 
 
-def slot_for_now(view: dict[str, Any], wanted: str | None) -> dict[str, Any] | None:
-    """The slot to play: the one asked for, else the next one due."""
-    chosen = wanted or view["next"]
-    return next((s for s in view["slots"] if s["id"] == chosen), None)
+def write_calendar(engine: Engine, path: str) -> None:
+    """Write the calendar whole or not at all: a subscriber never reads half a file."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-", suffix=".ics")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(calendar_bytes(engine))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @app.command()
 def calendar(
     ctx: typer.Context,
     ics: Annotated[
-        str, typer.Option("--ics", help="The .ics file to write (any calendar app imports it).")
+        str,
+        typer.Option(
+            "--ics", help="The .ics file to write (any calendar app imports it); - for stdout."
+        ),
     ],
 ) -> None:
     """Write your reminders as an iCalendar file; easeback keeps it up to date.
@@ -321,6 +345,10 @@ def calendar(
     from easeback.store import open_store
     from easeback.store.plan import remember_calendar
 
+    if ics == "-":
+        with user_errors():
+            sys.stdout.buffer.write(calendar_bytes(open_store(db_option(ctx))))
+        return
     target = Path(ics).expanduser()
     if target.is_dir():
         fail(f"--ics: {target} is a folder; give a file name such as {target / 'easeback.ics'}")
@@ -340,15 +368,10 @@ def calendar(
 def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
     """The routine for today's next slot (or ``wanted``), with the slot id and the
     local date it belongs to; None when nothing more is due today."""
-    from easeback.clock import local_zone, wall_now
     from easeback.content.library import load_library
     from easeback.content.models import Routine
-    from easeback.core.plan import local_day
 
-    now, zone = wall_now(), local_zone()
-    inputs = read_inputs(db, local_day(now, zone).isoformat())
-    settings_zone = inputs.settings.zone if inputs.settings else zone
-    view = today_view(inputs, now, settings_zone)
+    view = person_today(db)
     slot = next((s for s in view["slots"] if s["id"] == (wanted or view["next"])), None)
     if slot is None:
         return None
@@ -365,48 +388,52 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
     return routine, slot["id"], view["date"]
 
 
-def progress_after(engine: Engine, session_id: str, timeline: Timeline, *, worsened: bool) -> None:
-    """Fold the finished session into progression and store the new doses and why."""
+def catch_up_progress(engine: Engine) -> None:
+    """Fold every finished session not yet counted into progression, oldest first, and
+    store the new doses with the reasons. Runs before and after each session, so a
+    session cut off before its end is still counted at the next start."""
     from easeback.clock import local_zone, wall_now
     from easeback.content.library import load_library
-    from easeback.core.progression import (
-        Outcome,
-        advance,
-        doses,
-        ladders,
-        stretch_at,
-        stretches_done,
+    from easeback.core.progression import Dose, advance, doses, ladders, session_outcome
+    from easeback.core.screening import worsened
+    from easeback.store.plan import (
+        counted_slot_days,
+        latest_snapshot,
+        save_progress,
+        standings,
+        unfolded_sessions,
     )
-    from easeback.store.plan import latest_snapshot, save_progress, standings
-    from easeback.store.sessions import session_events
 
-    stored = session_events(engine, session_id)
-    if not stored:
+    pending = unfolded_sessions(engine)
+    if not pending:
         return
-    kinds = {e["kind"] for e in stored}
-    pain = next((e["phase_index"] for e in stored if e["kind"] == "pain_stop"), None)
-    outcome = Outcome(
-        at=wall_now(),
-        stretches=stretches_done(
-            timeline,
-            {e["phase_index"] for e in stored if e["kind"] == "phase"},
-            {e["phase_index"] for e in stored if e["kind"] == "skipped"},
-        ),
-        completed="completed" in kinds,
-        pain_stretch=stretch_at(timeline, pain) if pain is not None else None,
-        worsened=worsened,
-    )
     ladder = ladders(load_library())
-    before = standings(latest_snapshot(engine))
-    state, changes = advance(before, outcome, ladder)
-    save_progress(
-        engine,
-        session_id=session_id,
-        state=state,
-        doses=doses(state, ladder),
-        changes=changes,
-        at=outcome.at,
-        zone=local_zone(),
-    )
-    if any(c.field == "times_per_day" for c in changes):
+    state: dict[str, Any] = standings(latest_snapshot(engine))
+    done = counted_slot_days(engine)
+    calendar_changed = False
+    for session in pending:
+        current: dict[str, Dose] = doses(state, ladder)
+        replay = session.slot is not None and (session.slot, session.plan_date) in done
+        outcome = session_outcome(
+            session.timeline,
+            session.events,
+            at=wall_now(),
+            current=current,
+            worsened=worsened(session.pain_before, session.pain_after),
+            counts=not replay,
+        )
+        state, changes = advance(state, outcome, ladder)
+        save_progress(
+            engine,
+            session_id=session.id,
+            state=state,
+            doses=doses(state, ladder),
+            changes=changes,
+            at=outcome.at,
+            zone=local_zone(),
+        )
+        if outcome.completed and session.slot and session.plan_date:
+            done.add((session.slot, session.plan_date))
+        calendar_changed |= any(c.field == "times_per_day" for c in changes)
+    if calendar_changed:
         rewrite_calendars(engine)

@@ -93,7 +93,7 @@ def start(
 
     Example: easeback start bed --voice
     """
-    from easeback.cli.plan import progress_after, slot_routine
+    from easeback.cli.plan import catch_up_progress, slot_routine
     from easeback.clock import local_zone, monotonic, wall_now
     from easeback.content.library import load_library, load_routine
     from easeback.core.plan import SLOT_IDS
@@ -106,12 +106,13 @@ def start(
     from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
 
+    if slot is not None and (routine is not None or slot not in SLOT_IDS):
+        fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
     with user_errors():
         engine = open_store(db_option(ctx))
         ensure_allowed(engine)
+        catch_up_progress(engine)
         slot_id = plan_date = None
-        if slot is not None and (routine is not None or slot not in SLOT_IDS):
-            fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
         if routine is None:
             found = slot_routine(db_option(ctx), slot)
             if found is None:
@@ -165,14 +166,13 @@ def start(
         # Saved before the next question, so Ctrl-C there cannot lose it.
         if player.outcome == "pain_stop":
             follow_up(engine, log.id, "pain_stop")
+            catch_up_progress(engine)
         after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
         save_pain(engine, log.id, "after", after)
-        worse = followup_kind(player.outcome, before, after) == "worsening"
-        if worse:
+        if followup_kind(player.outcome, before, after) == "worsening":
             typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
             follow_up(engine, log.id, "worsening")
-        if speed == 1:  # rehearsals never change doses
-            progress_after(engine, log.id, timeline, worsened=worse)
+        catch_up_progress(engine)  # rehearsals are never counted
 
 
 # A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.

@@ -22,7 +22,7 @@ AFTER_WAKING = timedelta(minutes=5)
 BEFORE_BED = timedelta(minutes=20)
 MIN_AWAKE = timedelta(hours=6)
 DAYTIME_GAP = timedelta(minutes=15)
-MAX_PER_SLOT = 3
+AFTER_WORK = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,7 @@ class DaySettings:
     def problems(self) -> list[tuple[str, str]]:
         """(field, message) for everything that makes this day impossible."""
         out: list[tuple[str, str]] = []
-        try:
-            ZoneInfo(self.zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not known_zone(self.zone):
             out.append(
                 (
                     "zone",
@@ -99,6 +97,18 @@ class DaySettings:
         return out
 
 
+def known_zone(name: str) -> bool:
+    """A canonical IANA zone name ('Europe/London'); not the aliases a zoneinfo folder
+    also holds ('localtime', 'Factory', 'posix/...', 'right/...')."""
+    if name in ("localtime", "Factory") or name.startswith(("posix/", "right/")):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Slot:
     """A time of day with the stretches due then."""
@@ -114,8 +124,9 @@ def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> lis
 
     Morning, just after waking: knee press, rotation, pelvic tilts. During the day:
     chair twists, at the middle of work hours on a work day, else midway through the
-    waking day; with the rotation too when it is done three times a day. Evening,
-    just before bed: knee press and rotation.
+    waking day; with the rotation too when it is done three times a day (then, on a
+    work day, half an hour after work, at home, since the rotation is done lying
+    down). Evening, just before bed: knee press and rotation.
     """
     wake = _on(day, settings.wake)
     bed = _on(day, settings.bed)
@@ -137,8 +148,13 @@ def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> lis
     # at work, within work hours; problems() makes sure both can hold).
     earliest, latest = morning + DAYTIME_GAP, evening - DAYTIME_GAP
     if works and settings.work_start is not None and settings.work_end is not None:
-        earliest = max(earliest, _on(day, settings.work_start))
-        latest = min(latest, _on(day, settings.work_end))
+        after_work = _on(day, settings.work_end) + AFTER_WORK
+        if rotation_per_day >= 3 and earliest <= after_work <= latest:
+            # The rotation is done lying down: not at the desk, but home after work.
+            daytime, where = after_work, "at home"
+        else:
+            earliest = max(earliest, _on(day, settings.work_start))
+            latest = min(latest, _on(day, settings.work_end))
     daytime = min(max(_round5(daytime), earliest), latest)
     return [
         Slot("morning", morning.time(), MORNING, "lying down"),
@@ -154,12 +170,6 @@ EVENING = ("knee-press", "lower-back-rotation")
 def local_day(moment: datetime, zone: str) -> date:
     """The person's calendar date at ``moment`` (aware), in their zone."""
     return moment.astimezone(ZoneInfo(zone)).date()
-
-
-def slot_moment(day: date, slot: Slot, zone: str) -> datetime:
-    """The aware instant of a slot on ``day`` (a skipped or doubled hour resolves as
-    zoneinfo does: the first occurrence)."""
-    return datetime.combine(day, slot.at, tzinfo=ZoneInfo(zone))
 
 
 SlotStatus = Literal["done", "stopped", "missed", "next", "later"]

@@ -16,10 +16,10 @@ ACSM's 30 s holds) needs a clinician's prescription, which a later feature adds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from easeback.content.models import Library, Stretch
 from easeback.core.timeline import Timeline
@@ -82,9 +82,11 @@ Progress = Mapping[str, Standing]
 class Outcome:
     """What one session means for progression.
 
-    ``stretches``: the stretches whose holds were all reached. ``pain_stretch``: the
-    stretch being done (or about to be) when a pain stop came. ``worsened``: pain rose
-    2+ points from before to after. ``follow_up_open``: a pain follow-up is still due.
+    ``stretches``: the stretches that count towards a step up (every hold held to its
+    end, at the dose in force or more). ``begun``: every stretch with a hold started.
+    ``pain_stretch``: the stretch being done (or about to be) when a pain stop came.
+    ``worsened``: pain rose 2+ points from before to after. ``follow_up_open``: a pain
+    follow-up is still due.
     """
 
     at: datetime
@@ -94,6 +96,7 @@ class Outcome:
     worsened: bool = False
     rehearsal: bool = False
     follow_up_open: bool = False
+    begun: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,11 @@ def advance(
         return state, []
     changes: list[Change] = []
     if outcome.worsened:
-        hurt = tuple(dict.fromkeys([*outcome.stretches, *filter(None, [outcome.pain_stretch])]))
+        hurt = tuple(
+            dict.fromkeys(
+                [*outcome.stretches, *outcome.begun, *filter(None, [outcome.pain_stretch])]
+            )
+        )
     else:
         hurt = (outcome.pain_stretch,) if outcome.pain_stretch is not None else ()
     why = "stopped for pain" if outcome.pain_stretch is not None else "pain rose afterwards"
@@ -129,8 +136,12 @@ def advance(
                 changes += _changes(outcome.at, ladder[sid], level, level - 1, why)
             state[sid] = Standing(max(0, level - 1), 0)
     clean = outcome.completed and not hurt
-    for sid in outcome.stretches:
+    # A session of a stretch that was begun but not cleanly finished breaks its run.
+    for sid in dict.fromkeys((*outcome.stretches, *outcome.begun)):
         if sid not in state or sid in hurt:
+            continue
+        if sid not in outcome.stretches:
+            state[sid] = replace(state[sid], streak=0)
             continue
         standing = state[sid]
         streak = standing.streak + 1 if clean else 0
@@ -156,6 +167,61 @@ def stretches_done(timeline: Timeline, reached: set[int], skipped: set[int]) -> 
         for sid, indices in holds.items()
         if all(i + 1 in reached and i not in skipped for i in indices)
     )
+
+
+def session_outcome(
+    timeline: Timeline,
+    events: Sequence[Mapping[str, Any]],
+    *,
+    at: datetime,
+    current: Mapping[str, Dose],
+    worsened: bool,
+    counts: bool = True,
+    follow_up_open: bool = False,
+) -> Outcome:
+    """What a stored session means for progression.
+
+    A stretch counts towards a step up only when every hold was held to its end at the
+    dose in force or more (an easier routine, or a replay of a slot already done today
+    with ``counts`` False, cannot push the doses up). A pain stop names the stretch
+    being done; a session that ended any other way than completing is not clean.
+    """
+    reached = {e["phase_index"] for e in events if e["kind"] == "phase"}
+    skipped = {e["phase_index"] for e in events if e["kind"] == "skipped"}
+    kinds = {e["kind"] for e in events}
+    pain = next((e["phase_index"] for e in events if e["kind"] == "pain_stop"), None)
+    last = max(reached, default=0)
+    played = _played_doses(timeline)
+    done = tuple(
+        sid
+        for sid in stretches_done(timeline, reached, skipped)
+        if counts and sid in current and played[sid] >= (current[sid].hold_s, current[sid].reps)
+    )
+    begun = tuple(
+        dict.fromkeys(
+            p.stretch
+            for i, p in enumerate(timeline.phases)
+            if p.kind == "hold" and p.stretch is not None and i in reached
+        )
+    )
+    return Outcome(
+        at=at,
+        stretches=done,
+        completed="completed" in kinds,
+        pain_stretch=stretch_at(timeline, pain) if pain is not None else None,
+        worsened=worsened,
+        follow_up_open=follow_up_open,
+        begun=begun or tuple(filter(None, [stretch_at(timeline, last)])),
+    )
+
+
+def _played_doses(timeline: Timeline) -> dict[str, tuple[int, int]]:
+    """stretch -> (hold seconds, repetitions) as the timeline played them."""
+    out: dict[str, tuple[int, int]] = {}
+    for phase in timeline.phases:
+        if phase.kind == "hold" and phase.stretch is not None:
+            out[phase.stretch] = (phase.duration_ms // 1000, phase.reps or 1)
+    return out
 
 
 def stretch_at(timeline: Timeline, index: int) -> str | None:

@@ -57,6 +57,11 @@ class Timeline:
             "phases": [asdict(p) for p in self.phases],
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Timeline:
+        """The timeline a session stored (``to_json``'s shape)."""
+        return cls(routine=data["routine"], phases=tuple(Phase(**p) for p in data["phases"]))
+
 
 @dataclass(frozen=True)
 class _Hold:

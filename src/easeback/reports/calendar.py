@@ -5,9 +5,9 @@ bytes of a VCALENDAR go out. No clock, no file, no network: the shell writes the
 
 One recurring VEVENT per slot of ``plan_day``, each with a stable UID made only of the
 slot and its group of days, so re-importing the file updates the events instead of
-adding copies. SEQUENCE stays 0: a settings-derived number (a hash) could go down as
-well as up, and clients drop an update whose SEQUENCE is lower; with SEQUENCE equal,
-the later DTSTAMP (the moment of generation) is what makes an update win (RFC 5546).
+adding copies. SEQUENCE is given by the caller and must never go down (clients drop
+an update whose SEQUENCE is lower, and some ignore one that is equal): the shell
+counts the changes to the plan it has stored.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ class _Series:
     first: date
 
 
-def calendar_ics(settings: DaySettings, rotation_per_day: int, *, generated: datetime) -> bytes:
+def calendar_ics(
+    settings: DaySettings, rotation_per_day: int, *, generated: datetime, sequence: int = 0
+) -> bytes:
     """The plan's reminders as a VCALENDAR, the same bytes for the same arguments.
 
     ``generated`` (aware) is the moment of generation: it gives DTSTAMP and, in the
@@ -75,7 +77,7 @@ def calendar_ics(settings: DaySettings, rotation_per_day: int, *, generated: dat
     )
     calendar.add_component(Timezone.from_tzinfo(zone, tzid=settings.zone, first_date=today))
     for series in _series(settings, rotation_per_day, today):
-        calendar.add_component(_event(series, zone, stamp))
+        calendar.add_component(_event(series, zone, stamp, sequence))
     ical: bytes = calendar.to_ical()  # icalendar leaves the return type unannotated
     return ical
 
@@ -100,7 +102,7 @@ def _series(settings: DaySettings, rotation_per_day: int, today: date) -> list[_
     return out
 
 
-def _event(series: _Series, zone: ZoneInfo, stamp: datetime) -> Event:
+def _event(series: _Series, zone: ZoneInfo, stamp: datetime, sequence: int) -> Event:
     slot = series.slot
     names = [STRETCH_NAMES.get(s, s.replace("-", " ")) for s in slot.stretches]
     summary = "Stretches: " + ", ".join(n[0].lower() + n[1:] for n in names)
@@ -119,7 +121,7 @@ def _event(series: _Series, zone: ZoneInfo, stamp: datetime) -> Event:
         start=datetime.combine(series.first, slot.at, tzinfo=zone),
         summary=summary,
         description=description,
-        sequence=0,
+        sequence=sequence,
         transparency=TRANSP.TRANSPARENT,
     )
     event.add("duration", PER_STRETCH * len(slot.stretches))

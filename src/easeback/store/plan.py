@@ -4,12 +4,15 @@ changes, and the calendar files to rewrite when the plan changes. Append-only.""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 
 from easeback.core.plan import DaySettings
 from easeback.core.progression import Change, Dose, Standing
+from easeback.core.timeline import Timeline
 from easeback.store.quick import (
     OUTCOMES_SQL,
     SETTINGS_SQL,
@@ -19,7 +22,15 @@ from easeback.store.quick import (
     settings_from_row,
     settings_to_row,
 )
-from easeback.store.schema import calendar_files, day_settings, dose_changes, progress, sessions
+from easeback.store.schema import (
+    calendar_files,
+    day_settings,
+    dose_changes,
+    events,
+    pain_ratings,
+    progress,
+    sessions,
+)
 from easeback.store.sessions import to_utc
 
 
@@ -132,3 +143,82 @@ def remember_calendar(engine: Engine, path: str, *, at: datetime) -> None:
 def calendar_paths(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return list(connection.execute(select(calendar_files.c.path)).scalars())
+
+
+@dataclass(frozen=True)
+class Unfolded:
+    """A finished session that progression has not counted yet."""
+
+    id: str
+    timeline: Timeline
+    slot: str | None
+    plan_date: str | None
+    events: list[dict[str, Any]]
+    pain_before: int | None
+    pain_after: int | None
+
+
+def unfolded_sessions(engine: Engine) -> list[Unfolded]:
+    """Sessions at normal speed with no progress row yet, oldest first: every one is
+    counted exactly once, even when the process that played it was killed."""
+    folded = select(progress.c.session_id).where(progress.c.session_id.is_not(None))
+    query = (
+        select(sessions)
+        .where(sessions.c.rehearsal.is_(False), sessions.c.id.not_in(folded))
+        .order_by(sessions.c.started_utc, sessions.c.id)
+    )
+    out = []
+    with engine.connect() as connection:
+        for row in connection.execute(query).mappings():
+            stored = [
+                dict(e)
+                for e in connection.execute(
+                    select(events).where(events.c.session_id == row["id"]).order_by(events.c.seq)
+                ).mappings()
+            ]
+            ratings = dict(
+                connection.execute(
+                    select(pain_ratings.c.moment, pain_ratings.c.value).where(
+                        pain_ratings.c.session_id == row["id"]
+                    )
+                ).all()
+            )
+            out.append(
+                Unfolded(
+                    id=row["id"],
+                    timeline=Timeline.from_json(json.loads(row["timeline"])),
+                    slot=row["slot"],
+                    plan_date=row["plan_date"],
+                    events=stored,
+                    pain_before=ratings.get("before"),
+                    pain_after=ratings.get("after"),
+                )
+            )
+    return out
+
+
+def counted_slot_days(engine: Engine) -> set[tuple[str, str]]:
+    """(slot, date) of slots already completed by a counted session."""
+    query = (
+        select(sessions.c.slot, sessions.c.plan_date)
+        .join(progress, progress.c.session_id == sessions.c.id)
+        .join(events, events.c.session_id == sessions.c.id)
+        .where(sessions.c.slot.is_not(None), events.c.kind == "completed")
+    )
+    with engine.connect() as connection:
+        return {(r[0], r[1]) for r in connection.execute(query).all()}
+
+
+def plan_revision(engine: Engine) -> int:
+    """How many times the plan's shape changed (settings saved, times a day changed):
+    never goes down, so it serves as the calendar's SEQUENCE."""
+    from sqlalchemy import func
+
+    with engine.connect() as connection:
+        saved = connection.execute(select(func.count()).select_from(day_settings)).scalar()
+        moved = connection.execute(
+            select(func.count())
+            .select_from(dose_changes)
+            .where(dose_changes.c.field == "times_per_day")
+        ).scalar()
+    return int(saved or 0) + int(moved or 0)

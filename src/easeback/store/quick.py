@@ -65,7 +65,7 @@ SNAPSHOT_SQL = "SELECT state FROM progress ORDER BY id DESC LIMIT 1"
 OUTCOMES_SQL = """
 SELECT s.slot, e.kind
 FROM sessions s JOIN events e ON e.session_id = s.id
-WHERE s.plan_date = ? AND s.slot IS NOT NULL AND s.rehearsal = 0
+WHERE s.plan_date = ? AND s.slot IS NOT NULL AND NOT s.rehearsal
   AND e.kind IN ('completed', 'pain_stop', 'quit')
 ORDER BY s.started_utc, e.seq
 """
