@@ -559,7 +559,3 @@ LOCAL_DAYS = {
 @pytest.mark.parametrize(("moment", "zone", "expected"), LOCAL_DAYS.values(), ids=LOCAL_DAYS)
 def test_local_day(moment: datetime, zone: str, expected: date) -> None:
     assert local_day(moment, zone) == expected
-
-
-def at(hhmm: str) -> Slot:
-    return Slot("morning", time.fromisoformat(hhmm), MORNING, "lying down")
