@@ -29,10 +29,11 @@ run: $(RUN_STAMP) ## Set up .venv and play what is due now, in this terminal
 test: $(DEV_STAMP) lint ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest
 
-lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy --strict on src/
+lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy --strict on src/ and benchmarks/
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy --strict benchmarks/*.py
 
 fix: $(DEV_STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks

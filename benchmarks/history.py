@@ -40,7 +40,7 @@ from easeback import messages
 from easeback.clock import local_zone, wall_now
 from easeback.content.library import load_library, load_routine
 from easeback.content.models import Library, Routine
-from easeback.core.plan import DaySettings, Slot, local_day, plan_day, slot_moment
+from easeback.core.plan import DaySettings, Slot, local_day, plan_day
 from easeback.core.progression import (
     Dose,
     Ladder,
@@ -332,12 +332,12 @@ class _Builder:
         for slot in slots:
             if rng.random() < SKIP[slot.id]:
                 continue
-            start = slot_moment(day, slot, self.zone) + timedelta(
+            start = _at(day, slot, self.zone) + timedelta(
                 minutes=rng.uniform(*LATE_MIN), seconds=rng.uniform(0, 60)
             )
             planned.append((start, slot))
         if rng.random() < EXTRA_SESSION:
-            start = slot_moment(day, slots[-1], self.zone) - timedelta(minutes=rng.uniform(60, 180))
+            start = _at(day, slots[-1], self.zone) - timedelta(minutes=rng.uniform(60, 180))
             planned.append((start, None))
         for start, chosen in sorted(planned, key=lambda p: p[0]):
             if chosen is None:
@@ -552,3 +552,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _at(day: date, slot: Slot, zone: str) -> datetime:
+    """The instant of a slot on a day, in the person's zone."""
+    return datetime.combine(day, slot.at, tzinfo=ZoneInfo(zone))
