@@ -70,6 +70,7 @@ from easeback.store.schema import (
 )
 from easeback.store.sessions import to_utc
 from figures import Figure, median
+from startup import time_rounds
 
 TODAY_TARGET = 3.0  # `easeback today --json` may take at most this many times the baseline
 YEARS = 3
@@ -500,11 +501,9 @@ def check_today(argv: list[str], env: dict[str, str]) -> tuple[list[str], bool]:
     return [f"{s['id']}:{s['status']}" for s in view["slots"]], loads
 
 
-def time_once(argv: list[str], env: dict[str, str]) -> float:
-    """Wall time of one whole process, from spawn to exit, in seconds."""
-    begin = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
-    return time.perf_counter() - begin
+def _at(day: date, slot: Slot, zone: str) -> datetime:
+    """The instant of a slot on a day, in the person's zone."""
+    return datetime.combine(day, slot.at, tzinfo=ZoneInfo(zone))
 
 
 @contextmanager
@@ -524,15 +523,7 @@ def measure(rounds: int = 15, warmups: int = 2, keep: Path | None = None) -> His
         argvs = commands(store.path)
         env = {k: v for k, v in os.environ.items() if k != "EASEBACK_DB"}
         slots, loads = check_today(argvs["today"], env)
-        names = list(argvs)
-        for _ in range(warmups):
-            for name in names:
-                time_once(argvs[name], env)
-        samples: dict[str, list[float]] = {name: [] for name in names}
-        for i in range(rounds):
-            shift = i % len(names)
-            for name in names[shift:] + names[:shift]:
-                samples[name].append(time_once(argvs[name], env))
+        samples = time_rounds(argvs, env, rounds, warmups)
         return HistoryResult(store, samples, slots, loads)
 
 
@@ -552,8 +543,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _at(day: date, slot: Slot, zone: str) -> datetime:
-    """The instant of a slot on a day, in the person's zone."""
-    return datetime.combine(day, slot.at, tzinfo=ZoneInfo(zone))

@@ -69,11 +69,13 @@ def time_once(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - begin
 
 
-def measure(rounds: int = 15, warmups: int = 2) -> StartupResult:
-    argvs = commands()
-    env = dict(os.environ)
+def time_rounds(
+    argvs: dict[str, list[str]], env: dict[str, str], rounds: int, warmups: int
+) -> dict[str, list[float]]:
+    """Wall times of each command over ``rounds``, the order rotating every round so no
+    command always runs first (or right after another); warm-ups fill the bytecode and
+    OS file caches for every command alike."""
     names = list(argvs)
-    # Warm-ups fill the bytecode caches and the OS file cache for every command alike.
     for _ in range(warmups):
         for name in names:
             time_once(argvs[name], env)
@@ -82,4 +84,8 @@ def measure(rounds: int = 15, warmups: int = 2) -> StartupResult:
         shift = i % len(names)
         for name in names[shift:] + names[:shift]:
             samples[name].append(time_once(argvs[name], env))
-    return StartupResult(samples)
+    return samples
+
+
+def measure(rounds: int = 15, warmups: int = 2) -> StartupResult:
+    return StartupResult(time_rounds(commands(), dict(os.environ), rounds, warmups))

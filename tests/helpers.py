@@ -68,3 +68,19 @@ def screened(db_path: object) -> None:
         check=True,
         capture_output=True,
     )
+
+
+# `easeback setup` for a London office worker: up 06:30, bed 23:00, work 08:30-17:00.
+SET_UP_LONDON = (
+    "setup",
+    "--wake",
+    "06:30",
+    "--bed",
+    "23:00",
+    "--work",
+    "08:30-17:00",
+    "--work-days",
+    "mon-fri",
+    "--zone",
+    "Europe/London",
+)

@@ -15,23 +15,11 @@ import pytest
 
 import easeback.clock
 from easeback import messages
-from helpers import answers_json
+from helpers import SET_UP_LONDON, answers_json
 
 LONDON = ZoneInfo("Europe/London")
 WEDNESDAY = "2026-03-04"  # London is on GMT until the 29th
-SET_UP = (
-    "setup",
-    "--wake",
-    "06:30",
-    "--bed",
-    "23:00",
-    "--work",
-    "08:30-17:00",
-    "--work-days",
-    "mon-fri",
-    "--zone",
-    "Europe/London",
-)
+SET_UP = SET_UP_LONDON
 SAVED_ROW = ("06:30", "23:00", "08:30", "17:00", "mon,tue,wed,thu,fri", "Europe/London")
 NOTHING_CHANGED = "easeback: nothing was changed.\n"
 

@@ -22,25 +22,13 @@ from easeback.core.player import Player
 from easeback.store.plan import plan_inputs
 from easeback.store.quick import read_plan_inputs
 from easeback.store.sessions import SessionLog
-from helpers import ROTATION_TIMELINE
+from helpers import ROTATION_TIMELINE, SET_UP_LONDON
 
 LONDON = ZoneInfo("Europe/London")
 # Wednesday 4 March 2026: London is on GMT (UTC+0) until the 29th.
 WEDNESDAY = "2026-03-04"
 THURSDAY = "2026-03-05"
-SET_UP = (
-    "setup",
-    "--wake",
-    "06:30",
-    "--bed",
-    "23:00",
-    "--work",
-    "08:30-17:00",
-    "--work-days",
-    "mon-fri",
-    "--zone",
-    "Europe/London",
-)
+SET_UP = SET_UP_LONDON
 
 SetNow = Callable[[str], datetime]
 
