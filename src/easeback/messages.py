@@ -150,7 +150,7 @@ WORSENED = (
 
 PAIN_BEFORE_QUESTION = "How much does your back hurt right now, from 0 (not at all) to 10 (worst)?"
 PAIN_AFTER_QUESTION = "And now, after the session, from 0 to 10?"
-PAIN_SKIP_HINT = "Press Enter to skip."
+PAIN_SKIP_HINT = "(Enter skips)"
 PAIN_BAD_VALUE = "Please type a whole number from 0 to 10, or just press Enter to skip."
 
 CLEARED = "Noted: a clinician cleared you on {on}{by}."
