@@ -182,3 +182,16 @@ def test_each_session_is_counted_once(engine: Engine, db_path: Path) -> None:
         assert connection.execute("SELECT count(*) FROM progress").fetchone() == (1,)
     finally:
         connection.close()
+
+
+def test_a_rehearsal_in_between_does_not_hide_the_changes(cli, engine: Engine) -> None:
+    for day in range(3):
+        play(engine, MONDAY + timedelta(days=day))
+    catch_up_progress(engine)
+    play(engine, MONDAY + timedelta(days=3), speed=20)  # a rehearsal: never counted
+    cli("check", "--answers", "-", input=answers_json())
+
+    result = cli("start", "office", "--speed", "500", "--plain")
+
+    assert messages.SINCE_LAST_TIME in result.stdout.splitlines()
+    assert "  3 comfortable sessions in a row: knee press hold now 16 s." in result.stdout

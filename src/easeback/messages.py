@@ -163,6 +163,7 @@ CLEAR_CANNOT = (
 # --- the day's plan -----------------------------------------------------------------
 
 SETUP_SAVED = "Saved. Your stretches now fit your day:"
+NOTHING_CHANGED = "nothing was changed."
 SETUP_AGAIN = "Please answer again (Enter keeps what you typed):"
 NOT_SET_UP = "These times assume a 07:00 to 22:30 day; fit them to yours with: easeback setup"
 CALENDAR_WRITTEN = (

@@ -115,7 +115,3 @@ def user_errors() -> Iterator[None]:
                 2,
             )
         raise
-
-
-def is_interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()

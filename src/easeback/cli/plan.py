@@ -41,12 +41,11 @@ def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
         return plan_inputs(open_store(db), plan_date)
 
 
-PLANNED = ("knee-press", "lower-back-rotation", "pelvic-tilt", "chair-twist")
-
-
 def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
     """stretch -> {hold_s, reps, times_per_day}: the snapshot's, completed with the
     starting doses for any stretch it lacks (the library only loads in that case)."""
+    from easeback.core.plan import PLANNED
+
     if snapshot and all(sid in snapshot for sid in PLANNED):
         return snapshot
     from easeback.content.library import load_library
@@ -205,15 +204,13 @@ def setup(
     Example: easeback setup --wake 06:30 --bed 23:00 --work 08:30-17:00 --work-days mon-fri
     """
     from easeback.clock import local_zone, wall_now
-    from easeback.core.plan import DaySettings, local_day
+    from easeback.core.plan import DaySettings
     from easeback.store import open_store
-    from easeback.store.plan import plan_inputs, save_settings
+    from easeback.store.plan import latest_settings, save_settings
 
     with user_errors():
         engine = open_store(db_option(ctx))
-        now = wall_now()
-        current = plan_inputs(engine, local_day(now, local_zone()).isoformat()).settings
-        settings = current or DaySettings(zone=local_zone())
+        settings = latest_settings(engine) or DaySettings(zone=local_zone())
         asked = all(v is None for v in (wake, bed, work, work_days, zone))
         if asked and not sys.stdin.isatty():
             fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
@@ -223,17 +220,14 @@ def setup(
         if problems:
             for option, problem in problems:
                 typer.echo(f"easeback: --{option}: {problem}", err=True)
-            typer.echo("easeback: nothing was changed.", err=True)
+            typer.echo(f"easeback: {messages.NOTHING_CHANGED}", err=True)
             raise typer.Exit(2)
-        save_settings(engine, settings, at=now)
+        save_settings(engine, settings, at=wall_now())
         rewrite_calendars(engine)
     typer.echo(messages.SETUP_SAVED)
-    view = today_view(
-        plan_inputs(engine, local_day(now, settings.zone).isoformat()), now, settings.zone
-    )
     from easeback.cli.output import print_today
 
-    print_today(view)
+    print_today(person_today(db_option(ctx)))
 
 
 def _ask_day(settings: DaySettings) -> DaySettings:
@@ -294,15 +288,13 @@ def rewrite_calendars(engine: Engine) -> None:
 
 def calendar_bytes(engine: Engine) -> bytes:
     from easeback.clock import local_zone, wall_now
-    from easeback.core.plan import DaySettings, local_day
+    from easeback.core.plan import DaySettings
     from easeback.reports.calendar import calendar_ics
-    from easeback.store.plan import plan_inputs, plan_revision
+    from easeback.store.plan import latest_settings, latest_snapshot, plan_revision
 
-    now = wall_now()
-    inputs = plan_inputs(engine, local_day(now, local_zone()).isoformat())
-    settings = inputs.settings or DaySettings(zone=local_zone())
-    per_day = current_doses(inputs.snapshot)["lower-back-rotation"]["times_per_day"]
-    return calendar_ics(settings, per_day, generated=now, sequence=plan_revision(engine))
+    settings = latest_settings(engine) or DaySettings(zone=local_zone())
+    per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
+    return calendar_ics(settings, per_day, generated=wall_now(), sequence=plan_revision(engine))
 
 
 def write_calendar(engine: Engine, path: str) -> None:
@@ -394,7 +386,7 @@ def catch_up_progress(engine: Engine) -> None:
     session cut off before its end is still counted at the next start."""
     from easeback.clock import local_zone, wall_now
     from easeback.content.library import load_library
-    from easeback.core.progression import Dose, advance, doses, ladders, session_outcome
+    from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
     from easeback.store.plan import (
         counted_slot_days,
@@ -408,11 +400,11 @@ def catch_up_progress(engine: Engine) -> None:
     if not pending:
         return
     ladder = ladders(load_library())
-    state: dict[str, Any] = standings(latest_snapshot(engine))
+    state: dict[str, Standing] = standings(latest_snapshot(engine))
     done = counted_slot_days(engine)
     calendar_changed = False
     for session in pending:
-        current: dict[str, Dose] = doses(state, ladder)
+        current = doses(state, ladder)
         replay = session.slot is not None and (session.slot, session.plan_date) in done
         outcome = session_outcome(
             session.timeline,

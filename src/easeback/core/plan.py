@@ -165,6 +165,8 @@ def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> lis
 
 MORNING = ("knee-press", "lower-back-rotation", "pelvic-tilt")
 EVENING = ("knee-press", "lower-back-rotation")
+# Every stretch a day's plan can hold.
+PLANNED = ("knee-press", "lower-back-rotation", "pelvic-tilt", "chair-twist")
 
 
 def local_day(moment: datetime, zone: str) -> date:

@@ -74,6 +74,12 @@ def snapshot_json(state: dict[str, Standing], doses: dict[str, Dose]) -> str:
     )
 
 
+def latest_settings(engine: Engine) -> DaySettings | None:
+    with engine.connect() as connection:
+        row = connection.execute(text(SETTINGS_SQL)).mappings().first()
+    return settings_from_row(dict(row)) if row is not None else None
+
+
 def latest_snapshot(engine: Engine) -> dict[str, dict[str, int]] | None:
     with engine.connect() as connection:
         state = connection.execute(text(SNAPSHOT_SQL)).scalar()
@@ -120,8 +126,9 @@ def save_progress(
 
 
 def changes_after_last_session(engine: Engine) -> list[str]:
-    """The reasons for dose changes that the most recent session brought."""
-    last = select(sessions.c.id).order_by(sessions.c.started_utc.desc()).limit(1).scalar_subquery()
+    """The reasons for the dose changes the last counted session brought (rehearsals are
+    never counted, so one played in between does not hide them)."""
+    last = select(progress.c.session_id).order_by(progress.c.id.desc()).limit(1).scalar_subquery()
     query = (
         select(dose_changes.c.reason)
         .where(dose_changes.c.session_id == last)
