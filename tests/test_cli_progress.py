@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from easeback import messages
-from easeback.cli.plan import catch_up_progress
+from easeback.aftercare import catch_up_progress
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline

@@ -87,6 +87,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def warn_all(problems: list[str]) -> None:
+    """Print warnings that do not stop the command (e.g. a calendar file not updated)."""
+    for problem in problems:
+        typer.echo(f"easeback: {problem}", err=True)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the errors a person can cause into messages and exit codes, never tracebacks.

@@ -5,105 +5,20 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, time
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import time
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, user_errors
+from easeback.cli.app import app, db_option, fail, user_errors, warn_all
+from easeback.today import person_today
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from easeback.content.models import Routine
     from easeback.core.plan import DaySettings
-    from easeback.store.quick import PlanInputs
 
 
 # --- what today holds ------------------------------------------------------------------
-
-
-def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
-    """The plan's inputs: plain sqlite3 when possible (fast), else through the store."""
-    from easeback.store.location import resolve_url, sqlite_file
-    from easeback.store.quick import read_plan_inputs
-
-    with user_errors():
-        path = sqlite_file(resolve_url(db))
-        if path is not None:
-            quick = read_plan_inputs(path, plan_date)
-            if quick is not None:
-                return quick
-        from easeback.store import open_store
-        from easeback.store.plan import plan_inputs
-
-        return plan_inputs(open_store(db), plan_date)
-
-
-def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
-    """stretch -> {hold_s, reps, times_per_day}: the snapshot's, completed with the
-    starting doses for any stretch it lacks (the library only loads in that case)."""
-    from easeback.core.plan import PLANNED
-
-    if snapshot and all(sid in snapshot for sid in PLANNED):
-        return snapshot
-    from easeback.content.library import load_library
-    from easeback.core.progression import doses, ladders
-
-    starting = {
-        sid: {"hold_s": d.hold_s, "reps": d.reps, "times_per_day": d.times_per_day}
-        for sid, d in doses({}, ladders(load_library())).items()
-    }
-    return {**starting, **(snapshot or {})}
-
-
-def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
-    """Today's slots with their times, doses and status, as plain data (the JSON)."""
-    from easeback.core.plan import DaySettings, local_day, plan_day, slot_statuses
-
-    settings = inputs.settings or DaySettings(zone=zone)
-    dose = current_doses(inputs.snapshot)
-    day = local_day(now, settings.zone)
-    slots = plan_day(day, settings, dose["lower-back-rotation"]["times_per_day"])
-    from zoneinfo import ZoneInfo
-
-    local_now = now.astimezone(ZoneInfo(settings.zone))
-    statuses = slot_statuses(slots, local_now.time(), inputs.outcomes, settings.bed)
-    return {
-        "date": day.isoformat(),
-        "zone": settings.zone,
-        "now": local_now.strftime("%H:%M"),
-        "set_up": inputs.settings is not None,
-        "slots": [
-            {
-                "id": slot.id,
-                "time": slot.at.strftime("%H:%M"),
-                "where": slot.where,
-                "status": statuses[slot.id],
-                "stretches": [
-                    {"id": sid, "hold_s": dose[sid]["hold_s"], "reps": dose[sid]["reps"]}
-                    for sid in slot.stretches
-                ],
-            }
-            for slot in slots
-        ],
-        "next": next((s.id for s in slots if statuses[s.id] == "next"), None),
-    }
-
-
-def person_today(db: str | None) -> dict[str, Any]:
-    """Today's view in the person's own day: their settings' zone decides the date
-    (which may differ from the computer's), and that date's sessions mark the slots."""
-    from easeback.clock import local_zone, wall_now
-    from easeback.core.plan import local_day
-
-    now, zone = wall_now(), local_zone()
-    inputs = read_inputs(db, local_day(now, zone).isoformat())
-    settings_zone = inputs.settings.zone if inputs.settings else zone
-    if local_day(now, settings_zone) != local_day(now, zone):
-        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
-    return today_view(inputs, now, settings_zone)
 
 
 @app.command()
@@ -115,7 +30,8 @@ def today(
 
     Example: easeback today --json
     """
-    view = person_today(db_option(ctx))
+    with user_errors():
+        view = person_today(db_option(ctx))
     if as_json:
         typer.echo(json.dumps(view, indent=2))
         return
@@ -125,65 +41,6 @@ def today(
 
 
 # --- the person's day ----------------------------------------------------------------
-
-
-def _clock(value: str, option: str, problems: list[tuple[str, str]]) -> time | None:
-    """HH:MM, or None with a problem noted for ``option``."""
-    try:
-        parsed = time.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or len(value) != 5:
-        problems.append((option, f"{value!r} is not a time; write it as HH:MM, e.g. 07:00"))
-        return None
-    return parsed
-
-
-def read_day_options(
-    settings: DaySettings,
-    wake: str | None,
-    bed: str | None,
-    work: str | None,
-    work_days: str | None,
-    zone: str | None,
-) -> tuple[DaySettings, list[tuple[str, str]]]:
-    """The settings with each given option applied, and every problem found, as
-    (option, message); options not given keep their current values."""
-    from dataclasses import replace
-
-    from easeback.core.plan import parse_days
-
-    problems: list[tuple[str, str]] = []
-    if wake is not None and (value := _clock(wake, "wake", problems)):
-        settings = replace(settings, wake=value)
-    if bed is not None and (value := _clock(bed, "bed", problems)):
-        settings = replace(settings, bed=value)
-    if work is not None:
-        if work.strip().lower() == "none":
-            settings = replace(settings, work_start=None, work_end=None)
-        else:
-            first, sep, last = (part.strip() for part in work.partition("-"))
-            if not sep or len(first) != 5 or len(last) != 5:
-                problems.append(("work", f"{work!r} is not HH:MM-HH:MM, e.g. 09:00-17:30, or none"))
-            else:
-                start = _clock(first, "work", problems)
-                end = _clock(last, "work", problems)
-                if start and end:
-                    settings = replace(settings, work_start=start, work_end=end)
-    if work_days is not None:
-        try:
-            settings = replace(settings, work_days=parse_days(work_days))
-        except ValueError as exc:
-            problems.append(("work-days", str(exc)))
-    if zone is not None:
-        settings = replace(settings, zone=zone.strip())
-    reported = {option for option, _ in problems}
-    problems += [
-        (option, text)
-        for option, text in ((n.replace("_", "-"), t) for n, t in settings.problems())
-        if option not in reported  # a value that could not be read is reported once
-    ]
-    return settings, problems
 
 
 @app.command()
@@ -216,6 +73,8 @@ def setup(
             fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
         if asked:
             settings = _ask_day(settings)
+        from easeback.day_input import read_day_options
+
         settings, problems = read_day_options(settings, wake, bed, work, work_days, zone)
         if problems:
             for option, problem in problems:
@@ -223,17 +82,21 @@ def setup(
             typer.echo(f"easeback: {messages.NOTHING_CHANGED}", err=True)
             raise typer.Exit(2)
         save_settings(engine, settings, at=wall_now())
-        rewrite_calendars(engine)
+        from easeback.aftercare import rewrite_calendars
+
+        warn_all(rewrite_calendars(engine))
     typer.echo(messages.SETUP_SAVED)
     from easeback.cli.output import print_today
 
-    print_today(person_today(db_option(ctx)))
+    with user_errors():
+        print_today(person_today(db_option(ctx)))
 
 
 def _ask_day(settings: DaySettings) -> DaySettings:
     """Ask for each part of the day at the terminal, again until it all fits; the
     answers given so far are the defaults of the next round."""
     from easeback.core.plan import format_days
+    from easeback.day_input import read_day_options
 
     def hhmm(value: time | None) -> str:
         return value.strftime("%H:%M") if value else "none"
@@ -275,45 +138,6 @@ SETUP_QUESTION_NAMES = {
 # --- reminders -------------------------------------------------------------------------
 
 
-def rewrite_calendars(engine: Engine) -> None:
-    """Rewrite every calendar file easeback has written, after the plan changed."""
-    from easeback.store.plan import calendar_paths
-
-    for path in calendar_paths(engine):
-        try:
-            write_calendar(engine, path)
-        except OSError as exc:
-            typer.echo(f"easeback: could not update {path}: {exc.strerror}", err=True)
-
-
-def calendar_bytes(engine: Engine) -> bytes:
-    from easeback.clock import local_zone, wall_now
-    from easeback.core.plan import DaySettings
-    from easeback.reports.calendar import calendar_ics
-    from easeback.store.plan import latest_settings, latest_snapshot, plan_revision
-
-    settings = latest_settings(engine) or DaySettings(zone=local_zone())
-    per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
-    return calendar_ics(settings, per_day, generated=wall_now(), sequence=plan_revision(engine))
-
-
-def write_calendar(engine: Engine, path: str) -> None:
-    """Write the calendar whole or not at all: a subscriber never reads half a file."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-", suffix=".ics")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(calendar_bytes(engine))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def calendar(
     ctx: typer.Context,
@@ -333,6 +157,7 @@ def calendar(
     """
     from pathlib import Path
 
+    from easeback.aftercare import calendar_bytes, write_calendar
     from easeback.clock import wall_now
     from easeback.store import open_store
     from easeback.store.plan import remember_calendar
@@ -355,77 +180,3 @@ def calendar(
 
 
 # --- sessions for a slot, and what they change -----------------------------------------
-
-
-def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
-    """The routine for today's next slot (or ``wanted``), with the slot id and the
-    local date it belongs to; None when nothing more is due today."""
-    from easeback.content.library import load_library
-    from easeback.content.models import Routine
-
-    view = person_today(db)
-    slot = next((s for s in view["slots"] if s["id"] == (wanted or view["next"])), None)
-    if slot is None:
-        return None
-    routine = Routine.model_validate(
-        {
-            "name": slot["id"],
-            "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
-            "stretches": [
-                {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
-            ],
-        },
-        context={"library": load_library()},
-    )
-    return routine, slot["id"], view["date"]
-
-
-def catch_up_progress(engine: Engine) -> None:
-    """Fold every finished session not yet counted into progression, oldest first, and
-    store the new doses with the reasons. Runs before and after each session, so a
-    session cut off before its end is still counted at the next start."""
-    from easeback.clock import local_zone, wall_now
-    from easeback.content.library import load_library
-    from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
-    from easeback.core.screening import worsened
-    from easeback.store.plan import (
-        counted_slot_days,
-        latest_snapshot,
-        save_progress,
-        standings,
-        unfolded_sessions,
-    )
-
-    pending = unfolded_sessions(engine)
-    if not pending:
-        return
-    ladder = ladders(load_library())
-    state: dict[str, Standing] = standings(latest_snapshot(engine))
-    done = counted_slot_days(engine)
-    calendar_changed = False
-    for session in pending:
-        current = doses(state, ladder)
-        replay = session.slot is not None and (session.slot, session.plan_date) in done
-        outcome = session_outcome(
-            session.timeline,
-            session.events,
-            at=wall_now(),
-            current=current,
-            worsened=worsened(session.pain_before, session.pain_after),
-            counts=not replay,
-        )
-        state, changes = advance(state, outcome, ladder)
-        save_progress(
-            engine,
-            session_id=session.id,
-            state=state,
-            doses=doses(state, ladder),
-            changes=changes,
-            at=outcome.at,
-            zone=local_zone(),
-        )
-        if outcome.completed and session.slot and session.plan_date:
-            done.add((session.slot, session.plan_date))
-        calendar_changed |= any(c.field == "times_per_day" for c in changes)
-    if calendar_changed:
-        rewrite_calendars(engine)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, user_errors
+from easeback.cli.app import app, db_option, fail, user_errors, warn_all
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -93,7 +93,7 @@ def start(
 
     Example: easeback start bed --voice
     """
-    from easeback.cli.plan import catch_up_progress, slot_routine
+    from easeback.aftercare import catch_up_progress, follow_up, save_pain
     from easeback.clock import local_zone, monotonic, wall_now
     from easeback.content.library import load_library, load_routine
     from easeback.core.plan import SLOT_IDS
@@ -108,10 +108,12 @@ def start(
 
     if slot is not None and (routine is not None or slot not in SLOT_IDS):
         fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
+    from easeback.today import slot_routine
+
     with user_errors():
         engine = open_store(db_option(ctx))
         ensure_allowed(engine)
-        catch_up_progress(engine)
+        warn_all(catch_up_progress(engine))
         slot_id = plan_date = None
         if routine is None:
             found = slot_routine(db_option(ctx), slot)
@@ -165,14 +167,16 @@ def start(
                 os.close(keyboard)
         # Saved before the next question, so Ctrl-C there cannot lose it.
         if player.outcome == "pain_stop":
-            follow_up(engine, log.id, "pain_stop")
-            catch_up_progress(engine)
+            if follow_up(engine, log.id, "pain_stop"):
+                typer.echo(messages.REPEATED_PAIN)
+            warn_all(catch_up_progress(engine))
         after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
         save_pain(engine, log.id, "after", after)
         if followup_kind(player.outcome, before, after) == "worsening":
             typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
-            follow_up(engine, log.id, "worsening")
-        catch_up_progress(engine)  # rehearsals are never counted
+            if follow_up(engine, log.id, "worsening"):
+                typer.echo(messages.REPEATED_PAIN)
+        warn_all(catch_up_progress(engine))  # rehearsals are never counted
 
 
 # A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.
@@ -211,46 +215,6 @@ def ask_pain(question: str) -> int | None:
         if answer.isdigit() and 0 <= int(answer) <= 10:
             return int(answer)
         typer.echo(messages.PAIN_BAD_VALUE)
-
-
-def save_pain(engine: Engine, session_id: str, moment: str, value: int | None) -> None:
-    from easeback.clock import local_zone, wall_now
-    from easeback.store.safety import record_pain
-
-    if value is not None:
-        record_pain(
-            engine,
-            session_id=session_id,
-            moment=moment,
-            value=value,
-            at=wall_now(),
-            zone=local_zone(),
-        )
-
-
-def follow_up(engine: Engine, session_id: str, kind: str) -> None:
-    """Record a pain stop or a worsening for follow-up; the second within 7 days is a
-    step back for progression and a word with a clinician."""
-    from easeback.clock import local_zone, wall_now
-    from easeback.core.screening import repeated_pain
-    from easeback.store.safety import pain_event_times, record_followup
-
-    now = wall_now()
-    events = pain_event_times(engine)
-    if kind == "worsening":
-        events.append(now)  # not yet in the store: this row is what records it
-    step_back = repeated_pain(events, now)
-    record_followup(
-        engine,
-        at=now,
-        zone=local_zone(),
-        kind=kind,
-        session_id=session_id,
-        settled=None,
-        step_back=step_back,
-    )
-    if step_back:
-        typer.echo(messages.REPEATED_PAIN)
 
 
 @app.command()

@@ -1,0 +1,118 @@
+"""What today holds for the person: the plan's slots with their times, doses and
+status, and the routine for a slot. Shared by the terminal and the web app; reads
+the store, and the rules stay in core/plan.py and core/progression.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from easeback import messages
+
+if TYPE_CHECKING:
+    from easeback.content.models import Routine
+    from easeback.store.quick import PlanInputs
+
+
+def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
+    """The plan's inputs: plain sqlite3 when possible (fast), else through the store."""
+    from easeback.store.location import resolve_url, sqlite_file
+    from easeback.store.quick import read_plan_inputs
+
+    path = sqlite_file(resolve_url(db))
+    if path is not None:
+        quick = read_plan_inputs(path, plan_date)
+        if quick is not None:
+            return quick
+    from easeback.store import open_store
+    from easeback.store.plan import plan_inputs
+
+    return plan_inputs(open_store(db), plan_date)
+
+
+def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
+    """stretch -> {hold_s, reps, times_per_day}: the snapshot's, completed with the
+    starting doses for any stretch it lacks (the library only loads in that case)."""
+    from easeback.core.plan import PLANNED
+
+    if snapshot and all(sid in snapshot for sid in PLANNED):
+        return snapshot
+    from easeback.content.library import load_library
+    from easeback.core.progression import doses, ladders
+
+    starting = {
+        sid: {"hold_s": d.hold_s, "reps": d.reps, "times_per_day": d.times_per_day}
+        for sid, d in doses({}, ladders(load_library())).items()
+    }
+    return {**starting, **(snapshot or {})}
+
+
+def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
+    """Today's slots with their times, doses and status, as plain data (the JSON)."""
+    from easeback.core.plan import DaySettings, local_day, plan_day, slot_statuses
+
+    settings = inputs.settings or DaySettings(zone=zone)
+    dose = current_doses(inputs.snapshot)
+    day = local_day(now, settings.zone)
+    slots = plan_day(day, settings, dose["lower-back-rotation"]["times_per_day"])
+    from zoneinfo import ZoneInfo
+
+    local_now = now.astimezone(ZoneInfo(settings.zone))
+    statuses = slot_statuses(slots, local_now.time(), inputs.outcomes, settings.bed)
+    return {
+        "date": day.isoformat(),
+        "zone": settings.zone,
+        "now": local_now.strftime("%H:%M"),
+        "set_up": inputs.settings is not None,
+        "slots": [
+            {
+                "id": slot.id,
+                "time": slot.at.strftime("%H:%M"),
+                "where": slot.where,
+                "status": statuses[slot.id],
+                "stretches": [
+                    {"id": sid, "hold_s": dose[sid]["hold_s"], "reps": dose[sid]["reps"]}
+                    for sid in slot.stretches
+                ],
+            }
+            for slot in slots
+        ],
+        "next": next((s.id for s in slots if statuses[s.id] == "next"), None),
+    }
+
+
+def person_today(db: str | None) -> dict[str, Any]:
+    """Today's view in the person's own day: their settings' zone decides the date
+    (which may differ from the computer's), and that date's sessions mark the slots."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import local_day
+
+    now, zone = wall_now(), local_zone()
+    inputs = read_inputs(db, local_day(now, zone).isoformat())
+    settings_zone = inputs.settings.zone if inputs.settings else zone
+    if local_day(now, settings_zone) != local_day(now, zone):
+        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
+    return today_view(inputs, now, settings_zone)
+
+
+def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
+    """The routine for today's next slot (or ``wanted``), with the slot id and the
+    local date it belongs to; None when nothing more is due today."""
+    from easeback.content.library import load_library
+    from easeback.content.models import Routine
+
+    view = person_today(db)
+    slot = next((s for s in view["slots"] if s["id"] == (wanted or view["next"])), None)
+    if slot is None:
+        return None
+    routine = Routine.model_validate(
+        {
+            "name": slot["id"],
+            "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
+            "stretches": [
+                {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
+            ],
+        },
+        context={"library": load_library()},
+    )
+    return routine, slot["id"], view["date"]
