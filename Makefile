@@ -23,8 +23,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(RUN_STAMP)
 
-run: $(RUN_STAMP) ## Set up .venv and play what is due now, in this terminal
-	$(BIN)/easeback start
+run: $(RUN_STAMP) ## Set up .venv and start the web app on http://127.0.0.1:8421/
+	$(BIN)/easeback serve
 
 test: $(DEV_STAMP) lint ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest

@@ -36,3 +36,12 @@ def local_zone() -> str:
             continue
         return name
     return "UTC"
+
+
+def local_time(moment_utc: datetime, zone: str) -> datetime:
+    """A stored naive-UTC time in ``zone`` (UTC when the zone is unknown here)."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    return moment_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)

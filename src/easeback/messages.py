@@ -184,3 +184,24 @@ STATUS_WORDS = {
 }
 ALL_DONE = "Nothing more is due today. To stretch anyway, name a routine: easeback start default"
 SINCE_LAST_TIME = "Since last time:"
+
+# --- the web app ---------------------------------------------------------------------
+
+WEB_CONSENT_DECLINED = (
+    "No session until you have checked with a clinician. When you have, come back to "
+    "this page and answer again."
+)
+WEB_GATE_NEXT = "Please answer the safety questions on the Check page first."
+WEB_ADVICE = {
+    "clinician": (
+        "Please check with your doctor or physiotherapist before using the routine. When "
+        "they have said it is fine for you, record it in a terminal with: easeback clear"
+    ),
+}
+WEB_ALL_DONE = "Nothing more is due today. To stretch anyway, pick a routine below."
+WEB_NO_SCRIPT = (
+    "The guided player needs JavaScript. Everything else here works without it, and "
+    "'easeback start' plays the same routine in a terminal."
+)
+WEB_PAIN_KEY = "Pain? Stop now"
+WEB_OFFLINE = "easeback is not answering; {count} saved on this device, sent when it is back."

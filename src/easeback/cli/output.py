@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
 from easeback import messages
+from easeback.clock import local_time
 from easeback.content.models import Library, Routine
 from easeback.core.timeline import Timeline
-from easeback.terminal.labels import clock_text, phase_label, stretch_name
+from easeback.labels import SAFETY_GROUP_WORDS, clock_text, phase_label, safety_words, stretch_name
 
 if TYPE_CHECKING:
     from easeback.store.safety import Record
@@ -82,14 +81,6 @@ def routine_summary(routine: Routine, timeline: Timeline) -> str:
     )
 
 
-def local_time(moment_utc: datetime, zone: str) -> datetime:
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
-    return moment_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
-
-
 def format_history(rows: list[SessionSummary]) -> RenderableType:
     if not rows:
         return "No sessions yet. Start one with: easeback start"
@@ -119,30 +110,14 @@ def format_safety(records: list[Record]) -> RenderableType:
 
 
 def _safety_words(record: Record) -> tuple[str, str]:
-    d = record.detail
-    if record.kind == "consent":
-        return "Clinician check confirmed", ""
-    if record.kind == "screening":
-        group = d["result"]
-        result = "no warning signs" if group is None else SAFETY_GROUP_WORDS[group]
-        if d["yes"]:
-            result += f" (yes: {', '.join(d['yes'])})"
-        return f"Safety questions ({d['reason']})", result
-    if record.kind == "clearance":
-        return "Cleared by a clinician", f"on {d['cleared_on']}" + (
-            f", {d['by']}" if d["by"] else ""
-        )
-    after = {"pain_stop": "Pain stop", "worsening": "Pain rose 2+ points", "settled": "Pain check"}
-    if d["after"] == "settled":
-        return after["settled"], "settled" if d["settled"] else "not settled"
-    return after.get(d["after"], d["after"]), "step back (2 in 7 days)" if d["step_back"] else ""
+    what, result, group = safety_words(record)
+    if group in SAFETY_GROUP_STYLE:
+        plain = SAFETY_GROUP_WORDS[group]
+        result = result.replace(plain, f"[{SAFETY_GROUP_STYLE[group]}]{plain}[/]", 1)
+    return what, result
 
 
-SAFETY_GROUP_WORDS = {
-    "emergency": "[bold red]emergency care now[/bold red]",
-    "urgent": "[bold red]see a doctor today[/bold red]",
-    "clinician": "[yellow]check with a clinician first[/yellow]",
-}
+SAFETY_GROUP_STYLE = {"emergency": "bold red", "urgent": "bold red", "clinician": "yellow"}
 
 
 def print_history(rows: list[SessionSummary], records: list[Record]) -> None:

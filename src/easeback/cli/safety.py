@@ -22,13 +22,6 @@ if TYPE_CHECKING:
     from easeback.core.screening import Gate
 
 ANSWER_KEYS = ("answers", "clinician_checked", "pain_settled")
-# Why a screening was asked, as stored: due by the rules, or the person's own choice.
-SCREENING_REASONS = {
-    "consent": "first-use",
-    "first": "first-use",
-    "30-days": "30-days",
-    "pain": "pain",
-}
 
 
 @dataclass(frozen=True)
@@ -107,15 +100,11 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
 
     With ``scripted`` answers, everything needed is checked before anything is stored.
     """
+    from easeback.checkup import record_answers, record_settled
     from easeback.cli.session import ask_consent
     from easeback.clock import local_zone, wall_now
-    from easeback.core.screening import QUESTIONS, assess, repeated_pain
-    from easeback.store.safety import (
-        current_gate,
-        pain_event_times,
-        record_followup,
-        record_screening,
-    )
+    from easeback.core.screening import QUESTIONS
+    from easeback.store.safety import current_gate
 
     now, zone = wall_now(), local_zone()
     before = current_gate(engine, now)
@@ -148,19 +137,11 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
             if scripted is not None
             else typer.confirm(messages.PAIN_SETTLED_QUESTION, default=None)
         )
-        record_followup(
-            engine,
-            at=now,
-            zone=zone,
-            kind="settled",
-            session_id=None,
-            settled=settled,
-            step_back=False,
-        )
+        repeated = record_settled(engine, bool(settled), at=now, zone=zone)
         if not settled:
             typer.echo(messages.PAIN_NOT_SETTLED)
             raise typer.Exit(1)
-        if repeated_pain(pain_event_times(engine), now):
+        if repeated:
             typer.echo(messages.REPEATED_PAIN)
 
     if scripted is not None:
@@ -170,11 +151,7 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
         answers = {
             q.id: typer.confirm(messages.QUESTION_TEXT[q.id], default=None) for q in QUESTIONS
         }
-    result = assess(answers)
-    reason = SCREENING_REASONS.get(before.reason or "", "symptoms")
-    record_screening(
-        engine, answers=answers, result=result, reason=reason, at=wall_now(), zone=zone
-    )
+    result = record_answers(engine, answers, before, at=wall_now(), zone=zone)
     typer.echo(messages.ADVICE[result.group or "none"])
     if result.blocks:
         typer.echo(messages.ADVICE_NOTE)
@@ -247,8 +224,7 @@ def clear(
 
     Example: easeback clear --on 2026-11-20 --by "Dr Okafor"
     """
-    from easeback.cli.output import local_time
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import local_time, local_zone, wall_now
     from easeback.core.screening import clearance_effect, clearance_too_old
     from easeback.store import open_store
     from easeback.store.safety import last_screening, record_clearance

@@ -22,8 +22,7 @@ def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECOR
 
     Leaves with exit 1 when the person says no, and 2 when nobody can answer.
     """
-    from easeback.cli.output import local_time
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import local_time, local_zone, wall_now
     from easeback.store.consents import record_consent
 
     typer.echo(messages.NOT_ADVICE)

@@ -45,6 +45,15 @@ class Range(Strict):
         return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
 
 
+class Figure(Strict):
+    """A picture of a position: an SVG file in web/static/figures, its text alternative,
+    and whether it is shown mirrored (the same drawing serves both sides)."""
+
+    file: str = Field(pattern=r"^[a-z0-9-]+\.svg$")
+    alt: str = Field(min_length=1, description="What the picture shows, for screen readers.")
+    mirrored: bool = False
+
+
 class Step(Strict):
     """The words said and shown during one hold of a stretch."""
 
@@ -52,6 +61,7 @@ class Step(Strict):
     direction: Direction | None = None
     hold: str = Field(min_length=1, description="Said as the hold begins.")
     release: str = Field(min_length=1, description="Said as the hold ends.")
+    figure: Figure | None = Field(default=None, description="The held position.")
 
 
 class Stretch(Strict):
@@ -73,6 +83,7 @@ class Stretch(Strict):
     times_per_day: Range
     when: str = Field(min_length=1, description="The seed's timing, in our words.")
     cautions: list[str] = Field(min_length=1)
+    start_figure: Figure | None = Field(default=None, description="The starting position.")
 
     @property
     def sides(self) -> list[Side]:

@@ -133,6 +133,15 @@ def record_pain(
         )
 
 
+def session_pain(engine: Engine, session_id: str) -> dict[str, int]:
+    """The ratings given for one session: moment ('before', 'after') -> 0-10."""
+    query = select(pain_ratings.c.moment, pain_ratings.c.value).where(
+        pain_ratings.c.session_id == session_id
+    )
+    with engine.connect() as connection:
+        return {row.moment: row.value for row in connection.execute(query)}
+
+
 def pain_event_times(engine: Engine) -> list[datetime]:
     """When sessions were stopped for pain, plus sessions after which pain rose 2+."""
     query = select(events.c.wall_utc).where(events.c.kind == "pain_stop")

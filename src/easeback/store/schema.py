@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -56,7 +57,9 @@ events = Table(
     Column("offset_ms", Integer, nullable=False, comment="monotonic ms since the start"),
     Column("wall_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
+    Column("client_id", String(36), comment="id made by a browser player, stored once"),
     UniqueConstraint("session_id", "seq"),
+    Index("ux_events_client_id", "client_id", unique=True),
 )
 
 consents = Table(

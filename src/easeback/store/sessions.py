@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, func, insert, select
+from sqlalchemy import Connection, Engine, Insert, case, func, insert, select
 
 from easeback.core.player import PlayerEvent
 from easeback.core.timeline import Timeline
@@ -44,15 +44,12 @@ class SessionLog:
         self._seq = 0
         self._connection: Connection = engine.connect()
         self._connection.execute(
-            insert(sessions).values(
-                id=self.id,
-                routine=timeline.routine,
+            session_row(
+                self.id,
+                timeline,
                 title=title,
-                timeline=json.dumps(timeline.to_json(), separators=(",", ":")),
-                total_ms=timeline.total_ms,
                 speed=speed,
-                rehearsal=speed != 1,
-                started_utc=to_utc(started),
+                started=started,
                 zone=zone,
                 player=player,
                 slot=slot,
@@ -63,22 +60,19 @@ class SessionLog:
 
     def append(self, event: PlayerEvent, *, wall: datetime, offset_ms: int) -> None:
         """Store one player event and commit it before returning."""
-        phase = self.timeline.phases[event.phase]
         self._connection.execute(
             insert(events).values(
-                session_id=self.id,
-                seq=self._seq,
-                kind=event.kind,
-                phase_index=event.phase,
-                phase_kind=phase.kind,
-                stretch=phase.stretch,
-                side=phase.side,
-                direction=phase.direction,
-                rep=phase.rep,
-                position_ms=event.position_ms,
-                offset_ms=offset_ms,
-                wall_utc=to_utc(wall),
-                zone=self.zone,
+                event_row(
+                    self.id,
+                    self.timeline,
+                    seq=self._seq,
+                    kind=event.kind,
+                    phase_index=event.phase,
+                    position_ms=event.position_ms,
+                    offset_ms=offset_ms,
+                    wall=wall,
+                    zone=self.zone,
+                )
             )
         )
         self._connection.commit()
@@ -86,6 +80,69 @@ class SessionLog:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def session_row(
+    session_id: str,
+    timeline: Timeline,
+    *,
+    title: str,
+    speed: float,
+    started: datetime,
+    zone: str,
+    player: str,
+    slot: str | None,
+    plan_date: str | None,
+) -> Insert:
+    """The insert that opens a session, whichever player plays it."""
+    return insert(sessions).values(
+        id=session_id,
+        routine=timeline.routine,
+        title=title,
+        timeline=json.dumps(timeline.to_json(), separators=(",", ":")),
+        total_ms=timeline.total_ms,
+        speed=speed,
+        rehearsal=speed != 1,
+        started_utc=to_utc(started),
+        zone=zone,
+        player=player,
+        slot=slot,
+        plan_date=plan_date,
+    )
+
+
+def event_row(
+    session_id: str,
+    timeline: Timeline,
+    *,
+    seq: int,
+    kind: str,
+    phase_index: int,
+    position_ms: int,
+    offset_ms: int,
+    wall: datetime,
+    zone: str,
+    client_id: str | None = None,
+) -> dict[str, Any]:
+    """One event's row; the phase's stretch, side and repetition are copied from the
+    timeline so history reads without unpacking it."""
+    phase = timeline.phases[phase_index]
+    return {
+        "session_id": session_id,
+        "seq": seq,
+        "kind": kind,
+        "phase_index": phase_index,
+        "phase_kind": phase.kind,
+        "stretch": phase.stretch,
+        "side": phase.side,
+        "direction": phase.direction,
+        "rep": phase.rep,
+        "position_ms": position_ms,
+        "offset_ms": offset_ms,
+        "wall_utc": to_utc(wall),
+        "zone": zone,
+        "client_id": client_id,
+    }
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -206,3 +263,144 @@ def session_events(engine: Engine, session_id: str) -> list[dict[str, Any]]:
     query = select(events).where(events.c.session_id == session_id).order_by(events.c.seq)
     with engine.connect() as connection:
         return [dict(row) for row in connection.execute(query).mappings()]
+
+
+# --- sessions played elsewhere (the browser), event by event ---------------------------
+
+
+class EventConflict(ValueError):
+    """An event that contradicts one already stored (same place, another id)."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event as a browser player sends it: its own id and sequence number."""
+
+    client_id: str
+    seq: int
+    kind: str
+    phase_index: int
+    position_ms: int
+    offset_ms: int
+    wall: datetime
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """What the server needs to know of a session to accept its events."""
+
+    id: str
+    timeline: Timeline
+    zone: str
+    speed: float
+    slot: str | None
+    outcome: str
+
+
+def open_session(engine: Engine, timeline: Timeline, **fields: Any) -> str:
+    """Create a session row (committed) and return its id; ``fields`` as ``session_row``."""
+    session_id = str(uuid.uuid4())
+    with engine.begin() as connection:
+        connection.execute(session_row(session_id, timeline, **fields))
+    return session_id
+
+
+def find_session(engine: Engine, session_id: str) -> StoredSession | None:
+    """A session by id, with its outcome so far ('interrupted' while none has come)."""
+    ending = (
+        select(events.c.kind)
+        .where(events.c.session_id == session_id, events.c.kind.in_(ENDINGS))
+        .order_by(events.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = select(
+        sessions.c.timeline,
+        sessions.c.zone,
+        sessions.c.speed,
+        sessions.c.slot,
+        func.coalesce(ending, "interrupted").label("outcome"),
+    ).where(sessions.c.id == session_id)
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    if row is None:
+        return None
+    return StoredSession(
+        id=session_id,
+        timeline=Timeline.from_json(json.loads(row["timeline"])),
+        zone=row["zone"],
+        speed=float(row["speed"]),
+        slot=row["slot"],
+        outcome=str(row["outcome"]),
+    )
+
+
+def add_events(engine: Engine, session: StoredSession, batch: list[NewEvent]) -> list[str]:
+    """Store each event once, whatever the retries; returns the kinds newly stored.
+
+    An event whose id is already stored is skipped. One that would take a sequence
+    number already held by another event raises ``EventConflict`` and nothing of the
+    batch is stored. All of a batch is committed together before returning.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in (1, 2):
+        try:
+            return _add_events(engine, session, batch)
+        except IntegrityError:
+            # Another request stored some of these between our read and write (a retry
+            # racing its original): read again and skip what is now there.
+            if attempt == 2:
+                raise
+    return []  # pragma: no cover - the loop returns or raises
+
+
+def _add_events(engine: Engine, session: StoredSession, batch: list[NewEvent]) -> list[str]:
+    ids = [e.client_id for e in batch]
+    with engine.begin() as connection:
+        known = {
+            row.client_id: (row.session_id, row.seq)
+            for row in connection.execute(
+                select(events.c.client_id, events.c.session_id, events.c.seq).where(
+                    events.c.client_id.in_(ids)
+                )
+            )
+        }
+        taken = {
+            row.seq: row.client_id
+            for row in connection.execute(
+                select(events.c.seq, events.c.client_id).where(
+                    events.c.session_id == session.id,
+                    events.c.seq.in_([e.seq for e in batch]),
+                )
+            )
+        }
+        rows: list[dict[str, Any]] = []
+        for event in batch:
+            if event.client_id in known:
+                if known[event.client_id] != (session.id, event.seq):
+                    raise EventConflict(
+                        f"event id {event.client_id} is already stored for another place"
+                    )
+                continue
+            if event.seq in taken and taken[event.seq] != event.client_id:
+                raise EventConflict(f"seq {event.seq} already holds another event")
+            taken[event.seq] = event.client_id
+            known[event.client_id] = (session.id, event.seq)
+            rows.append(
+                event_row(
+                    session.id,
+                    session.timeline,
+                    seq=event.seq,
+                    kind=event.kind,
+                    phase_index=event.phase_index,
+                    position_ms=event.position_ms,
+                    offset_ms=event.offset_ms,
+                    wall=event.wall,
+                    zone=session.zone,
+                    client_id=event.client_id,
+                )
+            )
+        if rows:
+            connection.execute(insert(events), rows)
+    return [row["kind"] for row in rows]

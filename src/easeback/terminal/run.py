@@ -15,10 +15,10 @@ from rich.live import Live
 from easeback import messages
 from easeback.content.models import Library
 from easeback.core.player import Player, PlayerEvent
+from easeback.labels import clock_text
 from easeback.store.sessions import SessionLog
 from easeback.terminal.cues import Cues
 from easeback.terminal.keys import KeySource, NoKeys, TerminalKeys, signals_held
-from easeback.terminal.labels import clock_text
 from easeback.terminal.screen import format_line, format_screen
 from easeback.terminal.session import play
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from easeback import messages
 from easeback.content.models import Library
 from easeback.core.player import Player
-from easeback.terminal.labels import (
+from easeback.labels import (
     clock_text,
     next_label,
     phase_label,

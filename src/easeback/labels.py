@@ -1,9 +1,15 @@
-"""Short words for phases, shared by the live screen, plain lines and summaries."""
+"""Short words for phases, shared by the terminal screen, plain lines, summaries and
+the web player (sent with the timeline, so the browser has no wording of its own)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from easeback.content.models import Library
 from easeback.core.timeline import DIRECTION_WORDS, SIDE_WORDS, Phase, Timeline
+
+if TYPE_CHECKING:
+    from easeback.store.safety import Record
 
 KIND_WORDS = {
     "prepare": "Get ready",
@@ -67,3 +73,32 @@ def clock_text(ms: int) -> str:
     """'5:15' for 315000 ms."""
     seconds = ms // 1000
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+SAFETY_GROUP_WORDS = {
+    "emergency": "emergency care now",
+    "urgent": "see a doctor today",
+    "clinician": "check with a clinician first",
+}
+
+
+def safety_words(record: Record) -> tuple[str, str, str | None]:
+    """(what, result, group) for one safety record, e.g. ('Safety questions
+    (30-days)', 'no warning signs', None)."""
+    d = record.detail
+    if record.kind == "consent":
+        return "Clinician check confirmed", "", None
+    if record.kind == "screening":
+        group = d["result"]
+        result = "no warning signs" if group is None else SAFETY_GROUP_WORDS[group]
+        if d["yes"]:
+            result += f" (yes: {', '.join(d['yes'])})"
+        return f"Safety questions ({d['reason']})", result, group
+    if record.kind == "clearance":
+        by = f", {d['by']}" if d["by"] else ""
+        return "Cleared by a clinician", f"on {d['cleared_on']}{by}", None
+    after = {"pain_stop": "Pain stop", "worsening": "Pain rose 2+ points", "settled": "Pain check"}
+    if d["after"] == "settled":
+        return after["settled"], "settled" if d["settled"] else "not settled", None
+    step_back = "step back (2 in 7 days)" if d["step_back"] else ""
+    return after.get(d["after"], d["after"]), step_back, None

@@ -1,0 +1,144 @@
+"""The app factory: ``create_app(settings)`` builds the whole web app around one store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from easeback import __version__, messages
+from easeback.clock import local_time
+from easeback.errors import StoreError
+from easeback.labels import clock_text, safety_words
+from easeback.web.security import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    LocalOnly,
+    new_token,
+    tokens_match,
+)
+
+HERE = Path(__file__).parent
+DEFAULT_PORT = 8421
+log = logging.getLogger("easeback.web")
+
+
+def _local_text(moment_utc: datetime, zone: str) -> str:
+    return local_time(moment_utc, zone).strftime("%a %d %b %Y, %H:%M")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app is started with: the store (None: the default file) and the port
+    the Host header must carry."""
+
+    db: str | None = None
+    port: int = DEFAULT_PORT
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Open (and migrate) the store, and build the app around it."""
+    from easeback.store import open_store
+    from easeback.web import api as api_routes
+    from easeback.web import pages as page_routes
+
+    app = FastAPI(
+        title="easeback",
+        version=__version__,
+        description="The local API of easeback, a stretching guide and diary. "
+        + messages.NOT_ADVICE,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = open_store(settings.db)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(
+        messages=messages,
+        version=__version__,
+        local=_local_text,
+        clock=clock_text,
+        safety=safety_words,
+    )
+    app.state.templates = templates
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(page_routes.router)
+    app.include_router(api_routes.router)
+
+    @app.middleware("http")
+    async def csrf(request: Request, call_next: Any) -> Response:
+        """Give every browser a token cookie; API calls that change data must echo it
+        in a header (forms are checked by their routes, which read the body)."""
+        token = request.cookies.get(CSRF_COOKIE) or ""
+        fresh = len(token) < 32
+        if fresh:
+            token = new_token()
+        request.state.csrf = token
+        if (
+            request.method not in SAFE_METHODS
+            and request.url.path.startswith("/api/")
+            and not tokens_match(request.cookies.get(CSRF_COOKIE), request.headers.get(CSRF_HEADER))
+        ):
+            response: Response = JSONResponse(
+                {"detail": "missing or wrong CSRF token: reload the page and try again"},
+                status_code=403,
+            )
+        else:
+            response = await call_next(request)
+        if fresh:
+            response.set_cookie(
+                CSRF_COOKIE, token, httponly=True, samesite="strict", path="/", max_age=31536000
+            )
+        return response
+
+    # Added last, so it runs first: a foreign Host is refused before anything else.
+    app.add_middleware(LocalOnly, port=settings.port)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or exc.status_code == 405:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return page_routes.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            detail = [
+                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+            ]
+            return JSONResponse({"detail": detail}, status_code=422)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        return page_routes.error_page(request, 400, f"That address has a wrong value ({problems}).")
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        log.error("store error: %s", type(exc).__name__)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=503)
+        return page_routes.error_page(request, 503, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # The traceback goes to the server's log, never to the page; it holds no health
+        # data (values live in the store, not in exception text we raise).
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "internal error; nothing was lost"}, status_code=500)
+        return page_routes.error_page(request, 500, "Something went wrong on easeback's side.")
+
+    return app

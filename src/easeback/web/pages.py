@@ -1,0 +1,341 @@
+"""The HTML pages: first run and safety check, today, the stretch library, the
+player, history and settings. Each route reads or writes through the shared modules
+(today, checkup, aftercare, store) and renders a template; no rule lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from easeback import messages
+from easeback.web.security import CSRF_FIELD, tokens_match
+
+router = APIRouter(include_in_schema=False)
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# --- shared helpers ---------------------------------------------------------------------
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    templates = request.app.state.templates
+    context.setdefault("title", "easeback")
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, {"csrf": request.state.csrf, **context}, status_code=status
+    )
+    return response
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    titles = {404: "Not found", 400: "That did not work", 403: "Refused"}
+    if status == 404 and detail in ("Not Found", ""):
+        detail = "There is no page at this address."
+    if not hasattr(request.state, "csrf"):
+        request.state.csrf = ""
+    return render(
+        request,
+        "error.html",
+        status=status,
+        title=titles.get(status, "Something went wrong"),
+        status_code=status,
+        detail=detail,
+    )
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token matches our cookie (403 otherwise)."""
+    form = await request.form()
+    given = form.get(CSRF_FIELD)
+    cookie = request.cookies.get("easeback_csrf")
+    if not tokens_match(cookie, given if isinstance(given, str) else None):
+        raise HTTPException(
+            403, "This form had expired or came from elsewhere. Reload the page and try again."
+        )
+    return form
+
+
+def db(request: Request) -> str | None:
+    db_url: str | None = request.app.state.settings.db
+    return db_url
+
+
+def gate_state(request: Request) -> Any:
+    from easeback.clock import wall_now
+    from easeback.store.safety import current_gate
+
+    return current_gate(request.app.state.engine, wall_now())
+
+
+# --- today ------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    state = gate_state(request)
+    if state.reason in ("consent", "first"):
+        return RedirectResponse("/check", status_code=303)
+    return today_page(request, state)
+
+
+@router.get("/today", response_class=HTMLResponse)
+def today(request: Request) -> Response:
+    return today_page(request, gate_state(request))
+
+
+def today_page(request: Request, state: Any) -> HTMLResponse:
+    from easeback.content.library import load_library
+    from easeback.today import person_today
+
+    view = person_today(db(request))
+    return render(
+        request,
+        "today.html",
+        title="Today",
+        view=view,
+        library=load_library(),
+        gate=state,
+    )
+
+
+# --- stretches --------------------------------------------------------------------------
+
+
+@router.get("/stretches", response_class=HTMLResponse)
+def stretches(request: Request) -> HTMLResponse:
+    from easeback.content.library import load_library
+
+    return render(
+        request, "stretches.html", title="The stretches", stretches=load_library().stretches
+    )
+
+
+@router.get("/stretches/{stretch_id}", response_class=HTMLResponse)
+def stretch(request: Request, stretch_id: str) -> HTMLResponse:
+    from easeback.content.library import load_library
+
+    found = load_library().get(stretch_id)
+    if found is None:
+        raise HTTPException(404, f"There is no stretch called {stretch_id!r}.")
+    return render(request, "stretch.html", title=found.name, stretch=found)
+
+
+# --- the player -------------------------------------------------------------------------
+
+
+@router.get("/play", response_class=HTMLResponse)
+def play(
+    request: Request,
+    slot: str | None = None,
+    routine: str | None = None,
+    speed: float = 1.0,
+) -> HTMLResponse:
+    from easeback.web.sessions import PlayRequestError, choose_routine
+
+    state = gate_state(request)
+    if not state.allows:
+        return render(request, "blocked.html", title="Not now", gate=state)
+    try:
+        chosen = choose_routine(db(request), slot=slot, routine=routine, speed=speed)
+    except PlayRequestError as exc:
+        raise HTTPException(404 if exc.missing else 400, str(exc)) from None
+    if chosen is None:
+        return render(request, "all-done.html", title="All done for today")
+    from easeback.content.library import load_library
+
+    return render(
+        request,
+        "play.html",
+        title=f"Play: {chosen.routine.display_title}",
+        chosen=chosen,
+        library=load_library(),
+    )
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history(request: Request) -> HTMLResponse:
+    from easeback.store.safety import safety_records
+    from easeback.store.sessions import list_sessions
+
+    engine = request.app.state.engine
+    return render(
+        request,
+        "history.html",
+        title="History",
+        sessions=list_sessions(engine, 200),
+        records=safety_records(engine)[:200],
+    )
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def settings_values(settings: Any) -> dict[str, Any]:
+    def hhmm(value: Any) -> str:
+        return value.strftime("%H:%M") if value else ""
+
+    return {
+        "wake": hhmm(settings.wake),
+        "bed": hhmm(settings.bed),
+        "work_start": hhmm(settings.work_start),
+        "work_end": hhmm(settings.work_end),
+        "no_work": settings.work_start is None,
+        "work_days": [DAY_NAMES[d] for d in sorted(settings.work_days)],
+        "zone": settings.zone,
+    }
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, saved: bool = False) -> HTMLResponse:
+    from easeback.clock import local_zone
+    from easeback.core.plan import DaySettings
+    from easeback.store.plan import latest_settings
+
+    current = latest_settings(request.app.state.engine) or DaySettings(zone=local_zone())
+    return render(
+        request,
+        "settings.html",
+        title="Your day",
+        values=settings_values(current),
+        errors={},
+        saved=saved,
+        days=list(zip(DAY_NAMES, DAY_WORDS, strict=True)),
+    )
+
+
+# Which form field each day-option problem belongs to.
+SETTINGS_FIELDS = {"wake": "wake", "bed": "bed", "work": "work_start", "work-days": "work_days"}
+
+
+@router.post("/settings", response_class=HTMLResponse)
+async def save_settings_page(request: Request) -> Response:
+    from easeback.aftercare import rewrite_calendars
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import DaySettings
+    from easeback.day_input import read_day_options
+    from easeback.store.plan import latest_settings, save_settings
+
+    form = await checked_form(request)
+    text = {k: str(form.get(k, "")).strip() for k in ("wake", "bed", "work_start", "work_end")}
+    no_work = form.get("no_work") is not None
+    days = [d for d in form.getlist("work_days") if d in DAY_NAMES]
+    zone = str(form.get("zone", "")).strip()
+    values = {**text, "no_work": no_work, "work_days": days, "zone": zone}
+    engine = request.app.state.engine
+    current = latest_settings(engine) or DaySettings(zone=local_zone())
+    work = "none" if no_work else f"{text['work_start']}-{text['work_end']}"
+    errors: dict[str, str] = {}
+    for name, value in (("wake", text["wake"]), ("bed", text["bed"]), ("zone", zone)):
+        if not value:
+            errors[name] = "Please fill this in."
+    if not no_work and not (text["work_start"] and text["work_end"]):
+        errors["work_start"] = "Give when work starts and ends, or tick 'I do not work set hours'."
+    if not errors:
+        settings, problems = read_day_options(
+            current, text["wake"], text["bed"], work, ",".join(days) or "none", zone
+        )
+        for option, problem in problems:
+            errors.setdefault(
+                SETTINGS_FIELDS.get(option, option), problem[:1].upper() + problem[1:] + "."
+            )
+    if errors:
+        return render(
+            request,
+            "settings.html",
+            status=400,
+            title="Your day",
+            values=values,
+            errors=errors,
+            saved=False,
+            days=list(zip(DAY_NAMES, DAY_WORDS, strict=True)),
+        )
+    save_settings(engine, settings, at=wall_now())
+    rewrite_calendars(engine)
+    return RedirectResponse("/settings?saved=true", status_code=303)
+
+
+# --- the safety check -------------------------------------------------------------------
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_page(request: Request) -> HTMLResponse:
+    return check_form(request, gate_state(request), answers={}, errors={})
+
+
+def check_form(
+    request: Request, state: Any, *, answers: dict[str, str], errors: dict[str, str]
+) -> HTMLResponse:
+    from easeback.core.screening import QUESTIONS
+
+    return render(
+        request,
+        "check.html",
+        status=400 if errors else 200,
+        title="Before your first session" if state.reason == "consent" else "Safety questions",
+        gate=state,
+        questions=QUESTIONS,
+        answers=answers,
+        errors=errors,
+    )
+
+
+@router.post("/check", response_class=HTMLResponse)
+async def check_answers(request: Request) -> HTMLResponse:
+    from easeback.checkup import record_answers, record_settled
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.screening import QUESTIONS
+    from easeback.store.consents import record_consent
+
+    form = await checked_form(request)
+    state = gate_state(request)
+    fields = [q.id for q in QUESTIONS]
+    if state.reason == "consent":
+        fields.insert(0, "clinician_checked")
+    if state.reason == "pain":
+        fields.insert(0, "pain_settled")
+    answers = {f: str(form.get(f, "")) for f in fields}
+    errors = {f: "Please answer yes or no." for f, v in answers.items() if v not in ("yes", "no")}
+    if errors:
+        return check_form(request, state, answers=answers, errors=errors)
+    engine = request.app.state.engine
+    now, zone = wall_now(), local_zone()
+    if state.reason == "consent":
+        if answers["clinician_checked"] == "no":
+            return render(
+                request, "advice.html", title="Not yet", lines=[messages.WEB_CONSENT_DECLINED]
+            )
+        record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
+    lines: list[str] = []
+    if state.reason == "pain":
+        settled = answers["pain_settled"] == "yes"
+        repeated = record_settled(engine, settled, at=now, zone=zone)
+        if not settled:
+            return render(
+                request, "advice.html", title="Rest today", lines=[messages.PAIN_NOT_SETTLED]
+            )
+        if repeated:
+            lines.append(messages.REPEATED_PAIN)
+    result = record_answers(
+        engine, {q.id: answers[q.id] == "yes" for q in QUESTIONS}, state, at=now, zone=zone
+    )
+    lines.append(
+        messages.WEB_ADVICE.get(result.group or "none", messages.ADVICE[result.group or "none"])
+    )
+    if result.blocks:
+        lines.append(messages.ADVICE_NOTE)
+    return render(
+        request,
+        "advice.html",
+        title="Your answers",
+        lines=lines,
+        group=result.group,
+        ready=not result.blocks,
+    )

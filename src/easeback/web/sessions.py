@@ -1,0 +1,194 @@
+"""Sessions played in the browser: which routine to play, opening a session,
+accepting its events (once each, whatever the retries) and the ratings after it.
+
+The browser plays the timeline made here; these functions are what the page and
+the API routes call, so neither holds a rule of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from easeback import messages
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from easeback.content.models import Routine
+    from easeback.store.sessions import NewEvent, StoredSession
+
+MAX_SPEED = 500.0
+
+
+class PlayRequestError(ValueError):
+    """A routine, slot or speed the player cannot play; ``missing`` for an unknown name."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What a player page will play: the routine, and the plan slot it is for."""
+
+    routine: Routine
+    slot: str | None
+    plan_date: str | None
+    speed: float
+
+
+def choose_routine(
+    db: str | None, *, slot: str | None, routine: str | None, speed: float
+) -> Chosen | None:
+    """A built-in routine by name, or a slot of today's plan (the next one when neither
+    is named, None when nothing more is due). Files are never read from the web."""
+    from easeback.content.library import BUILTIN_ROUTINES, load_routine
+    from easeback.core.plan import SLOT_IDS
+    from easeback.today import slot_routine
+
+    if not 1 <= speed <= MAX_SPEED:
+        raise PlayRequestError(f"speed must be from 1 to {MAX_SPEED:g} (1 is real time)")
+    if slot is not None and routine is not None:
+        raise PlayRequestError("give a slot or a routine, not both")
+    if routine is not None:
+        if routine not in BUILTIN_ROUTINES:
+            raise PlayRequestError(
+                f"there is no routine called {routine!r}; choose one of "
+                f"{', '.join(BUILTIN_ROUTINES)}",
+                missing=True,
+            )
+        return Chosen(load_routine(routine), None, None, speed)
+    if slot is not None and slot not in SLOT_IDS:
+        raise PlayRequestError(
+            f"there is no time of day called {slot!r}; choose morning, daytime or evening",
+            missing=True,
+        )
+    found = slot_routine(db, slot)
+    if found is None:
+        return None
+    chosen, slot_id, plan_date = found
+    return Chosen(chosen, slot_id, plan_date, speed)
+
+
+class NotAllowed(Exception):
+    """The safety rules do not allow a session now; ``reason`` is the gate's."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> dict[str, Any]:
+    """Open a web session for ``chosen`` (when the safety rules allow) and return what
+    the browser plays: the session id, the timeline and the words to show."""
+    from easeback.aftercare import catch_up_progress, save_pain
+    from easeback.clock import local_zone, wall_now
+    from easeback.content.library import load_library
+    from easeback.core.timeline import build_timeline
+    from easeback.store.plan import changes_after_last_session
+    from easeback.store.safety import current_gate
+    from easeback.store.sessions import open_session
+
+    state = current_gate(engine, wall_now())
+    if not state.allows:
+        raise NotAllowed(state.reason or "first")
+    catch_up_progress(engine)
+    library = load_library()
+    timeline = build_timeline(chosen.routine, library)
+    since = changes_after_last_session(engine)
+    session_id = open_session(
+        engine,
+        timeline,
+        title=chosen.routine.display_title,
+        speed=chosen.speed,
+        started=wall_now(),
+        zone=local_zone(),
+        player="web",
+        slot=chosen.slot,
+        plan_date=chosen.plan_date,
+    )
+    save_pain(engine, session_id, "before", pain_before)
+    return {
+        "id": session_id,
+        "speed": chosen.speed,
+        "title": chosen.routine.display_title,
+        "since_last_time": [f"{c[:1].upper()}{c[1:]}." for c in since],
+        "timeline": timeline.to_json(),
+        "labels": phase_words(timeline, library),
+    }
+
+
+def phase_words(timeline: Any, library: Any) -> list[dict[str, Any]]:
+    """What the player shows for each phase, from the same labels as the terminal."""
+    from easeback.labels import next_label, phase_label, stretch_name, stretch_position
+
+    words = []
+    for index, phase in enumerate(timeline.phases):
+        n, m = stretch_position(timeline, index)
+        words.append(
+            {
+                "stretch": stretch_name(phase, library),
+                "label": phase_label(phase),
+                "position": f"Stretch {n} of {m}" if n else "",
+                "next": f"Next: {next_label(timeline, index, library)}",
+                "figure": figure_for(phase, library),
+            }
+        )
+    return words
+
+
+def figure_for(phase: Any, library: Any) -> dict[str, Any] | None:
+    """The picture for a phase: a stretch's start position while getting ready, the
+    held position (mirrored for the other side) otherwise."""
+    stretch = library.get(phase.stretch) if phase.stretch else None
+    if stretch is None:
+        return None
+    if phase.kind == "prepare":
+        figure = stretch.start_figure
+    else:
+        step = next(
+            (s for s in stretch.steps if s.side == phase.side and s.direction == phase.direction),
+            stretch.steps[0],
+        )
+        figure = step.figure or stretch.start_figure
+    if figure is None:
+        return None
+    return {"src": f"/static/figures/{figure.file}", "alt": figure.alt, "mirrored": figure.mirrored}
+
+
+def accept_events(engine: Engine, session: StoredSession, batch: list[NewEvent]) -> list[str]:
+    """Store a batch of events once each; a pain stop newly stored is followed up and
+    any ending folds the session into progression. Returns what to tell the person."""
+    from easeback.aftercare import catch_up_progress, follow_up
+    from easeback.store.sessions import add_events
+
+    kinds = add_events(engine, session, batch)
+    said: list[str] = []
+    if "pain_stop" in kinds and follow_up(engine, session.id, "pain_stop"):
+        said.append(messages.REPEATED_PAIN)
+    if any(k in kinds for k in ("pain_stop", "completed", "quit")):
+        catch_up_progress(engine)
+    return said
+
+
+def rate_after(engine: Engine, session: StoredSession, value: int | None) -> list[str]:
+    """Store the rating after a session (the first one given wins) and follow up a rise
+    of 2 points or more. Returns what to tell the person."""
+    from easeback.aftercare import catch_up_progress, follow_up, save_pain
+    from easeback.core.screening import followup_kind
+    from easeback.store.safety import session_pain
+
+    given = session_pain(engine, session.id)
+    if "after" in given or value is None:
+        return []
+    save_pain(engine, session.id, "after", value)
+    before = given.get("before")
+    said: list[str] = []
+    if followup_kind(session.outcome, before, value) == "worsening":
+        said.append(messages.WORSENED.format(rise=value - (before or 0)))
+        if follow_up(engine, session.id, "worsening"):
+            said.append(messages.REPEATED_PAIN)
+    catch_up_progress(engine)
+    return said

@@ -1,0 +1,82 @@
+// What a person hears, feels and sees at each phase change, so the routine can be
+// followed without looking: a beep scheduled ahead on the Web Audio clock, the
+// phase's words spoken by the browser, a short vibration, and a visible flash.
+
+const LOOKAHEAD_S = 0.1;
+const PITCH = { prepare: 523, hold: 880, release: 440, switch: 660, rest: 392, done: 1047 };
+
+export class Cues {
+  constructor(flashElement) {
+    this.flashElement = flashElement;
+    this.audio = null;
+    this.speak = true;
+    this.scheduled = new Map(); // phase index -> oscillator
+  }
+
+  // Called from the click or key that starts a session: browsers allow sound only then.
+  unlock() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (Context && !this.audio) {
+      try { this.audio = new Context(); } catch { this.audio = null; }
+    }
+    if (this.audio && this.audio.state === "suspended") this.audio.resume();
+  }
+
+  // Schedule the beep of phase `index`, due at `dueS` on the performance clock
+  // (seconds), when it falls within the lookahead; played by the audio clock, so a
+  // busy page cannot make it late.
+  plan(index, kind, dueS, nowS) {
+    if (!this.audio || this.scheduled.has(index) || dueS - nowS > LOOKAHEAD_S) return;
+    const when = this.audio.currentTime + Math.max(0, dueS - nowS);
+    this.scheduled.set(index, this.beep(kind, when));
+  }
+
+  cancelPlanned() {
+    for (const oscillator of this.scheduled.values()) {
+      if (oscillator) { try { oscillator.stop(); } catch { /* already stopped */ } }
+    }
+    this.scheduled.clear();
+  }
+
+  beep(kind, when) {
+    if (!this.audio) return null;
+    const oscillator = this.audio.createOscillator();
+    const gain = this.audio.createGain();
+    oscillator.frequency.value = PITCH[kind] || 660;
+    gain.gain.setValueAtTime(0.0001, when);
+    gain.gain.exponentialRampToValueAtTime(0.3, when + 0.01);
+    gain.gain.exponentialRampToValueAtTime(0.0001, when + 0.25);
+    oscillator.connect(gain).connect(this.audio.destination);
+    oscillator.start(when);
+    oscillator.stop(when + 0.3);
+    return oscillator;
+  }
+
+  // A phase has begun: beep now unless it was scheduled, then words, buzz and flash.
+  phase(index, phase) {
+    if (!this.scheduled.has(index) && this.audio) this.beep(phase.kind, this.audio.currentTime);
+    this.scheduled.delete(index);
+    this.say(phase.say);
+    if (navigator.vibrate) navigator.vibrate(phase.kind === "hold" ? [120] : [60]);
+    this.flash();
+  }
+
+  say(text) {
+    if (!this.speak || !text || !window.speechSynthesis) return;
+    window.speechSynthesis.cancel();
+    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  }
+
+  silence() {
+    if (window.speechSynthesis) window.speechSynthesis.cancel();
+  }
+
+  flash() {
+    const element = this.flashElement;
+    if (!element) return;
+    element.classList.remove("on");
+    void element.offsetWidth; // restart the flash
+    element.classList.add("on");
+    setTimeout(() => element.classList.remove("on"), 400);
+  }
+}

@@ -1,0 +1,246 @@
+// The player page: asks the pain question, opens the session on the server, plays
+// the timeline the server made with player.js on performance.now(), and sends every
+// event through the outbox. No timing rule lives here.
+
+import { Player } from "./player.js";
+import { Outbox } from "./outbox.js";
+import { Cues } from "./cues.js";
+
+const root = document.getElementById("player");
+const $ = (id) => document.getElementById(id);
+const token = document.querySelector('meta[name="csrf-token"]').content;
+const clock = () => performance.now() / 1000;
+
+const syncNote = $("sync");
+const outbox = new Outbox(token, (count, failing) => {
+  if (count === 0) { syncNote.textContent = ""; return; }
+  syncNote.textContent = failing ? root.dataset.offline.replace("{count}", `${count} ${count === 1 ? "record" : "records"}`) : "";
+});
+const cues = new Cues($("flash"));
+const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null };
+window.easeback = { timing: [], state, outbox };
+
+outbox.flush(); // anything left from an earlier page goes first
+
+function pickedPain(name) {
+  const checked = document.querySelector(`input[name="${name}"]:checked`);
+  return checked ? Number(checked.value) : null;
+}
+
+async function begin(event) {
+  event.preventDefault();
+  cues.unlock();
+  const button = $("begin");
+  button.disabled = true;
+  $("begin-error").textContent = "";
+  const body = { speed: Number(root.dataset.speed), pain_before: pickedPain("pain_before") };
+  if (root.dataset.routine) body.routine = root.dataset.routine;
+  if (root.dataset.slot) body.slot = root.dataset.slot;
+  let reply;
+  try {
+    const response = await fetch("/api/sessions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    reply = await response.json();
+    if (!response.ok) throw new Error(typeof reply.detail === "string" ? reply.detail : "The session could not start.");
+  } catch (error) {
+    $("begin-error").textContent = error instanceof TypeError ? root.dataset.down : error.message;
+    button.disabled = false;
+    return;
+  }
+  state.session = reply;
+  state.labels = reply.labels;
+  state.player = new Player(reply.timeline, reply.speed);
+  $("progress").max = reply.timeline.total_ms;
+  $("since").replaceChildren(...reply.since_last_time.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+  $("before").hidden = true;
+  $("stage").hidden = false;
+  document.body.classList.add("playing");
+  $("pain").focus();
+  keepAwake();
+  handle(state.player.start(clock()));
+  state.scheduler = setInterval(planBeeps, 25);
+}
+
+function planBeeps() {
+  const player = state.player;
+  if (!player || player.state !== "playing" || player.nextPhase === null) return;
+  const index = player.index + 1;
+  cues.plan(index, player.phases[index].kind, player.deadline(index), clock());
+}
+
+function handle(events) {
+  if (!events.length) return;
+  const player = state.player;
+  const started = player.startedAt;
+  const batch = events.map((e) => ({
+    id: crypto.randomUUID(),
+    seq: state.seq++,
+    kind: e.kind,
+    phase: e.phase,
+    position_ms: e.position_ms,
+    offset_ms: Math.max(0, Math.round((e.at - started) * 1000)),
+    at: new Date().toISOString(),
+  }));
+  outbox.push(`/api/sessions/${state.session.id}/events`, { events: batch });
+  for (const e of events) {
+    if (e.kind === "phase") window.easeback.timing.push({ phase: e.phase, late_ms: (e.at - e.due) * 1000 });
+  }
+  const phaseEvents = events.filter((e) => e.kind === "phase");
+  if (phaseEvents.length) {
+    const last = phaseEvents[phaseEvents.length - 1];
+    announce(last.phase);
+    if (player.state !== "ended" || player.outcome === "completed") cues.phase(last.phase, player.phases[last.phase]);
+  }
+  for (const e of events) {
+    if (e.kind === "paused" || e.kind === "resumed") showPause();
+    if (e.kind === "skipped" || e.kind === "paused") cues.cancelPlanned();
+  }
+  render();
+  if (player.ended) finish();
+  else schedule();
+}
+
+function schedule() {
+  clearTimeout(state.timer);
+  const wake = state.player.nextWake(clock());
+  if (wake === null) return;
+  state.timer = setTimeout(loop, Math.max(0, (wake - clock()) * 1000));
+}
+
+function loop() {
+  if (!state.player || state.player.ended) return;
+  handle(state.player.tick(clock()));
+  render();
+  schedule();
+}
+
+function render() {
+  const player = state.player;
+  const now = clock();
+  const words = state.labels[player.index];
+  $("countdown").textContent = String(player.countdown(now));
+  $("stretch-name").textContent = words.stretch;
+  $("phase-label").textContent = words.label;
+  $("position").textContent = words.position;
+  $("next").textContent = words.next;
+  const progress = $("progress");
+  progress.value = player.positionMs(now);
+  progress.setAttribute("aria-valuetext", `${Math.round((100 * player.positionMs(now)) / player.total)}% of the routine`);
+  const figure = $("figure");
+  if (words.figure) {
+    figure.hidden = false;
+    const img = $("figure-img");
+    if (img.getAttribute("src") !== words.figure.src) img.src = words.figure.src;
+    img.alt = words.figure.alt;
+    img.classList.toggle("mirrored", words.figure.mirrored);
+  } else {
+    figure.hidden = true;
+  }
+}
+
+function announce(index) {
+  const words = state.labels[index];
+  const phase = state.player.phases[index];
+  const seconds = Math.round(phase.duration_ms / 1000);
+  $("live").textContent = [words.stretch, words.label, seconds ? `${seconds} seconds` : ""].filter(Boolean).join(". ");
+}
+
+function showPause() {
+  const paused = state.player.state === "paused";
+  const button = $("pause");
+  button.textContent = paused ? "Carry on" : "Pause";
+  button.setAttribute("aria-pressed", paused ? "true" : "false");
+  $("paused-note").hidden = !paused;
+  if (paused) cues.silence();
+}
+
+function act(action) {
+  const player = state.player;
+  if (!player || player.ended) return;
+  const now = clock();
+  const events = { pause: () => player.togglePause(now), skip: () => player.skip(now), pain: () => player.painStop(now), quit: () => player.quit(now) }[action]();
+  handle(events);
+}
+
+function finish() {
+  clearTimeout(state.timer);
+  clearInterval(state.scheduler);
+  cues.cancelPlanned();
+  releaseWake();
+  const outcome = state.player.outcome;
+  if (outcome === "pain_stop") cues.say(root.dataset.painSpoken);
+  document.body.classList.remove("playing");
+  $("stage").hidden = true;
+  $("after").hidden = false;
+  const elapsed = clockText(state.player.positionMs(clock()));
+  const text = { completed: root.dataset.completed, quit: root.dataset.quit, pain_stop: root.dataset.painStop }[outcome];
+  const box = $("outcome");
+  box.replaceChildren(...text.replace("{elapsed}", elapsed).split("\n").map((line) => Object.assign(document.createElement("p"), { textContent: line })));
+  box.classList.toggle("advice-pain", outcome === "pain_stop");
+  $("after-title").focus();
+}
+
+function clockText(ms) {
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+function saveAfter(event) {
+  event.preventDefault();
+  const value = event.submitter && event.submitter.value === "skip" ? null : pickedPain("pain_after");
+  outbox.push(`/api/sessions/${state.session.id}/pain`, { moment: "after", value });
+  $("after-form").hidden = true;
+  $("after-saved").hidden = false;
+  $("after-saved").focus();
+}
+
+async function keepAwake() {
+  try { if (navigator.wakeLock) state.wakeLock = await navigator.wakeLock.request("screen"); } catch { state.wakeLock = null; }
+}
+
+function releaseWake() {
+  if (state.wakeLock) state.wakeLock.release().catch(() => {});
+  state.wakeLock = null;
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState !== "visible" || !state.player || state.player.ended) return;
+  loop(); // catch up to where the clock says the session is
+  if (state.player.state !== "ended") keepAwake();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (!state.player || state.player.ended || event.altKey || event.ctrlKey || event.metaKey) return;
+  const key = event.key.toLowerCase();
+  const action = { " ": "pause", n: "skip", p: "pain", escape: "pain", m: "mute" }[key];
+  if (!action) return;
+  event.preventDefault();
+  if (action === "mute") { const box = $("speak"); box.checked = !box.checked; box.dispatchEvent(new Event("change")); return; }
+  act(action);
+});
+
+document.addEventListener("easeback:said", (event) => {
+  const list = $("said");
+  for (const line of event.detail) list.append(Object.assign(document.createElement("p"), { textContent: line }));
+  list.hidden = false;
+});
+
+$("begin-form").addEventListener("submit", begin);
+$("after-form").addEventListener("submit", saveAfter);
+$("pause").addEventListener("click", () => act("pause"));
+$("skip").addEventListener("click", () => act("skip"));
+$("quit").addEventListener("click", () => act("quit"));
+$("pain").addEventListener("click", () => act("pain"));
+const speak = $("speak");
+speak.checked = localStorage.getItem("easeback-speak") !== "off";
+cues.speak = speak.checked;
+speak.addEventListener("change", () => {
+  cues.speak = speak.checked;
+  localStorage.setItem("easeback-speak", speak.checked ? "on" : "off");
+  if (!speak.checked) cues.silence();
+});
+root.classList.add("ready");
