@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
+AXE := node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint fix bench clean
@@ -26,7 +27,11 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(RUN_STAMP) ## Set up .venv and start the web app on http://127.0.0.1:8421/
 	$(BIN)/easeback serve
 
-test: $(DEV_STAMP) lint ## Lint, type-check and run the whole test suite
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(DEV_STAMP) $(AXE) lint ## Lint, type-check and run the whole suite (browser tests need Debian's chromium)
 	$(BIN)/pytest
 
 lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy --strict on src/ and benchmarks/
@@ -43,4 +48,4 @@ bench: $(DEV_STAMP) ## Run the benchmarks and print their figures against target
 	$(BIN)/python benchmarks/run.py
 
 clean: ## Remove .venv and caches (your data is elsewhere and is kept)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -24,7 +24,14 @@ class Figure:
     def result(self) -> str:
         return {True: "PASS", False: "FAIL", None: "-"}[self.passed]
 
+    @property
+    def measured(self) -> bool:
+        """False for a figure that could not be measured (its value is NaN)."""
+        return not math.isnan(self.value)
+
     def value_text(self) -> str:
+        if not self.measured:
+            return "not measured"
         if self.unit == "x":
             return f"{self.value:.2f} x"
         if self.unit == "":
@@ -35,7 +42,7 @@ class Figure:
         return {
             "group": self.group,
             "name": self.name,
-            "value": self.value,
+            "value": self.value if self.measured else None,
             "unit": self.unit,
             "target": self.target or None,
             "result": self.result,

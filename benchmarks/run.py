@@ -1,6 +1,6 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
-Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history]
+Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -18,6 +18,7 @@ from typing import Any
 import history
 import player_timing
 import startup
+import web
 from figures import Figure, format_table
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -41,6 +42,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-history",
         action="store_true",
         help="skip `easeback today --json` on a generated store with 3 years of history",
+    )
+    parser.add_argument(
+        "--no-web",
+        action="store_true",
+        help="skip the web app: first visit bytes, a browser session of "
+        f"{web.SESSION_S / 60:g} minutes (speed {web.QUICK_SPEED:g} with --quick) "
+        "and the event API under wrk load",
     )
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
@@ -82,6 +90,17 @@ def main(argv: list[str] | None = None) -> int:
         timing = player_timing.measure(speed, store=store)
         figures += timing.figures()
         report["player"].append(timing.to_json())
+
+    if not args.no_web:
+        web_speed = web.rehearsal_speed(args.quick)
+        print(
+            f"web app: first visit, a browser session at speed {web_speed:g} and "
+            f"{web.load_seconds(args.quick)} s of wrk load ...",
+            flush=True,
+        )
+        served = web.measure(quick=args.quick)
+        figures += served.figures()
+        report["web"] = served.to_json()
 
     print()
     print(format_table(figures))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from easeback.cli import app
+from easeback.cli import app as cli_app
 from easeback.store import open_store
 
 
@@ -81,6 +81,32 @@ def cli(runner: CliRunner, db_path: Path):  # type: ignore[no-untyped-def]
     """Run ``easeback --db <temp file> ARGS...`` in-process; returns the Result."""
 
     def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-        return runner.invoke(app, ["--db", str(db_path), *args], input=input)
+        return runner.invoke(cli_app, ["--db", str(db_path), *args], input=input)
 
     return invoke
+
+
+# --- the web app ----------------------------------------------------------------------
+
+from helpers import WEB_BASE, WEB_PORT  # noqa: E402
+
+
+@pytest.fixture
+def app(db_path: Path):  # type: ignore[no-untyped-def]
+    """The web app on a fresh temporary SQLite file."""
+    from easeback.web.app import Settings, create_app
+
+    return create_app(Settings(db=str(db_path), port=WEB_PORT))
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """A browser-like client: it has visited a page, so it holds the CSRF cookie, and
+    ``client.token`` is the value forms and API calls must echo."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url=WEB_BASE) as test_client:
+        test_client.get("/stretches")
+        test_client.token = test_client.cookies["easeback_csrf"]  # type: ignore[attr-defined]
+        test_client.headers["X-CSRF-Token"] = test_client.token  # type: ignore[attr-defined]
+        yield test_client

@@ -84,3 +84,26 @@ SET_UP_LONDON = (
     "--zone",
     "Europe/London",
 )
+
+
+def screened_store(engine: object) -> None:
+    """Consent and a clean screening, straight into the store (for web tests)."""
+    from datetime import UTC, datetime
+
+    from easeback.checkup import record_answers
+    from easeback.core.screening import QUESTION_IDS, Gate
+    from easeback.store.consents import record_consent
+
+    now = datetime.now(UTC)
+    record_consent(engine, wording="1", given=now, zone="UTC")  # type: ignore[arg-type]
+    record_answers(
+        engine,  # type: ignore[arg-type]
+        dict.fromkeys(QUESTION_IDS, False),
+        Gate(kind="due", reason="first"),
+        at=now,
+        zone="UTC",
+    )
+
+
+WEB_PORT = 8421
+WEB_BASE = f"http://127.0.0.1:{WEB_PORT}"

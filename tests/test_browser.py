@@ -1,0 +1,509 @@
+"""The web app in Debian's Chromium: first run, whole sessions by keyboard and by
+tap, pause, pain stop, a server that goes away mid-session, and axe-core on every
+page in light and dark. The page's clock is Playwright's fake clock, so a session's
+minutes pass in milliseconds and nothing here waits on real time."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser import AXE, CHROMIUM, CHROMIUM_ARGS, Server, run_axe, running
+from easeback import messages
+from easeback.content.library import load_library, load_routine
+from easeback.core.player import Player
+from easeback.core.timeline import build_timeline
+from easeback.store import open_store
+from helpers import screened_store
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install chromium"
+    assert AXE.exists(), "browser tests need axe-core: npm ci (make test runs it)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(db_path: Path) -> Iterator[Server]:
+    with running(db_path) as live:
+        yield live
+
+
+@pytest.fixture
+def ready_server(db_path: Path) -> Iterator[Server]:
+    """A server whose person has given consent and answered the questions."""
+    screened_store(open_store(str(db_path)))
+    with running(db_path) as live:
+        yield live
+
+
+def open_page(chromium: Any, server: Server, *, dark: bool = False) -> Any:
+    context = chromium.new_context(
+        base_url=server.base,
+        has_touch=True,
+        color_scheme="dark" if dark else "light",
+        service_workers="block",
+    )
+    page = context.new_page()
+    page.requests_seen = []  # type: ignore[attr-defined]
+    page.on("request", lambda request: page.requests_seen.append(request.url))
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def page(chromium: Any, ready_server: Server) -> Iterator[Any]:
+    page = open_page(chromium, ready_server)
+    page.clock.install()
+    yield page
+    check_own_origin(page, ready_server)
+    assert page.errors == []
+    page.context.close()
+
+
+def check_own_origin(page: Any, server: Server) -> None:
+    """Every request the page made went to the app itself."""
+    origin = urlsplit(server.base).netloc
+    foreign = [u for u in page.requests_seen if urlsplit(u).netloc not in ("", origin)]
+    assert foreign == []
+    assert page.requests_seen, "the page made no requests at all?"
+
+
+def stored_events(db: Path, session_id: str) -> list[dict[str, Any]]:
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        rows = connection.execute(
+            "SELECT seq, kind, phase_index, position_ms, client_id FROM events "
+            "WHERE session_id = ? ORDER BY seq",
+            (session_id,),
+        ).fetchall()
+    finally:
+        connection.close()
+    return [dict(r) for r in rows]
+
+
+def session_id(page: Any) -> str:
+    value: str = page.evaluate("window.easeback.state.session.id")
+    return value
+
+
+def pending(page: Any) -> int:
+    count: int = page.evaluate("window.easeback.outbox.pending()")
+    return count
+
+
+def settle(page: Any, *, limit_ms: int = 30_000) -> None:
+    """Let the page's clock run until every event has reached the server."""
+    for _ in range(limit_ms // 250):
+        if pending(page) == 0 and not page.evaluate("window.easeback.outbox.sending"):
+            return
+        page.clock.run_for(250)
+        page.wait_for_timeout(20)  # real time for the fetch in flight to come back
+    raise AssertionError(f"{pending(page)} events never reached the server")
+
+
+def reference_events(routine: str) -> list[tuple[str, int]]:
+    """What the core player records for a session played to the end, untouched."""
+    player = Player(build_timeline(load_routine(routine), load_library()))
+    events = player.start(0.0) + player.tick(10_000.0)
+    return [(e.kind, e.phase) for e in events]
+
+
+def begin(page: Any, path: str) -> None:
+    page.goto(path)
+    page.get_by_role("button", name="Begin").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+
+
+# --- first run -----------------------------------------------------------------------
+
+
+def test_first_run_by_keyboard_only_records_consent_and_answers(
+    chromium: Any, server: Server, db_path: Path
+) -> None:
+    page = open_page(chromium, server)
+    page.goto("/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Before your first session"
+
+    # Tab into each yes/no group: Space picks "Yes", the right arrow picks "No".
+    page.get_by_role("group", name=messages.CONSENT_QUESTION).get_by_label("Yes").focus()
+    page.keyboard.press("Space")
+    questions = page.locator("fieldset.question").count() - 1
+    for _ in range(questions):
+        page.keyboard.press("Tab")
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save my answers"
+    page.keyboard.press("Enter")
+
+    page.get_by_text(messages.ADVICE["none"]).wait_for()
+    page.get_by_role("link", name="See today's stretches").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Today")
+    connection = sqlite3.connect(db_path)
+    try:
+        assert connection.execute("SELECT count(*) FROM consents").fetchone()[0] == 1
+        answers = connection.execute("SELECT answers, result FROM screenings").fetchall()
+    finally:
+        connection.close()
+    assert len(answers) == 1 and answers[0][1] is None
+    assert set(json.loads(answers[0][0]).values()) == {False}
+    check_own_origin(page, server)
+    page.context.close()
+
+
+# --- whole sessions --------------------------------------------------------------------
+
+
+def test_a_whole_session_by_keyboard_stores_what_was_played(page: Any, db_path: Path) -> None:
+    page.goto("/play?routine=bed&speed=10")
+    page.get_by_role("radio", name="3").first.focus()  # focus lands on the scale...
+    page.keyboard.press("Space")  # ...and Space picks 3
+    page.get_by_role("button", name="Begin").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    assert page.locator("#phase-label").inner_text() == "Get ready · left side"
+
+    page.clock.run_for(30_000)  # the 4:08 routine at 10x lasts 24.8 s
+    page.get_by_role("heading", name="Session over").wait_for()
+    assert "Routine done" in page.locator("#outcome").inner_text()
+    page.get_by_role("radio", name="2").last.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    settle(page)
+
+    rows = stored_events(db_path, session_id(page))
+    assert [(r["kind"], r["phase_index"]) for r in rows] == reference_events("bed")
+    assert [r["seq"] for r in rows] == list(range(len(rows)))
+    summary = page.request.get("/api/sessions").json()[0]
+    assert (summary["outcome"], summary["pain_before"], summary["pain_after"]) == (
+        "completed",
+        3,
+        2,
+    )
+    assert summary["rehearsal"] is True
+
+
+def test_phase_changes_are_announced_politely_and_the_countdown_is_big(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+
+    live = page.locator("[aria-live=polite]")
+    assert live.inner_text() == "Knee press. Get ready · left side. 10 seconds"
+    page.clock.run_for(10_000)  # getting ready lasts 10 s
+    assert live.inner_text() == "Knee press. Hold · left side. 15 seconds"
+    assert page.locator("#countdown").inner_text() == "15"
+    page.clock.run_for(1_000)
+    assert page.locator("#countdown").inner_text() == "14"
+    assert live.inner_text() == "Knee press. Hold · left side. 15 seconds"  # not every second
+    size = page.locator("#countdown").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 64
+    figure = page.get_by_role("img", name="Lying on the back, hands around one knee")
+    assert figure.is_visible()
+
+
+def test_space_pauses_and_carries_on_without_losing_time(page: Any, db_path: Path) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(13_000)  # 3 s into the first hold
+    assert page.locator("#countdown").inner_text() == "12"
+
+    page.keyboard.press("Space")
+    page.clock.run_for(60_000)
+    assert page.locator("#countdown").inner_text() == "12"
+    assert page.get_by_text("Paused.").is_visible()
+    assert page.get_by_role("button", name="Carry on").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("Space")
+    page.clock.run_for(12_000)
+
+    assert page.locator("#phase-label").inner_text() == "Change sides · right side"
+    settle(page)
+    kinds = [r["kind"] for r in stored_events(db_path, session_id(page))]
+    assert kinds[:5] == ["started", "phase", "phase", "paused", "resumed"]
+
+
+def test_n_skips_to_the_next_phase(page: Any, db_path: Path) -> None:
+    begin(page, "/play?routine=default&speed=1")
+
+    page.keyboard.press("N")
+
+    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert page.locator("#countdown").inner_text() == "15"
+    settle(page)
+    kinds = [r["kind"] for r in stored_events(db_path, session_id(page))]
+    assert kinds == ["started", "phase", "skipped", "phase"]
+
+
+@pytest.mark.parametrize("how", ["P", "Escape", "tap"])
+def test_pain_stops_the_session_at_once_by_key_or_tap(page: Any, db_path: Path, how: str) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(12_000)  # 2 s into the first hold
+
+    if how == "tap":
+        page.get_by_role("button", name=messages.WEB_PAIN_KEY).tap()
+    else:
+        page.keyboard.press(how)
+
+    assert page.get_by_role("heading", name="Session over").is_visible()
+    outcome = page.locator("#outcome").inner_text()
+    assert "Stopped because it hurt." in outcome
+    settle(page)
+    rows = stored_events(db_path, session_id(page))
+    assert rows[-1]["kind"] == "pain_stop"
+    assert rows[-1]["phase_index"] == 1  # during the first hold
+    page.goto("/play?routine=default")
+    assert page.get_by_role("heading", level=1).inner_text() == "Not now"
+
+
+def test_the_pain_button_is_large_and_always_on_screen(page: Any) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    begin(page, "/play?routine=default&speed=1")
+    button = page.get_by_role("button", name=messages.WEB_PAIN_KEY)
+
+    for _ in range(3):
+        box = button.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 300
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 640  # in view
+        page.mouse.wheel(0, 2000)
+        page.clock.run_for(20_000)
+
+
+# --- a server that goes away ---------------------------------------------------------
+
+
+def test_events_wait_while_the_server_is_down_and_arrive_once_each(
+    page: Any, ready_server: Server, db_path: Path
+) -> None:
+    begin(page, "/play?routine=bed&speed=10")
+    page.clock.run_for(2_000)
+    settle(page)
+    ready_server.stop()
+
+    page.clock.run_for(10_000)  # several phases pass with nobody to send them to
+    page.wait_for_timeout(50)
+    page.clock.run_for(2_000)
+    waiting = pending(page)
+    assert waiting > 0
+    assert "not answering" in page.locator("#sync").inner_text()
+
+    ready_server.start()
+    page.clock.run_for(20_000)  # the rest of the session
+    settle(page)
+
+    rows = stored_events(db_path, session_id(page))
+    made = page.evaluate("window.easeback.state.seq")
+    assert [r["seq"] for r in rows] == list(range(made))
+    assert len({r["client_id"] for r in rows}) == made
+    assert [(r["kind"], r["phase_index"]) for r in rows] == reference_events("bed")
+    assert page.locator("#sync").inner_text() == ""
+
+
+def test_a_hidden_page_catches_up_without_skipping_or_repeating_phases(
+    page: Any, db_path: Path
+) -> None:
+    begin(page, "/play?routine=default&speed=1")
+
+    # The phone locks: timers do not fire, then the clock has moved 40 s at once.
+    page.clock.fast_forward(40_000)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    position = page.evaluate("window.easeback.state.player.positionMs(performance.now() / 1000)")
+    assert 40_000 <= position < 41_000
+    settle(page)
+    phases = [
+        r["phase_index"] for r in stored_events(db_path, session_id(page)) if r["kind"] == "phase"
+    ]
+    assert phases == list(range(len(phases)))  # every phase once, in order
+    timeline = build_timeline(load_routine("default"), load_library())
+    assert timeline.phases[phases[-1]].start_ms <= 40_000 < timeline.phases[phases[-1]].end_ms
+
+
+# --- the browser plays by the core's rules -------------------------------------------
+
+
+SCRIPTS = [
+    [(0.0, "start"), (3.0, "tick"), (21.0, "tick"), (400.0, "tick")],
+    [
+        (0.0, "start"),
+        (2.0, "pause"),
+        (50.0, "resume"),
+        (53.5, "skip"),
+        (54.0, "skip"),
+        (60.0, "tick"),
+    ],
+    [
+        (0.0, "start"),
+        (7.25, "pause"),
+        (8.0, "skip"),
+        (9.0, "skip"),
+        (30.0, "resume"),
+        (31.0, "pain"),
+    ],
+    [(10.0, "start"), (10.0, "tick"), (1000.0, "quit")],
+    [(0.0, "start"), (5.0, "tick"), (5.0, "skip"), (100.0, "tick"), (101.0, "quit")],
+]
+
+
+def test_the_browser_player_makes_the_same_events_as_the_core_player(page: Any) -> None:
+    page.goto("/stretches")
+    timeline = build_timeline(load_routine("bed"), load_library())
+    methods = {
+        "start": "start",
+        "tick": "tick",
+        "pause": "pause",
+        "resume": "resume",
+        "skip": "skip",
+        "pain": "painStop",
+        "quit": "quit",
+    }
+    for speed in (1.0, 3.0, 10.0):
+        for script in SCRIPTS:
+            core = Player(timeline, speed=speed)
+            expected = []
+            for now, action in script:
+                method = {"pain": "pain_stop"}.get(action, action)
+                expected += [
+                    (e.kind, e.phase, round(e.due, 9), round(e.at, 9), e.position_ms)
+                    for e in getattr(core, method)(now)
+                ]
+            browser = page.evaluate(
+                """async ([timeline, speed, script, methods]) => {
+                    const { Player } = await import('/static/js/player.js');
+                    const player = new Player(timeline, speed);
+                    const out = [];
+                    for (const [now, action] of script) {
+                        for (const e of player[methods[action]](now)) out.push(e);
+                    }
+                    return out.map(e => [e.kind, e.phase, e.due, e.at, e.position_ms]);
+                }""",
+                [timeline.to_json(), speed, script, methods],
+            )
+            got = [(k, p, round(d, 9), round(a, 9), pos) for k, p, d, a, pos in browser]
+            assert got == expected, (speed, script)
+
+
+# --- accessibility -------------------------------------------------------------------
+
+PAGES = [
+    "/today",
+    "/stretches",
+    "/stretches/knee-press",
+    "/stretches/lower-back-rotation",
+    "/stretches/pelvic-tilt",
+    "/stretches/chair-twist",
+    "/history",
+    "/settings",
+    "/check",
+    "/play?routine=default",
+    "/play?slot=evening",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_axe_finds_nothing_on_any_page(chromium: Any, ready_server: Server, dark: bool) -> None:
+    page = open_page(chromium, ready_server, dark=dark)
+    found = {}
+    for path in PAGES:
+        page.goto(path)
+        found[path] = run_axe(page)
+    # The player mid-session and after it, and a form with its errors shown.
+    page.clock.install()
+    begin(page, "/play?routine=bed&speed=10")
+    page.clock.run_for(6_000)
+    found["player, playing"] = run_axe(page)
+    page.keyboard.press("Space")
+    found["player, paused"] = run_axe(page)
+    page.keyboard.press("p")
+    found["player, after a pain stop"] = run_axe(page)
+    page.goto("/settings")
+    page.get_by_label("Time zone").fill("Mars/Olympus")
+    page.get_by_role("button", name="Save my day").click()
+    found["settings with an error"] = run_axe(page)
+    page.goto("/check")
+    page.get_by_role("button", name="Save my answers").click()
+    found["check with errors"] = run_axe(page)
+
+    assert {where: v for where, v in found.items() if v} == {}
+    check_own_origin(page, ready_server)
+    page.context.close()
+
+
+def test_first_run_page_passes_axe_in_both_schemes(chromium: Any, server: Server) -> None:
+    for dark in (False, True):
+        page = open_page(chromium, server, dark=dark)
+        page.goto("/")
+        assert run_axe(page) == []
+        page.context.close()
+
+
+def test_every_page_works_by_keyboard_with_a_visible_focus(page: Any) -> None:
+    page.goto("/today")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_reduced_motion_turns_off_the_flash_animation(chromium: Any, ready_server: Server) -> None:
+    page = open_page(chromium, ready_server)
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/play?routine=default")
+    duration = page.locator("#flash").evaluate("e => getComputedStyle(e).transitionDuration")
+    assert duration in ("0s", "")
+    page.emulate_media(reduced_motion="no-preference")
+    assert page.locator("#flash").evaluate("e => getComputedStyle(e).transitionDuration") != "0s"
+    page.context.close()
+
+
+def test_targets_are_at_least_44_pixels(page: Any) -> None:
+    for path in ("/today", "/settings", "/check", "/play?routine=default", "/stretches"):
+        page.goto(path)
+        small = page.evaluate(
+            """() => [...document.querySelectorAll(
+                    'button, .button, .top a, .check label, .pain-scale label, '
+                    + 'input[type=time], input[type=text]')]
+                .filter(e => e.offsetParent !== null)
+                .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
+                .filter(([, r]) => r.height < 44 || r.width < 44)
+                .map(([html, r]) => `${html} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+        )
+        assert small == [], path
+
+
+def test_the_checks_themselves_catch_problems(page: Any, ready_server: Server) -> None:
+    """axe and the own-origin check fail when there is something to find."""
+    page.goto("/stretches")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        "'<button></button><img src=\"/static/icon.svg\">')"
+    )
+    assert {v["id"] for v in run_axe(page)} >= {"button-name", "image-alt"}
+    blocked = page.evaluate(
+        "fetch('http://example.invalid/x').then(() => 'sent', e => 'blocked: ' + e.name)"
+    )
+    assert blocked == "blocked: TypeError"
+    assert not [u for u in page.requests_seen if "example.invalid" in u]  # CSP: never sent
+    with pytest.raises(Exception, match="ERR_"):
+        page.goto("http://example.invalid/")  # a request the checker must see
+    with pytest.raises(AssertionError):
+        check_own_origin(page, ready_server)
+    page.requests_seen.clear()  # so the fixture's own check passes
+    page.requests_seen.append(ready_server.base + "/")

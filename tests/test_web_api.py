@@ -1,0 +1,252 @@
+"""The JSON API the browser player uses: sessions, events stored once whatever the
+retries, ratings with their follow-ups, and 422 answers that name the field."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from easeback import messages
+from easeback.content.library import load_library, load_routine
+from easeback.core.player import Player
+from easeback.core.timeline import build_timeline
+from easeback.store.safety import current_gate, safety_records
+from easeback.store.sessions import list_sessions, session_events
+from helpers import screened_store
+
+AT = "2026-11-25T07:00:00Z"
+
+
+@pytest.fixture
+def ready(client: TestClient, app: Any) -> TestClient:
+    screened_store(app.state.engine)
+    return client
+
+
+def open_session(client: TestClient, **body: Any) -> dict[str, Any]:
+    response = client.post("/api/sessions", json={"routine": "default", **body})
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def played(timeline: dict[str, Any], script: list[tuple[float, str]]) -> list[dict[str, Any]]:
+    """Events as the browser sends them, made by the reference player."""
+    from easeback.core.timeline import Timeline
+
+    player = Player(Timeline.from_json(timeline), speed=1)
+    made = []
+    for now, action in script:
+        made += {
+            "start": player.start,
+            "tick": player.tick,
+            "pause": player.toggle_pause,
+            "skip": player.skip,
+            "pain": player.pain_stop,
+            "quit": player.quit,
+        }[action](now)
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": seq,
+            "kind": e.kind,
+            "phase": e.phase,
+            "position_ms": e.position_ms,
+            "offset_ms": round(e.at * 1000),
+            "at": AT,
+        }
+        for seq, e in enumerate(made)
+    ]
+
+
+def send(client: TestClient, session_id: str, events: list[dict[str, Any]]) -> Any:
+    return client.post(f"/api/sessions/{session_id}/events", json={"events": events})
+
+
+def test_a_session_plays_the_timeline_the_core_builds(ready: TestClient) -> None:
+    session = open_session(ready)
+
+    expected = build_timeline(load_routine("default"), load_library()).to_json()
+    assert session["timeline"] == expected
+    assert len(session["labels"]) == len(expected["phases"])
+    assert session["labels"][1]["label"] == "Hold · left side"
+    assert session["labels"][1]["figure"]["src"] == "/static/figures/knee-press-hold.svg"
+    assert session["labels"][3]["label"] == "Hold · right side"
+    assert session["labels"][3]["figure"]["mirrored"] is True
+
+
+def test_events_sent_twice_are_stored_once(ready: TestClient, app: Any) -> None:
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (12, "tick"), (20, "quit")])
+
+    first = send(ready, session["id"], events)
+    again = send(ready, session["id"], events)
+    overlapping = send(ready, session["id"], events[1:])
+
+    assert first.status_code == again.status_code == overlapping.status_code == 200
+    stored = session_events(app.state.engine, session["id"])
+    assert [r["client_id"] for r in stored] == [e["id"] for e in events]
+    assert [r["kind"] for r in stored] == [e["kind"] for e in events]
+    assert list_sessions(app.state.engine)[0].outcome == "quit"
+
+
+def test_events_arriving_in_separate_batches_keep_their_order(ready: TestClient, app: Any) -> None:
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (9, "tick"), (30, "tick"), (31, "pause")])
+
+    for event in events:
+        assert send(ready, session["id"], [event]).status_code == 200
+
+    stored = session_events(app.state.engine, session["id"])
+    assert [(r["seq"], r["kind"], r["phase_index"]) for r in stored] == [
+        (e["seq"], e["kind"], e["phase"]) for e in events
+    ]
+
+
+def test_an_event_taking_a_used_place_is_a_conflict_and_nothing_of_its_batch_is_kept(
+    ready: TestClient, app: Any
+) -> None:
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (12, "tick")])
+    send(ready, session["id"], events[:1])
+    impostor = {**events[0], "id": str(uuid.uuid4())}
+
+    response = send(ready, session["id"], [events[1], impostor])
+
+    assert response.status_code == 409
+    assert "seq 0 already holds another event" in response.json()["detail"]
+    assert len(session_events(app.state.engine, session["id"])) == 1
+
+
+def test_a_pain_stop_is_followed_up_and_the_questions_come_back(
+    ready: TestClient, app: Any
+) -> None:
+    session = open_session(ready, pain_before=3)
+    events = played(session["timeline"], [(0, "start"), (20, "pain")])
+
+    send(ready, session["id"], events)
+    send(ready, session["id"], events)  # a retry does not follow up twice
+
+    engine = app.state.engine
+    assert list_sessions(engine)[0].outcome == "pain_stop"
+    kinds = [r.detail.get("after") for r in safety_records(engine) if r.kind == "followup"]
+    assert kinds == ["pain_stop"]
+    assert current_gate(engine, _now()).reason == "pain"
+    refused = ready.post("/api/sessions", json={"routine": "default"})
+    assert refused.status_code == 409
+    assert messages.GATE["pain"][0] in refused.json()["detail"]
+
+
+def test_pain_rising_two_points_after_a_session_is_followed_up(ready: TestClient, app: Any) -> None:
+    session = open_session(ready, pain_before=2)
+    send(ready, session["id"], played(session["timeline"], [(0, "start"), (400, "tick")]))
+
+    response = ready.post(
+        f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 5}
+    )
+    again = ready.post(f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 1})
+
+    assert response.status_code == again.status_code == 200
+    assert response.json()["messages"] == [messages.WORSENED.format(rise=3)]
+    assert again.json()["messages"] == []  # the first rating stands
+    summary = list_sessions(app.state.engine)[0]
+    assert (summary.outcome, summary.pain_before, summary.pain_after) == ("completed", 2, 5)
+    assert current_gate(app.state.engine, _now()).reason == "pain"
+
+
+def test_a_skipped_rating_stores_nothing(ready: TestClient, app: Any) -> None:
+    session = open_session(ready)
+
+    response = ready.post(
+        f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": None}
+    )
+
+    assert response.status_code == 200
+    assert list_sessions(app.state.engine)[0].pain_after is None
+
+
+def test_a_completed_slot_session_counts_for_today(ready: TestClient) -> None:
+    session = ready.post("/api/sessions", json={"slot": "evening"}).json()
+    send(ready, session["id"], played(session["timeline"], [(0, "start"), (10_000, "tick")]))
+
+    today = ready.get("/api/today").json()
+
+    assert {s["id"]: s["status"] for s in today["slots"]}["evening"] == "done"
+
+
+def test_the_session_read_back_has_every_event(ready: TestClient) -> None:
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (12, "skip")])
+    send(ready, session["id"], events)
+
+    body = ready.get(f"/api/sessions/{session['id']}").json()
+
+    assert [e["id"] for e in body["events"]] == [e["id"] for e in events]
+    assert body["outcome"] == "interrupted"
+
+
+@pytest.mark.parametrize(
+    ("event", "loc"),
+    [
+        ({"kind": "jump"}, ["body", "events", 0, "kind"]),
+        ({"id": "not-a-uuid"}, ["body", "events", 0, "id"]),
+        ({"seq": -1}, ["body", "events", 0, "seq"]),
+        ({"at": "yesterday"}, ["body", "events", 0, "at"]),
+        ({"at": "2026-11-25T07:00:00"}, ["body", "events", 0, "at"]),
+        ({"phase": 999}, ["body", "events", 0, "phase"]),
+        ({"position_ms": "12"}, ["body", "events", 0, "position_ms"]),
+        ({"extra": 1}, ["body", "events", 0, "extra"]),
+    ],
+)
+def test_a_wrong_event_is_answered_422_with_its_field_path(
+    ready: TestClient, app: Any, event: dict[str, Any], loc: list[Any]
+) -> None:
+    session = open_session(ready)
+    good = played(session["timeline"], [(0, "start")])[0]
+
+    response = send(ready, session["id"], [{**good, **event}])
+
+    assert response.status_code == 422
+    assert loc in [d["loc"] for d in response.json()["detail"]]
+    assert session_events(app.state.engine, session["id"]) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"routine": "yoga"}, 422),
+        ({"slot": "noon"}, 422),
+        ({"speed": 0}, 422),
+        ({"speed": 1000}, 422),
+        ({"pain_before": 11}, 422),
+        ({"routine": "default", "slot": "morning"}, 422),
+    ],
+)
+def test_a_wrong_session_request_is_refused_with_a_reason(
+    ready: TestClient, body: dict[str, Any], status: int
+) -> None:
+    response = ready.post("/api/sessions", json=body)
+
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+def test_an_unknown_session_is_404(ready: TestClient) -> None:
+    missing = str(uuid.uuid4())
+
+    assert ready.get(f"/api/sessions/{missing}").status_code == 404
+    assert send(ready, missing, played(_timeline(), [(0, "start")])).status_code == 404
+    assert ready.get("/api/sessions/not-a-uuid").status_code == 422
+
+
+def _timeline() -> dict[str, Any]:
+    return build_timeline(load_routine("default"), load_library()).to_json()
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)

@@ -1,0 +1,282 @@
+"""The pages: first run, the safety check, today, stretches, settings and errors.
+Read as a person would: by headings, labels and the text shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from easeback import messages
+from easeback.core.screening import QUESTION_IDS
+from easeback.store.safety import current_gate, last_screening
+from easeback.web.pages import DAY_NAMES as DAYS
+from helpers import screened_store
+
+
+def page(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def text(response: Any) -> str:
+    return " ".join(page(response).get_text(" ").split())
+
+
+def all_no(token: str, **extra: str) -> dict[str, str]:
+    return {"csrf": token, **dict.fromkeys(QUESTION_IDS, "no"), **extra}
+
+
+# --- first run and the check ----------------------------------------------------------
+
+
+def test_a_first_visit_goes_to_the_clinician_check_and_questions(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=True)
+
+    soup = page(response)
+    assert soup.h1.get_text() == "Before your first session"
+    legends = [legend.get_text(" ", strip=True) for legend in soup.find_all("legend")]
+    assert legends[0] == messages.CONSENT_QUESTION
+    assert len(legends) == 1 + len(QUESTION_IDS)
+    assert messages.NOT_ADVICE in text(response)
+
+
+def test_answering_everything_no_opens_the_routine(client: TestClient, app: Any) -> None:
+    response = client.post("/check", data=all_no(client.token, clinician_checked="yes"))
+
+    assert response.status_code == 200
+    assert messages.ADVICE["none"] in text(response)
+    assert current_gate(app.state.engine, _now()).allows
+    assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_unanswered_questions_are_named_and_the_given_answers_kept(
+    client: TestClient, app: Any
+) -> None:
+    form = all_no(client.token, clinician_checked="yes")
+    del form["fever"], form["lump"]
+
+    response = client.post("/check", data=form)
+
+    assert response.status_code == 400
+    soup = page(response)
+    summary = soup.find(role="alert")
+    assert "Please answer 2 more questions" in summary.get_text()
+    assert [a["href"] for a in summary.find_all("a")] == ["#fever", "#lump"]
+    assert soup.find(id="fever")["aria-describedby"] == "fever-error"
+    assert soup.find(id="clinician_checked-yes").has_attr("checked")
+    assert soup.find(id="injury-no").has_attr("checked")
+    assert last_screening(app.state.engine) is None
+
+
+def test_a_no_to_the_clinician_check_stores_nothing_and_says_what_to_do(
+    client: TestClient, app: Any
+) -> None:
+    response = client.post("/check", data=all_no(client.token, clinician_checked="no"))
+
+    assert messages.WEB_CONSENT_DECLINED in text(response)
+    assert current_gate(app.state.engine, _now()).reason == "consent"
+
+
+@pytest.mark.parametrize(
+    ("yes", "advice"),
+    [
+        ("bladder-bowel", messages.ADVICE["emergency"]),
+        ("fever", messages.ADVICE["urgent"]),
+        ("age", messages.WEB_ADVICE["clinician"]),
+    ],
+)
+def test_a_warning_sign_gives_the_advice_and_blocks_the_player(
+    client: TestClient, yes: str, advice: str
+) -> None:
+    response = client.post(
+        "/check", data={**all_no(client.token, clinician_checked="yes"), yes: "yes"}
+    )
+
+    assert advice in text(response)
+    assert messages.ADVICE_NOTE in text(response)
+    blocked = client.get("/play?routine=default")
+    assert page(blocked).h1.get_text() == "Not now"
+    assert client.post("/api/sessions", json={"routine": "default"}).status_code == 409
+
+
+# --- today and the stretches ----------------------------------------------------------
+
+
+def test_today_lists_the_slots_with_doses_and_a_play_link(client: TestClient, app: Any) -> None:
+    screened_store(app.state.engine)
+    every_day = settings_form(client.token, wake="07:00", bed="22:30", zone="UTC")
+    every_day.update(work_start="09:00", work_end="17:00", work_days=list(DAYS))
+    client.post("/settings", data=every_day)  # a work day whatever day the test runs
+
+    soup = page(client.get("/today"))
+
+    slots = soup.select("ol.slots > li")
+    assert [s.h2.get_text(" ", strip=True) for s in slots] == [
+        "07:05 First thing (lying down)",
+        "13:00 During the day (at work)",
+        "22:10 Before bed (lying down)",
+    ]
+    first = [li.get_text("", strip=True) for li in slots[0].select(".stretch-list li")]
+    assert first == [
+        "Knee press: hold 15 s",
+        "Lower-back rotation: hold 10 s",
+        "Pelvic tilt: hold 7 s, 5 times",
+    ]
+    assert soup.find("a", href="/play?slot=morning") is not None
+
+
+def test_the_library_page_links_one_page_per_stretch_with_figures(client: TestClient) -> None:
+    soup = page(client.get("/stretches"))
+    links = [a["href"] for a in soup.select(".cards h2 a")]
+
+    assert links == [
+        "/stretches/knee-press",
+        "/stretches/lower-back-rotation",
+        "/stretches/pelvic-tilt",
+        "/stretches/chair-twist",
+    ]
+    for link in links:
+        stretch = page(client.get(link))
+        figures = stretch.find_all("figure")
+        assert len(figures) >= 2
+        for figure in figures:
+            img = figure.img
+            assert img["alt"].strip(), link
+            assert figure.figcaption.get_text(strip=True)
+            assert client.get(img["src"]).status_code == 200
+
+
+def test_knee_press_page_gives_the_seed_hold_and_timing(client: TestClient) -> None:
+    words = text(client.get("/stretches/knee-press"))
+
+    assert "Hold each position 15-20 seconds" in words
+    assert "As soon as you wake up" in words
+
+
+def test_an_unknown_stretch_is_a_real_404_page(client: TestClient) -> None:
+    response = client.get("/stretches/cobra")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "There is no stretch called 'cobra'." in text(response)
+    assert page(response).find("a", href="/today")
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "shown"),
+    [
+        ("routine=yoga", 404, "there is no routine called 'yoga'"),
+        ("slot=noon", 404, "there is no time of day called 'noon'"),
+        ("speed=0", 400, "speed must be from 1 to 500"),
+        ("speed=fast", 400, "That address has a wrong value"),
+        ("routine=default&slot=morning", 400, "give a slot or a routine, not both"),
+        ("routine=../../etc/passwd", 404, "there is no routine called"),
+    ],
+)
+def test_a_wrong_player_address_says_what_is_wrong(
+    client: TestClient, app: Any, query: str, status: int, shown: str
+) -> None:
+    screened_store(app.state.engine)
+
+    response = client.get(f"/play?{query}")
+
+    assert response.status_code == status
+    assert shown in text(response)
+
+
+def test_an_unknown_page_is_a_404_page_not_a_traceback(client: TestClient) -> None:
+    response = client.get("/admin")
+
+    assert response.status_code == 404
+    assert "There is no page at this address." in text(response)
+    assert "Traceback" not in response.text
+
+
+def test_the_player_page_has_the_controls_and_the_pain_button(client: TestClient, app: Any) -> None:
+    screened_store(app.state.engine)
+
+    soup = page(client.get("/play?routine=default"))
+
+    buttons = {b.get_text(strip=True) for b in soup.find_all("button")}
+    assert {"Begin", "Pause", "Skip", "End the session", messages.WEB_PAIN_KEY} <= buttons
+    assert soup.find(attrs={"aria-live": "polite"}) is not None
+    assert messages.WEB_NO_SCRIPT in soup.noscript.get_text()
+    assert soup.find("script", src="/static/js/play.js")["type"] == "module"
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+def settings_form(token: str, **values: str) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "csrf": token,
+        "wake": "06:30",
+        "bed": "23:00",
+        "work_start": "08:30",
+        "work_end": "17:00",
+        "work_days": ["mon", "tue", "wed", "thu", "fri"],
+        "zone": "Europe/London",
+    }
+    form.update(values)
+    return form
+
+
+def test_settings_are_saved_and_shape_today(client: TestClient) -> None:
+    response = client.post("/settings", data=settings_form(client.token))
+
+    assert response.status_code == 200  # followed the redirect
+    assert "Saved." in text(response)
+    assert page(response).find(id="wake")["value"] == "06:30"
+    today = client.get("/api/today").json()
+    assert today["zone"] == "Europe/London"
+    assert today["slots"][0]["time"] == "06:35"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"wake": "6.30"}, "wake", "'6.30' is not a time; write it as HH:MM"),
+        ({"bed": "07:00", "wake": "08:00"}, "bed", "is not after wake time"),
+        ({"zone": "Europe/Lndon"}, "zone", "Unknown time zone 'Europe/Lndon'"),
+        ({"work_start": "18:00"}, "work_start", "Work ends (17:00) at or before it starts"),
+        ({"work_end": ""}, "work_start", "Give when work starts and ends"),
+        ({"zone": ""}, "zone", "Please fill this in."),
+    ],
+)
+def test_a_wrong_setting_comes_back_named_with_the_input_kept(
+    client: TestClient, change: dict[str, str], field: str, message: str
+) -> None:
+    response = client.post("/settings", data=settings_form(client.token, **change))
+
+    assert response.status_code == 400
+    soup = page(response)
+    error = soup.find(id=f"{field}-error")
+    assert error is not None and message in error.get_text()
+    summary = soup.find(role="alert")
+    assert summary.find("a", href=f"#{field}") is not None
+    assert "Nothing was changed" in summary.get_text()
+    for name, value in change.items():
+        if name != "work_days":
+            assert soup.find(id=name)["value"] == value
+    assert client.get("/api/today").json()["set_up"] is False
+
+
+def test_history_shows_no_sessions_yet_then_a_session(client: TestClient, app: Any) -> None:
+    assert "No sessions yet." in text(client.get("/history"))
+    screened_store(app.state.engine)
+    client.post("/api/sessions", json={"routine": "bed", "pain_before": 4})
+
+    soup = page(client.get("/history"))
+
+    row = soup.find("tbody").find("tr").get_text(" ", strip=True)
+    assert "Morning and night, lying down" in row
+    assert "interrupted" in row
+    assert "4 → \u2013" in row
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
