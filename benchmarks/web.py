@@ -326,6 +326,8 @@ def serve(folder: Path) -> Iterator[Server]:
             yield server
         finally:
             _stop(process)
+    if any(word in server.log.read_text(encoding="utf-8") for word in ("Traceback", "ERROR")):
+        print(f"  the server logged errors:\n{_tail(server.log)}", flush=True)
 
 
 @contextmanager

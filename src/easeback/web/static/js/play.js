@@ -59,7 +59,8 @@ async function begin(event) {
   $("before").hidden = true;
   $("stage").hidden = false;
   document.body.classList.add("playing");
-  $("pain").focus();
+  $("pain").focus({ preventScroll: true }); // Enter, P or Escape: stop for pain
+  $("stage").scrollIntoView({ block: "start" });
   keepAwake();
   handle(state.player.start(clock()));
   state.scheduler = setInterval(planBeeps, 25);

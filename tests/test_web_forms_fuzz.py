@@ -1,0 +1,75 @@
+"""Whatever a person types into a form or an address, the answer is a page, never a
+server error."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+typed = st.text(max_size=300) | st.sampled_from(["", " ", "25:99", "07:00", "\x00", "é" * 50])
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@FUZZ
+@given(
+    wake=typed,
+    bed=typed,
+    start=typed,
+    end=typed,
+    zone=typed,
+    days=st.lists(typed, max_size=9),
+    no_work=st.booleans(),
+)
+def test_any_settings_form_gives_a_page(
+    client: TestClient,
+    wake: str,
+    bed: str,
+    start: str,
+    end: str,
+    zone: str,
+    days: list[str],
+    no_work: bool,
+) -> None:
+    form: dict[str, Any] = {
+        "csrf": client.token,  # type: ignore[attr-defined]
+        "wake": wake,
+        "bed": bed,
+        "work_start": start,
+        "work_end": end,
+        "zone": zone,
+        "work_days": days,
+    }
+    if no_work:
+        form["no_work"] = "yes"
+
+    response = client.post("/settings", data=form)
+
+    assert response.status_code in (200, 400), response.text[:300]
+    assert "Traceback" not in response.text
+
+
+@FUZZ
+@given(answers=st.dictionaries(st.sampled_from(["fever", "age", "clinician_checked", "x"]), typed))
+def test_any_check_form_gives_a_page(client: TestClient, answers: dict[str, str]) -> None:
+    response = client.post("/check", data={"csrf": client.token, **answers})  # type: ignore[attr-defined]
+
+    assert response.status_code in (200, 400)
+
+
+@FUZZ
+@given(slot=typed, routine=typed, speed=typed, stretch=typed)
+def test_any_address_gives_a_page(
+    client: TestClient, slot: str, routine: str, speed: str, stretch: str
+) -> None:
+    for response in (
+        client.get("/play", params={"slot": slot, "speed": speed}),
+        client.get("/play", params={"routine": routine}),
+        client.get(f"/stretches/{quote(stretch, safe='')}"),
+    ):
+        assert response.status_code < 500, response.url
