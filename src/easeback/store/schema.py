@@ -162,3 +162,33 @@ calendar_files = Table(
     Column("path", Text, nullable=False, unique=True, comment="rewritten when the plan changes"),
     Column("at_utc", DateTime, nullable=False),
 )
+
+diary_entries = Table(
+    "diary_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False, index=True, comment="when it was felt"),
+    Column("zone", String(64), nullable=False),
+    Column("pain", Integer, comment="0 (none) to 10 (worst); null for a note alone"),
+    Column("note", Text, comment="free text, the person's own words"),
+    Column("share", Boolean, nullable=False, comment="include the note in clinician reports"),
+)
+
+psfs_activities = Table(
+    "psfs_activities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, comment="an activity the person finds hard"),
+    Column("added_utc", DateTime, nullable=False),
+    Column("retired_utc", DateTime, comment="set when the person replaces the list"),
+)
+
+psfs_ratings = Table(
+    "psfs_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("activity_id", Integer, ForeignKey("psfs_activities.id"), nullable=False, index=True),
+    Column("value", Integer, nullable=False, comment="0 (unable) to 10 (as before)"),
+    Column("at_utc", DateTime, nullable=False),
+    Column("zone", String(64), nullable=False),
+)

@@ -1,0 +1,148 @@
+"""Everything insight shows for a period, read from the store once: adherence per
+week, pain scores with their sources, pain stops, the PSFS, and the judged changes.
+
+The progress command, the web page and the clinician report all draw from one
+``Overview``, so a figure means the same in each. Rules live in core/insight.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from easeback.core.insight import (
+    Change,
+    Week,
+    pain_change,
+    psfs_change,
+    psfs_means,
+    weekly_adherence,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+DEFAULT_DAYS = 28
+PainSource = Literal["diary", "before", "after"]
+
+
+class EmptyPeriod(ValueError):
+    """Nothing was recorded in the period asked for."""
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    at: datetime  # local time, aware
+    value: int
+    source: PainSource
+
+
+@dataclass(frozen=True)
+class Overview:
+    first: date
+    last: date
+    zone: str
+    weeks: list[Week]
+    pain: list[PainPoint]
+    pain_stops: list[datetime]
+    sessions: int
+    completed: int
+    pain_change: Change
+    psfs: list[tuple[datetime, float]]
+    psfs_change: Change
+    activities: list[tuple[str, int | None]]
+    notes: list[tuple[datetime, str]]
+    screenings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def planned(self) -> int:
+        return sum(w.planned for w in self.weeks)
+
+    @property
+    def done(self) -> int:
+        return sum(w.done for w in self.weeks)
+
+
+def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The days asked for: by default the last 28 days up to today."""
+    last = end or today
+    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    return first, last
+
+
+def build_overview(engine: Engine, first: date, last: date, *, zone: str) -> Overview:
+    """Read the period [first, last] (local days in ``zone``) and judge it.
+
+    Raises ``EmptyPeriod`` when nothing at all was recorded in it.
+    """
+    from easeback.core.plan import DaySettings, plan_day
+    from easeback.store.diary import current_activities, entries, ratings
+    from easeback.store.plan import counted_slot_days, latest_settings, latest_snapshot
+    from easeback.store.safety import safety_records
+    from easeback.store.sessions import list_sessions
+    from easeback.today import current_doses
+
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+
+    def local(moment_utc: datetime) -> datetime:
+        return moment_utc.replace(tzinfo=UTC).astimezone(tz)
+
+    def inside(moment_utc: datetime) -> bool:
+        return start <= moment_utc.replace(tzinfo=UTC) < end
+
+    sessions = [s for s in list_sessions(engine) if inside(s.started_utc) and not s.rehearsal]
+    diary = entries(engine, start, end)
+    all_ratings = ratings(engine)
+    rated = [r for r in all_ratings if inside(r.at_utc)]
+    if not sessions and not diary and not rated:
+        raise EmptyPeriod(f"nothing was recorded from {first.isoformat()} to {last.isoformat()}")
+
+    settings = latest_settings(engine) or DaySettings(zone=zone)
+    per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    planned = {day: len(plan_day(day, settings, per_day)) for day in days}
+    done = [date.fromisoformat(d) for _, d in counted_slot_days(engine)]
+
+    pain: list[PainPoint] = [
+        PainPoint(local(e.at_utc), e.pain, "diary") for e in diary if e.pain is not None
+    ]
+    for s in sessions:
+        if s.pain_before is not None:
+            pain.append(PainPoint(local(s.started_utc), s.pain_before, "before"))
+        if s.pain_after is not None:
+            ended = s.started_utc + timedelta(milliseconds=s.elapsed_ms)
+            pain.append(PainPoint(local(ended), s.pain_after, "after"))
+    pain.sort(key=lambda p: (p.at, p.source))
+    # The trend reads how the back is day to day: diary scores and the score before a
+    # session (the one after can be a passing effect of the stretching itself).
+    trend = [(p.at, p.value) for p in pain if p.source != "after"]
+
+    means = psfs_means((local(r.at_utc), r.value) for r in rated)
+    latest: dict[int, int] = {}
+    for r in all_ratings:
+        latest[r.activity_id] = r.value
+    screenings = [
+        {"at": local(r.at_utc), **r.detail}
+        for r in safety_records(engine)
+        if r.kind == "screening" and inside(r.at_utc)
+    ]
+    return Overview(
+        first=first,
+        last=last,
+        zone=zone,
+        weeks=weekly_adherence(planned, done, first, last),
+        pain=pain,
+        pain_stops=[local(s.started_utc) for s in sessions if s.outcome == "pain_stop"],
+        sessions=len(sessions),
+        completed=sum(1 for s in sessions if s.outcome == "completed"),
+        pain_change=pain_change(trend),
+        psfs=means,
+        psfs_change=psfs_change(means),
+        activities=[(a.name, latest.get(a.id)) for a in current_activities(engine)],
+        notes=[(local(e.at_utc), e.note) for e in diary if e.note and e.share],
+        screenings=sorted(screenings, key=lambda r: r["at"]),
+    )

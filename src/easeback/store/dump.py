@@ -1,0 +1,154 @@
+"""The whole store as plain data and back: the JSON export and its import.
+
+Every table is dumped row by row with every column, in primary-key order, so an
+export imported into an empty store and exported again gives the same data (only
+``exported_utc`` differs). Times are ISO 8601 strings in UTC, as stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Engine, Integer, func, insert, select
+
+from easeback.store.schema import metadata
+
+FORMAT = "easeback-export"
+VERSION = 1
+# Parents before children, so an import satisfies every foreign key as it goes.
+TABLES = (
+    "sessions",
+    "events",
+    "consents",
+    "screenings",
+    "clearances",
+    "followups",
+    "pain_ratings",
+    "day_settings",
+    "progress",
+    "dose_changes",
+    "calendar_files",
+    "diary_entries",
+    "psfs_activities",
+    "psfs_ratings",
+)
+
+
+class DumpError(ValueError):
+    """An import file that is not an easeback export, or not one this version reads."""
+
+
+def dump(engine: Engine, *, exported: datetime) -> dict[str, Any]:
+    """Every table as a list of row objects."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    with engine.connect() as connection:
+        for name in TABLES:
+            table = metadata.tables[name]
+            order = list(table.primary_key.columns)
+            rows = connection.execute(select(table).order_by(*order)).mappings()
+            tables[name] = [{key: _out(value) for key, value in row.items()} for row in rows]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_utc": exported.isoformat(),
+        "tables": tables,
+    }
+
+
+def _out(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def is_empty(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        for name in TABLES:
+            count = connection.execute(
+                select(func.count()).select_from(metadata.tables[name])
+            ).scalar()
+            if count:
+                return False
+    return True
+
+
+def load(engine: Engine, data: Any, *, source: str) -> dict[str, int]:
+    """Check an export completely, then write it in one transaction (all or nothing).
+
+    Returns rows written per table. Raises ``DumpError`` naming what is wrong.
+    """
+    rows = check(data, source=source)
+    with engine.begin() as connection:
+        for name in TABLES:
+            if rows[name]:
+                connection.execute(insert(metadata.tables[name]), rows[name])
+    return {name: len(rows[name]) for name in TABLES}
+
+
+def check(data: Any, *, source: str) -> dict[str, list[dict[str, Any]]]:
+    """The rows of an export, typed for insertion; every problem raises DumpError."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise DumpError(f'{source}: not an easeback export (no "format": "{FORMAT}")')
+    if data.get("version") != VERSION:
+        raise DumpError(
+            f"{source}: export version {data.get('version')!r}; this easeback reads "
+            f"version {VERSION}"
+        )
+    tables = data.get("tables")
+    if not isinstance(tables, dict):
+        raise DumpError(f'{source}: "tables" must be an object of table name -> rows')
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise DumpError(f"{source}: unknown tables: {', '.join(unknown)}")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in TABLES:
+        table = metadata.tables[name]
+        given = tables.get(name, [])
+        if not isinstance(given, list):
+            raise DumpError(f"{source}: tables.{name} must be a list of rows")
+        typed: list[dict[str, Any]] = []
+        columns = {c.name: c for c in table.columns}
+        for index, row in enumerate(given):
+            where = f"{source}: tables.{name}[{index}]"
+            if not isinstance(row, dict):
+                raise DumpError(f"{where}: must be an object")
+            extra = sorted(set(row) - set(columns))
+            if extra:
+                raise DumpError(f"{where}: unknown columns: {', '.join(extra)}")
+            typed.append(
+                {key: _in(columns[key], row.get(key), f"{where}.{key}") for key in columns}
+            )
+        out[name] = typed
+    return out
+
+
+def _in(column: Any, value: Any, where: str) -> Any:
+    if value is None:
+        if not column.nullable and not column.primary_key:
+            raise DumpError(f"{where}: missing (it is required)")
+        return None
+    kind = column.type
+    if isinstance(kind, DateTime):
+        if not isinstance(value, str):
+            raise DumpError(f"{where}: must be an ISO 8601 time")
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise DumpError(f"{where}: {value!r} is not an ISO 8601 time") from None
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise DumpError(f"{where}: must be true or false")
+        return value
+    if isinstance(kind, Integer):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise DumpError(f"{where}: must be a whole number")
+        return value
+    if column.type.python_type is float:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise DumpError(f"{where}: must be a number")
+        return float(value)
+    if not isinstance(value, str):
+        raise DumpError(f"{where}: must be text")
+    length = getattr(kind, "length", None)
+    if length is not None and len(value) > length:
+        raise DumpError(f"{where}: longer than {length} characters")
+    return value
