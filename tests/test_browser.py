@@ -63,6 +63,15 @@ def open_page(chromium: Any, server: Server, *, dark: bool = False) -> Any:
     page.on("request", lambda request: page.requests_seen.append(request.url))
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # A blocked inline style or script is no exception: listen for the policy itself.
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    page.on(
+        "console",
+        lambda m: page.errors.append(m.text) if m.text.startswith("CSP violation") else None,
+    )
     return page
 
 
@@ -283,6 +292,65 @@ def test_the_pain_button_is_large_and_always_on_screen(page: Any) -> None:
         page.clock.run_for(20_000)
 
 
+def test_the_pain_button_never_covers_the_other_controls(page: Any) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    begin(page, "/play?routine=default&speed=1")
+
+    for name in ("Pause", "Skip", "End the session"):
+        control = page.get_by_role("button", name=name)
+        control.scroll_into_view_if_needed()
+        box = control.bounding_box()
+        pain = page.get_by_role("button", name=messages.WEB_PAIN_KEY).bounding_box()
+        assert box["y"] + box["height"] <= pain["y"], name  # fully above the pain button
+
+
+def test_pressing_enter_twice_on_begin_does_not_stop_the_session(page: Any) -> None:
+    page.goto("/play?routine=default&speed=1")
+    page.get_by_role("button", name="Begin").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+
+    page.keyboard.press("Enter")
+
+    assert page.get_by_role("button", name=messages.WEB_PAIN_KEY).is_visible()
+    assert not page.get_by_role("heading", name="Session over").is_visible()
+    page.keyboard.press("p")
+    assert page.get_by_role("heading", name="Session over").is_visible()
+
+
+def test_space_on_a_focused_control_does_what_the_control_says(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+
+    page.get_by_role("button", name="Skip").focus()
+    page.keyboard.press("Space")
+
+    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert page.get_by_role("button", name="Pause").get_attribute("aria-pressed") == "false"
+
+
+def test_single_letter_keys_can_be_turned_off(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.get_by_label("Single-letter keys (N, M, P)").uncheck()
+    page.locator("#stretch-name").focus()
+
+    page.keyboard.press("n")
+    page.keyboard.press("p")
+
+    assert page.locator("#phase-label").inner_text() == "Get ready · left side"
+    page.keyboard.press("Escape")  # not a letter: always there
+    assert page.get_by_role("heading", name="Session over").is_visible()
+
+
+def test_saving_the_rating_after_without_a_number_asks_for_one(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Save").click()
+
+    assert page.get_by_text("Pick a number from 0 to 10, or choose Skip.").is_visible()
+    assert not page.get_by_text("Saved.").is_visible()
+
+
 # --- a server that goes away ---------------------------------------------------------
 
 
@@ -318,9 +386,13 @@ def test_a_hidden_page_catches_up_without_skipping_or_repeating_phases(
 ) -> None:
     begin(page, "/play?routine=default&speed=1")
 
-    # The phone locks: timers do not fire, then the clock has moved 40 s at once.
+    # The phone locks: the browser holds the page's timers back (here: the player's
+    # timer is cleared) while the clock moves on 40 s; then the page shows again.
+    page.evaluate("clearTimeout(window.easeback.state.timer)")
     page.clock.fast_forward(40_000)
+    assert page.locator("#phase-label").inner_text() == "Get ready · left side"  # stale
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    assert page.locator("#phase-label").inner_text() == "Hold · right side"  # 40 s in
 
     position = page.evaluate("window.easeback.state.player.positionMs(performance.now() / 1000)")
     assert 40_000 <= position < 41_000
@@ -401,6 +473,8 @@ def test_the_browser_player_makes_the_same_events_as_the_core_player(page: Any) 
 
 PAGES = [
     "/today",
+    "/diary",
+    "/progress",
     "/stretches",
     "/stretches/knee-press",
     "/stretches/lower-back-rotation",
@@ -438,6 +512,14 @@ def test_axe_finds_nothing_on_any_page(chromium: Any, ready_server: Server, dark
     page.goto("/check")
     page.get_by_role("button", name="Save my answers").click()
     found["check with errors"] = run_axe(page)
+    page.goto("/diary")
+    page.get_by_role("button", name="Save my ratings").click()
+    found["diary with errors"] = run_axe(page)
+    page.goto("/diary")
+    page.get_by_role("radio", name="4").check()
+    page.get_by_role("button", name="Save in my diary").click()
+    page.goto("/progress")
+    found["progress with a chart"] = run_axe(page)
 
     assert {where: v for where, v in found.items() if v} == {}
     check_own_origin(page, ready_server)
@@ -505,5 +587,6 @@ def test_the_checks_themselves_catch_problems(page: Any, ready_server: Server) -
         page.goto("http://example.invalid/")  # a request the checker must see
     with pytest.raises(AssertionError):
         check_own_origin(page, ready_server)
-    page.requests_seen.clear()  # so the fixture's own check passes
+    page.requests_seen.clear()  # so the fixture's own checks pass
+    page.errors.clear()
     page.requests_seen.append(ready_server.base + "/")

@@ -250,3 +250,55 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_a_session_after_which_pain_rose_does_not_count_towards_a_step_up(
+    ready: TestClient, app: Any
+) -> None:
+    from easeback.store.plan import latest_snapshot
+
+    for _ in range(3):
+        session = open_session(ready, pain_before=2)
+        send(ready, session["id"], played(session["timeline"], [(0, "start"), (400, "tick")]))
+        ready.post(f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 6})
+        answers = {"pain_settled": True}
+        from easeback.checkup import record_answers, record_settled
+        from easeback.core.screening import QUESTION_IDS
+
+        engine = app.state.engine
+        record_settled(engine, answers["pain_settled"], at=_now(), zone="UTC")
+        record_answers(
+            engine,
+            dict.fromkeys(QUESTION_IDS, False),
+            current_gate(engine, _now()),
+            at=_now(),
+            zone="UTC",
+        )
+
+    # Three sessions, each with pain 2 -> 6: none is "comfortable", so no dose rises
+    # (a session counted before its rating would have stepped every stretch up).
+    snapshot = latest_snapshot(app.state.engine)
+    assert snapshot is not None
+    assert {(dose["level"], dose["streak"]) for dose in snapshot.values()} == {(0, 0)}
+
+
+def test_a_skipped_rating_still_counts_the_session(ready: TestClient, app: Any) -> None:
+    from easeback.store.plan import unfolded_sessions
+
+    session = open_session(ready)
+    send(ready, session["id"], played(session["timeline"], [(0, "start"), (400, "tick")]))
+    assert [u.id for u in unfolded_sessions(app.state.engine)] == [session["id"]]
+
+    ready.post(f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": None})
+
+    assert unfolded_sessions(app.state.engine) == []
+
+
+def test_a_session_paused_for_days_is_still_stored(ready: TestClient, app: Any) -> None:
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (3 * 86_400.0, "pain")])
+
+    response = send(ready, session["id"], events)
+
+    assert response.status_code == 200, response.text
+    assert list_sessions(app.state.engine)[0].outcome == "pain_stop"

@@ -240,6 +240,7 @@ def test_settings_are_saved_and_shape_today(client: TestClient) -> None:
         ({"wake": "6.30"}, "wake", "'6.30' is not a time; write it as HH:MM"),
         ({"bed": "07:00", "wake": "08:00"}, "bed", "is not after wake time"),
         ({"zone": "Europe/Lndon"}, "zone", "Unknown time zone 'Europe/Lndon'"),
+        ({"zone": "Europe"}, "zone", "Unknown time zone 'Europe'"),
         ({"work_start": "18:00"}, "work_start", "Work ends (17:00) at or before it starts"),
         ({"work_end": ""}, "work_start", "Give when work starts and ends"),
         ({"zone": ""}, "zone", "Please fill this in."),
@@ -280,3 +281,43 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_a_warning_sign_is_kept_and_comes_first_even_when_the_pain_has_not_settled(
+    client: TestClient, app: Any
+) -> None:
+    from easeback.store.sessions import list_sessions
+
+    screened_store(app.state.engine)
+    session = client.post("/api/sessions", json={"routine": "default"}).json()
+    event = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "seq": 0,
+        "kind": "started",
+        "phase": 0,
+        "position_ms": 0,
+        "offset_ms": 0,
+        "at": _now().isoformat(),
+    }
+    stop = {**event, "id": "00000000-0000-4000-8000-000000000002", "seq": 1, "kind": "pain_stop"}
+    client.post(f"/api/sessions/{session['id']}/events", json={"events": [event, stop]})
+    assert list_sessions(app.state.engine)[0].outcome == "pain_stop"
+
+    response = client.post(
+        "/check", data={**all_no(client.token), "pain_settled": "no", "bladder-bowel": "yes"}
+    )
+
+    shown = text(response)
+    assert shown.index(messages.ADVICE["emergency"]) < shown.index(messages.PAIN_NOT_SETTLED)
+    assert last_screening(app.state.engine).group == "emergency"
+    assert current_gate(app.state.engine, _now()).reason == "emergency"
+
+
+@pytest.mark.parametrize("zone", ["Europe", "US", "Etc", "x" * 300, "../../etc/passwd"])
+def test_a_zone_that_names_a_folder_or_is_too_long_is_a_named_error(
+    client: TestClient, zone: str
+) -> None:
+    response = client.post("/settings", data=settings_form(client.token, zone=zone))
+
+    assert response.status_code == 400
+    assert "Unknown time zone" in page(response).find(id="zone-error").get_text()

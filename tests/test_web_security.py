@@ -20,8 +20,8 @@ from helpers import WEB_BASE, WEB_PORT
         (f"localhost:{WEB_PORT}", True),
         (f"[::1]:{WEB_PORT}", True),
         (f"LOCALHOST:{WEB_PORT}", True),
-        ("127.0.0.1", True),
-        ("[::1]", True),
+        ("127.0.0.1", False),  # a browser always names the port we are on
+        ("[::1]", False),
         ("evil.example", False),
         (f"evil.example:{WEB_PORT}", False),
         (f"127.0.0.1.evil.example:{WEB_PORT}", False),
@@ -149,3 +149,45 @@ def test_every_form_carries_the_token(client: TestClient) -> None:
         for form in soup.find_all("form", method="post"):
             token = form.find("input", attrs={"name": "csrf"})
             assert token is not None and token["value"] == client.token  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        f"http://localhost:{WEB_PORT + 1}",
+        "http://evil.example",
+        "null",
+        f"https://localhost:{WEB_PORT}",
+    ],
+)
+def test_a_form_posted_from_another_origin_is_refused_even_with_a_planted_cookie(
+    client: TestClient, origin: str
+) -> None:
+    """A page on another port of this machine can set our cookie (cookies ignore
+    ports), so its Origin is what gives it away."""
+    form = {"csrf": client.token, "wake": "05:00", "bed": "22:30", "zone": "UTC", "no_work": "yes"}  # type: ignore[attr-defined]
+
+    response = client.post("/settings", data=form, headers={"Origin": origin})
+    api = client.post("/api/sessions", json={"routine": "default"}, headers={"Origin": origin})
+
+    assert response.status_code == api.status_code == 403
+    assert "another site or port" in response.text
+    assert client.get("/api/today").json()["set_up"] is False
+
+
+@pytest.mark.parametrize("origin", [f"http://localhost:{WEB_PORT}", f"http://[::1]:{WEB_PORT}"])
+def test_a_form_from_our_own_origin_is_accepted(client: TestClient, origin: str) -> None:
+    form = {"csrf": client.token, "wake": "06:00", "bed": "22:30", "zone": "UTC", "no_work": "yes"}  # type: ignore[attr-defined]
+
+    response = client.post("/settings", data=form, headers={"Origin": origin})
+
+    assert response.status_code == 200
+    assert client.get("/api/today").json()["set_up"] is True
+
+
+def test_a_cross_site_fetch_without_origin_is_refused(client: TestClient) -> None:
+    response = client.post(
+        "/api/sessions", json={"routine": "default"}, headers={"Sec-Fetch-Site": "same-site"}
+    )
+
+    assert response.status_code == 403

@@ -32,7 +32,7 @@ def local_zone() -> str:
             continue
         try:
             ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             continue
         return name
     return "UTC"
@@ -42,6 +42,6 @@ def local_time(moment_utc: datetime, zone: str) -> datetime:
     """A stored naive-UTC time in ``zone`` (UTC when the zone is unknown here)."""
     try:
         tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         tz = ZoneInfo("UTC")
     return moment_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)

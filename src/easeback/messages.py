@@ -205,3 +205,29 @@ WEB_NO_SCRIPT = (
 )
 WEB_PAIN_KEY = "Pain? Stop now"
 WEB_OFFLINE = "easeback is not answering; {count} saved on this device, sent when it is back."
+
+# --- the diary ------------------------------------------------------------------------
+
+DIARY_SAVED = "Saved in your diary: {what} at {when}."
+PSFS_INTRO = (
+    "Name 3 to 5 everyday activities your back makes hard, in your own words (for "
+    "example: putting on socks, lifting the shopping, sitting through a film)."
+)
+PSFS_RATE = "For each, how well can you do it today? 0 = not at all, 10 = as well as before."
+PSFS_LISTED = "Your {count} activities are saved."
+PSFS_SAVED = "Saved. Your score this week: {mean} out of 10 (the mean of your ratings)."
+VERDICT_WORDS = {
+    "meaningful improvement": "a meaningful improvement",
+    "meaningful worsening": "a meaningful worsening",
+    "no clear change yet": "no clear change yet",
+    "not enough entries yet": "not enough entries yet to tell",
+}
+
+# --- sharing ----------------------------------------------------------------------------
+
+EXPORTED = "Wrote {path} ({size}). It holds health data: share it only with people you trust."
+IMPORTED = "Imported {sessions} sessions, {events} events and {diary} diary entries."
+BACKED_UP = "Backed up to {path} ({size})."
+RESTORED = "Restored from {path}."
+REPORT_WRITTEN = "Wrote {path} ({pages} page{s}) for {first} to {last}."
+SHEET_WRITTEN = "Wrote {path}: your routine on one sheet, ready to print."

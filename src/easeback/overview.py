@@ -56,6 +56,31 @@ class Overview:
     notes: list[tuple[datetime, str]]
     screenings: list[dict[str, Any]] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "zone": self.zone,
+            "sessions": self.sessions,
+            "completed": self.completed,
+            "adherence": {
+                "planned": self.planned,
+                "done": self.done,
+                "weeks": [
+                    {"start": w.start.isoformat(), "planned": w.planned, "done": w.done}
+                    for w in self.weeks
+                ],
+            },
+            "pain": [
+                {"at": p.at.isoformat(), "value": p.value, "source": p.source} for p in self.pain
+            ],
+            "pain_stops": [s.isoformat() for s in self.pain_stops],
+            "pain_change": _change_json(self.pain_change),
+            "psfs": [{"at": at.isoformat(), "mean": mean} for at, mean in self.psfs],
+            "psfs_change": _change_json(self.psfs_change),
+            "activities": [{"name": n, "latest": v} for n, v in self.activities],
+        }
+
     @property
     def planned(self) -> int:
         return sum(w.planned for w in self.weeks)
@@ -63,6 +88,15 @@ class Overview:
     @property
     def done(self) -> int:
         return sum(w.done for w in self.weeks)
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "baseline": change.baseline,
+        "recent": change.recent,
+        "delta": change.delta,
+        "verdict": change.verdict,
+    }
 
 
 def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:

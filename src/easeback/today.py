@@ -116,3 +116,35 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
         context={"library": load_library()},
     )
     return routine, slot["id"], view["date"]
+
+
+def plan_for_export(engine: Any) -> list[dict[str, Any]]:
+    """The current plan per stretch (dose, sides and times of day), for the FHIR
+    export and the routine sheet: the plan of a typical day in the person's settings."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.content.library import load_library
+    from easeback.core.plan import DaySettings, local_day, plan_day
+    from easeback.store.plan import latest_settings, latest_snapshot
+
+    settings = latest_settings(engine) or DaySettings(zone=local_zone())
+    dose = current_doses(latest_snapshot(engine))
+    slots = plan_day(
+        local_day(wall_now(), settings.zone), settings, dose["lower-back-rotation"]["times_per_day"]
+    )
+    library = load_library()
+    plan = []
+    for stretch in library.stretches:
+        times = [s.at.strftime("%H:%M") for s in slots if stretch.id in s.stretches]
+        plan.append(
+            {
+                "id": stretch.id,
+                "name": stretch.name,
+                "summary": stretch.summary,
+                "hold_s": dose[stretch.id]["hold_s"],
+                "reps": dose[stretch.id]["reps"],
+                "sides": [s.side or s.direction or "" for s in stretch.steps],
+                "times": times,
+                "zone": settings.zone,
+            }
+        )
+    return plan

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
-from easeback.cli import library, plan, safety, serve, session  # noqa: F401 - registers commands
+from easeback.cli import diary, library, plan, safety, serve, session, share  # noqa: F401 - registers commands
 from easeback.cli.app import app
 
 __all__ = ["app", "main"]

@@ -44,6 +44,13 @@ routine_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(routine_app, name="routine")
+log_app = typer.Typer(
+    help="Write in your diary: pain 0-10 at any time, and notes.\n\n"
+    "Example:\n\n  easeback log pain 4 --note 'stiff after the drive'",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+app.add_typer(log_app, name="log")
 
 
 def _version(value: bool) -> None:

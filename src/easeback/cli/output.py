@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
@@ -15,6 +16,8 @@ from easeback.core.timeline import Timeline
 from easeback.labels import SAFETY_GROUP_WORDS, clock_text, phase_label, safety_words, stretch_name
 
 if TYPE_CHECKING:
+    from easeback.core.insight import Change
+    from easeback.overview import Overview
     from easeback.store.safety import Record
     from easeback.store.sessions import SessionSummary
 
@@ -163,3 +166,54 @@ def format_today(view: dict[str, Any]) -> RenderableType:
 
 def print_today(view: dict[str, Any]) -> None:
     _console().print(format_today(view))
+
+
+def format_progress(view: Overview) -> RenderableType:
+    """Adherence bars per week, pain and PSFS sparklines, and what each change means."""
+    from easeback.reports.sparks import bar, sparkline
+
+    lines: list[RenderableType] = [
+        f"Progress from {view.first:%d %b %Y} to {view.last:%d %b %Y} ({view.zone})",
+        "",
+        f"Sessions against the plan: {view.done} of {view.planned} slots "
+        f"({view.sessions} session{'' if view.sessions == 1 else 's'}, {view.completed} completed, "
+        f"{len(view.pain_stops)} stopped for pain)",
+    ]
+    weeks = Table(box=None, show_header=True, pad_edge=False)
+    weeks.add_column("Week of")
+    weeks.add_column("Done")
+    weeks.add_column("")
+    for week in view.weeks:
+        weeks.add_row(f"{week.start:%d %b}", f"{week.done}/{week.planned}", bar(week.share))
+    lines += [weeks, ""]
+    by_day: dict[Any, list[int]] = {}
+    for point in view.pain:
+        if point.source != "after":
+            by_day.setdefault(point.at.date(), []).append(point.value)
+    days = [view.first + timedelta(days=i) for i in range((view.last - view.first).days + 1)]
+    daily = [sum(v) / len(v) if (v := by_day.get(d)) else None for d in days]
+    lines.append(f"Pain (0-10, daily)   {sparkline(daily)}")
+    lines.append(f"  {_change_words('pain', view.pain_change)}")
+    psfs = [mean for _, mean in view.psfs]
+    lines.append(f"PSFS (0-10, weekly)  {sparkline(list(psfs)) or '-'}")
+    lines.append(f"  {_change_words('PSFS', view.psfs_change)}")
+    if view.activities:
+        lines.append("")
+        for name, latest in view.activities:
+            lines.append(f"  {name}: {'-' if latest is None else latest}")
+    lines += ["", messages.NOT_ADVICE]
+    return Group(*lines)
+
+
+def _change_words(what: str, change: Change) -> str:
+    verdict = messages.VERDICT_WORDS[change.verdict]
+    if change.baseline is None or change.recent is None:
+        return f"{what.capitalize() if what == 'pain' else what}: {verdict}"
+    return (
+        f"{what.capitalize() if what == 'pain' else what}: {change.baseline:.1f} at the "
+        f"start, {change.recent:.1f} lately: {verdict}"
+    )
+
+
+def print_progress(view: Overview) -> None:
+    _console().print(format_progress(view))

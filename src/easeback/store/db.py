@@ -84,3 +84,15 @@ def open_store(db: str | None = None) -> Engine:
             "EASEBACK_DB or --db at a writable file."
         ) from exc
     return engine
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of easeback can read (and migrate from)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("easeback.store").joinpath("migrations"))
+    )
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}

@@ -8,7 +8,7 @@ every past rating keeps the activity it was given for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -151,3 +151,23 @@ def last_rated(engine: Engine) -> datetime | None:
     """When the PSFS was last rated (aware UTC), if ever."""
     found = ratings(engine)
     return found[-1].at_utc.replace(tzinfo=UTC) if found else None
+
+
+PSFS_EVERY = timedelta(days=7)
+
+
+def psfs_view(engine: Engine, now: datetime) -> dict[str, Any]:
+    """The activities with their latest ratings, the mean, and whether a weekly
+    re-rating is due at ``now``."""
+    latest: dict[int, int] = {}
+    for rating in ratings(engine):
+        latest[rating.activity_id] = rating.value
+    activities = current_activities(engine)
+    rated = last_rated(engine)
+    values = [latest[a.id] for a in activities if a.id in latest]
+    return {
+        "activities": [{"name": a.name, "latest": latest.get(a.id)} for a in activities],
+        "mean": round(sum(values) / len(values), 2) if values else None,
+        "last_rated_utc": rated.isoformat() if rated else None,
+        "due": bool(activities) and (rated is None or now - rated >= PSFS_EVERY),
+    }

@@ -143,11 +143,22 @@ def session_pain(engine: Engine, session_id: str) -> dict[str, int]:
 
 
 def pain_event_times(engine: Engine) -> list[datetime]:
-    """When sessions were stopped for pain, plus sessions after which pain rose 2+."""
-    query = select(events.c.wall_utc).where(events.c.kind == "pain_stop")
+    """When sessions were stopped for pain, plus sessions after which pain rose 2+.
+
+    A pain stop counts from the later of its own time and the moment it was recorded
+    here: a browser that was cut off sends its stop late, and that stop must still
+    bring the questions back even if they were answered in between.
+    """
+    query = select(events.c.session_id, events.c.wall_utc).where(events.c.kind == "pain_stop")
+    noted = select(followups.c.session_id, followups.c.at_utc).where(
+        followups.c.kind == "pain_stop"
+    )
     worse = select(followups.c.at_utc).where(followups.c.kind == "worsening")
     with engine.connect() as connection:
-        stops = [_aware(v) for v in connection.execute(query).scalars()]
+        latest: dict[str, datetime] = {}
+        for session_id, moment in [*connection.execute(query), *connection.execute(noted)]:
+            latest[session_id] = max(latest.get(session_id, moment), moment)
+        stops = [_aware(v) for v in latest.values()]
         stops += [_aware(v) for v in connection.execute(worse).scalars()]
     return sorted(stops)
 

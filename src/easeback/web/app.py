@@ -25,6 +25,7 @@ from easeback.web.security import (
     SAFE_METHODS,
     LocalOnly,
     new_token,
+    same_origin,
     tokens_match,
 )
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Open (and migrate) the store, and build the app around it."""
     from easeback.store import open_store
     from easeback.web import api as api_routes
+    from easeback.web import diary_pages
     from easeback.web import pages as page_routes
 
     app = FastAPI(
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(page_routes.router)
+    app.include_router(diary_pages.router)
     app.include_router(api_routes.router)
 
     @app.middleware("http")
@@ -86,15 +89,25 @@ def create_app(settings: Settings) -> FastAPI:
         if fresh:
             token = new_token()
         request.state.csrf = token
-        if (
-            request.method not in SAFE_METHODS
-            and request.url.path.startswith("/api/")
+        unsafe = request.method not in SAFE_METHODS
+        api = request.url.path.startswith("/api/")
+        foreign = unsafe and not same_origin(
+            request.headers.get("origin"), request.headers.get("sec-fetch-site"), settings.port
+        )
+        if foreign or (
+            unsafe
+            and api
             and not tokens_match(request.cookies.get(CSRF_COOKIE), request.headers.get(CSRF_HEADER))
         ):
-            response: Response = JSONResponse(
-                {"detail": "missing or wrong CSRF token: reload the page and try again"},
-                status_code=403,
-            )
+            detail = "missing or wrong CSRF token: reload the page and try again"
+            if foreign:
+                detail = "this request came from another site or port and was refused"
+            if api:
+                response: Response = JSONResponse({"detail": detail}, status_code=403)
+            else:
+                response = page_routes.error_page(
+                    request, 403, detail[:1].upper() + detail[1:] + "."
+                )
         else:
             response = await call_next(request)
         if fresh:

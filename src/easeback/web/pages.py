@@ -291,7 +291,7 @@ def check_form(
 async def check_answers(request: Request) -> HTMLResponse:
     from easeback.checkup import record_answers, record_settled
     from easeback.clock import local_zone, wall_now
-    from easeback.core.screening import QUESTIONS
+    from easeback.core.screening import QUESTIONS, assess
     from easeback.store.consents import record_consent
 
     form = await checked_form(request)
@@ -307,28 +307,33 @@ async def check_answers(request: Request) -> HTMLResponse:
         return check_form(request, state, answers=answers, errors=errors)
     engine = request.app.state.engine
     now, zone = wall_now(), local_zone()
+    given = {q.id: answers[q.id] == "yes" for q in QUESTIONS}
+    warning = assess(given)
+    group = warning.group or "none"
+    urgent_first = (
+        [messages.WEB_ADVICE.get(group, messages.ADVICE[group])] if warning.blocks else []
+    )
+    declined = state.reason == "consent" and answers["clinician_checked"] == "no"
+    unsettled = state.reason == "pain" and answers["pain_settled"] == "no"
+    if declined or unsettled:
+        # The routine waits either way, but a warning sign answered on the same page
+        # is kept and its advice comes first: it may be more urgent than waiting.
+        if unsettled:
+            record_settled(engine, False, at=now, zone=zone)
+        if warning.blocks:
+            record_answers(engine, given, state, at=now, zone=zone)
+        lines = [
+            *urgent_first,
+            messages.WEB_CONSENT_DECLINED if declined else messages.PAIN_NOT_SETTLED,
+        ]
+        return render(request, "advice.html", title="Not yet", lines=lines, group=warning.group)
     if state.reason == "consent":
-        if answers["clinician_checked"] == "no":
-            return render(
-                request, "advice.html", title="Not yet", lines=[messages.WEB_CONSENT_DECLINED]
-            )
         record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
-    lines: list[str] = []
-    if state.reason == "pain":
-        settled = answers["pain_settled"] == "yes"
-        repeated = record_settled(engine, settled, at=now, zone=zone)
-        if not settled:
-            return render(
-                request, "advice.html", title="Rest today", lines=[messages.PAIN_NOT_SETTLED]
-            )
-        if repeated:
-            lines.append(messages.REPEATED_PAIN)
-    result = record_answers(
-        engine, {q.id: answers[q.id] == "yes" for q in QUESTIONS}, state, at=now, zone=zone
-    )
-    lines.append(
-        messages.WEB_ADVICE.get(result.group or "none", messages.ADVICE[result.group or "none"])
-    )
+    lines = []
+    if state.reason == "pain" and record_settled(engine, True, at=now, zone=zone):
+        lines.append(messages.REPEATED_PAIN)
+    result = record_answers(engine, given, state, at=now, zone=zone)
+    lines.insert(0, messages.WEB_ADVICE.get(group, messages.ADVICE[group]))
     if result.blocks:
         lines.append(messages.ADVICE_NOTE)
     return render(

@@ -32,7 +32,7 @@ CONTENT_SECURITY_POLICY = (
 SECURITY_HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
@@ -46,9 +46,27 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def host_allowed(host: str, port: int) -> bool:
-    """True for a loopback name, alone or with ``port`` (``[::1]:8421`` included)."""
+    """True for a loopback name with our ``port`` (``[::1]:8421`` included)."""
     host = host.strip().lower()
-    return any(host in (name, f"{name}:{port}") for name in LOOPBACK_NAMES)
+    return any(host == f"{name}:{port}" for name in LOOPBACK_NAMES)
+
+
+def same_origin(origin: str | None, fetch_site: str | None, port: int) -> bool:
+    """Did this state-changing request come from one of our own pages?
+
+    Browsers send ``Origin`` with every POST; a page on another port of this machine
+    is "same-site" for cookies, so the CSRF cookie alone cannot tell it apart, but
+    its Origin names its own port. Clients that send neither header (scripts, curl)
+    are not browsers and cannot be tricked into a request.
+    """
+    if origin is not None and origin.strip() != "null":
+        for scheme_host in (f"http://{name}:{port}" for name in LOOPBACK_NAMES):
+            if origin.strip().lower() == scheme_host:
+                return True
+        return False
+    if origin is not None:  # "null": a privacy setting hid it; the browser still says
+        return fetch_site == "same-origin"
+    return fetch_site is None or fetch_site in ("same-origin", "none")
 
 
 def new_token() -> str:

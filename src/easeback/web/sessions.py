@@ -160,15 +160,17 @@ def figure_for(phase: Any, library: Any) -> dict[str, Any] | None:
 
 def accept_events(engine: Engine, session: StoredSession, batch: list[NewEvent]) -> list[str]:
     """Store a batch of events once each; a pain stop newly stored is followed up and
-    any ending folds the session into progression. Returns what to tell the person."""
+    folded into progression at once (a step back). Other endings wait for the rating
+    after the session, as in the terminal, so a rise in pain is counted with them.
+    Returns what to tell the person."""
     from easeback.aftercare import catch_up_progress, follow_up
     from easeback.store.sessions import add_events
 
     kinds = add_events(engine, session, batch)
     said: list[str] = []
-    if "pain_stop" in kinds and follow_up(engine, session.id, "pain_stop"):
-        said.append(messages.REPEATED_PAIN)
-    if any(k in kinds for k in ("pain_stop", "completed", "quit")):
+    if "pain_stop" in kinds:
+        if follow_up(engine, session.id, "pain_stop"):
+            said.append(messages.REPEATED_PAIN)
         catch_up_progress(engine)
     return said
 
@@ -182,6 +184,7 @@ def rate_after(engine: Engine, session: StoredSession, value: int | None) -> lis
 
     given = session_pain(engine, session.id)
     if "after" in given or value is None:
+        catch_up_progress(engine)  # skipped (or already rated): count the session now
         return []
     save_pain(engine, session.id, "after", value)
     before = given.get("before")

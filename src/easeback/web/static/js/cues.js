@@ -64,7 +64,12 @@ export class Cues {
   say(text) {
     if (!this.speak || !text || !window.speechSynthesis) return;
     window.speechSynthesis.cancel();
-    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+    const utterance = new SpeechSynthesisUtterance(text);
+    // Only a voice on this device: a network voice would send the words elsewhere.
+    const local = window.speechSynthesis.getVoices().filter((v) => v.localService);
+    if (local.length) utterance.voice = local.find((v) => v.default) || local[0];
+    else if (window.speechSynthesis.getVoices().length) return; // none local: beeps only
+    window.speechSynthesis.speak(utterance);
   }
 
   silence() {

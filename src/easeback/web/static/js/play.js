@@ -33,6 +33,14 @@ async function begin(event) {
   const button = $("begin");
   button.disabled = true;
   $("begin-error").textContent = "";
+  // Records left from an earlier session (a pain stop among them, perhaps) reach
+  // the server first, so its safety rules see them before this session opens.
+  await outbox.flush();
+  if (outbox.pending() > 0) {
+    $("begin-error").textContent = root.dataset.down;
+    button.disabled = false;
+    return;
+  }
   const body = { speed: Number(root.dataset.speed), pain_before: pickedPain("pain_before") };
   if (root.dataset.routine) body.routine = root.dataset.routine;
   if (root.dataset.slot) body.slot = root.dataset.slot;
@@ -59,7 +67,9 @@ async function begin(event) {
   $("before").hidden = true;
   $("stage").hidden = false;
   document.body.classList.add("playing");
-  $("pain").focus({ preventScroll: true }); // Enter, P or Escape: stop for pain
+  // Focus goes to the stretch's name, not the pain button, so a second Enter on
+  // Begin cannot stop the session by mistake.
+  $("stretch-name").focus({ preventScroll: true });
   $("stage").scrollIntoView({ block: "start" });
   keepAwake();
   handle(state.player.start(clock()));
@@ -133,13 +143,13 @@ function render() {
   progress.setAttribute("aria-valuetext", `${Math.round((100 * player.positionMs(now)) / player.total)}% of the routine`);
   const figure = $("figure");
   if (words.figure) {
-    figure.hidden = false;
+    delete figure.dataset.empty;
     const img = $("figure-img");
     if (img.getAttribute("src") !== words.figure.src) img.src = words.figure.src;
     img.alt = words.figure.alt;
     img.classList.toggle("mirrored", words.figure.mirrored);
   } else {
-    figure.hidden = true;
+    figure.dataset.empty = ""; // keeps its space, so nothing below it jumps
   }
 }
 
@@ -192,7 +202,12 @@ function clockText(ms) {
 
 function saveAfter(event) {
   event.preventDefault();
-  const value = event.submitter && event.submitter.value === "skip" ? null : pickedPain("pain_after");
+  const skipped = event.submitter && event.submitter.value === "skip";
+  const value = skipped ? null : pickedPain("pain_after");
+  if (!skipped && value === null) {
+    $("after-error").textContent = "Pick a number from 0 to 10, or choose Skip.";
+    return;
+  }
   outbox.push(`/api/sessions/${state.session.id}/pain`, { moment: "after", value });
   $("after-form").hidden = true;
   $("after-saved").hidden = false;
@@ -216,8 +231,13 @@ document.addEventListener("visibilitychange", () => {
 
 document.addEventListener("keydown", (event) => {
   if (!state.player || state.player.ended || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.repeat) return; // a held key is not a second press
   const key = event.key.toLowerCase();
-  const action = { " ": "pause", n: "skip", p: "pain", escape: "pain", m: "mute" }[key];
+  // Space keeps its own meaning on a focused control (a button or the checkboxes).
+  const onControl = event.target instanceof HTMLElement && event.target.closest("button, input, a");
+  if (key === " " && onControl) return;
+  const letters = $("shortcuts").checked;
+  const action = { " ": "pause", escape: "pain", ...(letters ? { n: "skip", p: "pain", m: "mute" } : {}) }[key];
   if (!action) return;
   event.preventDefault();
   if (action === "mute") { const box = $("speak"); box.checked = !box.checked; box.dispatchEvent(new Event("change")); return; }
@@ -236,6 +256,12 @@ $("pause").addEventListener("click", () => act("pause"));
 $("skip").addEventListener("click", () => act("skip"));
 $("quit").addEventListener("click", () => act("quit"));
 $("pain").addEventListener("click", () => act("pain"));
+const shortcuts = $("shortcuts");
+shortcuts.checked = localStorage.getItem("easeback-shortcuts") !== "off";
+shortcuts.addEventListener("change", () => localStorage.setItem("easeback-shortcuts", shortcuts.checked ? "on" : "off"));
+document.addEventListener("easeback:refused", (event) => {
+  $("sync").textContent = `Some records could not be saved (easeback answered ${event.detail.status}). Please note what happened in your diary.`;
+});
 const speak = $("speak");
 speak.checked = localStorage.getItem("easeback-speak") !== "off";
 cues.speak = speak.checked;

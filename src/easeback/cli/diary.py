@@ -1,0 +1,324 @@
+"""Commands about the diary: log pain and notes, the PSFS, and progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from easeback import messages
+from easeback.cli.app import app, db_option, fail, log_app, user_errors
+
+if TYPE_CHECKING:
+    from easeback.overview import Overview
+
+NOTE_LIMIT = 2000
+PSFS_MIN, PSFS_MAX = 3, 5
+
+
+def parse_when(value: str | None, option: str = "--at") -> datetime:
+    """When something was felt: now, 'HH:MM' today, or 'YYYY-MM-DD HH:MM' (local
+    time); never in the future."""
+    from zoneinfo import ZoneInfo
+
+    from easeback.clock import local_zone, wall_now
+
+    now = wall_now()
+    if value is None:
+        return now
+    tz = ZoneInfo(local_zone())
+    local_now = now.astimezone(tz)
+    text = value.strip().replace("T", " ")
+    moment: datetime | None = None
+    try:
+        if len(text) == 5:
+            clock = datetime.strptime(text, "%H:%M").time()
+            moment = datetime.combine(local_now.date(), clock, tz)
+        elif len(text) == 16:
+            moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+    except ValueError:
+        moment = None
+    if moment is None:
+        fail(
+            f"{option}: {value!r} is not a time; write HH:MM for today, or "
+            f"'YYYY-MM-DD HH:MM', e.g. '{local_now:%Y-%m-%d} 08:30'"
+        )
+    if moment > now + timedelta(minutes=1):
+        fail(f"{option}: {value!r} is in the future; give the time it happened")
+    return moment
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01")
+
+
+def check_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    note = note.strip()
+    if not note:
+        fail("--note: the note is empty; leave --note out, or write something")
+    if len(note) > NOTE_LIMIT:
+        fail(f"--note: {len(note)} characters; keep a note to {NOTE_LIMIT}")
+    return note
+
+
+@log_app.command("pain")
+def log_pain(
+    ctx: typer.Context,
+    value: Annotated[
+        int, typer.Argument(min=0, max=10, metavar="N", help="0 (no pain) to 10 (worst).")
+    ],
+    note: Annotated[str | None, typer.Option(help="A few words about it.")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When: HH:MM today, or 'YYYY-MM-DD HH:MM' (default now).")
+    ] = None,
+    share: Annotated[
+        bool, typer.Option("--share", help="Include the note in reports for your clinician.")
+    ] = False,
+) -> None:
+    """Note how much your back hurts, at any time (as often as you like).
+
+    Example: easeback log pain 4 --note "stiff after the drive" --at 08:30
+    """
+    from easeback.clock import local_zone
+    from easeback.store import open_store
+    from easeback.store.diary import add_entry
+
+    moment = parse_when(at)
+    text = check_note(note)
+    with user_errors():
+        add_entry(
+            open_store(db_option(ctx)),
+            at=moment,
+            zone=local_zone(),
+            pain=value,
+            note=text,
+            share=share,
+        )
+    typer.echo(messages.DIARY_SAVED.format(what=f"pain {value}/10", when=f"{moment:%H:%M}"))
+
+
+@log_app.command("note")
+def log_note(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The note, in your own words.")],
+    at: Annotated[
+        str | None, typer.Option(help="When: HH:MM today, or 'YYYY-MM-DD HH:MM' (default now).")
+    ] = None,
+    share: Annotated[
+        bool, typer.Option("--share", help="Include it in reports for your clinician.")
+    ] = False,
+) -> None:
+    """Write a note in your diary (kept private unless you add --share).
+
+    Example: easeback log note "Walked to work, back felt fine" --share
+    """
+    from easeback.clock import local_zone
+    from easeback.store import open_store
+    from easeback.store.diary import add_entry
+
+    moment = parse_when(at)
+    checked = check_note(text.replace("\x00", "")) if text.strip() else None
+    if checked is None:
+        fail("TEXT: the note is empty; write something to keep")
+    with user_errors():
+        add_entry(
+            open_store(db_option(ctx)),
+            at=moment,
+            zone=local_zone(),
+            pain=None,
+            note=checked,
+            share=share,
+        )
+    typer.echo(messages.DIARY_SAVED.format(what="note", when=f"{moment:%H:%M}"))
+
+
+# --- PSFS ---------------------------------------------------------------------------
+
+
+def parse_activities(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(";") if n.strip()]
+    if not PSFS_MIN <= len(names) <= PSFS_MAX:
+        fail(
+            f"--activities: {len(names)} given; name {PSFS_MIN} to {PSFS_MAX} activities you "
+            "find hard, separated by ';', e.g. 'Putting on socks; Lifting the shopping; "
+            "Sitting for an hour'"
+        )
+    long = [n for n in names if len(n) > 120]
+    if long:
+        fail(f"--activities: {long[0][:30]!r}... is too long; keep each to 120 characters")
+    if len({n.lower() for n in names}) != len(names):
+        fail("--activities: an activity is named twice; give each once")
+    return names
+
+
+def parse_ratings(text: str, count: int) -> list[int]:
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != count or not all(p.isdigit() and 0 <= int(p) <= 10 for p in parts):
+        fail(
+            f"--ratings: {text!r}: give {count} whole numbers from 0 (unable) to 10 (as "
+            f"before the problem), one per activity in order, e.g. "
+            f"{','.join(['5'] * count)}"
+        )
+    return [int(p) for p in parts]
+
+
+@app.command()
+def psfs(
+    ctx: typer.Context,
+    activities: Annotated[
+        str | None,
+        typer.Option(help="3 to 5 activities you find hard, separated by ';' (replaces the list)."),
+    ] = None,
+    ratings: Annotated[
+        str | None,
+        typer.Option(help="One rating per activity, in order: 0 (unable) to 10 (as before)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Rate the everyday activities your back makes hard (the PSFS), once a week.
+
+    Without options at a terminal it asks: first the activities, then a rating for each.
+
+    Example: easeback psfs --activities "Socks on; Gardening; Sitting an hour" --ratings 4,3,6
+    """
+    from easeback.clock import local_zone, wall_now
+    from easeback.store import open_store
+    from easeback.store.diary import (
+        current_activities,
+        psfs_view,
+        rate_activities,
+        set_activities,
+    )
+
+    names = parse_activities(activities) if activities is not None else None
+    with user_errors():
+        engine = open_store(db_option(ctx))
+        if as_json and names is None and ratings is None:
+            typer.echo(json.dumps(psfs_view(engine, wall_now()), indent=2))
+            return
+        current = current_activities(engine)
+        asking = names is None and ratings is None
+        if asking and not sys.stdin.isatty():
+            fail("nothing to do: give --activities and/or --ratings, or run it in a terminal")
+        if asking and not current:
+            names = _ask_activities()
+        count = len(names) if names is not None else len(current)
+        if count == 0:
+            fail(
+                "--ratings: there are no activities to rate yet; name them first with --activities"
+            )
+        values = parse_ratings(ratings, count) if ratings is not None else None
+        now = wall_now()
+        if names is not None:
+            current = set_activities(engine, names, at=now)
+            if not as_json:
+                typer.echo(messages.PSFS_LISTED.format(count=len(current)))
+        if values is None and asking:
+            values = _ask_ratings([a.name for a in current])
+        if values is not None:
+            rate_activities(
+                engine,
+                {a.id: v for a, v in zip(current, values, strict=True)},
+                at=now,
+                zone=local_zone(),
+            )
+        view = psfs_view(engine, wall_now())
+    if as_json:
+        typer.echo(json.dumps(view, indent=2))
+        return
+    if values is not None:
+        typer.echo(messages.PSFS_SAVED.format(mean=f"{view['mean']:.1f}"))
+
+
+def _ask_activities() -> list[str]:
+    typer.echo(messages.PSFS_INTRO)
+    names: list[str] = []
+    while len(names) < PSFS_MAX:
+        hint = "" if len(names) < PSFS_MIN else " (Enter to finish)"
+        name = typer.prompt(f"Activity {len(names) + 1}{hint}", default="", show_default=False)
+        name = name.strip()
+        if not name:
+            if len(names) >= PSFS_MIN:
+                break
+            typer.echo(f"Please name at least {PSFS_MIN}.")
+            continue
+        if len(name) > 120 or name.lower() in (n.lower() for n in names):
+            typer.echo("Please give a different, shorter name.")
+            continue
+        names.append(name)
+    return names
+
+
+def _ask_ratings(names: list[str]) -> list[int]:
+    typer.echo(messages.PSFS_RATE)
+    values = []
+    for name in names:
+        while True:
+            answer = typer.prompt(f"  {name} (0-10)").strip()
+            if answer.isdigit() and 0 <= int(answer) <= 10:
+                values.append(int(answer))
+                break
+            typer.echo("Please type a whole number from 0 to 10.")
+    return values
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+@app.command()
+def progress(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default 27 days ago).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default today).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Is it helping? Sessions against the plan per week, pain and the PSFS over time,
+    and whether each change is big enough to mean something.
+
+    Example: easeback progress --from 2026-11-01
+    """
+    from easeback.cli.output import print_progress
+    from easeback.overview import EmptyPeriod
+
+    with user_errors():
+        try:
+            view = overview_for(db_option(ctx), start, end)
+        except EmptyPeriod as exc:
+            fail(f"{exc}; try a wider --from/--to, or log pain with: easeback log pain N")
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), indent=2))
+        return
+    print_progress(view)
+
+
+def overview_for(db: str | None, start: str | None, end: str | None) -> Overview:
+    """The Overview of the period the options name, in the person's zone."""
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import local_day
+    from easeback.overview import build_overview, period
+    from easeback.store import open_store
+    from easeback.store.plan import latest_settings
+
+    first_day = parse_day(start, "--from")
+    last_day = parse_day(end, "--to")
+    engine = open_store(db)
+    settings = latest_settings(engine)
+    zone = settings.zone if settings else local_zone()
+    first, last = period(first_day, last_day, local_day(wall_now(), zone))
+    if first > last:
+        fail(f"--from {first.isoformat()} is after --to {last.isoformat()}; swap them")
+    return build_overview(engine, first, last, zone=zone)

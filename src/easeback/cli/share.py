@@ -1,0 +1,277 @@
+"""Commands that take data out of easeback or put it back: export, import, backup,
+restore, and the clinician's report and routine sheet."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from easeback import messages
+from easeback.cli.app import app, db_option, fail, user_errors
+
+if TYPE_CHECKING:
+    pass
+
+
+def writable_target(value: str, option: str) -> Path:
+    """A file path we can write: not a folder, in a folder that exists."""
+    target = Path(value).expanduser()
+    if target.is_dir():
+        fail(f"{option}: {target} is a folder; give a file name inside it")
+    if not target.parent.is_dir():
+        fail(f"{option}: the folder {target.parent} does not exist")
+    return target
+
+
+def write_whole(target: Path, data: bytes, option: str) -> None:
+    """Write the file whole or not at all (a reader never sees half an export)."""
+    import os
+    import tempfile
+
+    try:
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-")
+    except OSError as exc:
+        fail(f"{option}: cannot write in {target.parent}: {exc.strerror}")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o600)  # health data: the owner's alone
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        fail(f"{option}: cannot write {target}: {exc.strerror}")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    kind: Annotated[
+        str, typer.Option("--format", help="csv (a zip of tables), json (everything) or fhir.")
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option(help="The file to write; JSON and FHIR go to standard output without it."),
+    ] = None,
+) -> None:
+    """Export your data: every session, event, rating and diary entry.
+
+    json can be read back with 'easeback import'; fhir is an R4 Bundle for health
+    record systems; csv is a zip with one table per kind (columns in the README).
+
+    Example: easeback export --format fhir --output easeback-fhir.json
+    """
+    from easeback.clock import wall_now
+    from easeback.reports.exports import FORMATS, export_bytes
+
+    if kind not in FORMATS:
+        fail(f"--format: {kind!r}: choose csv, json or fhir")
+    if kind == "csv" and output is None:
+        fail("--format csv writes a zip file: add --output FILE, e.g. --output easeback.zip")
+    target = writable_target(output, "--output") if output is not None else None
+    with user_errors():
+        from easeback.store import open_store
+
+        data = export_bytes(open_store(db_option(ctx)), kind, wall_now())
+    if target is None:
+        sys.stdout.buffer.write(data)
+        return
+    write_whole(target, data, "--output")
+    typer.echo(messages.EXPORTED.format(path=target, size=_size(len(data))))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="A JSON export made by 'easeback export --format json'.")
+    ],
+) -> None:
+    """Read a JSON export back into an empty store (for example on a new computer).
+
+    Example: easeback import easeback-export.json
+    """
+    from easeback.store import open_store
+    from easeback.store.dump import DumpError, is_empty, load
+
+    path = Path(file).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        fail(f"{path}: cannot read it: {reason}; nothing was imported")
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(
+            f"{path}: not an easeback export (not JSON: {exc.msg}, line {exc.lineno}); "
+            "nothing was imported"
+        )
+    except RecursionError:
+        fail(f"{path}: not an easeback export (nested too deeply); nothing was imported")
+    with user_errors():
+        engine = open_store(db_option(ctx))
+        if not is_empty(engine):
+            fail(
+                "this store already holds data; import into an empty one (e.g. "
+                "easeback --db new.db import FILE), or back it up and start afresh"
+            )
+        try:
+            counts = load(engine, data, source=str(path))
+        except DumpError as exc:
+            fail(f"{exc}; nothing was imported")
+    typer.echo(
+        messages.IMPORTED.format(
+            sessions=counts["sessions"], events=counts["events"], diary=counts["diary_entries"]
+        )
+    )
+
+
+def sqlite_store(db: str | None, command: str) -> Path:
+    from easeback.store.location import resolve_url, sqlite_file
+
+    with user_errors():
+        path = sqlite_file(resolve_url(db))
+    if path is None:
+        fail(f"{command} works on an SQLite store; for another database use its own tools")
+    return path
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="Where to write the backup, e.g. easeback-backup.db.")
+    ],
+) -> None:
+    """Copy your whole store into one file, safely even while easeback is running.
+
+    Example: easeback backup ~/easeback-2026-11-25.db
+    """
+    from easeback.store import open_store
+    from easeback.store.backup import backup
+
+    store = sqlite_store(db_option(ctx), "backup")
+    target = writable_target(file, "FILE")
+    if target.resolve() == store.resolve():
+        fail("FILE: that is the store itself; choose another file")
+    with user_errors():
+        open_store(db_option(ctx))  # create and migrate, so a backup is always current
+        try:
+            size = backup(store, target)
+        except OSError as exc:
+            fail(f"FILE: cannot write {target}: {exc.strerror}")
+    typer.echo(messages.BACKED_UP.format(path=target, size=_size(size)))
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A backup made by 'easeback backup'.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace without asking.")] = False,
+) -> None:
+    """Replace your store with a backup; your current data stays until it succeeds.
+
+    Example: easeback restore ~/easeback-2026-11-25.db
+    """
+    from easeback.store.backup import BackupError, check_backup, restore
+    from easeback.store.db import known_revisions
+
+    store = sqlite_store(db_option(ctx), "restore")
+    source = Path(file).expanduser()
+    if not source.is_file():
+        fail(f"FILE: {source} is not a file")
+    revisions = known_revisions()
+    try:
+        check_backup(source, revisions)
+    except BackupError as exc:
+        fail(f"{exc}; nothing was changed")
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("restore replaces all your current data: add --yes to confirm")
+        if not typer.confirm(f"Replace everything in {store} with {source}?", default=False):
+            typer.echo(messages.NOTHING_CHANGED.capitalize())
+            raise typer.Exit(1)
+    with user_errors():
+        try:
+            restore(source, store, revisions)
+        except BackupError as exc:
+            fail(f"{exc}; nothing was changed")
+        except OSError as exc:
+            fail(f"cannot restore into {store}: {exc.strerror}; nothing was changed")
+    typer.echo(messages.RESTORED.format(path=source))
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024:.0f} KB" if count < 1024 * 1024 else f"{count / 1024 / 1024:.1f} MB"
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    pdf: Annotated[str, typer.Option("--pdf", help="The PDF file to write.")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default 27 days ago).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default today).")
+    ] = None,
+) -> None:
+    """Make a one-page PDF for your clinician: doses, sessions against the plan, pain
+    and PSFS with what changed, pain stops, safety answers and the notes you shared.
+
+    Example: easeback report --pdf report.pdf --from 2026-11-01
+    """
+    from easeback.cli.diary import overview_for
+    from easeback.clock import wall_now
+    from easeback.overview import EmptyPeriod
+    from easeback.reports.pdf import render_pdf, report_html
+    from easeback.store import open_store
+    from easeback.today import plan_for_export
+
+    target = writable_target(pdf, "--pdf")
+    with user_errors():
+        try:
+            view = overview_for(db_option(ctx), start, end)
+        except EmptyPeriod as exc:
+            fail(f"{exc}; choose a period with sessions or diary entries (--from/--to)")
+        engine = open_store(db_option(ctx))
+        html = report_html(
+            view, plan_for_export(engine), generated=wall_now().astimezone(), routine="daily plan"
+        )
+    data, pages = render_pdf(html)
+    write_whole(target, data, "--pdf")
+    typer.echo(
+        messages.REPORT_WRITTEN.format(
+            path=target,
+            pages=pages,
+            s="" if pages == 1 else "s",
+            first=view.first.isoformat(),
+            last=view.last.isoformat(),
+        )
+    )
+
+
+@app.command()
+def sheet(
+    ctx: typer.Context,
+    pdf: Annotated[str, typer.Option("--pdf", help="The PDF file to write.")],
+) -> None:
+    """Make a printable PDF of your routine: pictures, steps, doses and times of day.
+
+    Example: easeback sheet --pdf my-routine.pdf
+    """
+    from easeback.clock import wall_now
+    from easeback.reports.pdf import render_pdf, sheet_html
+    from easeback.store import open_store
+    from easeback.today import plan_for_export
+
+    target = writable_target(pdf, "--pdf")
+    with user_errors():
+        html = sheet_html(plan_for_export(open_store(db_option(ctx))), generated=wall_now())
+    data, _pages = render_pdf(html)
+    write_whole(target, data, "--pdf")
+    typer.echo(messages.SHEET_WRITTEN.format(path=target))

@@ -1,0 +1,332 @@
+"""The export as FHIR R4B: a collection Bundle a clinician's system can read.
+
+Pure: the easeback JSON export (``easeback.store.dump.dump``) and the current plan
+come in; a JSON-ready Bundle goes out. No clock, no file, no network.
+
+What goes in the Bundle:
+
+- one ``Patient`` with an id only: the person stays anonymous;
+- a ``CarePlan`` (the stretching routine) with one activity per stretch, each a
+  ``ServiceRequest`` giving the stretch, its hold, repetitions, sides and times of day;
+- each session played (rehearsals left out) as a ``Procedure``;
+- each pain score, from the diary and before/after sessions, as an ``Observation``
+  coded LOINC 72514-3;
+- each PSFS rating occasion as a ``QuestionnaireResponse``, with the mean.
+
+Every resource has a stable id made from what it records (``session-<uuid>``,
+``pain-diary-<id>`` ...), and every entry the fullUrl ``urn:uuid:<uuid5 of
+"<type>/<id>">``, which the references use: the same export gives the same Bundle.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+Json = dict[str, Any]
+
+FORMAT = "easeback-export"
+VERSION = 1
+# Fixed for ever: fullUrls are uuid5 of "<resourceType>/<id>" in this namespace.
+NAMESPACE = uuid.UUID("6f1c3a52-4b0e-4f6a-9d2e-8c7b5e1a0d43")
+
+PATIENT_ID = "patient"
+CARE_PLAN_ID = "careplan"
+CARE_PLAN_TITLE = "easeback stretching routine"
+CARE_PLAN_DESCRIPTION = (
+    "A gentle daily lower-back stretching routine and a pain diary, kept by the person "
+    "with easeback. Not medical advice."
+)
+
+LOINC = "http://loinc.org"
+PAIN_CODE = "72514-3"
+PAIN_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
+CATEGORIES = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+# A session's last ending event -> Procedure status and outcome; no ending: "unknown".
+STATUS = {"completed": "completed", "pain_stop": "stopped", "quit": "stopped"}
+OUTCOME = {
+    "completed": "Completed",
+    "pain_stop": "Stopped because of pain",
+    "quit": "Stopped early by the person",
+}
+NO_ENDING = "No ending recorded: the session was cut off"
+PAIN_STOP_NOTE = "stopped because of pain"
+
+PSFS_MEAN_TEXT = "PSFS score: mean of the activity ratings (0-10)"
+_TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+
+
+def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str, Any]:
+    """The export and the current plan as a FHIR R4B Bundle of type "collection".
+
+    ``export`` is what ``easeback.store.dump.dump`` returns; its naive times are UTC.
+    ``plan`` is one dict per stretch: id, name, hold_s, reps, times ("HH:MM", local
+    in zone), zone, summary and sides. The Bundle's timestamp is the export's
+    ``exported_utc``; every time in it is UTC.
+
+    The person stays anonymous: the Patient has an id and nothing else (no name, no
+    birth date, no contact), and the receiving clinician's system matches it to its
+    own record. Diary notes go in only when the person chose to share them.
+
+    The Bundle is checked against the R4B models before it is returned, as JSON-ready
+    data. Raises ``ValueError`` for an input that is not a version 1 easeback export
+    or that does not make a valid Bundle (pydantic's ValidationError is one).
+    """
+    if not isinstance(export, dict) or export.get("format") != FORMAT:
+        raise ValueError(f'not an easeback export (no "format": "{FORMAT}")')
+    if export.get("version") != VERSION:
+        raise ValueError(f"export version {export.get('version')!r}; this reads {VERSION}")
+    tables: dict[str, list[Json]] = export.get("tables") or {}
+
+    sessions = [row for row in tables.get("sessions", []) if not row["rehearsal"]]
+    sessions.sort(key=lambda row: (_utc(row["started_utc"]), row["id"]))
+    exported = {row["id"] for row in sessions}
+
+    resources: list[Json] = [
+        {"resourceType": "Patient", "id": PATIENT_ID},
+        _care_plan(plan),
+        *(_service_request(stretch) for stretch in plan),
+        *(_procedure(row, tables.get("events", [])) for row in sessions),
+        *_pain_observations(tables, exported),
+        *_psfs_responses(tables),
+    ]
+    data: Json = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _iso(_utc(export["exported_utc"])),
+        "entry": [
+            {"fullUrl": _full_url(r["resourceType"], r["id"]), "resource": r} for r in resources
+        ],
+    }
+
+    from fhir.resources.R4B.bundle import Bundle  # here: the CLI starts without it
+
+    bundle = Bundle.model_validate(data)
+    return bundle.model_dump(mode="json", exclude_none=True)
+
+
+# --- the plan -------------------------------------------------------------------------
+
+
+def _care_plan(plan: list[Json]) -> Json:
+    activities = [
+        {"reference": _reference("ServiceRequest", _stretch_id(s), display=s["name"])} for s in plan
+    ]
+    resource: Json = {
+        "resourceType": "CarePlan",
+        "id": CARE_PLAN_ID,
+        "status": "active",
+        "intent": "plan",
+        "title": CARE_PLAN_TITLE,
+        "description": CARE_PLAN_DESCRIPTION,
+        "subject": _patient(),
+    }
+    if activities:
+        resource["activity"] = activities
+    return resource
+
+
+def _service_request(stretch: Json) -> Json:
+    times = [_time_of_day(t) for t in stretch.get("times") or []]
+    resource: Json = {
+        "resourceType": "ServiceRequest",
+        "id": _stretch_id(stretch),
+        "basedOn": [_reference("CarePlan", CARE_PLAN_ID)],
+        "status": "active",
+        "intent": "plan",
+        "code": {"text": stretch["name"]},
+        "subject": _patient(),
+        "note": [{"text": _dose_text(stretch)}],
+    }
+    if times:
+        resource["occurrenceTiming"] = {
+            "repeat": {
+                "frequency": len(times),
+                "period": 1,
+                "periodUnit": "d",
+                "timeOfDay": times,
+            }
+        }
+    if stretch.get("summary"):
+        resource["patientInstruction"] = stretch["summary"]
+    return resource
+
+
+def _stretch_id(stretch: Json) -> str:
+    return f"stretch-{stretch['id']}"
+
+
+def _time_of_day(text: str) -> str:
+    """'07:05' -> '07:05:00' (FHIR time has seconds)."""
+    if not _TIME.fullmatch(text):
+        raise ValueError(f"plan time {text!r} is not HH:MM")
+    return text if len(text) == 8 else f"{text}:00"
+
+
+def _dose_text(stretch: Json) -> str:
+    """'Hold 15 s on each side (left, right, both); 1 repetition. Times ...'"""
+    sides = list(stretch.get("sides") or [])
+    reps = int(stretch["reps"])
+    hold = f"Hold {stretch['hold_s']} s"
+    if sides:
+        hold += f" on each side ({', '.join(sides)})"
+    text = f"{hold}; {reps} repetition{'' if reps == 1 else 's'}."
+    if stretch.get("times") and stretch.get("zone"):
+        text += f" Times of day are local time in {stretch['zone']}."
+    return text
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+def _procedure(session: Json, events: list[Json]) -> Json:
+    own = sorted((e for e in events if e["session_id"] == session["id"]), key=lambda e: e["seq"])
+    endings = [e["kind"] for e in own if e["kind"] in STATUS]
+    ending = endings[-1] if endings else None
+    start = _utc(session["started_utc"])
+    period: Json = {"start": _iso(start)}
+    if own:
+        period["end"] = _iso(start + timedelta(milliseconds=max(e["offset_ms"] for e in own)))
+    resource: Json = {
+        "resourceType": "Procedure",
+        "id": _session_id(session["id"]),
+        "status": STATUS[ending] if ending else "unknown",
+        "code": {"text": session["title"]},
+        "subject": _patient(),
+        "performedPeriod": period,
+        "outcome": {"text": OUTCOME[ending] if ending else NO_ENDING},
+    }
+    if ending == "pain_stop":
+        resource["statusReason"] = {"text": PAIN_STOP_NOTE}
+        resource["note"] = [{"text": PAIN_STOP_NOTE}]
+    elif ending == "quit":
+        resource["statusReason"] = {"text": OUTCOME["quit"]}
+    return resource
+
+
+def _session_id(session_id: str) -> str:
+    return f"session-{session_id}"
+
+
+# --- pain -----------------------------------------------------------------------------
+
+
+def _pain_observations(tables: dict[str, list[Json]], exported: set[str]) -> list[Json]:
+    """Diary pain scores and session pain ratings, oldest first."""
+    found: list[tuple[datetime, Json]] = []
+    for row in tables.get("diary_entries", []):
+        if row["pain"] is None:
+            continue
+        at = _utc(row["at_utc"])
+        resource = _pain(f"pain-diary-{row['id']}", row["pain"], at)
+        if row.get("share") and row.get("note"):
+            resource["note"] = [{"text": row["note"]}]
+        found.append((at, resource))
+    for row in tables.get("pain_ratings", []):
+        at = _utc(row["at_utc"])
+        session_id, moment = row["session_id"], row["moment"]
+        resource = _pain(f"pain-session-{session_id}-{moment}", row["value"], at)
+        resource["note"] = [{"text": f"Rated {moment} the session"}]
+        if session_id in exported:
+            resource["partOf"] = [_reference("Procedure", _session_id(session_id))]
+        found.append((at, resource))
+    found.sort(key=lambda pair: (pair[0], pair[1]["id"]))
+    return [resource for _, resource in found]
+
+
+def _pain(resource_id: str, value: int, at: datetime) -> Json:
+    return {
+        "resourceType": "Observation",
+        "id": resource_id,
+        "status": "final",
+        "category": [{"coding": [{"system": CATEGORIES, "code": "survey", "display": "Survey"}]}],
+        "code": {
+            "coding": [{"system": LOINC, "code": PAIN_CODE, "display": PAIN_DISPLAY}],
+            "text": "Pain (0-10)",
+        },
+        "subject": _patient(),
+        "effectiveDateTime": _iso(at),
+        "valueInteger": value,
+    }
+
+
+# --- PSFS -----------------------------------------------------------------------------
+
+
+def _psfs_responses(tables: dict[str, list[Json]]) -> list[Json]:
+    """One QuestionnaireResponse per rating occasion (ratings given at the same time)."""
+    names = {row["id"]: row["name"] for row in tables.get("psfs_activities", [])}
+    occasions: dict[datetime, list[Json]] = defaultdict(list)
+    for row in tables.get("psfs_ratings", []):
+        occasions[_utc(row["at_utc"])].append(row)
+    responses: list[Json] = []
+    for at, rows in sorted(occasions.items()):
+        rows.sort(key=lambda row: (row["activity_id"], row.get("id", 0)))
+        items: list[Json] = [
+            {
+                "linkId": f"activity-{row['activity_id']}",
+                "text": names.get(row["activity_id"], f"Activity {row['activity_id']}"),
+                "answer": [{"valueInteger": row["value"]}],
+            }
+            for row in rows
+        ]
+        mean = Decimal(sum(row["value"] for row in rows)) / len(rows)
+        items.append(
+            {
+                "linkId": "mean",
+                "text": PSFS_MEAN_TEXT,
+                "answer": [{"valueDecimal": mean.quantize(Decimal("0.01"), ROUND_HALF_UP)}],
+            }
+        )
+        responses.append(
+            {
+                "resourceType": "QuestionnaireResponse",
+                "id": f"psfs-{_compact(at)}",
+                "status": "completed",
+                "subject": _patient(),
+                "authored": _iso(at),
+                "item": items,
+            }
+        )
+    return responses
+
+
+# --- shared ---------------------------------------------------------------------------
+
+
+def _full_url(resource_type: str, resource_id: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{resource_type}/{resource_id}')}"
+
+
+def _reference(resource_type: str, resource_id: str, *, display: str | None = None) -> Json:
+    reference: Json = {"reference": _full_url(resource_type, resource_id), "type": resource_type}
+    if display:
+        reference["display"] = display
+    return reference
+
+
+def _patient() -> Json:
+    return _reference("Patient", PATIENT_ID)
+
+
+def _utc(text: str) -> datetime:
+    """An export time (naive means UTC) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _compact(moment: datetime) -> str:
+    """20261125T005300, with .ffffff when there are microseconds: a valid FHIR id part."""
+    text = moment.strftime("%Y%m%dT%H%M%S")
+    return f"{text}.{moment.microsecond:06d}" if moment.microsecond else text

@@ -1,0 +1,99 @@
+"""PDF documents for the clinician, made on this machine from HTML templates with
+WeasyPrint: the one-page report and the printable routine sheet.
+
+Charts come from reports/charts.py, the same code the web page uses. WeasyPrint may
+load only our own files (the drawings): any other address is refused, so making a
+PDF never reaches the network.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from easeback import messages
+
+if TYPE_CHECKING:
+    from easeback.overview import Overview
+
+HERE = Path(__file__).parent
+FIGURES = HERE.parent / "web" / "static" / "figures"
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(messages=messages)
+    return env
+
+
+def _fetcher() -> Any:
+    """WeasyPrint's fetcher, limited to the drawings shipped with easeback."""
+    from weasyprint.urls import URLFetcher
+
+    prefix = FIGURES.resolve().as_uri() + "/"
+
+    class LocalFigures(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith(prefix) or ".." in url:
+                raise ValueError(f"easeback PDFs load nothing from {url}")
+            return super().fetch(url, headers)
+
+    return LocalFigures(allowed_protocols=["file"])
+
+
+def render_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF's bytes and its page count."""
+    from weasyprint import HTML
+
+    document = HTML(
+        string=html, base_url=FIGURES.resolve().as_uri() + "/", url_fetcher=_fetcher()
+    ).render()
+    data: bytes = document.write_pdf()
+    return data, len(document.pages)
+
+
+def report_html(
+    view: Overview, plan: list[dict[str, Any]], *, generated: datetime, routine: str
+) -> str:
+    from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
+
+    return str(
+        _environment()
+        .get_template("report.html")
+        .render(
+            view=view,
+            plan=plan,
+            generated=generated,
+            routine=routine,
+            charts={
+                "adherence": adherence_chart(view.weeks),
+                "pain": pain_chart(view.pain, view.pain_stops, view.first, view.last),
+                "psfs": psfs_chart(view.psfs, view.first, view.last),
+            },
+            verdict=messages.VERDICT_WORDS,
+            question_text=messages.QUESTION_TEXT,
+        )
+    )
+
+
+def sheet_html(plan: list[dict[str, Any]], *, generated: datetime) -> str:
+    from easeback.content.library import load_library
+
+    library = load_library()
+    return str(
+        _environment()
+        .get_template("sheet.html")
+        .render(
+            plan=plan,
+            stretches={s.id: s for s in library.stretches},
+            generated=generated,
+        )
+    )

@@ -1,0 +1,111 @@
+"""Backups of the SQLite store, and restoring one.
+
+A backup uses SQLite's online backup, so it is consistent even while the web app or
+a session is writing. A restore checks the file completely (an SQLite database,
+easeback's tables, a schema this version knows, integrity) on a copy, brings the
+copy up to date, and only then swaps it in: until that moment the current data is
+untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from easeback.errors import StoreError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+REQUIRED_TABLES = {"alembic_version", "sessions", "events", "consents"}
+
+
+class BackupError(ValueError):
+    """A backup file that cannot be used, with the reason."""
+
+
+def backup(source: Path, target: Path) -> int:
+    """Copy the store at ``source`` into ``target`` (replaced whole or not at all);
+    returns the number of bytes written."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-", suffix=".db")
+    os.close(fd)
+    try:
+        with sqlite3.connect(source) as live, sqlite3.connect(temporary) as copy:
+            live.backup(copy)
+        live.close()
+        copy.close()
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
+
+
+def check_backup(path: Path, known_revisions: set[str]) -> str:
+    """The schema revision of a usable easeback backup; BackupError otherwise."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise BackupError(f"cannot read {path}: {exc.strerror}") from None
+    if header != SQLITE_HEADER:
+        raise BackupError(f"{path} is not an easeback backup (not an SQLite database)")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        if not tables >= REQUIRED_TABLES:
+            raise BackupError(f"{path} is an SQLite database, but not an easeback backup")
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision is None or revision[0] not in known_revisions:
+            raise BackupError(
+                f"{path} comes from another version of easeback (schema "
+                f"{revision[0] if revision else 'unknown'}); update easeback first"
+            )
+        if connection.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise BackupError(f"{path} is damaged (SQLite's integrity check fails)")
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} cannot be read as a database: {exc}") from None
+    finally:
+        connection.close()
+    return str(revision[0])
+
+
+def restore(backup_file: Path, store: Path, known_revisions: set[str]) -> None:
+    """Replace the store at ``store`` with ``backup_file``, all or nothing."""
+    from easeback.store.db import make_engine, migrate
+
+    check_backup(backup_file, known_revisions)
+    fd, temporary = tempfile.mkstemp(dir=store.parent, prefix=".easeback-restore-", suffix=".db")
+    os.close(fd)
+    try:
+        with sqlite3.connect(backup_file) as source, sqlite3.connect(temporary) as copy:
+            source.backup(copy)
+        source.close()
+        copy.close()
+        engine = make_engine(f"sqlite:///{temporary}")
+        try:
+            migrate(engine)  # an older backup is brought up to this version's schema
+        finally:
+            engine.dispose()
+        with sqlite3.connect(temporary) as check:
+            check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise StoreError("the restored copy failed its integrity check; nothing changed")
+        check.close()
+        for suffix in ("-wal", "-shm"):
+            Path(temporary + suffix).unlink(missing_ok=True)
+        if store.exists():
+            # Fold the live store's journal in first, so no stale journal outlives it.
+            with sqlite3.connect(store) as live:
+                live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            live.close()
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, store)
+        for suffix in ("-wal", "-shm"):
+            Path(str(store) + suffix).unlink(missing_ok=True)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(temporary + suffix).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,242 @@
+"""The diary pages: log pain or a note, the PSFS, progress with charts, and the
+downloads for a clinician (report, routine sheet, exports)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from easeback import messages
+from easeback.web.pages import checked_form, render
+
+router = APIRouter(include_in_schema=False)
+
+PSFS_SLOTS = 5
+
+
+def _engine(request: Request) -> Any:
+    return request.app.state.engine
+
+
+def diary_form(
+    request: Request,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: str | None = None,
+) -> HTMLResponse:
+    from easeback.clock import wall_now
+    from easeback.store.diary import entries, psfs_view
+
+    engine = _engine(request)
+    view = psfs_view(engine, wall_now())
+    activities = [a["name"] for a in view["activities"]]
+    return render(
+        request,
+        "diary.html",
+        status=400 if errors else 200,
+        title="Diary",
+        values=values or {},
+        errors=errors or {},
+        saved=saved,
+        recent=list(reversed(entries(engine)))[:20],
+        psfs=view,
+        activity_names=activities + [""] * (PSFS_SLOTS - len(activities)),
+    )
+
+
+@router.get("/diary", response_class=HTMLResponse)
+def diary(request: Request, saved: str | None = None) -> HTMLResponse:
+    return diary_form(request, saved=saved)
+
+
+@router.post("/diary", response_class=HTMLResponse)
+async def log_entry(request: Request) -> Response:
+    from easeback.clock import local_zone, wall_now
+    from easeback.store.diary import add_entry
+
+    form = await checked_form(request)
+    pain_text = str(form.get("pain", "")).strip()
+    note = str(form.get("note", "")).replace("\x00", "").strip()
+    share = form.get("share") is not None
+    values = {"pain": pain_text, "note": note, "share": share}
+    errors: dict[str, str] = {}
+    pain: int | None = None
+    if pain_text:
+        if pain_text.isdigit() and 0 <= int(pain_text) <= 10:
+            pain = int(pain_text)
+        else:
+            errors["pain"] = "Choose a number from 0 (no pain) to 10 (worst)."
+    if len(note) > 2000:
+        errors["note"] = f"The note has {len(note)} characters; please keep it to 2000."
+    if pain is None and not note and not errors:
+        errors["pain"] = "Choose how much it hurts, or write a note (or both)."
+    if errors:
+        return diary_form(request, values=values, errors=errors)
+    add_entry(
+        _engine(request),
+        at=wall_now(),
+        zone=local_zone(),
+        pain=pain,
+        note=note or None,
+        share=share,
+    )
+    return RedirectResponse("/diary?saved=entry", status_code=303)
+
+
+@router.post("/diary/psfs", response_class=HTMLResponse)
+async def save_psfs(request: Request) -> Response:
+    from easeback.clock import local_zone, wall_now
+    from easeback.store.diary import current_activities, rate_activities, set_activities
+
+    form = await checked_form(request)
+    names = [str(form.get(f"activity-{i}", "")).strip()[:200] for i in range(PSFS_SLOTS)]
+    ratings = [str(form.get(f"rating-{i}", "")).strip() for i in range(PSFS_SLOTS)]
+    errors: dict[str, str] = {}
+    given = [(n, r) for n, r in zip(names, ratings, strict=True) if n or r]
+    if not 3 <= len([n for n, _ in given if n]) <= 5:
+        errors["activity-0"] = "Name 3 to 5 activities your back makes hard."
+    for index, (name, rating) in enumerate(zip(names, ratings, strict=True)):
+        if rating and not name:
+            errors[f"activity-{index}"] = "Name the activity this rating is for."
+        if name and len(name) > 120:
+            errors[f"activity-{index}"] = "Keep the name to 120 characters."
+        if name and not (rating.isdigit() and 0 <= int(rating) <= 10):
+            errors[f"rating-{index}"] = f"Rate “{name[:40]}” from 0 (unable) to 10 (as before)."
+    lowered = [n.lower() for n in names if n]
+    if len(set(lowered)) != len(lowered):
+        errors.setdefault("activity-0", "Each activity once, please.")
+    if errors:
+        return diary_form(
+            request,
+            values={"names": names, "ratings": ratings},
+            errors=errors,
+        )
+    engine = _engine(request)
+    chosen = [n for n in names if n]
+    if [a.name for a in current_activities(engine)] != chosen:
+        set_activities(engine, chosen, at=wall_now())
+    current = current_activities(engine)
+    by_name = {n: int(r) for n, r in zip(names, ratings, strict=True) if n}
+    rate_activities(
+        engine, {a.id: by_name[a.name] for a in current}, at=wall_now(), zone=local_zone()
+    )
+    return RedirectResponse("/diary?saved=psfs", status_code=303)
+
+
+def _period(request: Request, start: str | None, end: str | None) -> tuple[date, date]:
+    from easeback.clock import local_zone, wall_now
+    from easeback.core.plan import local_day
+    from easeback.overview import period
+    from easeback.store.plan import latest_settings
+
+    def day(value: str | None, name: str) -> date | None:
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise HTTPException(400, f"{name}: {value!r} is not a date (YYYY-MM-DD).") from None
+
+    settings = latest_settings(_engine(request))
+    zone = settings.zone if settings else local_zone()
+    first, last = period(day(start, "from"), day(end, "to"), local_day(wall_now(), zone))
+    if first > last:
+        raise HTTPException(400, "The first day is after the last day.")
+    return first, last
+
+
+def _zone(request: Request) -> str:
+    from easeback.clock import local_zone
+    from easeback.store.plan import latest_settings
+
+    settings = latest_settings(_engine(request))
+    return settings.zone if settings else local_zone()
+
+
+@router.get("/progress", response_class=HTMLResponse)
+def progress(request: Request, start: str | None = None, end: str | None = None) -> HTMLResponse:
+    from easeback.overview import EmptyPeriod, build_overview
+    from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
+
+    first, last = _period(request, start, end)
+    try:
+        view = build_overview(_engine(request), first, last, zone=_zone(request))
+    except EmptyPeriod:
+        return render(request, "progress.html", title="Progress", view=None, first=first, last=last)
+    charts = [
+        adherence_chart(view.weeks),
+        pain_chart(view.pain, view.pain_stops, view.first, view.last),
+        psfs_chart(view.psfs, view.first, view.last),
+    ]
+    return render(
+        request,
+        "progress.html",
+        title="Progress",
+        view=view,
+        first=first,
+        last=last,
+        charts=charts,
+        verdict=messages.VERDICT_WORDS,
+    )
+
+
+def _download(data: bytes, media: str, name: str) -> Response:
+    return Response(
+        data,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/report.pdf")
+def report_pdf(request: Request, start: str | None = None, end: str | None = None) -> Response:
+    from easeback.clock import wall_now
+    from easeback.overview import EmptyPeriod, build_overview
+    from easeback.reports.pdf import render_pdf, report_html
+    from easeback.today import plan_for_export
+
+    first, last = _period(request, start, end)
+    engine = _engine(request)
+    try:
+        view = build_overview(engine, first, last, zone=_zone(request))
+    except EmptyPeriod as exc:
+        raise HTTPException(404, f"{str(exc).capitalize()}; choose another period.") from None
+    html = report_html(
+        view, plan_for_export(engine), generated=wall_now().astimezone(), routine="daily plan"
+    )
+    data, _pages = render_pdf(html)
+    return _download(data, "application/pdf", f"easeback-report-{first}-{last}.pdf")
+
+
+@router.get("/sheet.pdf")
+def sheet_pdf(request: Request) -> Response:
+    from easeback.clock import wall_now
+    from easeback.reports.pdf import render_pdf, sheet_html
+    from easeback.today import plan_for_export
+
+    data, _pages = render_pdf(sheet_html(plan_for_export(_engine(request)), generated=wall_now()))
+    return _download(data, "application/pdf", "easeback-routine.pdf")
+
+
+@router.get("/export/{kind}")
+def export(request: Request, kind: str) -> Response:
+    from easeback.clock import wall_now
+    from easeback.reports.exports import export_bytes
+
+    names = {
+        "json": ("application/json", "easeback-export.json"),
+        "csv": ("application/zip", "easeback-export.zip"),
+        "fhir": ("application/fhir+json", "easeback-fhir.json"),
+    }
+    if kind not in names:
+        raise HTTPException(404, f"There is no export called {kind!r}: json, csv or fhir.")
+    media, name = names[kind]
+    return _download(export_bytes(_engine(request), kind, wall_now()), media, name)

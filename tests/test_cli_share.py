@@ -1,0 +1,434 @@
+"""Taking data out and putting it back: JSON, CSV and FHIR exports, import, backup
+and restore, and the PDFs for a clinician."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+import tempfile
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from easeback.store import open_store
+from easeback.store.diary import add_entry, rate_activities, set_activities
+from easeback.store.dump import dump, load
+from easeback.store.safety import record_pain
+from easeback.store.sessions import SessionLog
+
+START = datetime(2026, 10, 1, 7, 0, tzinfo=UTC)
+
+
+# --- a history to export ------------------------------------------------------------
+
+
+def play(engine: Engine, started: datetime, *, ending: str, speed: float = 1.0) -> str:
+    from easeback.core.player import Player
+    from helpers import ROTATION_TIMELINE
+
+    log = SessionLog(
+        engine,
+        ROTATION_TIMELINE,
+        title="Just the rotation",
+        speed=speed,
+        started=started,
+        zone="Europe/London",
+        player="terminal",
+        slot="morning",
+        plan_date=started.date().isoformat(),
+    )
+    player = Player(ROTATION_TIMELINE)
+    made = player.start(0.0)
+    made += {"pain_stop": player.pain_stop, "quit": player.quit, "completed": player.tick}[ending](
+        12.0 if ending != "completed" else 99.0
+    )
+    for event in made:
+        log.append(
+            event, wall=started + timedelta(seconds=event.at), offset_ms=round(event.at * 1000)
+        )
+    log.close()
+    return log.id
+
+
+def fill(engine: Engine, history: dict[str, Any]) -> None:
+    for i, (ending, before, after) in enumerate(history["sessions"]):
+        started = START + timedelta(days=i, hours=i % 5)
+        session = play(engine, started, ending=ending, speed=1.0 + (i % 2) * 9)
+        for moment, value in (("before", before), ("after", after)):
+            if value is not None:
+                record_pain(
+                    engine, session_id=session, moment=moment, value=value, at=started, zone="UTC"
+                )
+    for i, (pain, note, share) in enumerate(history["diary"]):
+        add_entry(
+            engine,
+            at=START + timedelta(hours=7 * i, minutes=i),
+            zone="America/New_York",
+            pain=pain,
+            note=note or ("x" if pain is None else None),
+            share=share,
+        )
+    if history["psfs"]:
+        activities = set_activities(engine, ["Socks on", "Gardening", "Sitting"], at=START)
+        for week, values in enumerate(history["psfs"]):
+            rate_activities(
+                engine,
+                {a.id: v for a, v in zip(activities, values, strict=True)},
+                at=START + timedelta(weeks=week),
+                zone="UTC",
+            )
+
+
+histories = st.fixed_dictionaries(
+    {
+        "sessions": st.lists(
+            st.tuples(
+                st.sampled_from(["completed", "pain_stop", "quit"]),
+                st.none() | st.integers(0, 10),
+                st.none() | st.integers(0, 10),
+            ),
+            max_size=6,
+        ),
+        "diary": st.lists(
+            st.tuples(
+                st.none() | st.integers(0, 10),
+                st.none() | st.text(min_size=1, max_size=40),
+                st.booleans(),
+            ),
+            max_size=8,
+        ),
+        "psfs": st.lists(st.lists(st.integers(0, 10), min_size=3, max_size=3), max_size=4),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def blank_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty store file, copied for each example (migrating is slow)."""
+    path = tmp_path_factory.mktemp("blank") / "blank.db"
+    open_store(str(path)).dispose()
+    return path
+
+
+def fresh(blank: Path, folder: str, name: str) -> Engine:
+    target = Path(folder) / name
+    shutil.copy(blank, target)
+    return open_store(str(target))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(history=histories)
+def test_a_json_export_imports_into_an_empty_store_and_exports_the_same(
+    blank_store: Path, history: dict[str, Any]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        first = fresh(blank_store, folder, "first.db")
+        fill(first, history)
+        exported = json.loads(json.dumps(dump(first, exported=START)))
+        second = fresh(blank_store, folder, "second.db")
+
+        load(second, exported, source="export.json")
+        again = dump(second, exported=START + timedelta(days=1))
+
+        first.dispose()
+        second.dispose()
+    assert again["tables"] == exported["tables"]
+    assert again["exported_utc"] != exported["exported_utc"]
+
+
+def test_export_and_import_through_the_commands(
+    cli: Any, runner: Any, engine: Engine, tmp_path: Path
+) -> None:
+    from easeback.cli import app
+
+    fill(
+        engine,
+        {
+            "sessions": [("completed", 4, 3), ("pain_stop", 5, None)],
+            "diary": [(6, "stiff", True)],
+            "psfs": [[3, 4, 5]],
+        },
+    )
+    target = tmp_path / "export.json"
+
+    written = cli("export", "--format", "json", "--output", str(target))
+    imported = runner.invoke(app, ["--db", str(tmp_path / "new.db"), "import", str(target)])
+
+    assert written.exit_code == 0, written.output
+    assert "It holds health data" in written.stdout
+    assert imported.exit_code == 0, imported.output
+    events = len(dump(engine, exported=START)["tables"]["events"])
+    assert imported.stdout == f"Imported 2 sessions, {events} events and 1 diary entries.\n"
+    assert (target.stat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json at all", "not an easeback export (not JSON"),
+        ('{"format": "something-else"}', 'not an easeback export (no "format"'),
+        ('{"format": "easeback-export", "version": 99, "tables": {}}', "export version 99"),
+        ('{"format": "easeback-export", "version": 1, "tables": {"x": []}}', "unknown tables: x"),
+        (
+            '{"format": "easeback-export", "version": 1, "tables": {"diary_entries": '
+            '[{"id": 1, "at_utc": "soon", "zone": "UTC", "pain": 3, "note": null, '
+            '"share": false}]}}',
+            "tables.diary_entries[0].at_utc: 'soon' is not an ISO 8601 time",
+        ),
+        (
+            '{"format": "easeback-export", "version": 1, "tables": {"diary_entries": '
+            '[{"id": 1, "at_utc": "2026-01-01T00:00:00", "zone": "UTC", "pain": "3", '
+            '"note": null, "share": false}]}}',
+            "tables.diary_entries[0].pain: must be a whole number",
+        ),
+        ("[" * 100000, "nested too deeply"),
+    ],
+)
+def test_a_corrupt_or_foreign_import_is_refused_and_nothing_is_stored(
+    cli: Any, engine: Engine, tmp_path: Path, content: str, message: str
+) -> None:
+    source = tmp_path / "in.json"
+    source.write_text(content)
+
+    result = cli("import", str(source))
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert all(not rows for rows in dump(engine, exported=START)["tables"].values())
+
+
+def test_import_refuses_a_store_that_already_holds_data(
+    cli: Any, engine: Engine, tmp_path: Path
+) -> None:
+    add_entry(engine, at=START, zone="UTC", pain=3, note=None)
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(dump(engine, exported=START)))
+
+    result = cli("import", str(source))
+
+    assert result.exit_code == 2
+    assert "this store already holds data" in result.stderr
+
+
+def test_the_csv_export_is_a_zip_of_tables_with_headers_and_documented_columns(
+    cli: Any, engine: Engine, tmp_path: Path
+) -> None:
+    fill(
+        engine,
+        {
+            "sessions": [("completed", 4, 3)],
+            "diary": [(6, "stiff, after, commas", True)],
+            "psfs": [],
+        },
+    )
+    target = tmp_path / "tables.zip"
+
+    assert cli("export", "--format", "csv", "--output", str(target)).exit_code == 0
+
+    with zipfile.ZipFile(target) as archive:
+        names = set(archive.namelist())
+        about = archive.read("README.txt").decode()
+        diary = archive.read("diary_entries.csv").decode().splitlines()
+    assert {"sessions.csv", "events.csv", "pain_ratings.csv", "psfs_ratings.csv"} <= names
+    assert diary[0] == "id,at_utc,zone,pain,note,share"
+    assert diary[1].endswith(',6,"stiff, after, commas",True')
+    assert "pain (int): 0 (none) to 10 (worst); null for a note alone" in about
+
+
+def test_csv_needs_a_file(cli: Any) -> None:
+    result = cli("export", "--format", "csv")
+
+    assert result.exit_code == 2
+    assert "add --output FILE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "--format", "xml"], "--format: 'xml': choose csv, json or fhir"),
+        (["export", "--format", "json", "--output", "/no/such/folder/x.json"], "does not exist"),
+        (["report", "--pdf", "/no/such/folder/r.pdf"], "does not exist"),
+    ],
+)
+def test_unwritable_or_unknown_outputs_are_named(cli: Any, args: list[str], message: str) -> None:
+    result = cli(*args)
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_the_fhir_export_is_a_valid_bundle_with_the_persons_pain_scores(
+    cli: Any, engine: Engine
+) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    add_entry(engine, at=START, zone="UTC", pain=6, note=None)
+    add_entry(engine, at=START + timedelta(days=1), zone="UTC", pain=3, note=None)
+
+    result = cli("export", "--format", "fhir")
+
+    bundle = json.loads(result.stdout)
+    Bundle.model_validate(bundle)
+    pain = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    assert [p["code"]["coding"][0]["code"] for p in pain] == ["72514-3", "72514-3"]
+    assert [p["valueInteger"] for p in pain] == [6, 3]
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"Patient", "CarePlan", "ServiceRequest"} <= kinds
+
+
+# --- backup and restore -------------------------------------------------------------
+
+
+def test_backup_then_restore_brings_the_data_back(
+    cli: Any, engine: Engine, db_path: Path, tmp_path: Path
+) -> None:
+    add_entry(engine, at=START, zone="UTC", pain=5, note="before the backup")
+    backup = tmp_path / "backup.db"
+    assert cli("backup", str(backup)).exit_code == 0
+    add_entry(engine, at=START + timedelta(hours=1), zone="UTC", pain=9, note="after it")
+    engine.dispose()
+
+    result = cli("restore", str(backup), "--yes")
+
+    assert result.exit_code == 0, result.output
+    notes = [r[0] for r in sqlite3.connect(db_path).execute("SELECT note FROM diary_entries")]
+    assert notes == ["before the backup"]
+
+
+def test_a_backup_is_consistent_while_another_connection_writes(
+    engine: Engine, db_path: Path, tmp_path: Path
+) -> None:
+    from easeback.store.backup import backup
+
+    writer = sqlite3.connect(db_path)
+    writer.execute("BEGIN")
+    writer.execute(
+        "INSERT INTO diary_entries (at_utc, zone, pain, note, share) "
+        "VALUES ('2026-01-01', 'UTC', 3, NULL, 0)"
+    )  # uncommitted: must not be in the backup
+    backup(db_path, tmp_path / "b.db")
+    writer.rollback()
+    writer.close()
+
+    copy = sqlite3.connect(tmp_path / "b.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM diary_entries").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_text("hello"), "is not an easeback backup (not an SQLite database)"),
+        (
+            lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)").connection.commit(),
+            "SQLite database, but not an easeback backup",
+        ),
+    ],
+)
+def test_restore_refuses_a_file_that_is_not_an_easeback_backup_and_keeps_the_data(
+    cli: Any, engine: Engine, db_path: Path, tmp_path: Path, make: Any, message: str
+) -> None:
+    add_entry(engine, at=START, zone="UTC", pain=5, note="keep me")
+    bad = tmp_path / "bad.db"
+    make(bad)
+
+    result = cli("restore", str(bad), "--yes")
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "nothing was changed" in result.stderr
+    notes = [r[0] for r in sqlite3.connect(db_path).execute("SELECT note FROM diary_entries")]
+    assert notes == ["keep me"]
+
+
+def test_restore_asks_before_replacing_and_refuses_without_a_terminal(
+    cli: Any, engine: Engine, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.db"
+    cli("backup", str(backup))
+
+    result = cli("restore", str(backup))
+
+    assert result.exit_code == 2
+    assert "add --yes to confirm" in result.stderr
+
+
+# --- PDFs ---------------------------------------------------------------------------
+
+
+def pdf_text(path: Path) -> tuple[str, int]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return " ".join((page.extract_text() or "") for page in reader.pages), len(reader.pages)
+
+
+def test_the_report_is_one_page_with_the_period_doses_and_figures(
+    cli: Any, engine: Engine, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    for day, value in ((20, 7), (19, 7), (18, 6), (3, 4), (2, 4), (1, 3)):
+        add_entry(engine, at=now - timedelta(days=day), zone="UTC", pain=value, note=None)
+    add_entry(
+        engine, at=now - timedelta(days=2), zone="UTC", pain=None, note="Walked to work", share=True
+    )
+    add_entry(engine, at=now - timedelta(days=2), zone="UTC", pain=None, note="private thought")
+    play(engine, now - timedelta(days=4), ending="pain_stop")
+    target = tmp_path / "report.pdf"
+
+    result = cli("report", "--pdf", str(target))
+
+    assert result.exit_code == 0, result.output
+    text, pages = pdf_text(target)
+    assert pages == 1
+    assert "1 page" in result.stdout
+    first = (now - timedelta(days=27)).strftime("%d %b %Y")
+    assert first in text
+    assert "Knee press 15 s" in " ".join(text.split())
+    assert "1 session, 0 completed, 1 stopped for pain" in " ".join(text.split())
+    text = " ".join(text.split())
+    assert "a meaningful improvement" in text
+    assert "Stopped for pain" in text
+    assert "Walked to work" in text
+    assert "private thought" not in text
+    assert "not medical advice" in text
+
+
+def test_the_report_refuses_a_period_with_no_data(cli: Any, tmp_path: Path) -> None:
+    result = cli(
+        "report", "--pdf", str(tmp_path / "r.pdf"), "--from", "2020-01-01", "--to", "2020-01-31"
+    )
+
+    assert result.exit_code == 2
+    assert "nothing was recorded from 2020-01-01 to 2020-01-31" in result.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_the_routine_sheet_has_every_stretch_with_its_dose_on_one_page(
+    cli: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "sheet.pdf"
+
+    result = cli("sheet", "--pdf", str(target))
+
+    assert result.exit_code == 0, result.output
+    text, pages = pdf_text(target)
+    flat = " ".join(text.split())
+    assert pages == 1
+    for name in ("Knee press", "Lower-back rotation", "Pelvic tilt", "Chair twist"):
+        assert name in flat
+    assert "Hold 15 s" in flat and "Hold 7 s, 5 times" in flat
+    assert "If anything hurts, stop at once" in flat

@@ -1,0 +1,148 @@
+"""The diary and progress pages, and the clinician's downloads, in the web app."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from easeback.store.diary import add_entry, entries, ratings
+
+
+def page(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def test_a_pain_entry_with_a_note_is_saved(client: TestClient, app: Any) -> None:
+    response = client.post(
+        "/diary", data={"csrf": client.token, "pain": "4", "note": "stiff", "share": "yes"}
+    )
+
+    assert response.status_code == 200
+    assert "Saved in your diary." in response.text
+    [entry] = entries(app.state.engine)
+    assert (entry.pain, entry.note, entry.share) == (4, "stiff", True)
+    assert "pain 4/10" in page(client.get("/diary")).find(class_="records").get_text()
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({}, "pain", "Choose how much it hurts, or write a note"),
+        ({"pain": "11"}, "pain", "Choose a number from 0 (no pain) to 10"),
+        ({"pain": "3", "note": "x" * 2001}, "note", "please keep it to 2000"),
+    ],
+)
+def test_a_wrong_diary_entry_comes_back_named_and_kept(
+    client: TestClient, app: Any, form: dict[str, str], field: str, message: str
+) -> None:
+    response = client.post("/diary", data={"csrf": client.token, **form})
+
+    assert response.status_code == 400
+    soup = page(response)
+    assert message in soup.find(id=f"{field}-error").get_text()
+    if "note" in form:
+        assert soup.find(id="note").get_text() == form["note"]
+    assert entries(app.state.engine) == []
+
+
+def psfs_form(token: str, names: list[str], values: list[str]) -> dict[str, str]:
+    form = {"csrf": token}
+    for i in range(5):
+        form[f"activity-{i}"] = names[i] if i < len(names) else ""
+        form[f"rating-{i}"] = values[i] if i < len(values) else ""
+    return form
+
+
+def test_psfs_activities_are_named_and_rated(client: TestClient, app: Any) -> None:
+    response = client.post(
+        "/diary/psfs", data=psfs_form(client.token, ["Socks", "Garden", "Sit"], ["4", "3", "6"])
+    )
+
+    assert response.status_code == 200
+    assert [r.value for r in ratings(app.state.engine)] == [4, 3, 6]
+    soup = page(client.get("/diary"))
+    assert soup.find(id="activity-1")["value"] == "Garden"
+    assert "4.3" in soup.get_text()
+
+
+@pytest.mark.parametrize(
+    ("names", "values", "field", "message"),
+    [
+        (["A", "B"], ["1", "2"], "activity-0", "Name 3 to 5 activities"),
+        (["A", "B", "C"], ["1", "2", "x"], "rating-2", "from 0 (unable) to 10"),
+        (["A", "B", "C"], ["1", "2", "11"], "rating-2", "from 0 (unable) to 10"),
+        (["A", "B", "a"], ["1", "2", "3"], "activity-0", "Each activity once"),
+    ],
+)
+def test_a_wrong_psfs_form_is_named_and_nothing_stored(
+    client: TestClient, app: Any, names: list[str], values: list[str], field: str, message: str
+) -> None:
+    response = client.post("/diary/psfs", data=psfs_form(client.token, names, values))
+
+    assert response.status_code == 400
+    assert message in page(response).find(id=f"{field}-error").get_text()
+    assert page(response).find(id="activity-0")["value"] == names[0]
+    assert ratings(app.state.engine) == []
+
+
+def test_progress_shows_charts_with_tables_and_the_verdict(client: TestClient, app: Any) -> None:
+    now = datetime.now(UTC)
+    for day, value in ((20, 7), (19, 7), (2, 4), (1, 3)):
+        add_entry(app.state.engine, at=now - timedelta(days=day), zone="UTC", pain=value, note=None)
+
+    soup = page(client.get("/progress"))
+
+    assert "meaningful improvement" in soup.get_text()
+    svgs = soup.find_all("svg")
+    assert len(svgs) == 3
+    for svg in svgs:
+        assert svg["role"] == "img" and svg.find("title") is not None
+        assert not svg.find_all(attrs={"style": True})
+    tables = soup.select("details table")
+    assert len(tables) == 3
+    assert any("7" in td.get_text() for td in tables[1].find_all("td"))
+
+
+def test_progress_on_an_empty_period_says_what_to_do(client: TestClient) -> None:
+    soup = page(client.get("/progress?start=2020-01-01&end=2020-01-31"))
+
+    assert "Nothing was recorded from 2020-01-01 to 2020-01-31" in soup.get_text()
+
+
+def test_a_wrong_period_is_a_400_page(client: TestClient) -> None:
+    response = client.get("/progress?start=soon")
+
+    assert response.status_code == 400
+    assert "'soon' is not a date" in page(response).get_text()
+
+
+def test_the_downloads_are_files_of_the_right_kind(client: TestClient, app: Any) -> None:
+    add_entry(app.state.engine, at=datetime.now(UTC), zone="UTC", pain=5, note=None)
+
+    pdf = client.get("/report.pdf")
+    sheet = client.get("/sheet.pdf")
+    fhir = client.get("/export/fhir")
+    data = client.get("/export/json")
+    tables = client.get("/export/csv")
+
+    assert pdf.content.startswith(b"%PDF") and sheet.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert pdf.headers["cache-control"] == "no-store"
+    assert json.loads(fhir.content)["resourceType"] == "Bundle"
+    assert json.loads(data.content)["format"] == "easeback-export"
+    assert "diary_entries.csv" in zipfile.ZipFile(io.BytesIO(tables.content)).namelist()
+    assert client.get("/export/xml").status_code == 404
+
+
+def test_a_report_for_an_empty_period_is_a_404_page(client: TestClient) -> None:
+    response = client.get("/report.pdf?start=2020-01-01&end=2020-01-02")
+
+    assert response.status_code == 404
+    assert "Nothing was recorded" in response.text
