@@ -21,9 +21,17 @@ One server on a fresh store (the safety gate passed beforehand with ``easeback c
   whose slot passed while its answer was awaited goes at once, and a thread more than a
   slot behind starts its grid afresh: the rate holds while answers come within a slot
   (20 ms), and a slower one never sets off a burst.
+  That wrk held the rate (at least 95 % of it) is a figure with a target of its own.
   Afterwards SQLite must hold exactly the events answered 2xx (plus any request still
-  in flight when wrk stopped), each under its own id. A second, short run without any
-  delay gives the most the API answers with the same connections (no target).
+  in flight when wrk stopped), each under its own id. The server's CPU time per
+  request (from /proc) is shown too: unlike the latencies, other work on the machine
+  hardly moves it. A second, short run without any delay gives the most the API
+  answers with the same connections (no target).
+
+Without wrk or Chromium the figures they give are "not measured" and fail, so
+``make bench`` exits 1: install them with ``apt-get install wrk chromium``. The
+machine's load average before and after each part is printed and saved: these are
+wall-clock timings, and other work on the machine lengthens them.
 
 Run alone: .venv/bin/python benchmarks/web.py [--quick]
 """
@@ -47,7 +55,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,7 +138,9 @@ function init(args)
   last_answered = -1
   failed = {}     -- seqs answered with a status outside 2xx
   statuses = {}   -- status -> count, outside 2xx
-  unanswered = {} -- seqs whose connection broke before an answer
+  -- seqs never answered: a connection broke, or (seq 0 of the first thread) the one
+  -- request() call wrk makes to check the script, which it never sends
+  unanswered = {}
   timed = clock ~= nil
 end
 
@@ -214,6 +224,7 @@ class Server:
     port: int
     db: Path
     log: Path
+    pid: int = 0
 
     @property
     def base(self) -> str:
@@ -233,6 +244,15 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pass_gate(db: Path, folder: Path) -> None:
@@ -321,6 +341,7 @@ def serve(folder: Path) -> Iterator[Server]:
     argv = [_easeback(), "--db", str(server.db), "serve", "--port", str(server.port)]
     with server.log.open("wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=_env())
+        server = replace(server, pid=process.pid)
         try:
             _wait_ready(process, server)
             yield server
@@ -574,6 +595,7 @@ class LoadRun:
     missing: int = 0  # answered 2xx, not in the store
     unexpected: int = 0  # in the store without a 2xx answer or a request in flight
     paced: bool = True  # the Lua script had a monotonic clock (LuaJIT's ffi)
+    server_cpu_ms: float | None = None  # the server's CPU time per request sent
     wrk_output: str = ""
 
     @property
@@ -621,6 +643,7 @@ class LoadResult:
                 group, "answers outside 2xx, socket errors", run.errors, "", "0", run.errors == 0
             ),
             Figure(group, "2xx answers", run.ok, ""),
+            *self._cpu(group, run),
             *self._stored(group, run),
         ]
         if self.unloaded is not None:
@@ -633,9 +656,16 @@ class LoadResult:
                 Figure(group, "requests/s achieved (wrk)", free.requests_per_s, "req/s"),
                 Figure(group, "latency p50", free.latency_ms["p50"], "ms"),
                 Figure(group, "latency p99", free.latency_ms["p99"], "ms"),
+                *self._cpu(group, free),
                 *self._stored(group, free),
             ]
         return figures
+
+    @staticmethod
+    def _cpu(group: str, run: LoadRun) -> list[Figure]:
+        if run.server_cpu_ms is None:
+            return []
+        return [Figure(group, "server CPU time per request", run.server_cpu_ms, "ms")]
 
     @staticmethod
     def _stored(group: str, run: LoadRun) -> list[Figure]:
@@ -674,7 +704,8 @@ def _wrk_result(stdout: str) -> tuple[float, dict[str, Any]]:
 
 
 def _check_store(db: Path, run: LoadRun, sessions: list[str], nonce: str, wrk: Any) -> None:
-    """Compare the store with what each wrk thread sent and had answered."""
+    """Compare the store with what each wrk thread sent and had answered. A seq never
+    answered may or may not be stored (wrk stopped, or never sent it: see the script)."""
     by_session: dict[str, dict[int, str]] = {}
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
         for session_id in sessions:
@@ -734,7 +765,9 @@ def wrk_run(
         nonce,
         *ids,
     ]
+    cpu_before = cpu_seconds(server.pid)
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    cpu_after = cpu_seconds(server.pid)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     requests_per_s, wrk = _wrk_result(done.stdout)
@@ -755,6 +788,8 @@ def wrk_run(
         paced=all(t["timed"] for t in wrk["threads"]),
         wrk_output=done.stdout,
     )
+    if cpu_before is not None and cpu_after is not None and run.sent:
+        run.server_cpu_ms = (cpu_after - cpu_before) * 1000 / run.sent
     _check_store(server.db, run, ids, nonce, wrk)
     return run
 
@@ -802,7 +837,7 @@ class WebResult:
     first: FirstVisitResult
     cues: CueResult
     load: LoadResult
-    load_average: dict[str, float]  # the machine's 1-minute load average before each part
+    load_average: dict[str, float]  # the machine's 1-minute load average around each part
 
     def figures(self) -> list[Figure]:
         return self.first.figures() + self.cues.figures() + self.load.figures()
@@ -820,10 +855,17 @@ def load_seconds(quick: bool) -> int:
     return (QUICK_LOAD_S if quick else LOAD_S) + (QUICK_MAX_RATE_S if quick else MAX_RATE_S)
 
 
-def _step(name: str, text: str, load_average: dict[str, float]) -> None:
-    """Print what runs next, with the machine's load average (other work skews timing)."""
-    load_average[name] = round(os.getloadavg()[0], 2)
-    print(f"  {text} (load average {load_average[name]:.2f}) ...", flush=True)
+@contextmanager
+def _step(name: str, text: str, load_average: dict[str, float]) -> Iterator[None]:
+    """Print what runs, with the machine's 1-minute load average before and after it:
+    other work on the machine skews every timing here."""
+    before = os.getloadavg()[0]
+    print(f"  {text} (load average {before:.2f}) ...", flush=True)
+    yield
+    after = os.getloadavg()[0]
+    load_average[f"{name}_before"] = round(before, 2)
+    load_average[f"{name}_after"] = round(after, 2)
+    print(f"    done (load average {after:.2f})", flush=True)
 
 
 def measure(*, quick: bool) -> WebResult:
@@ -835,19 +877,20 @@ def measure(*, quick: bool) -> WebResult:
         with serve(folder) as server:
             if Path(CHROMIUM).exists():
                 with chromium() as browser:
-                    _step("first_visit", "first visit to the player", load_average)
-                    first = first_visit(browser, server)
+                    with _step("first_visit", "first visit to the player", load_average):
+                        first = first_visit(browser, server)
                     planned = routine_ms() / 1000 / speed
-                    _step("cue_timing", f"browser session: about {planned:.1f} s", load_average)
-                    cues = cue_timing(browser, server, speed)
+                    text = f"browser session: about {planned:.1f} s"
+                    with _step("cue_timing", text, load_average):
+                        cues = cue_timing(browser, server, speed)
                 if cues.page_errors:
                     print(f"  the page reported errors: {cues.page_errors}", flush=True)
             else:
                 print(f"  {INSTALL_CHROMIUM}", flush=True)
                 first = FirstVisitResult(missing=INSTALL_CHROMIUM)
                 cues = CueResult(speed=speed, planned_s=0.0, missing=INSTALL_CHROMIUM)
-            _step("event_load", f"wrk: about {load_seconds(quick)} s", load_average)
-            load = event_load(server, folder, quick=quick)
+            with _step("event_load", f"wrk: about {load_seconds(quick)} s", load_average):
+                load = event_load(server, folder, quick=quick)
     return WebResult(first, cues, load, load_average)
 
 

@@ -432,3 +432,15 @@ def test_the_routine_sheet_has_every_stretch_with_its_dose_on_one_page(
         assert name in flat
     assert "Hold 15 s" in flat and "Hold 7 s, 5 times" in flat
     assert "If anything hurts, stop at once" in flat
+
+
+def test_the_streamed_json_export_holds_exactly_the_dump(cli: Any, engine: Engine) -> None:
+    fill(
+        engine,
+        {"sessions": [("completed", 4, 3)], "diary": [(6, 'quote " and \\n', True)], "psfs": []},
+    )
+
+    streamed = json.loads(cli("export", "--format", "json").stdout)
+
+    assert streamed["tables"] == dump(engine, exported=START)["tables"]
+    assert streamed["format"] == "easeback-export" and streamed["version"] == 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,8 +28,9 @@ def writable_target(value: str, option: str) -> Path:
     return target
 
 
-def write_whole(target: Path, data: bytes, option: str) -> None:
-    """Write the file whole or not at all (a reader never sees half an export)."""
+def write_whole(target: Path, data: bytes | Callable[[IO[bytes]], None], option: str) -> int:
+    """Write the file whole or not at all (a reader never sees half an export); ``data``
+    is the bytes, or a function that writes them to a file. Returns the size."""
     import os
     import tempfile
 
@@ -38,12 +40,19 @@ def write_whole(target: Path, data: bytes, option: str) -> None:
         fail(f"{option}: cannot write in {target.parent}: {exc.strerror}")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            if isinstance(data, bytes):
+                out.write(data)
+            else:
+                data(out)
         os.chmod(temporary, 0o600)  # health data: the owner's alone
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         fail(f"{option}: cannot write {target}: {exc.strerror}")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
 
 
 @app.command()
@@ -65,22 +74,24 @@ def export(
     Example: easeback export --format fhir --output easeback-fhir.json
     """
     from easeback.clock import wall_now
-    from easeback.reports.exports import FORMATS, export_bytes
+    from easeback.reports.exports import FORMATS, write_export
 
     if kind not in FORMATS:
         fail(f"--format: {kind!r}: choose csv, json or fhir")
     if kind == "csv" and output is None:
         fail("--format csv writes a zip file: add --output FILE, e.g. --output easeback.zip")
     target = writable_target(output, "--output") if output is not None else None
-    with user_errors():
-        from easeback.store import open_store
+    from easeback.store import open_store
 
-        data = export_bytes(open_store(db_option(ctx)), kind, wall_now())
-    if target is None:
-        sys.stdout.buffer.write(data)
-        return
-    write_whole(target, data, "--output")
-    typer.echo(messages.EXPORTED.format(path=target, size=_size(len(data))))
+    with user_errors():
+        engine = open_store(db_option(ctx))
+        if target is None:
+            write_export(engine, kind, wall_now(), sys.stdout.buffer)
+            return
+        size = write_whole(
+            target, lambda out: write_export(engine, kind, wall_now(), out), "--output"
+        )
+    typer.echo(messages.EXPORTED.format(path=target, size=_size(size)))
 
 
 @app.command("import")

@@ -86,12 +86,15 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
     sessions = [row for row in tables.get("sessions", []) if not row["rehearsal"]]
     sessions.sort(key=lambda row: (_utc(row["started_utc"]), row["id"]))
     exported = {row["id"] for row in sessions}
+    by_session: dict[str, list[Json]] = defaultdict(list)
+    for event in tables.get("events", []):
+        by_session[event["session_id"]].append(event)
 
     resources: list[Json] = [
         {"resourceType": "Patient", "id": PATIENT_ID},
         _care_plan(plan),
         *(_service_request(stretch) for stretch in plan),
-        *(_procedure(row, tables.get("events", [])) for row in sessions),
+        *(_procedure(row, by_session.get(row["id"], [])) for row in sessions),
         *_pain_observations(tables, exported),
         *_psfs_responses(tables),
     ]
@@ -104,10 +107,26 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
         ],
     }
 
+    return _validated(data)
+
+
+def _validated(data: Json) -> Json:
+    """Check every resource with its own R4B model, then the Bundle around them.
+
+    Validating the Bundle in one go makes pydantic try each entry against every
+    resource type, which takes minutes for years of sessions; each resource checked
+    by its own class, and the envelope with its entries' URLs, checks the same rules.
+    """
+    from importlib import import_module
+
     from fhir.resources.R4B.bundle import Bundle  # here: the CLI starts without it
 
-    bundle = Bundle.model_validate(data)
-    return bundle.model_dump(mode="json", exclude_none=True)
+    for entry in data["entry"]:
+        kind = entry["resource"]["resourceType"]
+        model = getattr(import_module(f"fhir.resources.R4B.{kind.lower()}"), kind)
+        model.model_validate(entry["resource"])  # raises on any rule broken
+    Bundle.model_validate({**data, "entry": [{"fullUrl": e["fullUrl"]} for e in data["entry"]]})
+    return data  # already JSON-ready: the models checked it, they need not rewrite it
 
 
 # --- the plan -------------------------------------------------------------------------
@@ -185,7 +204,8 @@ def _dose_text(stretch: Json) -> str:
 
 
 def _procedure(session: Json, events: list[Json]) -> Json:
-    own = sorted((e for e in events if e["session_id"] == session["id"]), key=lambda e: e["seq"])
+    """The session as a Procedure; ``events`` are the session's own."""
+    own = sorted(events, key=lambda e: e["seq"])
     endings = [e["kind"] for e in own if e["kind"] in STATUS]
     ending = endings[-1] if endings else None
     start = _utc(session["started_utc"])
@@ -280,7 +300,7 @@ def _psfs_responses(tables: dict[str, list[Json]]) -> list[Json]:
             {
                 "linkId": "mean",
                 "text": PSFS_MEAN_TEXT,
-                "answer": [{"valueDecimal": mean.quantize(Decimal("0.01"), ROUND_HALF_UP)}],
+                "answer": [{"valueDecimal": float(mean.quantize(Decimal("0.01"), ROUND_HALF_UP))}],
             }
         )
         responses.append(

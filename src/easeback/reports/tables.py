@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from typing import Any
+from typing import IO, TYPE_CHECKING
 
 from easeback.store.dump import TABLES
 from easeback.store.schema import metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ABOUT = """easeback export, CSV tables
 ==========================
@@ -34,17 +37,20 @@ def columns_text() -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def csv_zip(export: dict[str, Any]) -> bytes:
-    """The zip's bytes, from a ``dump()`` export."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+def write_csv_zip(engine: Engine, out: IO[bytes]) -> None:
+    """The zip, table by table, rows read in batches."""
+    from easeback.store.dump import iter_values
+
+    # Level 1: a few percent larger than the default, and twice as fast on years of rows.
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("README.txt", ABOUT + columns_text())
-        for name in TABLES:
-            columns = [c.name for c in metadata.tables[name].columns]
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(columns)
-            for row in export["tables"][name]:
-                writer.writerow(["" if row[c] is None else row[c] for c in columns])
-            archive.writestr(f"{name}.csv", text.getvalue())
-    return buffer.getvalue()
+        with engine.connect() as connection:
+            for name in TABLES:
+                columns = [c.name for c in metadata.tables[name].columns]
+                with archive.open(f"{name}.csv", "w") as raw:
+                    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                    writer = csv.writer(text, lineterminator="\n")
+                    writer.writerow(columns)
+                    writer.writerows(iter_values(connection, name))  # None is written empty
+                    text.flush()
+                    text.detach()

@@ -37,7 +37,20 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (cheap when it already is)."""
+    """Bring the schema to the newest revision (cheap when it already is: Alembic is
+    imported only when there is something to do)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from easeback.store.quick import SCHEMA_REVISION
+
+    try:
+        with engine.connect() as connection:
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        current = None  # a new store: no table yet
+    if current == SCHEMA_REVISION:
+        return
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext

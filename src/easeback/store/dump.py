@@ -7,10 +7,11 @@ export imported into an empty store and exported again gives the same data (only
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Engine, Integer, func, insert, select
+from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer, func, insert, select
 
 from easeback.store.schema import metadata
 
@@ -40,24 +41,63 @@ class DumpError(ValueError):
 
 
 def dump(engine: Engine, *, exported: datetime) -> dict[str, Any]:
-    """Every table as a list of row objects."""
-    tables: dict[str, list[dict[str, Any]]] = {}
+    """Every table as a list of row objects (in memory: for import checks and tests;
+    exports stream the same rows with ``iter_rows``)."""
     with engine.connect() as connection:
-        for name in TABLES:
-            table = metadata.tables[name]
-            order = list(table.primary_key.columns)
-            rows = connection.execute(select(table).order_by(*order)).mappings()
-            tables[name] = [{key: _out(value) for key, value in row.items()} for row in rows]
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_utc": exported.isoformat(),
-        "tables": tables,
-    }
+        tables = {name: list(iter_rows(connection, name)) for name in TABLES}
+    return header(exported) | {"tables": tables}
 
 
-def _out(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+def header(exported: datetime) -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION, "exported_utc": exported.isoformat()}
+
+
+def iter_rows(
+    connection: Connection, name: str, where: str = "", batch: int = 2000
+) -> Iterator[dict[str, Any]]:
+    """One table's rows in primary-key order, as JSON-ready dicts, read in batches.
+
+    Reads with the driver's own cursor (no ORM row objects: a 5-year store has some
+    200,000 events) and converts each column as the schema says: times to ISO 8601
+    (UTC, as stored), booleans to true/false. ``where`` is a trusted SQL condition.
+    """
+    keys = [c.name for c in metadata.tables[name].columns]
+    for values in iter_values(connection, name, where, batch):
+        yield dict(zip(keys, values, strict=True))
+
+
+def iter_values(
+    connection: Connection, name: str, where: str = "", batch: int = 2000
+) -> Iterator[list[Any]]:
+    """``iter_rows`` without the keys: each row's converted values in column order."""
+    table = metadata.tables[name]
+    columns = list(table.columns)
+    order = ", ".join(c.name for c in table.primary_key.columns)
+    names = ", ".join(c.name for c in columns)
+    sql = f"SELECT {names} FROM {name} {where} ORDER BY {order}"  # noqa: S608 - our names
+    fixes = [(i, fix) for i, fix in enumerate(_converter(c) for c in columns) if fix]
+    result = connection.execution_options(stream_results=True).exec_driver_sql(sql)
+    while rows := result.fetchmany(batch):
+        for row in rows:
+            values = list(row)
+            for index, fix in fixes:
+                if values[index] is not None:
+                    values[index] = fix(values[index])
+            yield values
+
+
+def _converter(column: Any) -> Any:
+    if isinstance(column.type, DateTime):
+        return _time_text
+    if isinstance(column.type, Boolean):
+        return bool
+    return None
+
+
+def _time_text(value: Any) -> str:
+    """ISO 8601, the same for SQLite's stored text and a driver's datetime."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.isoformat()
 
 
 def is_empty(engine: Engine) -> bool:

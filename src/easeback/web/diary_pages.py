@@ -228,8 +228,12 @@ def sheet_pdf(request: Request) -> Response:
 
 @router.get("/export/{kind}")
 def export(request: Request, kind: str) -> Response:
+    import tempfile
+
+    from fastapi.responses import StreamingResponse
+
     from easeback.clock import wall_now
-    from easeback.reports.exports import export_bytes
+    from easeback.reports.exports import write_export
 
     names = {
         "json": ("application/json", "easeback-export.json"),
@@ -239,4 +243,20 @@ def export(request: Request, kind: str) -> Response:
     if kind not in names:
         raise HTTPException(404, f"There is no export called {kind!r}: json, csv or fhir.")
     media, name = names[kind]
-    return _download(export_bytes(_engine(request), kind, wall_now()), media, name)
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the response
+    write_export(_engine(request), kind, wall_now(), spool)
+    spool.seek(0)
+    return StreamingResponse(
+        _chunks(spool),
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _chunks(spool: Any) -> Any:
+    with spool:
+        while chunk := spool.read(256 * 1024):
+            yield chunk
