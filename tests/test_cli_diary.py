@@ -30,11 +30,17 @@ def test_several_entries_a_day_are_allowed(cli: Any, engine: Engine) -> None:
     assert [e.pain for e in entries(engine)] == [3, 5, 2]
 
 
-def test_log_pain_at_an_earlier_time(cli: Any, engine: Engine) -> None:
-    result = cli("log", "pain", "6", "--at", "2026-01-02 07:30")
+def test_log_pain_at_an_earlier_time_in_the_persons_own_zone(cli: Any, engine: Engine) -> None:
+    """--at is read in the zone of the person's day (as progress reads it back), not
+    the computer's: 23:30 in Auckland is 10:30 UTC the same day."""
+    cli("setup", "--zone", "Pacific/Auckland")
+
+    result = cli("log", "pain", "6", "--at", "2026-01-02 23:30")
 
     assert result.exit_code == 0, result.output
-    assert entries(engine)[0].at_utc.date().isoformat() in ("2026-01-02", "2026-01-01")
+    [entry] = entries(engine)
+    assert entry.at_utc == datetime(2026, 1, 2, 10, 30)
+    assert entry.zone == "Pacific/Auckland"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +52,8 @@ def test_log_pain_at_an_earlier_time(cli: Any, engine: Engine) -> None:
         (["log", "pain", "4", "--at", "2999-01-01 08:00"], "is in the future"),
         (["log", "pain", "4", "--note", "   "], "--note: the note is empty"),
         (["log", "note", "  "], "the note is empty"),
+        (["log", "pain", "4", "--at", "1999-12-31 08:00"], "is too long ago"),
+        (["log", "pain", "4", "--note", "\x01\x02"], "--note: the note is empty"),
     ],
 )
 def test_wrong_diary_input_is_named_and_nothing_is_stored(
@@ -94,6 +102,7 @@ def test_psfs_re_rating_keeps_the_same_activities(cli: Any, engine: Engine) -> N
         (["psfs", "--ratings", "1,2,3"], "there are no activities to rate yet"),
         (["psfs", "--activities", "A; B; C", "--ratings", "1,2"], "give 3 whole numbers"),
         (["psfs", "--activities", "A; B; C", "--ratings", "1,2,11"], "give 3 whole numbers"),
+        (["psfs", "--activities", "A; B; C", "--ratings", "1,2,\u00b2"], "give 3 whole numbers"),
         (["psfs"], "give --activities and/or --ratings, or run it in a terminal"),
     ],
 )
@@ -160,7 +169,10 @@ def test_progress_on_an_empty_period_says_so(cli: Any) -> None:
     ("args", "message"),
     [
         (["progress", "--from", "yesterday"], "--from: 'yesterday' is not a date"),
-        (["progress", "--from", "2026-02-01", "--to", "2026-01-01"], "is after --to"),
+        (["progress", "--from", "2026-02-01", "--to", "2026-01-01"], "is after the last"),
+        (["progress", "--to", "9999-12-31"], "9999-12-31 is outside the days easeback can hold"),
+        (["progress", "--from", "0001-01-01"], "0001-01-01 is outside the days"),
+        (["report", "--pdf", "r.pdf", "--from", "1900-01-01"], "1900-01-01 is outside"),
     ],
 )
 def test_wrong_periods_are_named(cli: Any, args: list[str], message: str) -> None:

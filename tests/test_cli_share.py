@@ -401,7 +401,7 @@ def test_the_report_is_one_page_with_the_period_doses_and_figures(
     assert "1 session, 0 completed, 1 stopped for pain" in " ".join(text.split())
     text = " ".join(text.split())
     assert "a meaningful improvement" in text
-    assert "Stopped for pain" in text
+    assert "1 session stopped for pain:" in text
     assert "Walked to work" in text
     assert "private thought" not in text
     assert "not medical advice" in text
@@ -444,3 +444,162 @@ def test_the_streamed_json_export_holds_exactly_the_dump(cli: Any, engine: Engin
 
     assert streamed["tables"] == dump(engine, exported=START)["tables"]
     assert streamed["format"] == "easeback-export" and streamed["version"] == 1
+
+
+def test_a_restore_is_seen_by_a_process_that_has_the_store_open(
+    cli: Any, engine: Engine, db_path: Path, tmp_path: Path
+) -> None:
+    """The web app keeps the store open: after a restore it must see the restored data
+    and its next write must land in the restored store, not in a replaced file."""
+    add_entry(engine, at=START, zone="UTC", pain=5, note="in the backup")
+    backup = tmp_path / "backup.db"
+    cli("backup", str(backup))
+    add_entry(engine, at=START, zone="UTC", pain=9, note="lost by the restore")
+    holder = sqlite3.connect(db_path)
+    holder.execute("SELECT count(*) FROM diary_entries").fetchone()
+
+    assert cli("restore", str(backup), "--yes").exit_code == 0
+    holder.execute(
+        "INSERT INTO diary_entries (at_utc, zone, pain, note, share) "
+        "VALUES ('2026-10-02 07:00:00.000000', 'UTC', 2, 'written after the restore', 0)"
+    )
+    holder.commit()
+    holder.close()
+
+    notes = [r[0] for r in sqlite3.connect(db_path).execute("SELECT note FROM diary_entries")]
+    assert notes == ["in the backup", "written after the restore"]
+
+
+def test_a_restore_repairs_a_damaged_store(
+    cli: Any, engine: Engine, db_path: Path, tmp_path: Path
+) -> None:
+    add_entry(engine, at=START, zone="UTC", pain=5, note="in the backup")
+    backup = tmp_path / "backup.db"
+    cli("backup", str(backup))
+    engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    db_path.write_bytes(b"junk" * 100)
+
+    result = cli("restore", str(backup), "--yes")
+
+    assert result.exit_code == 0, result.output
+    notes = [r[0] for r in sqlite3.connect(db_path).execute("SELECT note FROM diary_entries")]
+    assert notes == ["in the backup"]
+
+
+def test_a_backup_over_a_file_with_a_stale_journal_holds_the_new_data(
+    cli: Any, engine: Engine, tmp_path: Path
+) -> None:
+    add_entry(engine, at=START, zone="UTC", pain=5, note="the new data")
+    target = tmp_path / "backup.db"
+    old = sqlite3.connect(target)
+    old.execute("PRAGMA journal_mode=WAL")
+    old.execute("CREATE TABLE stale (x)")
+    old.commit()
+    Path(str(target) + "-wal").write_bytes(b"stale journal frames")
+    old.close()
+    Path(str(target) + "-wal").write_bytes(b"stale journal frames")
+
+    assert cli("backup", str(target)).exit_code == 0
+
+    assert not Path(str(target) + "-wal").exists()
+    copy = sqlite3.connect(target)
+    assert [r[0] for r in copy.execute("SELECT note FROM diary_entries")] == ["the new data"]
+    assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "message"),
+    [
+        ("day_settings", "zone", "Mars/Base", "'Mars/Base' is not a known time zone"),
+        ("day_settings", "wake", "late", "'late' is not a time HH:MM"),
+        ("sessions", "timeline", "not json", "is not JSON"),
+        ("diary_entries", "pain", 99, "99 is not a score from 0 to 10"),
+        ("diary_entries", "at_utc", "2026-11-20T10:00:00+05:00", "carries an offset"),
+        ("diary_entries", "pain", 2**70, "is too large"),
+        ("diary_entries", "note", "\ud800", "not valid text"),
+        ("psfs_activities", "name", "  ", "is not an activity name"),
+        ("pain_ratings", "session_id", "no-such-session", "the rows do not fit together"),
+    ],
+)
+def test_an_export_with_values_the_app_cannot_use_is_refused_whole(
+    cli: Any,
+    engine: Engine,
+    runner: Any,
+    tmp_path: Path,
+    table: str,
+    column: str,
+    value: Any,
+    message: str,
+) -> None:
+    from easeback.cli import app
+    from easeback.core.plan import DaySettings
+    from easeback.store.plan import save_settings
+
+    save_settings(engine, DaySettings(zone="Europe/London"), at=START)
+    fill(
+        engine, {"sessions": [("completed", 3, 4)], "diary": [(5, "ok", True)], "psfs": [[1, 2, 3]]}
+    )
+    data = dump(engine, exported=START)
+    data["tables"][table][0][column] = value
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(data))
+    target = tmp_path / "new.db"
+
+    result = runner.invoke(app, ["--db", str(target), "import", str(source)])
+
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert all(
+        not rows for rows in dump(open_store(str(target)), exported=START)["tables"].values()
+    )
+
+
+def test_a_busy_month_still_fits_the_report_on_one_page(
+    cli: Any, engine: Engine, tmp_path: Path
+) -> None:
+    from easeback.core.screening import QUESTION_IDS, assess
+    from easeback.store.safety import record_screening
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    for day in range(1, 28):
+        for slot in range(3):
+            started = now - timedelta(days=day, hours=3 * slot)
+            ending = "pain_stop" if (day + slot) % 8 == 0 else "completed"
+            session = play(engine, started, ending=ending)
+            record_pain(
+                engine, session_id=session, moment="before", value=5, at=started, zone="UTC"
+            )
+        for hour in (8, 20):
+            note = f"Day {day}: a long shared note about how the back felt " * 3
+            add_entry(
+                engine,
+                at=now - timedelta(days=day, hours=hour),
+                zone="UTC",
+                pain=4,
+                note=note,
+                share=True,
+            )
+        if day % 5 == 0:
+            answers = {q: q == "night-pain" for q in QUESTION_IDS}
+            record_screening(
+                engine,
+                answers=answers,
+                result=assess(answers),
+                reason="pain",
+                at=now - timedelta(days=day),
+                zone="UTC",
+            )
+    target = tmp_path / "busy.pdf"
+
+    result = cli("report", "--pdf", str(target))
+
+    assert result.exit_code == 0, result.output
+    text, pages = pdf_text(target)
+    flat = " ".join(text.split())
+    assert pages == 1
+    assert "sessions stopped for pain; the last 5" in flat
+    assert "earlier shared notes not shown" in flat
+    assert "a warning sign 5 times" in flat

@@ -460,8 +460,8 @@ def test_rehearsals_are_left_out() -> None:
 
     assert list(by_id(bundle, "Procedure")) == [f"session-{SESSION}"]
     assert REHEARSAL not in " ".join(e["fullUrl"] for e in bundle["entry"])
-    # the pain the person reported still counts, but points at no missing session
-    assert "partOf" not in by_id(bundle, "Observation")[f"pain-session-{REHEARSAL}-before"]
+    # its ratings too, as in the report and progress: a rehearsal is not a session
+    assert f"pain-session-{REHEARSAL}-before" not in by_id(bundle, "Observation")
 
 
 # --- PSFS ----------------------------------------------------------------------------

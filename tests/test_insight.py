@@ -52,13 +52,17 @@ def test_a_slot_done_twice_counts_once_and_a_period_can_start_mid_week() -> None
         ([3, 3], [5, 5], "meaningful worsening"),
         ([3, 3], [4, 4], "no clear change yet"),
         ([0, 0], [0, 0], "no clear change yet"),
+        ([8.2] * 10, [6.2] * 10, "meaningful improvement"),  # exactly 2, not 1.99999
+        ([3.5] * 4, [2.45] * 4, "meaningful improvement"),  # exactly 30%
+        ([6.3] * 4, [4.41] * 4, "meaningful improvement"),  # exactly 30%
+        ([6.2] * 4, [8.2] * 4, "meaningful worsening"),  # exactly 2 up
     ],
 )
 def test_pain_change_is_judged_against_two_points_or_thirty_percent(
     first_week: list[float], last_week: list[float], verdict: str
 ) -> None:
-    scores = [(at(i), v) for i, v in enumerate(first_week)]
-    scores += [(at(21 + i), v) for i, v in enumerate(last_week)]
+    scores = [(at(i % 7), v) for i, v in enumerate(first_week)]
+    scores += [(at(21 + i % 7), v) for i, v in enumerate(last_week)]
 
     change = pain_change(scores)  # type: ignore[arg-type]
 
@@ -67,8 +71,10 @@ def test_pain_change_is_judged_against_two_points_or_thirty_percent(
     assert change.recent == pytest.approx(sum(last_week) / len(last_week))
 
 
-def test_pain_within_one_week_is_not_enough_to_judge() -> None:
-    change = pain_change([(at(0), 7), (at(3), 2)])
+@pytest.mark.parametrize("span_days", [3, 8, 13])
+def test_pain_over_less_than_two_weeks_is_not_enough_to_judge(span_days: int) -> None:
+    """The first and the last week must not overlap."""
+    change = pain_change([(at(0), 8), (at(span_days // 2), 5), (at(span_days), 3)])
 
     assert change.verdict == "not enough entries yet"
     assert change.recent is None
@@ -85,6 +91,7 @@ def test_no_pain_scores_at_all_is_not_enough() -> None:
         ([3.0, 4.9], "no clear change yet"),
         ([6.0, 4.0], "meaningful worsening"),
         ([4.0, 8.0, 5.0], "no clear change yet"),  # the latest counts, not the best
+        ([0.8, 2.8], "meaningful improvement"),  # exactly 2 (five activities: 4/5 -> 14/5)
         ([4.0], "not enough entries yet"),
         ([], "not enough entries yet"),
     ],

@@ -71,5 +71,37 @@ def test_any_address_gives_a_page(
         client.get("/play", params={"slot": slot, "speed": speed}),
         client.get("/play", params={"routine": routine}),
         client.get(f"/stretches/{quote(stretch, safe='')}"),
+        client.get("/progress", params={"start": slot, "end": routine}),
+        client.get("/report.pdf", params={"start": routine}),
+        client.get(f"/export/{quote(stretch, safe='')}"),
     ):
         assert response.status_code < 500, response.url
+
+
+DATES = st.sampled_from(["0001-01-01", "1900-01-01", "9999-12-31", "2026-02-30", "2026-11-01"])
+
+
+@FUZZ
+@given(start=DATES, end=DATES)
+def test_any_period_gives_a_page(client: TestClient, start: str, end: str) -> None:
+    assert client.get("/progress", params={"start": start, "end": end}).status_code < 500
+    assert client.get("/report.pdf", params={"start": start, "end": end}).status_code < 500
+
+
+@FUZZ
+@given(
+    pain=typed, note=typed, names=st.lists(typed, max_size=5), values=st.lists(typed, max_size=5)
+)
+def test_any_diary_form_gives_a_page(
+    client: TestClient, pain: str, note: str, names: list[str], values: list[str]
+) -> None:
+    token = client.token  # type: ignore[attr-defined]
+    assert client.post("/diary", data={"csrf": token, "pain": pain, "note": note}).status_code in (
+        200,
+        400,
+    )
+    form = {"csrf": token}
+    for i, (name, value) in enumerate(zip(names, values, strict=False)):
+        form[f"activity-{i}"] = name
+        form[f"rating-{i}"] = value
+    assert client.post("/diary/psfs", data=form).status_code in (200, 400)

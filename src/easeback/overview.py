@@ -99,14 +99,36 @@ def _change_json(change: Change) -> dict[str, Any]:
     }
 
 
+EARLIEST = date(2000, 1, 1)
+LATEST_AHEAD = timedelta(days=366)
+
+
 def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The days asked for: by default the last 28 days up to today."""
+    """The days asked for: by default the last 28 days up to today.
+
+    Raises ``BadPeriod`` for days easeback cannot have data for (before 2000, more
+    than a year ahead) or a first day after the last.
+    """
     last = end or today
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    for day in (start or last, end or first):
+        if not EARLIEST <= day <= today + LATEST_AHEAD:
+            raise BadPeriod(
+                f"{day.isoformat()} is outside the days easeback can hold; give days from "
+                f"{EARLIEST.isoformat()} to {(today + LATEST_AHEAD).isoformat()}"
+            )
+    if first > last:
+        raise BadPeriod(f"the first day {first.isoformat()} is after the last {last.isoformat()}")
     return first, last
 
 
-def build_overview(engine: Engine, first: date, last: date, *, zone: str) -> Overview:
+class BadPeriod(ValueError):
+    """A period that cannot be shown, with the reason."""
+
+
+def build_overview(
+    engine: Engine, first: date, last: date, *, zone: str, now: datetime | None = None
+) -> Overview:
     """Read the period [first, last] (local days in ``zone``) and judge it.
 
     Raises ``EmptyPeriod`` when nothing at all was recorded in it.
@@ -137,8 +159,18 @@ def build_overview(engine: Engine, first: date, last: date, *, zone: str) -> Ove
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
     per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    planned = {day: len(plan_day(day, settings, per_day)) for day in days}
+    moment = (now or datetime.now(UTC)).astimezone(tz)
+    # Slots count from the first day the person had a plan, and up to now: none
+    # before they began, none later today or in days to come.
+    began = plan_began(engine, tz) or moment.date()
+    planned: dict[date, int] = {}
+    day = max(first, began)
+    while day <= min(last, moment.date()):
+        slots = plan_day(day, settings, per_day)
+        if day == moment.date():
+            slots = [slot for slot in slots if slot.at <= moment.time().replace(tzinfo=None)]
+        planned[day] = len(slots)
+        day += timedelta(days=1)
     done = [date.fromisoformat(d) for _, d in counted_slot_days(engine)]
 
     pain: list[PainPoint] = [
@@ -158,7 +190,8 @@ def build_overview(engine: Engine, first: date, last: date, *, zone: str) -> Ove
     means = psfs_means((local(r.at_utc), r.value) for r in rated)
     latest: dict[int, int] = {}
     for r in all_ratings:
-        latest[r.activity_id] = r.value
+        if r.at_utc.replace(tzinfo=UTC) < end:  # as it stood at the end of the period
+            latest[r.activity_id] = r.value
     screenings = [
         {"at": local(r.at_utc), **r.detail}
         for r in safety_records(engine)
@@ -170,7 +203,7 @@ def build_overview(engine: Engine, first: date, last: date, *, zone: str) -> Ove
         zone=zone,
         weeks=weekly_adherence(planned, done, first, last),
         pain=pain,
-        pain_stops=[local(s.started_utc) for s in sessions if s.outcome == "pain_stop"],
+        pain_stops=sorted(local(s.started_utc) for s in sessions if s.outcome == "pain_stop"),
         sessions=len(sessions),
         completed=sum(1 for s in sessions if s.outcome == "completed"),
         pain_change=pain_change(trend),
@@ -180,3 +213,24 @@ def build_overview(engine: Engine, first: date, last: date, *, zone: str) -> Ove
         notes=[(local(e.at_utc), e.note) for e in diary if e.note and e.share],
         screenings=sorted(screenings, key=lambda r: r["at"]),
     )
+
+
+def plan_began(engine: Engine, tz: ZoneInfo) -> date | None:
+    """The local day the person first had a plan: their first consent, day settings
+    or session, whichever came first."""
+    from sqlalchemy import func, select, union_all
+
+    from easeback.store.schema import consents, day_settings, sessions
+
+    earliest = union_all(
+        select(func.min(consents.c.given_utc).label("at")),
+        select(func.min(day_settings.c.at_utc).label("at")),
+        select(func.min(sessions.c.started_utc).label("at")),
+    ).subquery()
+    with engine.connect() as connection:
+        found = connection.execute(select(func.min(earliest.c.at))).scalar()
+    if found is None:
+        return None
+    if isinstance(found, str):  # SQLite returns the stored text from an aggregate
+        found = datetime.fromisoformat(found)
+    return found.replace(tzinfo=UTC).astimezone(tz).date()

@@ -148,3 +148,13 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
             }
         )
     return plan
+
+
+def person_zone(engine: Any) -> str:
+    """The zone of the person's day (their settings), else this computer's: the zone
+    the diary is written and read in everywhere."""
+    from easeback.clock import local_zone
+    from easeback.store.plan import latest_settings
+
+    settings = latest_settings(engine)
+    return settings.zone if settings else local_zone()

@@ -11,6 +11,7 @@ import typer
 
 from easeback import messages
 from easeback.cli.app import app, db_option, fail, log_app, user_errors
+from easeback.today import person_zone
 
 if TYPE_CHECKING:
     from easeback.overview import Overview
@@ -19,17 +20,17 @@ NOTE_LIMIT = 2000
 PSFS_MIN, PSFS_MAX = 3, 5
 
 
-def parse_when(value: str | None, option: str = "--at") -> datetime:
-    """When something was felt: now, 'HH:MM' today, or 'YYYY-MM-DD HH:MM' (local
-    time); never in the future."""
+def parse_when(value: str | None, zone: str, option: str = "--at") -> datetime:
+    """When something was felt: now, 'HH:MM' today, or 'YYYY-MM-DD HH:MM' in
+    ``zone``; never in the future, never before 2000."""
     from zoneinfo import ZoneInfo
 
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import wall_now
 
     now = wall_now()
     if value is None:
         return now
-    tz = ZoneInfo(local_zone())
+    tz = ZoneInfo(zone)
     local_now = now.astimezone(tz)
     text = value.strip().replace("T", " ")
     moment: datetime | None = None
@@ -48,6 +49,8 @@ def parse_when(value: str | None, option: str = "--at") -> datetime:
         )
     if moment > now + timedelta(minutes=1):
         fail(f"{option}: {value!r} is in the future; give the time it happened")
+    if moment.year < 2000:
+        fail(f"{option}: {value!r} is too long ago; give a time from 2000 on")
     return moment
 
 
@@ -63,7 +66,11 @@ def parse_day(value: str | None, option: str) -> date | None:
 def check_note(note: str | None) -> str | None:
     if note is None:
         return None
-    note = note.strip()
+    note = "".join(c for c in note if c in "\t\n" or (c >= " " and c != "\x7f")).strip()
+    try:
+        note.encode("utf-8")
+    except UnicodeEncodeError:
+        fail("--note: the note holds bytes that are not text (check the terminal's encoding)")
     if not note:
         fail("--note: the note is empty; leave --note out, or write something")
     if len(note) > NOTE_LIMIT:
@@ -89,21 +96,15 @@ def log_pain(
 
     Example: easeback log pain 4 --note "stiff after the drive" --at 08:30
     """
-    from easeback.clock import local_zone
     from easeback.store import open_store
     from easeback.store.diary import add_entry
 
-    moment = parse_when(at)
     text = check_note(note)
     with user_errors():
-        add_entry(
-            open_store(db_option(ctx)),
-            at=moment,
-            zone=local_zone(),
-            pain=value,
-            note=text,
-            share=share,
-        )
+        engine = open_store(db_option(ctx))
+        zone = person_zone(engine)
+        moment = parse_when(at, zone)
+        add_entry(engine, at=moment, zone=zone, pain=value, note=text, share=share)
     typer.echo(messages.DIARY_SAVED.format(what=f"pain {value}/10", when=f"{moment:%H:%M}"))
 
 
@@ -122,23 +123,17 @@ def log_note(
 
     Example: easeback log note "Walked to work, back felt fine" --share
     """
-    from easeback.clock import local_zone
     from easeback.store import open_store
     from easeback.store.diary import add_entry
 
-    moment = parse_when(at)
     checked = check_note(text.replace("\x00", "")) if text.strip() else None
     if checked is None:
         fail("TEXT: the note is empty; write something to keep")
     with user_errors():
-        add_entry(
-            open_store(db_option(ctx)),
-            at=moment,
-            zone=local_zone(),
-            pain=None,
-            note=checked,
-            share=share,
-        )
+        engine = open_store(db_option(ctx))
+        zone = person_zone(engine)
+        moment = parse_when(at, zone)
+        add_entry(engine, at=moment, zone=zone, pain=None, note=checked, share=share)
     typer.echo(messages.DIARY_SAVED.format(what="note", when=f"{moment:%H:%M}"))
 
 
@@ -163,7 +158,9 @@ def parse_activities(text: str) -> list[str]:
 
 def parse_ratings(text: str, count: int) -> list[int]:
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) != count or not all(p.isdigit() and 0 <= int(p) <= 10 for p in parts):
+    if len(parts) != count or not all(
+        p.isascii() and p.isdigit() and 0 <= int(p) <= 10 for p in parts
+    ):
         fail(
             f"--ratings: {text!r}: give {count} whole numbers from 0 (unable) to 10 (as "
             f"before the problem), one per activity in order, e.g. "
@@ -191,7 +188,7 @@ def psfs(
 
     Example: easeback psfs --activities "Socks on; Gardening; Sitting an hour" --ratings 4,3,6
     """
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import wall_now
     from easeback.store import open_store
     from easeback.store.diary import (
         current_activities,
@@ -230,7 +227,7 @@ def psfs(
                 engine,
                 {a.id: v for a, v in zip(current, values, strict=True)},
                 at=now,
-                zone=local_zone(),
+                zone=person_zone(engine),
             )
         view = psfs_view(engine, wall_now())
     if as_json:
@@ -265,7 +262,7 @@ def _ask_ratings(names: list[str]) -> list[int]:
     for name in names:
         while True:
             answer = typer.prompt(f"  {name} (0-10)").strip()
-            if answer.isdigit() and 0 <= int(answer) <= 10:
+            if answer.isascii() and answer.isdigit() and 0 <= int(answer) <= 10:
                 values.append(int(answer))
                 break
             typer.echo("Please type a whole number from 0 to 10.")
@@ -307,18 +304,17 @@ def progress(
 
 def overview_for(db: str | None, start: str | None, end: str | None) -> Overview:
     """The Overview of the period the options name, in the person's zone."""
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import wall_now
     from easeback.core.plan import local_day
-    from easeback.overview import build_overview, period
+    from easeback.overview import BadPeriod, build_overview, period
     from easeback.store import open_store
-    from easeback.store.plan import latest_settings
 
     first_day = parse_day(start, "--from")
     last_day = parse_day(end, "--to")
     engine = open_store(db)
-    settings = latest_settings(engine)
-    zone = settings.zone if settings else local_zone()
-    first, last = period(first_day, last_day, local_day(wall_now(), zone))
-    if first > last:
-        fail(f"--from {first.isoformat()} is after --to {last.isoformat()}; swap them")
+    zone = person_zone(engine)
+    try:
+        first, last = period(first_day, last_day, local_day(wall_now(), zone))
+    except BadPeriod as exc:
+        fail(f"--from/--to: {exc}")
     return build_overview(engine, first, last, zone=zone)

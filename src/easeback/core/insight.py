@@ -78,19 +78,20 @@ class Change:
     def delta(self) -> float | None:
         if self.baseline is None or self.recent is None:
             return None
-        return self.recent - self.baseline
+        return round(self.recent - self.baseline, 2)
 
 
 def pain_change(scores: Sequence[tuple[datetime, int]]) -> Change:
     """Mean pain of the first week of scores against the last week's (lower is
-    better); needs scores in two different weeks."""
+    better); needs two weeks that do not overlap. Means are compared in exact
+    hundredths, so 8.2 -> 6.2 is the 2 points it looks like."""
     baseline, recent = _ends(scores)
     if baseline is None or recent is None:
         return Change(baseline, recent, NOT_ENOUGH)
-    fall = baseline - recent
-    if fall >= PAIN_POINTS or (baseline > 0 and fall / baseline >= PAIN_SHARE and fall > 0):
+    fall = _hundredths(baseline) - _hundredths(recent)
+    if fall >= 100 * PAIN_POINTS or (fall > 0 and 100 * fall >= 30 * _hundredths(baseline)):
         return Change(baseline, recent, "meaningful improvement")
-    if -fall >= PAIN_POINTS:
+    if -fall >= 100 * PAIN_POINTS:
         return Change(baseline, recent, "meaningful worsening")
     return Change(baseline, recent, "no clear change yet")
 
@@ -101,11 +102,16 @@ def psfs_change(means: Sequence[tuple[datetime, float]]) -> Change:
         only = means[0][1] if means else None
         return Change(only, None, NOT_ENOUGH)
     baseline, recent = means[0][1], means[-1][1]
-    if recent - baseline >= PSFS_POINTS:
+    rise = _hundredths(recent) - _hundredths(baseline)
+    if rise >= 100 * PSFS_POINTS:
         return Change(baseline, recent, "meaningful improvement")
-    if baseline - recent >= PSFS_POINTS:
+    if -rise >= 100 * PSFS_POINTS:
         return Change(baseline, recent, "meaningful worsening")
     return Change(baseline, recent, "no clear change yet")
+
+
+def _hundredths(value: float) -> int:
+    return round(value * 100)
 
 
 def psfs_means(ratings: Iterable[tuple[datetime, int]]) -> list[tuple[datetime, float]]:
@@ -121,8 +127,8 @@ def _ends(scores: Sequence[tuple[datetime, int]]) -> tuple[float | None, float |
         return None, None
     ordered = sorted(scores)
     first, last = ordered[0][0], ordered[-1][0]
-    if last - first < WINDOW:
-        return fmean(v for _, v in ordered), None
+    if last - first < 2 * WINDOW:  # the first and last weeks would overlap
+        return round(fmean(v for _, v in ordered), 2), None
     baseline = fmean(v for at, v in ordered if at < first + WINDOW)
     recent = fmean(v for at, v in ordered if at > last - WINDOW)
     return round(baseline, 2), round(recent, 2)

@@ -245,9 +245,12 @@ def _pain_observations(tables: dict[str, list[Json]], exported: set[str]) -> lis
         at = _utc(row["at_utc"])
         resource = _pain(f"pain-diary-{row['id']}", row["pain"], at)
         if row.get("share") and row.get("note"):
-            resource["note"] = [{"text": row["note"]}]
+            resource["note"] = [{"text": _fhir_text(row["note"])}]
         found.append((at, resource))
+    rehearsals = {row["id"] for row in tables.get("sessions", []) if row["rehearsal"]}
     for row in tables.get("pain_ratings", []):
+        if row["session_id"] in rehearsals:
+            continue  # left out, as the rehearsal itself is (and as in the report)
         at = _utc(row["at_utc"])
         session_id, moment = row["session_id"], row["moment"]
         resource = _pain(f"pain-session-{session_id}-{moment}", row["value"], at)
@@ -257,6 +260,11 @@ def _pain_observations(tables: dict[str, list[Json]], exported: set[str]) -> lis
         found.append((at, resource))
     found.sort(key=lambda pair: (pair[0], pair[1]["id"]))
     return [resource for _, resource in found]
+
+
+def _fhir_text(text: str) -> str:
+    """FHIR strings allow no control characters but tab, CR and LF."""
+    return "".join(c for c in text if c in "\t\r\n" or ord(c) >= 0x20)
 
 
 def _pain(resource_id: str, value: int, at: datetime) -> Json:

@@ -64,6 +64,7 @@ def report_html(
     view: Overview, plan: list[dict[str, Any]], *, generated: datetime, routine: str
 ) -> str:
     from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
+    from easeback.reports.sparks import percent
 
     return str(
         _environment()
@@ -80,6 +81,8 @@ def report_html(
             },
             verdict=messages.VERDICT_WORDS,
             question_text=messages.QUESTION_TEXT,
+            percent=percent,
+            day_format="%d %b %Y" if view.first.year != view.last.year else "%d %b",
         )
     )
 

@@ -32,9 +32,12 @@ def backup(source: Path, target: Path) -> int:
     try:
         with sqlite3.connect(source) as live, sqlite3.connect(temporary) as copy:
             live.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         live.close()
         copy.close()
         os.chmod(temporary, 0o600)
+        for suffix in ("-wal", "-shm"):  # a journal left beside an old file there
+            Path(str(target) + suffix).unlink(missing_ok=True)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -51,6 +54,11 @@ def check_backup(path: Path, known_revisions: set[str]) -> str:
         raise BackupError(f"cannot read {path}: {exc.strerror}") from None
     if header != SQLITE_HEADER:
         raise BackupError(f"{path} is not an easeback backup (not an SQLite database)")
+    if Path(str(path) + "-wal").exists():
+        raise BackupError(
+            f"{path} has a journal file beside it ({path.name}-wal), so it is in use or was "
+            "copied while in use; make a backup with 'easeback backup FILE'"
+        )
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
@@ -89,23 +97,31 @@ def restore(backup_file: Path, store: Path, known_revisions: set[str]) -> None:
         finally:
             engine.dispose()
         with sqlite3.connect(temporary) as check:
-            check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise StoreError("the restored copy failed its integrity check; nothing changed")
         check.close()
-        for suffix in ("-wal", "-shm"):
+        _swap_in(Path(temporary), store)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
             Path(temporary + suffix).unlink(missing_ok=True)
-        if store.exists():
-            # Fold the live store's journal in first, so no stale journal outlives it.
-            with sqlite3.connect(store) as live:
-                live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            live.close()
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, store)
+
+
+def _swap_in(ready: Path, store: Path) -> None:
+    """Make the store hold what ``ready`` holds.
+
+    Through SQLite's own backup into the live file, so a running easeback (the web
+    app, say) sees the restored data at once instead of writing on into a replaced
+    file. Only a store so damaged that SQLite cannot open it is replaced as a file.
+    """
+    try:
+        with sqlite3.connect(ready) as source, sqlite3.connect(store, timeout=10) as live:
+            source.backup(live)
+        source.close()
+        live.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" not in str(exc) and "malformed" not in str(exc):
+            raise StoreError(f"could not restore into {store}: {exc}; nothing changed") from exc
+        os.chmod(ready, 0o600)
+        os.replace(ready, store)
         for suffix in ("-wal", "-shm"):
             Path(str(store) + suffix).unlink(missing_ok=True)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
-            Path(temporary + suffix).unlink(missing_ok=True)
-        raise

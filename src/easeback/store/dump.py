@@ -116,12 +116,49 @@ def load(engine: Engine, data: Any, *, source: str) -> dict[str, int]:
 
     Returns rows written per table. Raises ``DumpError`` naming what is wrong.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     rows = check(data, source=source)
-    with engine.begin() as connection:
-        for name in TABLES:
-            if rows[name]:
-                connection.execute(insert(metadata.tables[name]), rows[name])
+    try:
+        with engine.begin() as connection:
+            for name in TABLES:
+                if rows[name]:
+                    connection.execute(insert(metadata.tables[name]), rows[name])
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise DumpError(f"{source}: the rows do not fit together ({reason})") from None
+    try:
+        _read_back(engine)
+    except Exception as exc:  # whatever the readers trip on, the import is undone
+        _empty(engine)
+        raise DumpError(f"{source}: the data cannot be read back ({type(exc).__name__})") from None
     return {name: len(rows[name]) for name in TABLES}
+
+
+def _read_back(engine: Engine) -> None:
+    """Read the imported store as the app will, so nothing unreadable stays in it."""
+    from datetime import UTC
+
+    from easeback.store.diary import psfs_view
+    from easeback.store.plan import latest_settings, latest_snapshot, unfolded_sessions
+    from easeback.store.safety import current_gate, safety_records
+    from easeback.store.sessions import list_sessions
+
+    latest_settings(engine)
+    latest_snapshot(engine)
+    safety_records(engine)
+    list_sessions(engine)
+    unfolded_sessions(engine)
+    now = datetime.now(UTC)
+    current_gate(engine, now)
+    psfs_view(engine, now)
+
+
+def _empty(engine: Engine) -> None:
+    """Remove every row (the store was empty before the import)."""
+    with engine.begin() as connection:
+        for name in reversed(TABLES):
+            connection.execute(metadata.tables[name].delete())
 
 
 def check(data: Any, *, source: str) -> dict[str, list[dict[str, Any]]]:
@@ -154,9 +191,13 @@ def check(data: Any, *, source: str) -> dict[str, list[dict[str, Any]]]:
             extra = sorted(set(row) - set(columns))
             if extra:
                 raise DumpError(f"{where}: unknown columns: {', '.join(extra)}")
-            typed.append(
-                {key: _in(columns[key], row.get(key), f"{where}.{key}") for key in columns}
-            )
+            item = {key: _in(columns[key], row.get(key), f"{where}.{key}") for key in columns}
+            for key, rule in RULES.get(name, {}).items():
+                if item[key] is not None and not rule[0](item[key]):
+                    raise DumpError(f"{where}.{key}: {item[key]!r} {rule[1]}")
+            if "zone" in item and not _zone(item["zone"]):
+                raise DumpError(f"{where}.zone: {item['zone']!r} is not a known time zone")
+            typed.append(item)
         out[name] = typed
     return out
 
@@ -171,9 +212,12 @@ def _in(column: Any, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise DumpError(f"{where}: must be an ISO 8601 time")
         try:
-            return datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             raise DumpError(f"{where}: {value!r} is not an ISO 8601 time") from None
+        if moment.tzinfo is not None:
+            raise DumpError(f"{where}: {value!r} carries an offset; exports hold UTC without one")
+        return moment
     if isinstance(kind, Boolean):
         if not isinstance(value, bool):
             raise DumpError(f"{where}: must be true or false")
@@ -181,6 +225,8 @@ def _in(column: Any, value: Any, where: str) -> Any:
     if isinstance(kind, Integer):
         if not isinstance(value, int) or isinstance(value, bool):
             raise DumpError(f"{where}: must be a whole number")
+        if not -(2**62) < value < 2**62:
+            raise DumpError(f"{where}: {value} is too large")
         return value
     if column.type.python_type is float:
         if not isinstance(value, int | float) or isinstance(value, bool):
@@ -188,7 +234,66 @@ def _in(column: Any, value: Any, where: str) -> Any:
         return float(value)
     if not isinstance(value, str):
         raise DumpError(f"{where}: must be text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DumpError(f"{where}: holds characters that are not valid text") from None
     length = getattr(kind, "length", None)
     if length is not None and len(value) > length:
         raise DumpError(f"{where}: longer than {length} characters")
     return value
+
+
+def _zone(name: str) -> bool:
+    from easeback.core.plan import known_zone
+
+    return name == "UTC" or known_zone(name)
+
+
+def _hhmm(value: str) -> bool:
+    import re
+
+    return re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value) is not None
+
+
+def _days(value: str) -> bool:
+    from easeback.core.plan import parse_days
+
+    try:
+        parse_days(value or "none")
+    except ValueError:
+        return False
+    return True
+
+
+def _json(value: str) -> bool:
+    import json
+
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _pain(value: int) -> bool:
+    return 0 <= value <= 10
+
+
+# Values the app relies on, per table and column: (check, what is wrong otherwise).
+RULES: dict[str, dict[str, tuple[Any, str]]] = {
+    "pain_ratings": {"value": (_pain, "is not a score from 0 to 10")},
+    "diary_entries": {"pain": (_pain, "is not a score from 0 to 10")},
+    "psfs_ratings": {"value": (_pain, "is not a rating from 0 to 10")},
+    "psfs_activities": {"name": (lambda v: bool(v.strip()), "is not an activity name")},
+    "day_settings": {
+        "wake": (_hhmm, "is not a time HH:MM"),
+        "bed": (_hhmm, "is not a time HH:MM"),
+        "work_start": (_hhmm, "is not a time HH:MM"),
+        "work_end": (_hhmm, "is not a time HH:MM"),
+        "work_days": (_days, "is not a list of days such as mon,tue"),
+    },
+    "progress": {"state": (_json, "is not JSON")},
+    "screenings": {"answers": (_json, "is not JSON")},
+    "sessions": {"timeline": (_json, "is not JSON")},
+}

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from easeback import messages
+from easeback.today import person_zone
 from easeback.web.pages import checked_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,7 @@ def diary(request: Request, saved: str | None = None) -> HTMLResponse:
 
 @router.post("/diary", response_class=HTMLResponse)
 async def log_entry(request: Request) -> Response:
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import wall_now
     from easeback.store.diary import add_entry
 
     form = await checked_form(request)
@@ -80,7 +81,7 @@ async def log_entry(request: Request) -> Response:
     add_entry(
         _engine(request),
         at=wall_now(),
-        zone=local_zone(),
+        zone=person_zone(_engine(request)),
         pain=pain,
         note=note or None,
         share=share,
@@ -90,7 +91,7 @@ async def log_entry(request: Request) -> Response:
 
 @router.post("/diary/psfs", response_class=HTMLResponse)
 async def save_psfs(request: Request) -> Response:
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import wall_now
     from easeback.store.diary import current_activities, rate_activities, set_activities
 
     form = await checked_form(request)
@@ -123,16 +124,15 @@ async def save_psfs(request: Request) -> Response:
     current = current_activities(engine)
     by_name = {n: int(r) for n, r in zip(names, ratings, strict=True) if n}
     rate_activities(
-        engine, {a.id: by_name[a.name] for a in current}, at=wall_now(), zone=local_zone()
+        engine, {a.id: by_name[a.name] for a in current}, at=wall_now(), zone=person_zone(engine)
     )
     return RedirectResponse("/diary?saved=psfs", status_code=303)
 
 
 def _period(request: Request, start: str | None, end: str | None) -> tuple[date, date]:
-    from easeback.clock import local_zone, wall_now
+    from easeback.clock import wall_now
     from easeback.core.plan import local_day
-    from easeback.overview import period
-    from easeback.store.plan import latest_settings
+    from easeback.overview import BadPeriod, period
 
     def day(value: str | None, name: str) -> date | None:
         if not value:
@@ -142,20 +142,15 @@ def _period(request: Request, start: str | None, end: str | None) -> tuple[date,
         except ValueError:
             raise HTTPException(400, f"{name}: {value!r} is not a date (YYYY-MM-DD).") from None
 
-    settings = latest_settings(_engine(request))
-    zone = settings.zone if settings else local_zone()
-    first, last = period(day(start, "from"), day(end, "to"), local_day(wall_now(), zone))
-    if first > last:
-        raise HTTPException(400, "The first day is after the last day.")
-    return first, last
+    zone = _zone(request)
+    try:
+        return period(day(start, "from"), day(end, "to"), local_day(wall_now(), zone))
+    except BadPeriod as exc:
+        raise HTTPException(400, f"{str(exc).capitalize()}.") from None
 
 
 def _zone(request: Request) -> str:
-    from easeback.clock import local_zone
-    from easeback.store.plan import latest_settings
-
-    settings = latest_settings(_engine(request))
-    return settings.zone if settings else local_zone()
+    return person_zone(_engine(request))
 
 
 @router.get("/progress", response_class=HTMLResponse)
