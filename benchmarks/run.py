@@ -1,6 +1,7 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
+       [--no-reports]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 import history
 import player_timing
+import reports
 import startup
 import web
 from figures import Figure, format_table
@@ -49,6 +51,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="skip the web app: first visit bytes, a browser session of "
         f"{web.SESSION_S / 60:g} minutes (speed {web.QUICK_SPEED:g} with --quick) "
         "and the event API under wrk load",
+    )
+    parser.add_argument(
+        "--no-reports",
+        action="store_true",
+        help=f"skip the PDF report and the exports on a generated {reports.YEARS}-year store",
     )
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
@@ -101,6 +108,17 @@ def main(argv: list[str] | None = None) -> int:
         served = web.measure(quick=args.quick)
         figures += served.figures()
         report["web"] = served.to_json()
+
+    if not args.no_reports:
+        runs = 1 if args.quick else 3
+        print(
+            f"reports: generating {reports.YEARS} years of daily use, then the PDF report "
+            f"and each export, {runs} run(s) each ...",
+            flush=True,
+        )
+        made = reports.measure(runs=runs)
+        figures += made.figures()
+        report["reports"] = made.to_json()
 
     print()
     print(format_table(figures))

@@ -94,6 +94,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+# The period options shared by progress and report.
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default 27 days ago).")
+]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default today).")]
+
+
 def warn_all(problems: list[str]) -> None:
     """Print warnings that do not stop the command (e.g. a calendar file not updated)."""
     for problem in problems:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, log_app, user_errors
+from easeback.cli.app import FromOption, ToOption, app, db_option, fail, log_app, user_errors
 from easeback.today import person_zone
 
 if TYPE_CHECKING:
@@ -275,12 +275,8 @@ def _ask_ratings(names: list[str]) -> list[int]:
 @app.command()
 def progress(
     ctx: typer.Context,
-    start: Annotated[
-        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default 27 days ago).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default today).")
-    ] = None,
+    start: FromOption = None,
+    end: ToOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Is it helping? Sessions against the plan per week, pain and the PSFS over time,

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, user_errors
+from easeback.cli.app import FromOption, ToOption, app, db_option, fail, user_errors
 
 if TYPE_CHECKING:
     pass
@@ -224,12 +224,8 @@ def _size(count: int) -> str:
 def report(
     ctx: typer.Context,
     pdf: Annotated[str, typer.Option("--pdf", help="The PDF file to write.")],
-    start: Annotated[
-        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default 27 days ago).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default today).")
-    ] = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
     """Make a one-page PDF for your clinician: doses, sessions against the plan, pain
     and PSFS with what changed, pain stops, safety answers and the notes you shared.
