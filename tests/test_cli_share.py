@@ -59,14 +59,40 @@ def play(engine: Engine, started: datetime, *, ending: str, speed: float = 1.0) 
 
 
 def fill(engine: Engine, history: dict[str, Any]) -> None:
+    """Write a history through the app's own store functions: settings, consent and
+    safety answers, sessions (some rehearsals, some stopped for pain, with follow-ups
+    and progression), pain ratings, diary entries and PSFS ratings."""
+    from easeback.aftercare import catch_up_progress
+    from easeback.checkup import record_answers
+    from easeback.core.plan import DaySettings
+    from easeback.core.screening import QUESTION_IDS, Gate
+    from easeback.store.consents import record_consent
+    from easeback.store.plan import save_settings
+    from easeback.store.safety import record_followup
+
+    save_settings(engine, DaySettings(zone="Europe/London"), at=START)
+    record_consent(engine, wording="1", given=START, zone="Europe/London")
+    answers = {q: q == "age" for q in QUESTION_IDS}
+    record_answers(engine, answers, Gate("due", "first"), at=START, zone="Europe/London")
     for i, (ending, before, after) in enumerate(history["sessions"]):
         started = START + timedelta(days=i, hours=i % 5)
-        session = play(engine, started, ending=ending, speed=1.0 + (i % 2) * 9)
+        session = play(engine, started, ending=ending, speed=1.0 + (i % 2) * 1.5)
+        if ending == "pain_stop":
+            record_followup(
+                engine,
+                at=started,
+                zone="UTC",
+                kind="pain_stop",
+                session_id=session,
+                settled=None,
+                step_back=False,
+            )
         for moment, value in (("before", before), ("after", after)):
             if value is not None:
                 record_pain(
                     engine, session_id=session, moment=moment, value=value, at=started, zone="UTC"
                 )
+    catch_up_progress(engine)
     for i, (pain, note, share) in enumerate(history["diary"]):
         add_entry(
             engine,
