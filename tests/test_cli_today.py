@@ -406,6 +406,58 @@ def test_today_in_its_own_process_loads_neither_sqlalchemy_nor_alembic(
     assert done.stderr == "[]\n"
 
 
+@pytest.mark.parametrize("db_args", [["--db", "{db}"], ["--db={db}"]])
+def test_the_program_answers_today_json_without_loading_the_cli_framework(
+    cli: Any, set_now: SetNow, db_path: Path, db_args: list[str]
+) -> None:
+    """easeback today --json is called again and again by scripts: the program's entry
+    point answers it without Typer, and says exactly what the command says."""
+    set_now(f"{WEDNESDAY} 05:00")
+    assert cli(*SET_UP).exit_code == 0
+    args = [a.format(db=db_path) for a in db_args]
+    script = (
+        "import sys\n"
+        "from easeback.entry import main\n"
+        "sys.argv = ['easeback', *sys.argv[1:]]\n"
+        "main()\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(loaded & {'typer', 'click', 'sqlalchemy', 'alembic'}), file=sys.stderr)\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args, "today", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    full = subprocess.run(
+        [sys.executable, "-c", "from easeback.cli import main; main()", *args, "today", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr == "[]\n"
+    assert json.loads(done.stdout)["set_up"] is True
+    assert done.stdout == full.stdout
+
+
+def test_anything_else_goes_to_the_full_cli(db_path: Path) -> None:
+    easeback = Path(sys.executable).parent / "easeback"
+
+    done = subprocess.run(
+        [str(easeback), "--db", str(db_path.parent), "today", "--json"],  # a folder
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("easeback: ")
+    assert "is a folder" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_fast_path_and_the_store_read_the_same_inputs(
     cli: Any, engine: Engine, set_now: SetNow, db_path: Path
 ) -> None:

@@ -1,3 +1,3 @@
-from easeback.cli import main
+from easeback.entry import main
 
 main()

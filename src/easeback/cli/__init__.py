@@ -13,7 +13,8 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: run the app; an unexpected error is one line, never a traceback."""
+    """Run the CLI (see easeback/entry.py for the program's entry point); an
+    unexpected error is one line, never a traceback."""
     try:
         app()
     except Exception as exc:  # the last guard; known errors are handled in commands
