@@ -87,6 +87,8 @@ def test_events_sent_twice_are_stored_once(ready: TestClient, app: Any) -> None:
     overlapping = send(ready, session["id"], events[1:])
 
     assert first.status_code == again.status_code == overlapping.status_code == 200
+    assert (first.json()["stored"], again.json()["stored"]) == (len(events), 0)
+    assert again.json()["already_stored"] == len(events)
     stored = session_events(app.state.engine, session["id"])
     assert [r["client_id"] for r in stored] == [e["id"] for e in events]
     assert [r["kind"] for r in stored] == [e["kind"] for e in events]

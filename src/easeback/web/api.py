@@ -216,10 +216,10 @@ def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dic
         for e in body.events
     ]
     try:
-        said = accept_events(_engine(request), found, batch)
+        stored, said = accept_events(_engine(request), found, batch)
     except EventConflict as exc:
         raise HTTPException(409, str(exc)) from None
-    return {"stored": len(batch), "messages": said}
+    return {"stored": stored, "already_stored": len(batch) - stored, "messages": said}
 
 
 @router.post("/sessions/{session_id}/pain")

@@ -158,11 +158,13 @@ def figure_for(phase: Any, library: Any) -> dict[str, Any] | None:
     return {"src": f"/static/figures/{figure.file}", "alt": figure.alt, "mirrored": figure.mirrored}
 
 
-def accept_events(engine: Engine, session: StoredSession, batch: list[NewEvent]) -> list[str]:
+def accept_events(
+    engine: Engine, session: StoredSession, batch: list[NewEvent]
+) -> tuple[int, list[str]]:
     """Store a batch of events once each; a pain stop newly stored is followed up and
     folded into progression at once (a step back). Other endings wait for the rating
     after the session, as in the terminal, so a rise in pain is counted with them.
-    Returns what to tell the person."""
+    Returns how many were new, and what to tell the person."""
     from easeback.aftercare import catch_up_progress, follow_up
     from easeback.store.sessions import add_events
 
@@ -172,7 +174,7 @@ def accept_events(engine: Engine, session: StoredSession, batch: list[NewEvent])
         if follow_up(engine, session.id, "pain_stop"):
             said.append(messages.REPEATED_PAIN)
         catch_up_progress(engine)
-    return said
+    return len(kinds), said
 
 
 def rate_after(engine: Engine, session: StoredSession, value: int | None) -> list[str]:
