@@ -15,7 +15,8 @@ from easeback import messages
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from easeback.content.models import Routine
+    from easeback.content.models import Library, Routine
+    from easeback.core.timeline import Phase, Timeline
     from easeback.store.sessions import NewEvent, StoredSession
 
 MAX_SPEED = 500.0
@@ -120,7 +121,7 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
     }
 
 
-def phase_words(timeline: Any, library: Any) -> list[dict[str, Any]]:
+def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
     """What the player shows for each phase, from the same labels as the terminal."""
     from easeback.labels import next_label, phase_label, stretch_name, stretch_position
 
@@ -139,7 +140,7 @@ def phase_words(timeline: Any, library: Any) -> list[dict[str, Any]]:
     return words
 
 
-def figure_for(phase: Any, library: Any) -> dict[str, Any] | None:
+def figure_for(phase: Phase, library: Library) -> dict[str, Any] | None:
     """The picture for a phase: a stretch's start position while getting ready, the
     held position (mirrored for the other side) otherwise."""
     stretch = library.get(phase.stretch) if phase.stretch else None
