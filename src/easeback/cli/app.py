@@ -101,6 +101,14 @@ FromOption = Annotated[
 ToOption = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default today).")]
 
 
+def print_json(data: object) -> None:
+    """Print a read command's --json output (json is imported only when asked for:
+    every command's start-up pays for what is imported at the top)."""
+    import json
+
+    typer.echo(json.dumps(data, indent=2))
+
+
 def warn_all(problems: list[str]) -> None:
     """Print warnings that do not stop the command (e.g. a calendar file not updated)."""
     for problem in problems:

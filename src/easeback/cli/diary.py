@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
@@ -10,8 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from easeback import messages
-from easeback.cli.app import FromOption, ToOption, app, db_option, fail, log_app, user_errors
-from easeback.today import person_zone
+from easeback.cli.app import (
+    FromOption,
+    ToOption,
+    app,
+    db_option,
+    fail,
+    log_app,
+    print_json,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from easeback.overview import Overview
@@ -98,6 +105,7 @@ def log_pain(
     """
     from easeback.store import open_store
     from easeback.store.diary import add_entry
+    from easeback.today import person_zone
 
     text = check_note(note)
     with user_errors():
@@ -125,6 +133,7 @@ def log_note(
     """
     from easeback.store import open_store
     from easeback.store.diary import add_entry
+    from easeback.today import person_zone
 
     checked = check_note(text.replace("\x00", "")) if text.strip() else None
     if checked is None:
@@ -196,12 +205,13 @@ def psfs(
         rate_activities,
         set_activities,
     )
+    from easeback.today import person_zone
 
     names = parse_activities(activities) if activities is not None else None
     with user_errors():
         engine = open_store(db_option(ctx))
         if as_json and names is None and ratings is None:
-            typer.echo(json.dumps(psfs_view(engine, wall_now()), indent=2))
+            print_json(psfs_view(engine, wall_now()))
             return
         current = current_activities(engine)
         asking = names is None and ratings is None
@@ -231,7 +241,7 @@ def psfs(
             )
         view = psfs_view(engine, wall_now())
     if as_json:
-        typer.echo(json.dumps(view, indent=2))
+        print_json(view)
         return
     if values is not None:
         typer.echo(messages.PSFS_SAVED.format(mean=f"{view['mean']:.1f}"))
@@ -293,7 +303,7 @@ def progress(
         except EmptyPeriod as exc:
             fail(f"{exc}; try a wider --from/--to, or log pain with: easeback log pain N")
     if as_json:
-        typer.echo(json.dumps(view.to_json(), indent=2))
+        print_json(view.to_json())
         return
     print_progress(view)
 
@@ -304,6 +314,7 @@ def overview_for(db: str | None, start: str | None, end: str | None) -> Overview
     from easeback.core.plan import local_day
     from easeback.overview import BadPeriod, build_overview, period
     from easeback.store import open_store
+    from easeback.today import person_zone
 
     first_day = parse_day(start, "--from")
     last_day = parse_day(end, "--to")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from easeback.cli.app import app, routine_app, user_errors
+from easeback.cli.app import app, print_json, routine_app, user_errors
 
 ROUTINE_HELP = "A built-in routine (default, bed, office) or a path to a routine .toml file."
 
@@ -24,7 +23,7 @@ def stretches(
 
     library = load_library()
     if as_json:
-        typer.echo(json.dumps([s.model_dump(mode="json") for s in library.stretches], indent=2))
+        print_json([s.model_dump(mode="json") for s in library.stretches])
         return
     from easeback.cli.output import print_stretches
 
@@ -47,7 +46,7 @@ def timeline(
         chosen = load_routine(routine)
     result = build_timeline(chosen, load_library())
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
         return
     from easeback.cli.output import print_timeline
 
@@ -79,7 +78,7 @@ def routine_schema() -> None:
     """
     from easeback.content.library import routine_json_schema
 
-    typer.echo(json.dumps(routine_json_schema(), indent=2))
+    print_json(routine_json_schema())
 
 
 @routine_app.command("show")

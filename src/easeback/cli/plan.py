@@ -3,7 +3,6 @@ calendar (reminders for any calendar app)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import time
 from typing import TYPE_CHECKING, Annotated
@@ -11,8 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, user_errors, warn_all
-from easeback.today import person_today
+from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
 
 if TYPE_CHECKING:
     from easeback.core.plan import DaySettings
@@ -30,10 +28,12 @@ def today(
 
     Example: easeback today --json
     """
+    from easeback.today import person_today
+
     with user_errors():
         view = person_today(db_option(ctx))
     if as_json:
-        typer.echo(json.dumps(view, indent=2))
+        print_json(view)
         return
     from easeback.cli.output import print_today
 
@@ -64,6 +64,7 @@ def setup(
     from easeback.core.plan import DaySettings
     from easeback.store import open_store
     from easeback.store.plan import latest_settings, save_settings
+    from easeback.today import person_today
 
     with user_errors():
         engine = open_store(db_option(ctx))

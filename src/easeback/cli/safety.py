@@ -3,7 +3,6 @@ questions. The rules are in core/screening.py; this only asks, records and says.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, user_errors
+from easeback.cli.app import app, db_option, fail, print_json, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -35,6 +34,8 @@ class AnswerFile:
 
 def read_answer_file(source: str) -> AnswerFile:
     """Parse and check an answer file ('-' is standard input); nothing is stored here."""
+    import json
+
     from easeback.core.screening import AnswersError, assess
 
     name = "standard input" if source == "-" else source
@@ -201,7 +202,7 @@ def questions(
 
     rows = [{"id": q.id, "group": q.group, "text": messages.QUESTION_TEXT[q.id]} for q in QUESTIONS]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        print_json(rows)
         return
     for row in rows:
         typer.echo(f"{row['id']:<18} {row['group']:<10} {row['text']}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from easeback import messages
-from easeback.cli.app import app, db_option, fail, user_errors, warn_all
+from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -244,6 +243,6 @@ def history(
             "sessions": [r.to_json() for r in rows],
             "safety": [r.to_json() for r in records],
         }
-        typer.echo(json.dumps(payload, indent=2))
+        print_json(payload)
         return
     print_history(rows, records)

@@ -3,7 +3,6 @@ restore, and the clinician's report and routine sheet."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -105,6 +104,8 @@ def import_(
 
     Example: easeback import easeback-export.json
     """
+    import json
+
     from easeback.store import open_store
     from easeback.store.dump import DumpError, is_empty, load
 
