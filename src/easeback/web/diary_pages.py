@@ -180,14 +180,16 @@ def progress(request: Request, start: str | None = None, end: str | None = None)
     )
 
 
+def _attachment(name: str) -> dict[str, str]:
+    """A file to save, never kept in a cache: it holds health data."""
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
 def _download(data: bytes, media: str, name: str) -> Response:
     return Response(
         data,
         media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
+        headers=_attachment(name),
     )
 
 
@@ -244,10 +246,7 @@ def export(request: Request, kind: str) -> Response:
     return StreamingResponse(
         _chunks(spool),
         media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
+        headers=_attachment(name),
     )
 
 
