@@ -36,6 +36,7 @@ def test_a_pain_entry_with_a_note_is_saved(client: TestClient, app: Any) -> None
     [
         ({}, "pain", "Choose how much it hurts, or write a note"),
         ({"pain": "11"}, "pain", "Choose a number from 0 (no pain) to 10"),
+        ({"pain": "\u00b2"}, "pain", "Choose a number from 0 (no pain) to 10"),
         ({"pain": "3", "note": "x" * 2001}, "note", "please keep it to 2000"),
     ],
 )
@@ -78,6 +79,7 @@ def test_psfs_activities_are_named_and_rated(client: TestClient, app: Any) -> No
         (["A", "B"], ["1", "2"], "activity-0", "Name 3 to 5 activities"),
         (["A", "B", "C"], ["1", "2", "x"], "rating-2", "from 0 (unable) to 10"),
         (["A", "B", "C"], ["1", "2", "11"], "rating-2", "from 0 (unable) to 10"),
+        (["A", "B", "C"], ["1", "2", "\u00b2"], "rating-2", "from 0 (unable) to 10"),
         (["A", "B", "a"], ["1", "2", "3"], "activity-0", "Each activity once"),
     ],
 )

@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-typed = st.text(max_size=300) | st.sampled_from(["", " ", "25:99", "07:00", "\x00", "é" * 50])
+typed = st.text(max_size=300) | st.sampled_from(
+    ["", " ", "25:99", "07:00", "\x00", "é" * 50, "²", "٣"]
+)
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -210,7 +210,7 @@ def ask_pain(question: str) -> int | None:
         ).strip()
         if not answer:
             return None
-        if answer.isdigit() and 0 <= int(answer) <= 10:
+        if answer.isascii() and answer.isdigit() and 0 <= int(answer) <= 10:
             return int(answer)
         typer.echo(messages.PAIN_BAD_VALUE)
 

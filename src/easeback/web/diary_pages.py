@@ -68,7 +68,7 @@ async def log_entry(request: Request) -> Response:
     errors: dict[str, str] = {}
     pain: int | None = None
     if pain_text:
-        if pain_text.isdigit() and 0 <= int(pain_text) <= 10:
+        if pain_text.isascii() and pain_text.isdigit() and 0 <= int(pain_text) <= 10:
             pain = int(pain_text)
         else:
             errors["pain"] = "Choose a number from 0 (no pain) to 10 (worst)."
@@ -106,7 +106,7 @@ async def save_psfs(request: Request) -> Response:
             errors[f"activity-{index}"] = "Name the activity this rating is for."
         if name and len(name) > 120:
             errors[f"activity-{index}"] = "Keep the name to 120 characters."
-        if name and not (rating.isdigit() and 0 <= int(rating) <= 10):
+        if name and not (rating.isascii() and rating.isdigit() and 0 <= int(rating) <= 10):
             errors[f"rating-{index}"] = f"Rate “{name[:40]}” from 0 (unable) to 10 (as before)."
     lowered = [n.lower() for n in names if n]
     if len(set(lowered)) != len(lowered):
