@@ -19,12 +19,18 @@ from easeback.cli.app import (
     print_json,
     user_errors,
 )
+from easeback.diary_input import (
+    NAME_LIMIT,
+    NOTE_LIMIT,
+    PSFS_MAX,
+    PSFS_MIN,
+    activities_problem,
+    clean_note,
+    parse_score,
+)
 
 if TYPE_CHECKING:
     from easeback.overview import Overview
-
-NOTE_LIMIT = 2000
-PSFS_MIN, PSFS_MAX = 3, 5
 
 
 def parse_when(value: str | None, zone: str, option: str = "--at") -> datetime:
@@ -73,7 +79,7 @@ def parse_day(value: str | None, option: str) -> date | None:
 def check_note(note: str | None) -> str | None:
     if note is None:
         return None
-    note = "".join(c for c in note if c in "\t\n" or (c >= " " and c != "\x7f")).strip()
+    note = clean_note(note)
     try:
         note.encode("utf-8")
     except UnicodeEncodeError:
@@ -151,31 +157,24 @@ def log_note(
 
 def parse_activities(text: str) -> list[str]:
     names = [n.strip() for n in text.split(";") if n.strip()]
-    if not PSFS_MIN <= len(names) <= PSFS_MAX:
+    problem = activities_problem(names)
+    if problem:
         fail(
-            f"--activities: {len(names)} given; name {PSFS_MIN} to {PSFS_MAX} activities you "
-            "find hard, separated by ';', e.g. 'Putting on socks; Lifting the shopping; "
-            "Sitting for an hour'"
+            f"--activities: {problem[1]} (separated by ';', e.g. 'Putting on socks; Lifting "
+            "the shopping; Sitting for an hour')"
         )
-    long = [n for n in names if len(n) > 120]
-    if long:
-        fail(f"--activities: {long[0][:30]!r}... is too long; keep each to 120 characters")
-    if len({n.lower() for n in names}) != len(names):
-        fail("--activities: an activity is named twice; give each once")
     return names
 
 
 def parse_ratings(text: str, count: int) -> list[int]:
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != count or not all(
-        p.isascii() and p.isdigit() and 0 <= int(p) <= 10 for p in parts
-    ):
+    values = [parse_score(p) for p in text.split(",")]
+    if len(values) != count or None in values:
         fail(
             f"--ratings: {text!r}: give {count} whole numbers from 0 (unable) to 10 (as "
             f"before the problem), one per activity in order, e.g. "
             f"{','.join(['5'] * count)}"
         )
-    return [int(p) for p in parts]
+    return [v for v in values if v is not None]
 
 
 @app.command()
@@ -259,7 +258,7 @@ def _ask_activities() -> list[str]:
                 break
             typer.echo(f"Please name at least {PSFS_MIN}.")
             continue
-        if len(name) > 120 or name.lower() in (n.lower() for n in names):
+        if len(name) > NAME_LIMIT or name.lower() in (n.lower() for n in names):
             typer.echo("Please give a different, shorter name.")
             continue
         names.append(name)
@@ -271,9 +270,9 @@ def _ask_ratings(names: list[str]) -> list[int]:
     values = []
     for name in names:
         while True:
-            answer = typer.prompt(f"  {name} (0-10)").strip()
-            if answer.isascii() and answer.isdigit() and 0 <= int(answer) <= 10:
-                values.append(int(answer))
+            value = parse_score(typer.prompt(f"  {name} (0-10)"))
+            if value is not None:
+                values.append(value)
                 break
             typer.echo("Please type a whole number from 0 to 10.")
     return values

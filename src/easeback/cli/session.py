@@ -204,14 +204,17 @@ def ensure_allowed(engine: Engine) -> None:
 
 def ask_pain(question: str) -> int | None:
     """Pain 0-10 at the keyboard; Enter skips."""
+    from easeback.diary_input import parse_score
+
     while True:
         answer = typer.prompt(
             f"{question} {messages.PAIN_SKIP_HINT}", default="", show_default=False
         ).strip()
         if not answer:
             return None
-        if answer.isascii() and answer.isdigit() and 0 <= int(answer) <= 10:
-            return int(answer)
+        value = parse_score(answer)
+        if value is not None:
+            return value
         typer.echo(messages.PAIN_BAD_VALUE)
 
 

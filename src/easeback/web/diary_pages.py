@@ -11,12 +11,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from easeback import messages
+from easeback.diary_input import (
+    NAME_LIMIT,
+    NOTE_LIMIT,
+    PSFS_MAX,
+    PSFS_MIN,
+    activities_problem,
+    clean_note,
+    parse_score,
+)
 from easeback.today import person_zone
 from easeback.web.pages import checked_form, render
 
 router = APIRouter(include_in_schema=False)
 
-PSFS_SLOTS = 5
+PSFS_SLOTS = PSFS_MAX
+PSFS_WORDS = {
+    "count": f"Name {PSFS_MIN} to {PSFS_MAX} activities your back makes hard.",
+    "twice": "Each activity once, please.",
+}
 
 
 def _engine(request: Request) -> Any:
@@ -62,18 +75,17 @@ async def log_entry(request: Request) -> Response:
 
     form = await checked_form(request)
     pain_text = str(form.get("pain", "")).strip()
-    note = str(form.get("note", "")).replace("\x00", "").strip()
+    note = clean_note(str(form.get("note", "")))
     share = form.get("share") is not None
     values = {"pain": pain_text, "note": note, "share": share}
     errors: dict[str, str] = {}
     pain: int | None = None
     if pain_text:
-        if pain_text.isascii() and pain_text.isdigit() and 0 <= int(pain_text) <= 10:
-            pain = int(pain_text)
-        else:
+        pain = parse_score(pain_text)
+        if pain is None:
             errors["pain"] = "Choose a number from 0 (no pain) to 10 (worst)."
-    if len(note) > 2000:
-        errors["note"] = f"The note has {len(note)} characters; please keep it to 2000."
+    if len(note) > NOTE_LIMIT:
+        errors["note"] = f"The note has {len(note)} characters; please keep it to {NOTE_LIMIT}."
     if pain is None and not note and not errors:
         errors["pain"] = "Choose how much it hurts, or write a note (or both)."
     if errors:
@@ -98,19 +110,19 @@ async def save_psfs(request: Request) -> Response:
     names = [str(form.get(f"activity-{i}", "")).strip()[:200] for i in range(PSFS_SLOTS)]
     ratings = [str(form.get(f"rating-{i}", "")).strip() for i in range(PSFS_SLOTS)]
     errors: dict[str, str] = {}
-    given = [(n, r) for n, r in zip(names, ratings, strict=True) if n or r]
-    if not 3 <= len([n for n, _ in given if n]) <= 5:
-        errors["activity-0"] = "Name 3 to 5 activities your back makes hard."
     for index, (name, rating) in enumerate(zip(names, ratings, strict=True)):
         if rating and not name:
             errors[f"activity-{index}"] = "Name the activity this rating is for."
-        if name and len(name) > 120:
-            errors[f"activity-{index}"] = "Keep the name to 120 characters."
-        if name and not (rating.isascii() and rating.isdigit() and 0 <= int(rating) <= 10):
+        if name and parse_score(rating) is None:
             errors[f"rating-{index}"] = f"Rate “{name[:40]}” from 0 (unable) to 10 (as before)."
-    lowered = [n.lower() for n in names if n]
-    if len(set(lowered)) != len(lowered):
-        errors.setdefault("activity-0", "Each activity once, please.")
+    problem = activities_problem([n for n in names if n])
+    if problem:
+        kind, _ = problem
+        if kind == "long":
+            index = next(i for i, n in enumerate(names) if len(n) > NAME_LIMIT)
+            errors.setdefault(f"activity-{index}", f"Keep the name to {NAME_LIMIT} characters.")
+        else:
+            errors.setdefault("activity-0", PSFS_WORDS[kind])
     if errors:
         return diary_form(
             request,
@@ -122,7 +134,7 @@ async def save_psfs(request: Request) -> Response:
     if [a.name for a in current_activities(engine)] != chosen:
         set_activities(engine, chosen, at=wall_now())
     current = current_activities(engine)
-    by_name = {n: int(r) for n, r in zip(names, ratings, strict=True) if n}
+    by_name = {n: parse_score(r) or 0 for n, r in zip(names, ratings, strict=True) if n}
     rate_activities(
         engine, {a.id: by_name[a.name] for a in current}, at=wall_now(), zone=person_zone(engine)
     )
