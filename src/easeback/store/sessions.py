@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, case, func, insert, select
+from sqlalchemy import Connection, Engine, Insert, ScalarSelect, case, func, insert, select
 
 from easeback.core.player import PlayerEvent
 from easeback.core.timeline import Timeline
@@ -191,19 +191,25 @@ class SessionSummary:
         }
 
 
-def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSummary]:
-    """Sessions, newest first, each with its outcome read from its last ending event.
-
-    A session with no ending event was cut off (the process was killed or the machine
-    stopped): its outcome is 'interrupted'.
-    """
-    ending = (
+def _ending() -> ScalarSelect[Any]:
+    """A session's outcome: the kind of its last ending event (correlated to the
+    ``sessions`` row of the enclosing query; NULL while none has come)."""
+    return (
         select(events.c.kind)
         .where(events.c.session_id == sessions.c.id, events.c.kind.in_(ENDINGS))
         .order_by(events.c.seq.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSummary]:
+    """Sessions, newest first, each with its outcome read from its last ending event.
+
+    A session with no ending event was cut off (the process was killed or the machine
+    stopped): its outcome is 'interrupted'.
+    """
+    ending = _ending()
     newest = select(sessions.c.id).order_by(sessions.c.started_utc.desc(), sessions.c.id)
     stats = (
         select(
@@ -307,13 +313,7 @@ def open_session(engine: Engine, timeline: Timeline, **fields: Any) -> str:
 
 def find_session(engine: Engine, session_id: str) -> StoredSession | None:
     """A session by id, with its outcome so far ('interrupted' while none has come)."""
-    ending = (
-        select(events.c.kind)
-        .where(events.c.session_id == session_id, events.c.kind.in_(ENDINGS))
-        .order_by(events.c.seq.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    ending = _ending()
     query = select(
         sessions.c.timeline,
         sessions.c.zone,
