@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from easeback import messages
+from easeback.web.pages import db, store_of
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -79,14 +80,10 @@ class PainIn(Body):
     value: Pain | None
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
-
-
 def _session(request: Request, session_id: str) -> Any:
     from easeback.store.sessions import find_session
 
-    found = find_session(_engine(request), session_id)
+    found = find_session(store_of(request), session_id)
     if found is None:
         raise HTTPException(404, f"no session with id {session_id}")
     return found
@@ -101,7 +98,7 @@ def today(request: Request) -> dict[str, Any]:
     """Today's plan: slots with their times, doses and status."""
     from easeback.today import person_today
 
-    view: dict[str, Any] = person_today(request.app.state.settings.db)
+    view: dict[str, Any] = person_today(db(request))
     return view
 
 
@@ -131,7 +128,7 @@ def sessions(
     """Past sessions, newest first."""
     from easeback.store.sessions import list_sessions
 
-    return [s.to_json() for s in list_sessions(_engine(request), limit)]
+    return [s.to_json() for s in list_sessions(store_of(request), limit)]
 
 
 @router.post("/sessions", status_code=201)
@@ -141,15 +138,13 @@ def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
     from easeback.web.sessions import NotAllowed, PlayRequestError, choose_routine, start_session
 
     try:
-        chosen = choose_routine(
-            request.app.state.settings.db, slot=body.slot, routine=body.routine, speed=body.speed
-        )
+        chosen = choose_routine(db(request), slot=body.slot, routine=body.routine, speed=body.speed)
     except PlayRequestError as exc:
         raise HTTPException(404 if exc.missing else 422, str(exc)) from None
     if chosen is None:
         raise HTTPException(409, messages.WEB_ALL_DONE)
     try:
-        return start_session(_engine(request), chosen, body.pain_before)
+        return start_session(store_of(request), chosen, body.pain_before)
     except NotAllowed as exc:
         reason, _ = messages.GATE[exc.reason]
         raise HTTPException(409, f"{reason} {messages.WEB_GATE_NEXT}") from None
@@ -161,7 +156,7 @@ def session(request: Request, session_id: SessionId) -> dict[str, Any]:
     from easeback.store.sessions import session_events
 
     found = _session(request, session_id)
-    rows = session_events(_engine(request), session_id)
+    rows = session_events(store_of(request), session_id)
     return {
         "id": found.id,
         "outcome": found.outcome,
@@ -216,7 +211,7 @@ def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dic
         for e in body.events
     ]
     try:
-        stored, said = accept_events(_engine(request), found, batch)
+        stored, said = accept_events(store_of(request), found, batch)
     except EventConflict as exc:
         raise HTTPException(409, str(exc)) from None
     return {"stored": stored, "already_stored": len(batch) - stored, "messages": said}
@@ -228,4 +223,4 @@ def rate(request: Request, session_id: SessionId, body: PainIn) -> dict[str, Any
     from easeback.web.sessions import rate_after
 
     found = _session(request, session_id)
-    return {"messages": rate_after(_engine(request), found, body.value)}
+    return {"messages": rate_after(store_of(request), found, body.value)}

@@ -21,7 +21,7 @@ from easeback.diary_input import (
     parse_score,
 )
 from easeback.today import person_zone
-from easeback.web.pages import checked_form, render
+from easeback.web.pages import checked_form, render, store_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,10 +30,6 @@ PSFS_WORDS = {
     "count": f"Name {PSFS_MIN} to {PSFS_MAX} activities your back makes hard.",
     "twice": "Each activity once, please.",
 }
-
-
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
 
 
 def diary_form(
@@ -46,7 +42,7 @@ def diary_form(
     from easeback.clock import wall_now
     from easeback.store.diary import entries, psfs_view
 
-    engine = _engine(request)
+    engine = store_of(request)
     view = psfs_view(engine, wall_now())
     activities = [a["name"] for a in view["activities"]]
     return render(
@@ -91,9 +87,9 @@ async def log_entry(request: Request) -> Response:
     if errors:
         return diary_form(request, values=values, errors=errors)
     add_entry(
-        _engine(request),
+        store_of(request),
         at=wall_now(),
-        zone=person_zone(_engine(request)),
+        zone=person_zone(store_of(request)),
         pain=pain,
         note=note or None,
         share=share,
@@ -129,7 +125,7 @@ async def save_psfs(request: Request) -> Response:
             values={"names": names, "ratings": ratings},
             errors=errors,
         )
-    engine = _engine(request)
+    engine = store_of(request)
     chosen = [n for n in names if n]
     if [a.name for a in current_activities(engine)] != chosen:
         set_activities(engine, chosen, at=wall_now())
@@ -162,7 +158,7 @@ def _period(request: Request, start: str | None, end: str | None) -> tuple[date,
 
 
 def _zone(request: Request) -> str:
-    return person_zone(_engine(request))
+    return person_zone(store_of(request))
 
 
 @router.get("/progress", response_class=HTMLResponse)
@@ -172,7 +168,7 @@ def progress(request: Request, start: str | None = None, end: str | None = None)
 
     first, last = _period(request, start, end)
     try:
-        view = build_overview(_engine(request), first, last, zone=_zone(request))
+        view = build_overview(store_of(request), first, last, zone=_zone(request))
     except EmptyPeriod:
         return render(request, "progress.html", title="Progress", view=None, first=first, last=last)
     charts = [
@@ -213,7 +209,7 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
     from easeback.today import plan_for_export
 
     first, last = _period(request, start, end)
-    engine = _engine(request)
+    engine = store_of(request)
     try:
         view = build_overview(engine, first, last, zone=_zone(request))
     except EmptyPeriod as exc:
@@ -231,7 +227,7 @@ def sheet_pdf(request: Request) -> Response:
     from easeback.reports.pdf import render_pdf, sheet_html
     from easeback.today import plan_for_export
 
-    data, _pages = render_pdf(sheet_html(plan_for_export(_engine(request)), generated=wall_now()))
+    data, _pages = render_pdf(sheet_html(plan_for_export(store_of(request)), generated=wall_now()))
     return _download(data, "application/pdf", "easeback-routine.pdf")
 
 
@@ -253,7 +249,7 @@ def export(request: Request, kind: str) -> Response:
         raise HTTPException(404, f"There is no export called {kind!r}: json, csv or fhir.")
     media, name = names[kind]
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the response
-    write_export(_engine(request), kind, wall_now(), spool)
+    write_export(store_of(request), kind, wall_now(), spool)
     spool.seek(0)
     return StreamingResponse(
         _chunks(spool),

@@ -61,15 +61,21 @@ async def checked_form(request: Request) -> FormData:
 
 
 def db(request: Request) -> str | None:
+    """The store the app was started with, as given (None: the default file)."""
     db_url: str | None = request.app.state.settings.db
     return db_url
+
+
+def store_of(request: Request) -> Any:
+    """The app's open store."""
+    return request.app.state.engine
 
 
 def gate_state(request: Request) -> Any:
     from easeback.clock import wall_now
     from easeback.store.safety import current_gate
 
-    return current_gate(request.app.state.engine, wall_now())
+    return current_gate(store_of(request), wall_now())
 
 
 # --- today ------------------------------------------------------------------------------
@@ -165,7 +171,7 @@ def history(request: Request) -> HTMLResponse:
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
 
-    engine = request.app.state.engine
+    engine = store_of(request)
     return render(
         request,
         "history.html",
@@ -199,7 +205,7 @@ def settings_page(request: Request, saved: bool = False) -> HTMLResponse:
     from easeback.core.plan import DaySettings
     from easeback.store.plan import latest_settings
 
-    current = latest_settings(request.app.state.engine) or DaySettings(zone=local_zone())
+    current = latest_settings(store_of(request)) or DaySettings(zone=local_zone())
     return render(
         request,
         "settings.html",
@@ -229,7 +235,7 @@ async def save_settings_page(request: Request) -> Response:
     days = [d for d in form.getlist("work_days") if d in DAY_NAMES]
     zone = str(form.get("zone", "")).strip()
     values = {**text, "no_work": no_work, "work_days": days, "zone": zone}
-    engine = request.app.state.engine
+    engine = store_of(request)
     current = latest_settings(engine) or DaySettings(zone=local_zone())
     work = "none" if no_work else f"{text['work_start']}-{text['work_end']}"
     errors: dict[str, str] = {}
@@ -305,7 +311,7 @@ async def check_answers(request: Request) -> HTMLResponse:
     errors = {f: "Please answer yes or no." for f, v in answers.items() if v not in ("yes", "no")}
     if errors:
         return check_form(request, state, answers=answers, errors=errors)
-    engine = request.app.state.engine
+    engine = store_of(request)
     now, zone = wall_now(), local_zone()
     given = {q.id: answers[q.id] == "yes" for q in QUESTIONS}
     warning = assess(given)
