@@ -36,8 +36,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from easeback import messages
-from easeback.clock import local_zone, wall_now
 from easeback.content.library import load_library, load_routine
 from easeback.content.models import Library, Routine
 from easeback.core.plan import DaySettings, Slot, local_day, plan_day
@@ -69,6 +67,8 @@ from easeback.store.schema import (
     sessions,
 )
 from easeback.store.sessions import to_utc
+from easeback.usecases.clock import local_zone, wall_now
+from easeback.wording import messages
 from figures import Figure, median
 from startup import time_rounds
 

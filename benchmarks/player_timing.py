@@ -17,7 +17,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from easeback.clock import local_zone, wall_now
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player, PlayerEvent
 from easeback.core.timeline import build_timeline
@@ -25,6 +24,7 @@ from easeback.store import open_store
 from easeback.store.sessions import SessionLog, session_events
 from easeback.terminal.keys import NoKeys
 from easeback.terminal.session import play
+from easeback.usecases.clock import local_zone, wall_now
 from figures import Figure, median, percentile
 
 ROUTINE = "default"

@@ -24,9 +24,9 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from easeback.clock import local_zone, wall_now
 from easeback.store import open_store
 from easeback.store.diary import rate_activities, set_activities
+from easeback.usecases.clock import local_zone, wall_now
 from figures import Figure, format_table
 from history import build_store
 

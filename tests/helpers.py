@@ -90,9 +90,9 @@ def screened_store(engine: object) -> None:
     """Consent and a clean screening, straight into the store (for web tests)."""
     from datetime import UTC, datetime
 
-    from easeback.checkup import record_answers
     from easeback.core.screening import QUESTION_IDS, Gate
     from easeback.store.consents import record_consent
+    from easeback.usecases.checkup import record_answers
 
     now = datetime.now(UTC)
     record_consent(engine, wording="1", given=now, zone="UTC")  # type: ignore[arg-type]

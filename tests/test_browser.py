@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser import AXE, CHROMIUM, CHROMIUM_ARGS, Server, run_axe, running
-from easeback import messages
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store import open_store
+from easeback.wording import messages
 from helpers import screened_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")

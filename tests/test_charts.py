@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from easeback.core.insight import Week
-from easeback.overview import PainPoint, PainSource
 from easeback.reports.charts import (
     BOTTOM,
     LEFT,
@@ -32,6 +31,7 @@ from easeback.reports.charts import (
     psfs_chart,
 )
 from easeback.reports.sparks import bar, sparkline
+from easeback.usecases.overview import PainPoint, PainSource
 
 NS = "{http://www.w3.org/2000/svg}"
 ZONE = ZoneInfo("Europe/London")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from easeback import messages
+from easeback.wording import messages
 
 
 def events_in(path_or_bytes: Path | bytes) -> dict[str, object]:

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from easeback import messages
 from easeback.core.player import Player
 from easeback.core.screening import GROUPS, QUESTION_IDS, QUESTIONS, assess
 from easeback.store.consents import record_consent
 from easeback.store.safety import current_gate, record_screening
 from easeback.store.sessions import SessionLog
+from easeback.wording import messages
 from helpers import ROTATION, ROTATION_TIMELINE, answers_json
 
 FIRST_OF = {group: next(q.id for q in QUESTIONS if q.group == group) for group in GROUPS}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 
-from easeback import messages
+from easeback.wording import messages
 from helpers import answers_json
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")

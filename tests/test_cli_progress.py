@@ -11,13 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from easeback import messages
-from easeback.aftercare import catch_up_progress
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store.plan import changes_after_last_session
 from easeback.store.sessions import SessionLog
+from easeback.usecases.aftercare import catch_up_progress
+from easeback.wording import messages
 from helpers import answers_json
 
 MONDAY = datetime(2026, 3, 2, 7, 5, tzinfo=UTC)

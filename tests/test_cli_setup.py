@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import easeback.clock
-from easeback import messages
+import easeback.usecases.clock
+from easeback.wording import messages
 from helpers import SET_UP_LONDON, answers_json
 
 LONDON = ZoneInfo("Europe/London")
@@ -38,7 +38,7 @@ def set_now(monkeypatch: pytest.MonkeyPatch) -> SetNow:
 
     def set_(moment: str) -> datetime:
         now = datetime.fromisoformat(moment.replace(" ", "T")).replace(tzinfo=LONDON)
-        monkeypatch.setattr(easeback.clock, "wall_now", lambda: now)
+        monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: now)
         return now
 
     return set_

@@ -62,13 +62,13 @@ def fill(engine: Engine, history: dict[str, Any]) -> None:
     """Write a history through the app's own store functions: settings, consent and
     safety answers, sessions (some rehearsals, some stopped for pain, with follow-ups
     and progression), pain ratings, diary entries and PSFS ratings."""
-    from easeback.aftercare import catch_up_progress
-    from easeback.checkup import record_answers
     from easeback.core.plan import DaySettings
     from easeback.core.screening import QUESTION_IDS, Gate
     from easeback.store.consents import record_consent
     from easeback.store.plan import save_settings
     from easeback.store.safety import record_followup
+    from easeback.usecases.aftercare import catch_up_progress
+    from easeback.usecases.checkup import record_answers
 
     save_settings(engine, DaySettings(zone="Europe/London"), at=START)
     record_consent(engine, wording="1", given=START, zone="Europe/London")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from easeback import messages
 from easeback.core.screening import QUESTIONS
+from easeback.wording import messages
 from helpers import screened
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from easeback import messages
+from easeback.wording import messages
 
 
 @pytest.fixture

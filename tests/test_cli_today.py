@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-import easeback.clock
+import easeback.usecases.clock
 from easeback.core.player import Player
 from easeback.store.plan import plan_inputs
 from easeback.store.quick import read_plan_inputs
@@ -49,7 +49,7 @@ def set_now(monkeypatch: pytest.MonkeyPatch) -> SetNow:
     def set_(moment: str) -> datetime:
         day, hhmm = moment.split()
         now = london(day, hhmm)
-        monkeypatch.setattr(easeback.clock, "wall_now", lambda: now)
+        monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: now)
         return now
 
     return set_
@@ -157,7 +157,7 @@ def test_today_on_an_empty_store_shows_the_default_day_at_the_starting_doses(
 def test_today_without_json_says_how_to_fit_the_times_to_your_day(
     cli: Any, set_now: SetNow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from easeback import messages
+    from easeback.wording import messages
 
     monkeypatch.setenv("COLUMNS", "200")
     set_now(f"{WEDNESDAY} 13:00")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from easeback import messages
 from easeback.core.screening import (
     GROUPS,
     QUESTION_IDS,
@@ -21,6 +20,7 @@ from easeback.core.screening import (
     repeated_pain,
     worsened,
 )
+from easeback.wording import messages
 
 DAY0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NO = {q: False for q in QUESTION_IDS}

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from easeback import messages
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store.safety import current_gate, safety_records
 from easeback.store.sessions import list_sessions, session_events
+from easeback.wording import messages
 from helpers import screened_store
 
 AT = "2026-11-25T07:00:00Z"
@@ -264,8 +264,8 @@ def test_a_session_after_which_pain_rose_does_not_count_towards_a_step_up(
         send(ready, session["id"], played(session["timeline"], [(0, "start"), (400, "tick")]))
         ready.post(f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 6})
         answers = {"pain_settled": True}
-        from easeback.checkup import record_answers, record_settled
         from easeback.core.screening import QUESTION_IDS
+        from easeback.usecases.checkup import record_answers, record_settled
 
         engine = app.state.engine
         record_settled(engine, answers["pain_settled"], at=_now(), zone="UTC")

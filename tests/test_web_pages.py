@@ -9,10 +9,10 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from easeback import messages
 from easeback.core.screening import QUESTION_IDS
 from easeback.store.safety import current_gate, last_screening
 from easeback.web.pages import DAY_NAMES as DAYS
+from easeback.wording import messages
 from helpers import screened_store
 
 

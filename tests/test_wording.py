@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import typer
 
-from easeback import messages
 from easeback.cli import app
 from easeback.content.library import BUILTIN_ROUTINES, load_library, load_routine
 from easeback.core.timeline import build_timeline
+from easeback.wording import messages
 
 ROOT = Path(__file__).resolve().parent.parent
 

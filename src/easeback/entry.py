@@ -36,7 +36,7 @@ def quick_today(args: list[str]) -> bool:
     try:
         import json
 
-        from easeback.today import person_today
+        from easeback.usecases.today import person_today
 
         text = json.dumps(person_today(db), indent=2)
     except Exception:  # the full CLI says what is wrong, as for every command

@@ -13,7 +13,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from easeback import __version__, messages
+from easeback import __version__
+from easeback.wording import messages
 
 HELP = f"""Guide a gentle daily lower-back stretching routine and keep its diary.
 
@@ -122,7 +123,7 @@ def user_errors() -> Iterator[None]:
     Database errors are recognised without importing SQLAlchemy, so commands that
     never touch the store stay quick to start.
     """
-    from easeback.errors import RoutineError, StoreError
+    from easeback.core.errors import RoutineError, StoreError
 
     try:
         yield

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from easeback import messages
 from easeback.cli.app import (
     FromOption,
     ToOption,
@@ -19,7 +18,7 @@ from easeback.cli.app import (
     print_json,
     user_errors,
 )
-from easeback.diary_input import (
+from easeback.usecases.diary_input import (
     NAME_LIMIT,
     NOTE_LIMIT,
     PSFS_MAX,
@@ -28,9 +27,10 @@ from easeback.diary_input import (
     clean_note,
     parse_score,
 )
+from easeback.wording import messages
 
 if TYPE_CHECKING:
-    from easeback.overview import Overview
+    from easeback.usecases.overview import Overview
 
 
 def parse_when(value: str | None, zone: str, option: str = "--at") -> datetime:
@@ -38,7 +38,7 @@ def parse_when(value: str | None, zone: str, option: str = "--at") -> datetime:
     ``zone``; never in the future, never before 2000."""
     from zoneinfo import ZoneInfo
 
-    from easeback.clock import wall_now
+    from easeback.usecases.clock import wall_now
 
     now = wall_now()
     if value is None:
@@ -111,7 +111,7 @@ def log_pain(
     """
     from easeback.store import open_store
     from easeback.store.diary import add_entry
-    from easeback.today import person_zone
+    from easeback.usecases.today import person_zone
 
     text = check_note(note)
     with user_errors():
@@ -139,7 +139,7 @@ def log_note(
     """
     from easeback.store import open_store
     from easeback.store.diary import add_entry
-    from easeback.today import person_zone
+    from easeback.usecases.today import person_zone
 
     checked = check_note(text.replace("\x00", "")) if text.strip() else None
     if checked is None:
@@ -196,7 +196,6 @@ def psfs(
 
     Example: easeback psfs --activities "Socks on; Gardening; Sitting an hour" --ratings 4,3,6
     """
-    from easeback.clock import wall_now
     from easeback.store import open_store
     from easeback.store.diary import (
         current_activities,
@@ -204,7 +203,8 @@ def psfs(
         rate_activities,
         set_activities,
     )
-    from easeback.today import person_zone
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
     names = parse_activities(activities) if activities is not None else None
     with user_errors():
@@ -294,7 +294,7 @@ def progress(
     Example: easeback progress --from 2026-11-01
     """
     from easeback.cli.output import print_progress
-    from easeback.overview import EmptyPeriod
+    from easeback.usecases.overview import EmptyPeriod
 
     with user_errors():
         try:
@@ -309,11 +309,11 @@ def progress(
 
 def overview_for(db: str | None, start: str | None, end: str | None) -> Overview:
     """The Overview of the period the options name, in the person's zone."""
-    from easeback.clock import wall_now
     from easeback.core.plan import local_day
-    from easeback.overview import BadPeriod, build_overview, period
     from easeback.store import open_store
-    from easeback.today import person_zone
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.overview import BadPeriod, build_overview, period
+    from easeback.usecases.today import person_zone
 
     first_day = parse_day(start, "--from")
     last_day = parse_day(end, "--to")

@@ -9,17 +9,23 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
-from easeback import messages
-from easeback.clock import local_time
 from easeback.content.models import Library, Routine
 from easeback.core.timeline import Timeline
-from easeback.labels import SAFETY_GROUP_WORDS, clock_text, phase_label, safety_words, stretch_name
+from easeback.usecases.clock import local_time
+from easeback.wording import messages
+from easeback.wording.labels import (
+    SAFETY_GROUP_WORDS,
+    clock_text,
+    phase_label,
+    safety_words,
+    stretch_name,
+)
 
 if TYPE_CHECKING:
     from easeback.core.insight import Change
-    from easeback.overview import Overview
     from easeback.store.safety import Record
     from easeback.store.sessions import SessionSummary
+    from easeback.usecases.overview import Overview
 
 TIME_WORDS = {"morning": "first thing", "daytime": "during the day", "evening": "at bedtime"}
 

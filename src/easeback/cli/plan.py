@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from easeback import messages
 from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
+from easeback.wording import messages
 
 if TYPE_CHECKING:
     from easeback.core.plan import DaySettings
@@ -28,7 +28,7 @@ def today(
 
     Example: easeback today --json
     """
-    from easeback.today import person_today
+    from easeback.usecases.today import person_today
 
     with user_errors():
         view = person_today(db_option(ctx))
@@ -60,11 +60,11 @@ def setup(
 
     Example: easeback setup --wake 06:30 --bed 23:00 --work 08:30-17:00 --work-days mon-fri
     """
-    from easeback.clock import local_zone, wall_now
     from easeback.core.plan import DaySettings
     from easeback.store import open_store
     from easeback.store.plan import latest_settings, save_settings
-    from easeback.today import person_today
+    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.today import person_today
 
     with user_errors():
         engine = open_store(db_option(ctx))
@@ -74,7 +74,7 @@ def setup(
             fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
         if asked:
             settings = _ask_day(settings)
-        from easeback.day_input import read_day_options
+        from easeback.usecases.day_input import read_day_options
 
         settings, problems = read_day_options(settings, wake, bed, work, work_days, zone)
         if problems:
@@ -83,7 +83,7 @@ def setup(
             typer.echo(f"easeback: {messages.NOTHING_CHANGED}", err=True)
             raise typer.Exit(2)
         save_settings(engine, settings, at=wall_now())
-        from easeback.aftercare import rewrite_calendars
+        from easeback.usecases.aftercare import rewrite_calendars
 
         warn_all(rewrite_calendars(engine))
     typer.echo(messages.SETUP_SAVED)
@@ -97,7 +97,7 @@ def _ask_day(settings: DaySettings) -> DaySettings:
     """Ask for each part of the day at the terminal, again until it all fits; the
     answers given so far are the defaults of the next round."""
     from easeback.core.plan import format_days
-    from easeback.day_input import read_day_options
+    from easeback.usecases.day_input import read_day_options
 
     def hhmm(value: time | None) -> str:
         return value.strftime("%H:%M") if value else "none"
@@ -158,10 +158,10 @@ def calendar(
     """
     from pathlib import Path
 
-    from easeback.aftercare import calendar_bytes, write_calendar
-    from easeback.clock import wall_now
     from easeback.store import open_store
     from easeback.store.plan import remember_calendar
+    from easeback.usecases.aftercare import calendar_bytes, write_calendar
+    from easeback.usecases.clock import wall_now
 
     if ics == "-":
         with user_errors():

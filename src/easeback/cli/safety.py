@@ -1,5 +1,5 @@
-"""Commands about safety: check (consent, pain follow-up, red-flag questions), clear,
-questions. The rules are in core/screening.py; this only asks, records and says."""
+"""Commands about safety: consent, check (consent, pain follow-up, red-flag questions),
+clear, questions. The rules are in core/screening.py; this only asks, records and says."""
 
 from __future__ import annotations
 
@@ -12,13 +12,54 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from easeback import messages
 from easeback.cli.app import app, db_option, fail, print_json, user_errors
+from easeback.wording import messages
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from easeback.core.screening import Gate
+
+
+def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECORDED) -> None:
+    """Show the clinician-check text, ask (unless ``yes``), and record the answer;
+    ``then`` is what is said next (with the local date).
+
+    Leaves with exit 1 when the person says no, and 2 when nobody can answer.
+    """
+    from easeback.store.consents import record_consent
+    from easeback.usecases.clock import local_time, local_zone, wall_now
+
+    typer.echo(messages.NOT_ADVICE)
+    typer.echo(messages.CONSENT_TEXT)
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("no answer: run 'easeback consent' in a terminal, or add --yes", 2)
+        if not typer.confirm(messages.CONSENT_QUESTION, default=False):
+            typer.echo(messages.CONSENT_DECLINED)
+            raise typer.Exit(1)
+    now, zone = wall_now(), local_zone()
+    record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
+    shown = local_time(now.replace(tzinfo=None), zone).strftime("%d %b %Y")
+    typer.echo(then.format(when=shown))
+
+
+@app.command()
+def consent(
+    ctx: typer.Context,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm without asking (for scripts).")
+    ] = False,
+) -> None:
+    """Confirm you have checked with a clinician before your first session.
+
+    Example: easeback consent
+    """
+    from easeback.store import open_store
+
+    with user_errors():
+        ask_consent(open_store(db_option(ctx)), yes=yes)
+
 
 ANSWER_KEYS = ("answers", "clinician_checked", "pain_settled")
 
@@ -101,11 +142,10 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
 
     With ``scripted`` answers, everything needed is checked before anything is stored.
     """
-    from easeback.checkup import record_answers, record_settled
-    from easeback.cli.session import ask_consent
-    from easeback.clock import local_zone, wall_now
     from easeback.core.screening import QUESTIONS
     from easeback.store.safety import current_gate
+    from easeback.usecases.checkup import record_answers, record_settled
+    from easeback.usecases.clock import local_zone, wall_now
 
     now, zone = wall_now(), local_zone()
     before = current_gate(engine, now)
@@ -225,10 +265,10 @@ def clear(
 
     Example: easeback clear --on 2026-11-20 --by "Dr Okafor"
     """
-    from easeback.clock import local_time, local_zone, wall_now
     from easeback.core.screening import clearance_effect, clearance_too_old
     from easeback.store import open_store
     from easeback.store.safety import last_screening, record_clearance
+    from easeback.usecases.clock import local_time, local_zone, wall_now
 
     now, zone = wall_now(), local_zone()
     today = local_time(now.replace(tzinfo=None), zone).date()

@@ -1,4 +1,4 @@
-"""Commands about sessions: consent, start, history."""
+"""Commands about sessions: start and history."""
 
 from __future__ import annotations
 
@@ -8,51 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from easeback import messages
 from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
+from easeback.wording import messages
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-
-
-def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECORDED) -> None:
-    """Show the clinician-check text, ask (unless ``yes``), and record the answer;
-    ``then`` is what is said next (with the local date).
-
-    Leaves with exit 1 when the person says no, and 2 when nobody can answer.
-    """
-    from easeback.clock import local_time, local_zone, wall_now
-    from easeback.store.consents import record_consent
-
-    typer.echo(messages.NOT_ADVICE)
-    typer.echo(messages.CONSENT_TEXT)
-    if not yes:
-        if not sys.stdin.isatty():
-            fail("no answer: run 'easeback consent' in a terminal, or add --yes", 2)
-        if not typer.confirm(messages.CONSENT_QUESTION, default=False):
-            typer.echo(messages.CONSENT_DECLINED)
-            raise typer.Exit(1)
-    now, zone = wall_now(), local_zone()
-    record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
-    shown = local_time(now.replace(tzinfo=None), zone).strftime("%d %b %Y")
-    typer.echo(then.format(when=shown))
-
-
-@app.command()
-def consent(
-    ctx: typer.Context,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Confirm without asking (for scripts).")
-    ] = False,
-) -> None:
-    """Confirm you have checked with a clinician before your first session.
-
-    Example: easeback consent
-    """
-    from easeback.store import open_store
-
-    with user_errors():
-        ask_consent(open_store(db_option(ctx)), yes=yes)
 
 
 @app.command()
@@ -91,8 +51,6 @@ def start(
 
     Example: easeback start bed --voice
     """
-    from easeback.aftercare import catch_up_progress, follow_up, save_pain
-    from easeback.clock import local_zone, monotonic, wall_now
     from easeback.content.library import load_library, load_routine
     from easeback.core.plan import SLOT_IDS
     from easeback.core.player import Player
@@ -103,10 +61,12 @@ def start(
     from easeback.store.sessions import SessionLog
     from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
+    from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
+    from easeback.usecases.clock import local_zone, monotonic, wall_now
 
     if slot is not None and (routine is not None or slot not in SLOT_IDS):
         fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
-    from easeback.today import slot_routine
+    from easeback.usecases.today import slot_routine
 
     with user_errors():
         engine = open_store(db_option(ctx))
@@ -187,8 +147,8 @@ def ensure_allowed(engine: Engine) -> None:
     Leaves with exit code 1 (and the reason and next step) otherwise.
     """
     from easeback.cli.safety import run_check
-    from easeback.clock import wall_now
     from easeback.store.safety import current_gate
+    from easeback.usecases.clock import wall_now
 
     state = current_gate(engine, wall_now())
     if state.allows:
@@ -204,7 +164,7 @@ def ensure_allowed(engine: Engine) -> None:
 
 def ask_pain(question: str) -> int | None:
     """Pain 0-10 at the keyboard; Enter skips."""
-    from easeback.diary_input import parse_score
+    from easeback.usecases.diary_input import parse_score
 
     while True:
         answer = typer.prompt(

@@ -10,8 +10,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from easeback import messages
 from easeback.cli.app import FromOption, ToOption, app, db_option, fail, user_errors
+from easeback.wording import messages
 
 if TYPE_CHECKING:
     pass
@@ -72,8 +72,8 @@ def export(
 
     Example: easeback export --format fhir --output easeback-fhir.json
     """
-    from easeback.clock import wall_now
     from easeback.reports.exports import FORMATS, write_export
+    from easeback.usecases.clock import wall_now
 
     if kind not in FORMATS:
         fail(f"--format: {kind!r}: choose csv, json or fhir")
@@ -234,11 +234,11 @@ def report(
     Example: easeback report --pdf report.pdf --from 2026-11-01
     """
     from easeback.cli.diary import overview_for
-    from easeback.clock import wall_now
-    from easeback.overview import EmptyPeriod
     from easeback.reports.pdf import render_pdf, report_html
     from easeback.store import open_store
-    from easeback.today import plan_for_export
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.overview import EmptyPeriod
+    from easeback.usecases.today import plan_for_export
 
     target = writable_target(pdf, "--pdf")
     with user_errors():
@@ -272,10 +272,10 @@ def sheet(
 
     Example: easeback sheet --pdf my-routine.pdf
     """
-    from easeback.clock import wall_now
     from easeback.reports.pdf import render_pdf, sheet_html
     from easeback.store import open_store
-    from easeback.today import plan_for_export
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import plan_for_export
 
     target = writable_target(pdf, "--pdf")
     with user_errors():

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from easeback.content.models import Dose, Library, Routine
-from easeback.errors import Problem, RoutineError
+from easeback.core.errors import Problem, RoutineError
 
 BUILTIN_ROUTINES = ("default", "bed", "office")
 

@@ -33,7 +33,7 @@ from easeback.core.insight import Week, pain_change
 from easeback.reports.sparks import percent
 
 if TYPE_CHECKING:
-    from easeback.overview import PainPoint
+    from easeback.usecases.overview import PainPoint
 
 # The drawing: a 640 x 260 viewBox; values are plotted between LEFT and RIGHT,
 # TOP (10, or 100%) and BOTTOM (0). The legend sits above TOP, the dates below BOTTOM.

@@ -58,7 +58,7 @@ def write_json(engine: Engine, now: datetime, out: IO[bytes]) -> None:
 def fhir_export(engine: Engine, now: datetime) -> dict[str, Any]:
     from easeback.reports.fhir import fhir_bundle
     from easeback.store.dump import header, iter_rows
-    from easeback.today import plan_for_export
+    from easeback.usecases.today import plan_for_export
 
     wanted = ("sessions", "pain_ratings", "diary_entries", "psfs_activities", "psfs_ratings")
     with engine.connect() as connection:

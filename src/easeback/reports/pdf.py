@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from easeback import messages
+from easeback.wording import messages
 
 if TYPE_CHECKING:
-    from easeback.overview import Overview
+    from easeback.usecases.overview import Overview
 
 HERE = Path(__file__).parent
 FIGURES = HERE.parent / "web" / "static" / "figures"

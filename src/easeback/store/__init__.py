@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from easeback.errors import StoreError
+from easeback.core.errors import StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

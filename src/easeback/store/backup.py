@@ -14,7 +14,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from easeback.errors import StoreError
+from easeback.core.errors import StoreError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 REQUIRED_TABLES = {"alembic_version", "sessions", "events", "consents"}

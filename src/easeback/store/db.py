@@ -16,7 +16,7 @@ from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from easeback.errors import StoreError
+from easeback.core.errors import StoreError
 from easeback.store.location import resolve_url
 
 

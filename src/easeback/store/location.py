@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from easeback.errors import StoreError
+from easeback.core.errors import StoreError
 
 ENV_VAR = "EASEBACK_DB"
 

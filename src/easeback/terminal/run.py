@@ -12,15 +12,15 @@ from types import FrameType
 from rich.console import Console
 from rich.live import Live
 
-from easeback import messages
 from easeback.content.models import Library
 from easeback.core.player import Player, PlayerEvent
-from easeback.labels import clock_text
 from easeback.store.sessions import SessionLog
 from easeback.terminal.cues import Cues
 from easeback.terminal.keys import KeySource, NoKeys, TerminalKeys, signals_held
 from easeback.terminal.screen import format_line, format_screen
 from easeback.terminal.session import play
+from easeback.wording import messages
+from easeback.wording.labels import clock_text
 
 
 def run_terminal_session(

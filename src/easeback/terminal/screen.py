@@ -13,10 +13,10 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from easeback import messages
 from easeback.content.models import Library
 from easeback.core.player import Player
-from easeback.labels import (
+from easeback.wording import messages
+from easeback.wording.labels import (
     clock_text,
     next_label,
     phase_label,

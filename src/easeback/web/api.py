@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from easeback import messages
 from easeback.web.pages import db, store_of
+from easeback.wording import messages
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -96,7 +96,7 @@ MAX_OFFSET_MS = 2**31 - 1  # a session paused for weeks still fits the column
 @router.get("/today")
 def today(request: Request) -> dict[str, Any]:
     """Today's plan: slots with their times, doses and status."""
-    from easeback.today import person_today
+    from easeback.usecases.today import person_today
 
     view: dict[str, Any] = person_today(db(request))
     return view

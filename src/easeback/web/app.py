@@ -15,10 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from easeback import __version__, messages
-from easeback.clock import local_time
-from easeback.errors import StoreError
-from easeback.labels import clock_text, safety_words
+from easeback import __version__
+from easeback.core.errors import StoreError
+from easeback.usecases.clock import local_time
 from easeback.web.security import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -28,6 +27,8 @@ from easeback.web.security import (
     same_origin,
     tokens_match,
 )
+from easeback.wording import messages
+from easeback.wording.labels import clock_text, safety_words
 
 HERE = Path(__file__).parent
 DEFAULT_PORT = 8421

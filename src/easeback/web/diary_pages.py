@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from easeback import messages
-from easeback.diary_input import (
+from easeback.usecases.diary_input import (
     NAME_LIMIT,
     NOTE_LIMIT,
     PSFS_MAX,
@@ -20,8 +19,9 @@ from easeback.diary_input import (
     clean_note,
     parse_score,
 )
-from easeback.today import person_zone
+from easeback.usecases.today import person_zone
 from easeback.web.pages import checked_form, render, store_of
+from easeback.wording import messages
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,8 +39,8 @@ def diary_form(
     errors: dict[str, str] | None = None,
     saved: str | None = None,
 ) -> HTMLResponse:
-    from easeback.clock import wall_now
     from easeback.store.diary import entries, psfs_view
+    from easeback.usecases.clock import wall_now
 
     engine = store_of(request)
     view = psfs_view(engine, wall_now())
@@ -66,8 +66,8 @@ def diary(request: Request, saved: str | None = None) -> HTMLResponse:
 
 @router.post("/diary", response_class=HTMLResponse)
 async def log_entry(request: Request) -> Response:
-    from easeback.clock import wall_now
     from easeback.store.diary import add_entry
+    from easeback.usecases.clock import wall_now
 
     form = await checked_form(request)
     pain_text = str(form.get("pain", "")).strip()
@@ -99,8 +99,8 @@ async def log_entry(request: Request) -> Response:
 
 @router.post("/diary/psfs", response_class=HTMLResponse)
 async def save_psfs(request: Request) -> Response:
-    from easeback.clock import wall_now
     from easeback.store.diary import current_activities, rate_activities, set_activities
+    from easeback.usecases.clock import wall_now
 
     form = await checked_form(request)
     names = [str(form.get(f"activity-{i}", "")).strip()[:200] for i in range(PSFS_SLOTS)]
@@ -138,9 +138,9 @@ async def save_psfs(request: Request) -> Response:
 
 
 def _period(request: Request, start: str | None, end: str | None) -> tuple[date, date]:
-    from easeback.clock import wall_now
     from easeback.core.plan import local_day
-    from easeback.overview import BadPeriod, period
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.overview import BadPeriod, period
 
     def day(value: str | None, name: str) -> date | None:
         if not value:
@@ -163,8 +163,8 @@ def _zone(request: Request) -> str:
 
 @router.get("/progress", response_class=HTMLResponse)
 def progress(request: Request, start: str | None = None, end: str | None = None) -> HTMLResponse:
-    from easeback.overview import EmptyPeriod, build_overview
     from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
+    from easeback.usecases.overview import EmptyPeriod, build_overview
 
     first, last = _period(request, start, end)
     try:
@@ -203,10 +203,10 @@ def _download(data: bytes, media: str, name: str) -> Response:
 
 @router.get("/report.pdf")
 def report_pdf(request: Request, start: str | None = None, end: str | None = None) -> Response:
-    from easeback.clock import wall_now
-    from easeback.overview import EmptyPeriod, build_overview
     from easeback.reports.pdf import render_pdf, report_html
-    from easeback.today import plan_for_export
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.overview import EmptyPeriod, build_overview
+    from easeback.usecases.today import plan_for_export
 
     first, last = _period(request, start, end)
     engine = store_of(request)
@@ -223,9 +223,9 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
 
 @router.get("/sheet.pdf")
 def sheet_pdf(request: Request) -> Response:
-    from easeback.clock import wall_now
     from easeback.reports.pdf import render_pdf, sheet_html
-    from easeback.today import plan_for_export
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import plan_for_export
 
     data, _pages = render_pdf(sheet_html(plan_for_export(store_of(request)), generated=wall_now()))
     return _download(data, "application/pdf", "easeback-routine.pdf")
@@ -237,8 +237,8 @@ def export(request: Request, kind: str) -> Response:
 
     from fastapi.responses import StreamingResponse
 
-    from easeback.clock import wall_now
     from easeback.reports.exports import write_export
+    from easeback.usecases.clock import wall_now
 
     names = {
         "json": ("application/json", "easeback-export.json"),

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from easeback import messages
 from easeback.web.security import CSRF_FIELD, tokens_match
+from easeback.wording import messages
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,8 +72,8 @@ def store_of(request: Request) -> Any:
 
 
 def gate_state(request: Request) -> Any:
-    from easeback.clock import wall_now
     from easeback.store.safety import current_gate
+    from easeback.usecases.clock import wall_now
 
     return current_gate(store_of(request), wall_now())
 
@@ -96,7 +96,7 @@ def today(request: Request) -> Response:
 
 def today_page(request: Request, state: Any) -> HTMLResponse:
     from easeback.content.library import load_library
-    from easeback.today import person_today
+    from easeback.usecases.today import person_today
 
     view = person_today(db(request))
     return render(
@@ -201,9 +201,9 @@ def settings_values(settings: Any) -> dict[str, Any]:
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, saved: bool = False) -> HTMLResponse:
-    from easeback.clock import local_zone
     from easeback.core.plan import DaySettings
     from easeback.store.plan import latest_settings
+    from easeback.usecases.clock import local_zone
 
     current = latest_settings(store_of(request)) or DaySettings(zone=local_zone())
     return render(
@@ -223,11 +223,11 @@ SETTINGS_FIELDS = {"wake": "wake", "bed": "bed", "work": "work_start", "work-day
 
 @router.post("/settings", response_class=HTMLResponse)
 async def save_settings_page(request: Request) -> Response:
-    from easeback.aftercare import rewrite_calendars
-    from easeback.clock import local_zone, wall_now
     from easeback.core.plan import DaySettings
-    from easeback.day_input import read_day_options
     from easeback.store.plan import latest_settings, save_settings
+    from easeback.usecases.aftercare import rewrite_calendars
+    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.day_input import read_day_options
 
     form = await checked_form(request)
     text = {k: str(form.get(k, "")).strip() for k in ("wake", "bed", "work_start", "work_end")}
@@ -295,10 +295,10 @@ def check_form(
 
 @router.post("/check", response_class=HTMLResponse)
 async def check_answers(request: Request) -> HTMLResponse:
-    from easeback.checkup import record_answers, record_settled
-    from easeback.clock import local_zone, wall_now
     from easeback.core.screening import QUESTIONS, assess
     from easeback.store.consents import record_consent
+    from easeback.usecases.checkup import record_answers, record_settled
+    from easeback.usecases.clock import local_zone, wall_now
 
     form = await checked_form(request)
     state = gate_state(request)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from easeback import messages
+from easeback.wording import messages
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -47,7 +47,7 @@ def choose_routine(
     is named, None when nothing more is due). Files are never read from the web."""
     from easeback.content.library import BUILTIN_ROUTINES, load_routine
     from easeback.core.plan import SLOT_IDS
-    from easeback.today import slot_routine
+    from easeback.usecases.today import slot_routine
 
     if not 1 <= speed <= MAX_SPEED:
         raise PlayRequestError(f"speed must be from 1 to {MAX_SPEED:g} (1 is real time)")
@@ -84,13 +84,13 @@ class NotAllowed(Exception):
 def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> dict[str, Any]:
     """Open a web session for ``chosen`` (when the safety rules allow) and return what
     the browser plays: the session id, the timeline and the words to show."""
-    from easeback.aftercare import catch_up_progress, save_pain
-    from easeback.clock import local_zone, wall_now
     from easeback.content.library import load_library
     from easeback.core.timeline import build_timeline
     from easeback.store.plan import changes_after_last_session
     from easeback.store.safety import current_gate
     from easeback.store.sessions import open_session
+    from easeback.usecases.aftercare import catch_up_progress, save_pain
+    from easeback.usecases.clock import local_zone, wall_now
 
     state = current_gate(engine, wall_now())
     if not state.allows:
@@ -123,7 +123,7 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
 
 def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
     """What the player shows for each phase, from the same labels as the terminal."""
-    from easeback.labels import next_label, phase_label, stretch_name, stretch_position
+    from easeback.wording.labels import next_label, phase_label, stretch_name, stretch_position
 
     words = []
     for index, phase in enumerate(timeline.phases):
@@ -166,8 +166,8 @@ def accept_events(
     folded into progression at once (a step back). Other endings wait for the rating
     after the session, as in the terminal, so a rise in pain is counted with them.
     Returns how many were new, and what to tell the person."""
-    from easeback.aftercare import catch_up_progress, follow_up
     from easeback.store.sessions import add_events
+    from easeback.usecases.aftercare import catch_up_progress, follow_up
 
     kinds = add_events(engine, session, batch)
     said: list[str] = []
@@ -181,9 +181,9 @@ def accept_events(
 def rate_after(engine: Engine, session: StoredSession, value: int | None) -> list[str]:
     """Store the rating after a session (the first one given wins) and follow up a rise
     of 2 points or more. Returns what to tell the person."""
-    from easeback.aftercare import catch_up_progress, follow_up, save_pain
     from easeback.core.screening import followup_kind
     from easeback.store.safety import session_pain
+    from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
 
     given = session_pain(engine, session.id)
     if "after" in given or value is None:

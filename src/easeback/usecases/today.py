@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from easeback import messages
+from easeback.wording import messages
 
 if TYPE_CHECKING:
     from easeback.content.models import Routine
@@ -84,8 +84,8 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
 def person_today(db: str | None) -> dict[str, Any]:
     """Today's view in the person's own day: their settings' zone decides the date
     (which may differ from the computer's), and that date's sessions mark the slots."""
-    from easeback.clock import local_zone, wall_now
     from easeback.core.plan import local_day
+    from easeback.usecases.clock import local_zone, wall_now
 
     now, zone = wall_now(), local_zone()
     inputs = read_inputs(db, local_day(now, zone).isoformat())
@@ -121,10 +121,10 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
 def plan_for_export(engine: Any) -> list[dict[str, Any]]:
     """The current plan per stretch (dose, sides and times of day), for the FHIR
     export and the routine sheet: the plan of a typical day in the person's settings."""
-    from easeback.clock import local_zone, wall_now
     from easeback.content.library import load_library
     from easeback.core.plan import DaySettings, local_day, plan_day
     from easeback.store.plan import latest_settings, latest_snapshot
+    from easeback.usecases.clock import local_zone, wall_now
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
     dose = current_doses(latest_snapshot(engine))
@@ -153,8 +153,8 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
 def person_zone(engine: Any) -> str:
     """The zone of the person's day (their settings), else this computer's: the zone
     the diary is written and read in everywhere."""
-    from easeback.clock import local_zone
     from easeback.store.plan import latest_settings
+    from easeback.usecases.clock import local_zone
 
     settings = latest_settings(engine)
     return settings.zone if settings else local_zone()

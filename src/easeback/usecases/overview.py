@@ -138,7 +138,7 @@ def build_overview(
     from easeback.store.plan import counted_slot_days, latest_settings, latest_snapshot
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
-    from easeback.today import current_doses
+    from easeback.usecases.today import current_doses
 
     tz = ZoneInfo(zone)
     start = datetime.combine(first, time(0), tz)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from easeback.today import current_doses
+from easeback.usecases.today import current_doses
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 def save_pain(engine: Engine, session_id: str, moment: str, value: int | None) -> None:
     """Store a 0-10 rating given before or after a session (None: skipped)."""
-    from easeback.clock import local_zone, wall_now
     from easeback.store.safety import record_pain
+    from easeback.usecases.clock import local_zone, wall_now
 
     if value is not None:
         record_pain(
@@ -31,9 +31,9 @@ def save_pain(engine: Engine, session_id: str, moment: str, value: int | None) -
 def follow_up(engine: Engine, session_id: str, kind: str) -> bool:
     """Record a pain stop or a worsening for follow-up; True when it is the second
     within 7 days (a step back for progression and a word with a clinician)."""
-    from easeback.clock import local_zone, wall_now
     from easeback.core.screening import repeated_pain
     from easeback.store.safety import pain_event_times, record_followup
+    from easeback.usecases.clock import local_zone, wall_now
 
     now = wall_now()
     events = pain_event_times(engine)
@@ -57,7 +57,6 @@ def catch_up_progress(engine: Engine) -> list[str]:
     store the new doses with the reasons. Runs before and after each session, so a
     session cut off before its end is still counted at the next start. Returns a
     message for each calendar file that could not be rewritten."""
-    from easeback.clock import local_zone, wall_now
     from easeback.content.library import load_library
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
@@ -68,6 +67,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
         standings,
         unfolded_sessions,
     )
+    from easeback.usecases.clock import local_zone, wall_now
 
     pending = unfolded_sessions(engine)
     if not pending:
@@ -118,10 +118,10 @@ def rewrite_calendars(engine: Engine) -> list[str]:
 
 
 def calendar_bytes(engine: Engine) -> bytes:
-    from easeback.clock import local_zone, wall_now
     from easeback.core.plan import DaySettings
     from easeback.reports.calendar import calendar_ics
     from easeback.store.plan import latest_settings, latest_snapshot, plan_revision
+    from easeback.usecases.clock import local_zone, wall_now
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
     per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
