@@ -145,6 +145,25 @@ def test_equipment_is_what_the_article_names(stretch_id: str, equipment: list[st
     assert stretch(stretch_id).equipment == equipment
 
 
+@pytest.mark.parametrize(
+    ("stretch_id", "posture"),
+    [
+        ("knee-press", "lying"),
+        ("lower-back-rotation", "lying"),
+        ("pelvic-tilt", "lying"),
+        ("chair-twist", "seated"),
+    ],
+)
+def test_each_stretch_is_done_lying_down_or_seated_as_the_article_describes(
+    stretch_id: str, posture: str
+) -> None:
+    found = stretch(stretch_id)
+
+    assert found.posture == posture
+    seats = {"armless chair", "stool", "ottoman"}
+    assert (posture == "seated") == (set(found.equipment) <= seats)
+
+
 @pytest.mark.parametrize("stretch_id", IDS)
 def test_every_stretch_says_to_stop_at_once_if_it_hurts(stretch_id: str) -> None:
     assert "If anything hurts, stop at once." in stretch(stretch_id).cautions

@@ -14,7 +14,7 @@ import pytest
 from easeback.content.library import builtin_routine_text, load_library, load_routine
 
 KNOWN = "knee-press, lower-back-rotation, pelvic-tilt, chair-twist"
-ROUTINE_KEYS = "name, title, prepare_s, release_s, switch_s, rest_s, stretches"
+ROUTINE_KEYS = "name, title, place, prepare_s, release_s, switch_s, rest_s, stretches"
 DOSE_KEYS = "id, hold_s, reps"
 
 
@@ -54,11 +54,54 @@ def test_bed_routine_is_the_three_lying_down_stretches() -> None:
     ]
 
 
-def test_office_routine_is_the_chair_twist_then_the_rotation() -> None:
-    assert doses("office") == [
-        ("chair-twist", 7, 2),
-        ("lower-back-rotation", 10, 1),
-    ]
+def test_office_routine_holds_only_the_chair_twist_because_the_rest_is_done_lying_down() -> None:
+    assert doses("office") == [("chair-twist", 7, 2)]
+
+
+@pytest.mark.parametrize(
+    ("name", "place"), [("default", "any"), ("bed", "lying"), ("office", "seated")]
+)
+def test_every_built_in_routine_holds_only_stretches_that_fit_where_it_is_done(
+    name: str, place: str
+) -> None:
+    routine = load_routine(name)
+    library = load_library()
+    postures = {library.get(d.id).posture for d in routine.stretches}  # type: ignore[union-attr]
+
+    assert routine.place == place
+    assert place == "any" or postures == {place}
+
+
+def test_a_seated_routine_with_a_stretch_done_lying_down_is_refused_at_its_line(
+    cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "desk.toml"
+    path.write_text(
+        'name = "desk"\nplace = "seated"\n\n[[stretches]]\nid = "chair-twist"\nhold_s = 7\n\n'
+        '[[stretches]]\nid = "lower-back-rotation"\nhold_s = 10\n'
+    )
+
+    result = cli("routine", "check", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"easeback: {path}:9: stretches[1].id: lower-back-rotation is done lying down; a "
+        "routine with place = 'seated' holds only stretches done sitting: chair-twist\n"
+    )
+
+
+def test_a_place_that_is_not_known_is_named_with_the_places_allowed(cli, tmp_path: Path) -> None:
+    path = tmp_path / "desk.toml"
+    path.write_text(
+        'name = "desk"\nplace = "desk"\n\n[[stretches]]\nid = "chair-twist"\nhold_s = 7\n'
+    )
+
+    result = cli("routine", "check", str(path))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"easeback: {path}:2: place: must be one of 'any', 'lying' or 'seated' (got \"desk\")\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +109,7 @@ def test_office_routine_is_the_chair_twist_then_the_rotation() -> None:
     [
         ("default", "All four stretches: OK. 4 stretches, 19 holds, 5:15 in all."),
         ("bed", "Morning and night, lying down: OK. 3 stretches, 15 holds, 4:08 in all."),
-        ("office", "During the day, at work or at home: OK. 2 stretches, 6 holds, 1:46 in all."),
+        ("office", "At your desk, seated: OK. 1 stretch, 4 holds, 0:57 in all."),
     ],
 )
 def test_built_in_routines_pass_the_check(cli, name: str, summary: str) -> None:

@@ -99,12 +99,14 @@ def _problem(file: str, text: str, err: Any) -> Problem:
         message = "this required key is missing"
     elif kind == "too_short" and loc == ("stretches",):
         message = "the routine has no stretches; add at least one [[stretches]] table"
-    elif kind == "duplicate_stretch":
+    elif kind in ("duplicate_stretch", "wrong_place"):
         loc = ("stretches", int(err["ctx"]["index"]), "id")
     elif kind in _TYPE_WORDS:
         message = f"must be {_TYPE_WORDS[kind]} (got {got})"
     elif kind in {"greater_than_equal", "less_than_equal"}:
         message = _bounds_message(str(loc[-1]), err["input"], kind)
+    elif kind == "literal_error":
+        message = f"must be one of {err['ctx']['expected']} (got {got})"
     elif kind == "string_too_short":
         message = "must not be empty"
     elif kind == "string_too_long":

@@ -16,7 +16,14 @@ Side = Literal["left", "right", "both"]
 Direction = Literal["feet", "head"]
 TimeOfDay = Literal["morning", "daytime", "evening"]
 Equipment = Literal["floor", "bed", "yoga mat", "armless chair", "stool", "ottoman"]
+Posture = Literal["lying", "seated"]
+# Where a routine is meant to be done: "seated" (at a desk, on a chair) holds only
+# stretches done sitting; "lying" only those done lying down; "any" holds any.
+Place = Literal["any", "lying", "seated"]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+
+
+POSTURE_WORDS = {"lying": "lying down", "seated": "sitting"}
 
 
 class Strict(BaseModel):
@@ -71,6 +78,7 @@ class Stretch(Strict):
     name: str = Field(min_length=1)
     summary: str = Field(min_length=1, description="One line shown while playing.")
     position: str = Field(min_length=1)
+    posture: Posture = Field(description="Done lying down or sitting: where it can be done.")
     equipment: list[Equipment] = Field(min_length=1)
     get_ready: str = Field(min_length=1, description="Said while getting into position.")
     instructions: list[str] = Field(min_length=1)
@@ -199,6 +207,11 @@ class Routine(Strict):
 
     name: str = Field(min_length=1, max_length=60, description="Short name, e.g. 'morning'.")
     title: str | None = Field(default=None, max_length=120, description="Shown to the person.")
+    place: Place = Field(
+        default="any",
+        description="Where the routine is done: 'seated' (on a chair, e.g. at a desk) "
+        "allows only stretches done sitting, 'lying' only those done lying down.",
+    )
     prepare_s: int = Field(default=10, ge=3, le=60, description="Get-ready time before a stretch.")
     release_s: int = Field(default=4, ge=2, le=30, description="Relax time after a hold.")
     switch_s: int = Field(default=5, ge=2, le=30, description="Time to change sides.")
@@ -219,6 +232,30 @@ class Routine(Strict):
                 )
             seen.add(dose.id)
         return doses
+
+    @model_validator(mode="after")
+    def _fits_place(self, info: ValidationInfo) -> Routine:
+        lib = _library(info)
+        if lib is None or self.place == "any":
+            return self
+        for index, dose in enumerate(self.stretches):
+            stretch = lib.get(dose.id)
+            if stretch is not None and stretch.posture != self.place:
+                fitting = [s.id for s in lib.stretches if s.posture == self.place]
+                raise PydanticCustomError(
+                    "wrong_place",
+                    "{value} is done {posture}; a routine with place = '{place}' holds only "
+                    "stretches done {wanted}: {fitting}",
+                    {
+                        "value": dose.id,
+                        "posture": POSTURE_WORDS[stretch.posture],
+                        "place": self.place,
+                        "wanted": POSTURE_WORDS[self.place],
+                        "fitting": ", ".join(fitting),
+                        "index": index,
+                    },
+                )
+        return self
 
     @property
     def display_title(self) -> str:
