@@ -107,3 +107,50 @@ def screened_store(engine: object) -> None:
 
 WEB_PORT = 8421
 WEB_BASE = f"http://127.0.0.1:{WEB_PORT}"
+
+
+class SmallDisk:
+    """A real file system of a few hundred KiB (tmpfs), to fill up or make read-only:
+    what SQLite does on a full disk cannot be faked by patching Python."""
+
+    def __init__(self, folder: Any, size_kb: int = 512) -> None:
+        import os
+        import subprocess
+
+        import pytest
+
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small file system needs root (CI runs as root)")
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0700", "tmpfs", str(folder)],
+            check=True,
+        )
+        self.folder = folder
+
+    def fill(self) -> None:
+        """Write until the disk says it is full."""
+        import errno
+        import os
+
+        fd = os.open(self.folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
+
+    def free(self) -> None:
+        (self.folder / "filler").unlink()
+
+    def read_only(self) -> None:
+        import subprocess
+
+        subprocess.run(["mount", "-o", "remount,ro", str(self.folder)], check=True)
+
+    def remove(self) -> None:
+        import subprocess
+
+        subprocess.run(["umount", "-l", str(self.folder)], check=True)

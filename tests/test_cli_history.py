@@ -187,7 +187,7 @@ def test_history_refuses_a_folder_as_database(cli, tmp_path) -> None:
     assert result.stderr.startswith(f"easeback: {tmp_path} is a folder")
 
 
-def test_a_database_error_is_one_clear_message_not_a_traceback(cli, monkeypatch) -> None:
+def test_a_database_error_is_one_clear_message_naming_its_cause(cli, db_path, monkeypatch) -> None:
     from sqlalchemy.exc import OperationalError
 
     import easeback.store.sessions
@@ -202,6 +202,7 @@ def test_a_database_error_is_one_clear_message_not_a_traceback(cli, monkeypatch)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "easeback: the database could not be used: database is locked. Nothing already "
-        "saved is lost; try again, or check that no other program has the file open.\n"
+        f"easeback: another program is using {db_path} (a backup, an import or a second "
+        "easeback, perhaps), so easeback could not save just now. Nothing already saved is "
+        "lost; try again when it has finished.\n"
     )

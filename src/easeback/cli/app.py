@@ -79,9 +79,14 @@ def main_options(
     ] = False,
 ) -> None:
     ctx.obj = {"db": db}
+    _invoked["db"] = db
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
+
+
+# The --db of the command being run, for naming the store in an error message.
+_invoked: dict[str, str | None] = {"db": None}
 
 
 def db_option(ctx: typer.Context) -> str | None:
@@ -136,11 +141,20 @@ def user_errors() -> Iterator[None]:
     except Exception as exc:
         sa_exc = sys.modules.get("sqlalchemy.exc")
         if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
-            reason = getattr(exc, "orig", None) or exc
-            fail(
-                f"the database could not be used: {str(reason).splitlines()[0]}. Nothing "
-                "already saved is lost; try again, or check that no other program has "
-                "the file open.",
-                2,
-            )
+            fail(_store_problem(exc))
         raise
+
+
+def _store_problem(exc: Exception) -> str:
+    """What went wrong with the store, by its real cause (see store/faults.py)."""
+    from easeback.store.faults import explain
+    from easeback.store.location import store_path
+
+    problem = explain(exc, store_path(_invoked["db"]))
+    if problem is not None:
+        return str(problem)
+    reason = getattr(exc, "orig", None) or exc
+    return (
+        f"the database could not be used: {str(reason).splitlines()[0]}. Nothing "
+        "already saved is lost; try again, or check that no other program has the file open."
+    )

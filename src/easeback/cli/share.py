@@ -14,7 +14,7 @@ from easeback.cli.app import FromOption, ToOption, app, db_option, fail, user_er
 from easeback.wording import messages
 
 if TYPE_CHECKING:
-    pass
+    import sqlite3
 
 
 def writable_target(value: str, option: str) -> Path:
@@ -172,10 +172,12 @@ def backup_command(
         fail("FILE: that is the store itself; choose another file")
     with user_errors():
         open_store(db_option(ctx))  # create and migrate, so a backup is always current
+        from sqlite3 import Error as SqliteError
+
         try:
             size = backup(store, target)
-        except OSError as exc:
-            fail(f"FILE: cannot write {target}: {exc.strerror}")
+        except (OSError, SqliteError) as exc:
+            fail(f"FILE: cannot write {target}: {_write_problem(exc, target)}")
     typer.echo(messages.BACKED_UP.format(path=target, size=_size(size)))
 
 
@@ -215,6 +217,18 @@ def restore_command(
         except OSError as exc:
             fail(f"cannot restore into {store}: {exc.strerror}; nothing was changed")
     typer.echo(messages.RESTORED.format(path=source))
+
+
+def _write_problem(exc: OSError | sqlite3.Error, target: Path) -> str:
+    """Why a file could not be written: a full disk or a read-only folder by name."""
+    from easeback.store.faults import Fault, diagnose
+
+    fault = diagnose(exc, target)
+    if fault is Fault.FULL:
+        return "the disk is full; free some space or choose a file on another disk"
+    if fault is Fault.READ_ONLY:
+        return "the folder is read-only; choose a file in a folder you can write"
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def _size(count: int) -> str:

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 
 
 class StoreError(Exception):
-    """The database could not be opened or used; the message says why and what to do."""
+    """The database could not be opened or used; the message says why and what to do.
+
+    ``fault`` names the cause when it is a storage fault ('locked', 'full',
+    'read-only', 'damaged', 'io': see store/faults.py), so a shell can answer a busy
+    store with "try again" rather than "that was wrong".
+    """
+
+    def __init__(self, message: str, *, fault: str | None = None) -> None:
+        super().__init__(message)
+        self.fault = fault
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 __all__ = ["StoreError", "open_store"]
 
 
-def open_store(db: str | None = None) -> Engine:
-    """Open (creating and migrating when needed) the database named by ``db``."""
+def open_store(db: str | None = None, *, busy_ms: int = 5000) -> Engine:
+    """Open (creating and migrating when needed) the database named by ``db``; a write
+    waits up to ``busy_ms`` for another program's lock (see store/db.py)."""
     from easeback.store.db import open_store as open_engine
 
-    return open_engine(db)
+    return open_engine(db, busy_ms=busy_ms)

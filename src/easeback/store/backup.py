@@ -30,11 +30,14 @@ def backup(source: Path, target: Path) -> int:
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-", suffix=".db")
     os.close(fd)
     try:
-        with sqlite3.connect(source) as live, sqlite3.connect(temporary) as copy:
-            live.backup(copy)
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        live.close()
-        copy.close()
+        live = _reader(source)
+        try:
+            with sqlite3.connect(temporary) as copy:
+                live.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            copy.close()
+        finally:
+            live.close()
         os.chmod(temporary, 0o600)
         for suffix in ("-wal", "-shm"):  # a journal left beside an old file there
             Path(str(target) + suffix).unlink(missing_ok=True)
@@ -43,6 +46,20 @@ def backup(source: Path, target: Path) -> int:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target.stat().st_size
+
+
+def _reader(source: Path) -> sqlite3.Connection:
+    """The store to copy from: as usual, or read-only when its disk is full or its
+    folder read-only (a backup is most needed then)."""
+    from easeback.store.db import read_only_connection
+
+    live = sqlite3.connect(source)
+    try:
+        live.execute("SELECT 1 FROM sqlite_master").close()
+    except sqlite3.OperationalError:
+        live.close()
+        return read_only_connection(source)
+    return live
 
 
 def check_backup(path: Path, known_revisions: set[str]) -> str:

@@ -9,46 +9,99 @@ every time the store is opened.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from easeback.core.errors import StoreError
-from easeback.store.location import resolve_url
+from easeback.store.faults import Fault, diagnose, explain, remember_fallback
+from easeback.store.location import resolve_url, sqlite_file
+
+# How long a write waits for another program's lock before giving up. Commands wait
+# a while (a backup finishes); the session writer and the web app pass less, since a
+# player or a page must never freeze on the disk (they keep the write and retry).
+BUSY_WAIT_MS = 5000
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.close()
+
+    return apply
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _pragmas(busy_ms))
     return engine
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """The SQLite file at ``path`` opened for reading only, for when writing is
+    impossible (its connections may be used from any thread).
+
+    On a full disk SQLite cannot even make the shared-memory file a WAL reader needs,
+    so reading falls back to opening the file as immutable; that is safe only when no
+    write-ahead log holds newer pages, so it is used only then.
+    """
+    quoted = quote(str(path))
+    wal = Path(f"{path}-wal")
+    modes = ["mode=ro"]
+    if not wal.exists() or wal.stat().st_size == 0:
+        modes.append("immutable=1")
+    last: sqlite3.Error = sqlite3.OperationalError("no way to read it")
+    for mode in modes:
+        connection = sqlite3.connect(f"file:{quoted}?{mode}", uri=True, check_same_thread=False)
+        try:
+            connection.execute("SELECT 1 FROM sqlite_master").close()
+            connection.execute("PRAGMA query_only=ON")
+        except sqlite3.Error as exc:
+            connection.close()
+            last = exc
+            continue
+        return connection
+    raise last
+
+
+def read_only_engine(path: Path) -> Engine:
+    """An engine over ``read_only_connection``: every connection it makes reads only."""
+    read_only_connection(path).close()  # fails here, not at the first query
+    return create_engine(f"sqlite:///{path}", creator=lambda: read_only_connection(path))
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (cheap when it already is: Alembic is
-    imported only when there is something to do)."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
+    imported only when there is something to do).
 
+    A database that holds tables but is not an easeback store (another program's
+    file, given by mistake) is refused untouched: migrating would write easeback's
+    tables into it.
+    """
     from easeback.store.quick import SCHEMA_REVISION
 
     try:
         with engine.connect() as connection:
             current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError:
-        current = None  # a new store: no table yet
+        with engine.connect() as connection:  # a real read error raises here again
+            tables = set(inspect(connection).get_table_names())
+        if "alembic_version" in tables:
+            raise
+        current = None
+        if tables:
+            _refuse_foreign(engine, tables)
     if current == SCHEMA_REVISION:
         return
     from alembic import command
@@ -60,7 +113,13 @@ def migrate(engine: Engine) -> None:
     config.set_main_option(
         "script_location", str(resources.files("easeback.store").joinpath("migrations"))
     )
-    head = ScriptDirectory.from_config(config).get_current_head()
+    scripts = ScriptDirectory.from_config(config)
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        if not tables >= EASEBACK_TABLES:
+            _refuse_foreign(engine, tables)
+    head = scripts.get_current_head()
     with engine.begin() as connection:
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
@@ -68,11 +127,36 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def open_store(db: str | None = None) -> Engine:
-    """Open (creating and migrating when needed) the database named by ``db``."""
+# Tables every easeback store has had since its first schema.
+EASEBACK_TABLES = {"sessions", "events", "consents"}
+
+
+def _refuse_foreign(engine: Engine, tables: set[str]) -> None:
+    path = sqlite_file(str(engine.url))
+    shown = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+    names = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    raise StoreError(
+        f"{shown} holds another program's tables ({names}), not an easeback store; "
+        "easeback has left it untouched. Give a new file with --db or EASEBACK_DB."
+    )
+
+
+def open_store(db: str | None = None, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
+    """Open (creating and migrating when needed) the database named by ``db``.
+
+    A store that cannot be written (a full disk, a read-only folder) is opened for
+    reading, so history, reports, exports and backups still work; a write through it
+    then fails with the real cause named. Refused: an in-memory database (it keeps
+    nothing) and a file that holds another program's tables.
+    """
     url = resolve_url(db)
+    if _in_memory(url):
+        raise StoreError(
+            f"{url} is a database in memory, which keeps nothing once easeback stops; "
+            "give a file path instead, e.g. --db ~/easeback.db"
+        )
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, busy_ms=busy_ms)
     except ArgumentError as exc:  # also NoSuchModuleError: an unknown dialect
         raise StoreError(f"easeback cannot use the database URL {url!r}: {exc}") from exc
     except ImportError as exc:
@@ -80,9 +164,15 @@ def open_store(db: str | None = None) -> Engine:
             f"no database driver for {url.split(':', 1)[0]!r} is installed ({exc.name}); "
             "easeback works out of the box with a SQLite file path"
         ) from exc
-    shown = engine.url.render_as_string(hide_password=True)
+    path = sqlite_file(url)
+    shown = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
     try:
         migrate(engine)
+        if path is not None:
+            # Write-ahead logging, set once the file is known to be ours (it changes
+            # the file's header, and another program's file must stay untouched).
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     except CommandError as exc:
         engine.dispose()
         raise StoreError(
@@ -91,11 +181,52 @@ def open_store(db: str | None = None) -> Engine:
         ) from exc
     except SQLAlchemyError as exc:
         engine.dispose()
+        fault = diagnose(exc, path)
+        if path is not None and fault in (Fault.FULL, Fault.READ_ONLY, Fault.IO):
+            return _opened_for_reading(path, fault, exc, shown)
+        problem = explain(exc, path, shown)
+        if problem is not None:
+            raise problem from exc
         reason = getattr(exc, "orig", None) or exc
         raise StoreError(
             f"cannot open the database {shown}: {reason}. Check the path, or point "
             "EASEBACK_DB or --db at a writable file."
         ) from exc
+    return engine
+
+
+def _in_memory(url: str) -> bool:
+    """A SQLite URL that names no file: ``sqlite://``, ``:memory:``, ``mode=memory``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # refused with its own message when the engine is made
+    if not parsed.drivername.startswith("sqlite"):
+        return False
+    return (parsed.database or "") in ("", ":memory:") or "mode=memory" in url
+
+
+def _opened_for_reading(path: Path, fault: Fault, exc: SQLAlchemyError, shown: str) -> Engine:
+    """The store at ``path`` for reading only, when writing failed with ``fault``."""
+    from easeback.store.quick import SCHEMA_REVISION
+
+    problem = explain(exc, path, shown) or StoreError(str(exc), fault=fault)
+    try:
+        engine = read_only_engine(path)
+    except sqlite3.Error:
+        raise problem from exc
+    try:
+        with engine.connect() as connection:
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        engine.dispose()
+        raise problem from exc
+    if current != SCHEMA_REVISION:  # an older store needs writing to be brought up to date
+        engine.dispose()
+        raise problem from exc
+    remember_fallback(path, fault)
     return engine
 
 

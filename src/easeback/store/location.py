@@ -37,6 +37,15 @@ def resolve_url(db: str | None = None) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
+def store_path(db: str | None = None) -> Path | None:
+    """The SQLite file ``db`` names (as ``resolve_url`` would), without creating it;
+    None for another kind of database."""
+    value = db or os.environ.get(ENV_VAR) or ""
+    if "://" in value:
+        return sqlite_file(value)
+    return (Path(value).expanduser() if value else default_path()).resolve()
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file behind a plain SQLite URL, or None for any other database."""
     prefix = "sqlite:///"

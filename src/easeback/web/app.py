@@ -13,10 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from easeback import __version__
 from easeback.core.errors import StoreError
+from easeback.store.faults import explain
+from easeback.store.location import sqlite_file
 from easeback.usecases.clock import local_time
 from easeback.web.security import (
     CSRF_COOKIE,
@@ -65,7 +68,9 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
-    app.state.engine = open_store(settings.db)
+    # A page or the player must not hang on a store another program holds: a write
+    # waits a second at most, then the outbox in the page tries again.
+    app.state.engine = open_store(settings.db, busy_ms=1000)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(
         messages=messages,
@@ -141,10 +146,25 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> Response:
-        log.error("store error: %s", type(exc).__name__)
+        log.error("store error: %s (%s)", type(exc).__name__, exc.fault or "other")
+        # A busy or full store is passing: the page's outbox retries after this.
+        headers = {"Retry-After": "2"} if exc.fault in ("locked", "full", "io") else None
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=503)
-        return page_routes.error_page(request, 503, str(exc))
+            return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+        response = page_routes.error_page(request, 503, str(exc)[:1].upper() + str(exc)[1:])
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @app.exception_handler(SQLAlchemyError)
+    async def store_fault(request: Request, exc: SQLAlchemyError) -> Response:
+        """A read or write the store refused (locked by another program, a full disk,
+        a read-only folder): named by its cause, never a bare 500."""
+        path = sqlite_file(str(app.state.engine.url))
+        problem = explain(exc, path, str(path) if path else None)
+        if problem is None:
+            return await unexpected(request, exc)
+        return await store_error(request, problem)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
