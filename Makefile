@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 AXE := node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fix bench clean
+.PHONY: help run test lint fix bench clean system
 
 help: ## List the tasks
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-6s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,11 +27,14 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(RUN_STAMP) ## Set up .venv and start the web app on http://127.0.0.1:8421/
 	$(BIN)/easeback serve
 
-$(AXE): package.json package-lock.json
+$(AXE): package.json package-lock.json | system
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: $(DEV_STAMP) $(AXE) lint ## Lint, type-check and run the whole suite (browser tests need Debian's chromium)
+system: ## Install the Debian packages the tests need (chromium, node, Pango), or say how
+	@scripts/system-packages
+
+test: system $(DEV_STAMP) $(AXE) lint ## Lint, type-check and run the whole suite (installs what it needs)
 	$(BIN)/pytest
 
 lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy --strict on src/ and benchmarks/
