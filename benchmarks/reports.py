@@ -46,8 +46,8 @@ def add_diary(db: Path, days: int, seed: int = 7) -> int:
     start = now - timedelta(days=days)
     from sqlalchemy import insert
 
+    from easeback.store.records import to_utc
     from easeback.store.schema import diary_entries
-    from easeback.store.sessions import to_utc
 
     rows = []
     for day in range(days):

@@ -64,11 +64,8 @@ def record_pain_stop(engine: Engine) -> None:
         player="terminal",
     )
     player = Player(ROTATION_TIMELINE)
-    try:
-        for event in player.start(0.0) + player.pain_stop(4.0):
-            log.append(event, wall=now, offset_ms=round(event.at * 1000))
-    finally:
-        log.close()
+    for event in player.start(0.0) + player.pain_stop(4.0):
+        log.append(event, wall=now, offset_ms=round(event.at * 1000))
 
 
 def gate_now(engine: Engine):  # type: ignore[no-untyped-def]

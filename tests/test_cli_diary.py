@@ -137,7 +137,6 @@ def _session(engine: Engine, started: datetime, ending: str, before: int, after:
         log.append(
             event, wall=started + timedelta(seconds=event.at), offset_ms=round(event.at * 1000)
         )
-    log.close()
     for moment, value in (("before", before), ("after", after)):
         record_pain(engine, session_id=log.id, moment=moment, value=value, at=started, zone="UTC")
 

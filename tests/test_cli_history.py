@@ -39,7 +39,6 @@ def record_session(
         events += player.quit(6.0 / speed)
     for event in events:
         log.append(event, wall=started, offset_ms=round(event.at * 1000))
-    log.close()
     return log.id
 
 

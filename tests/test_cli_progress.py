@@ -56,7 +56,6 @@ def play(
         played += player.tick(12.0 / speed)
     for event in played:
         log.append(event, wall=when, offset_ms=round(event.at * 1000))
-    log.close()
     return log.id
 
 

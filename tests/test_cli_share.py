@@ -54,7 +54,6 @@ def play(engine: Engine, started: datetime, *, ending: str, speed: float = 1.0) 
         log.append(
             event, wall=started + timedelta(seconds=event.at), offset_ms=round(event.at * 1000)
         )
-    log.close()
     return log.id
 
 

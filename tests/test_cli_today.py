@@ -104,7 +104,6 @@ def record(
         log.append(
             event, wall=started + timedelta(seconds=event.at), offset_ms=round(event.at * 1000)
         )
-    log.close()
 
 
 # --- before any setup ---------------------------------------------------------------

@@ -521,7 +521,6 @@ def test_a_real_store_export_becomes_a_valid_bundle(engine: Engine) -> None:
     player = Player(ROTATION_TIMELINE)
     for event in player.start(0.0) + player.pain_stop(4.0):
         log.append(event, wall=started, offset_ms=round(event.at * 1000))
-    log.close()
     record_pain(
         engine, session_id=log.id, moment="before", value=3, at=started, zone="Europe/London"
     )

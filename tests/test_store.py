@@ -52,7 +52,6 @@ def record_session(
         log.append(
             event, wall=started + timedelta(seconds=event.at), offset_ms=int(event.at * 1000)
         )
-    log.close()
     return log.id
 
 
@@ -222,8 +221,6 @@ def test_each_event_is_committed_as_soon_as_it_is_appended(engine: Engine, db_pa
         assert stored[-1] == (seq, event.kind, event.phase)
         assert len(stored) == seq + 1
 
-    log.close()
-
 
 def test_events_keep_the_phase_they_happened_in(engine: Engine) -> None:
     session_id = record_session(engine, "pain_stop")
@@ -270,7 +267,7 @@ def test_a_session_without_an_ending_event_was_interrupted(engine: Engine) -> No
 
 
 def test_a_session_without_any_event_was_interrupted(engine: Engine) -> None:
-    open_log(engine).close()
+    open_log(engine)
 
     (summary,) = list_sessions(engine)
 

@@ -14,6 +14,9 @@ from easeback.wording import messages
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from easeback.store.sessions import Recorder
+    from easeback.store.writer import SessionWriter
+
 
 @app.command()
 def start(
@@ -54,27 +57,29 @@ def start(
     from easeback.content.library import load_library, load_routine
     from easeback.core.plan import SLOT_IDS
     from easeback.core.player import Player
-    from easeback.core.screening import followup_kind
     from easeback.core.timeline import build_timeline
     from easeback.store import open_store
     from easeback.store.plan import changes_after_last_session
-    from easeback.store.sessions import SessionLog
+    from easeback.store.sessions import SessionLog, new_session_id
     from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
-    from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
+    from easeback.usecases.aftercare import catch_up_progress, save_pain
     from easeback.usecases.clock import local_zone, monotonic, wall_now
+    from easeback.usecases.recording import session_writer, write_waiting
 
     if slot is not None and (routine is not None or slot not in SLOT_IDS):
         fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
     from easeback.usecases.today import slot_routine
 
+    db = db_option(ctx)
     with user_errors():
-        engine = open_store(db_option(ctx))
+        engine = open_store(db)
+        write_waiting(engine, db)
         ensure_allowed(engine)
         warn_all(catch_up_progress(engine))
         slot_id = plan_date = None
         if routine is None:
-            found = slot_routine(db_option(ctx), slot)
+            found = slot_routine(db, slot)
             if found is None:
                 typer.echo(messages.ALL_DONE)
                 return
@@ -95,9 +100,13 @@ def start(
         library = load_library()
         timeline = build_timeline(chosen, library)
         player = Player(timeline, speed=speed)
+        session_id = new_session_id()
+        writer = session_writer(engine, db, session_id)
+    try:
         log = SessionLog(
             engine,
             timeline,
+            session_id=session_id,
             title=chosen.display_title,
             speed=speed,
             started=wall_now(),
@@ -105,8 +114,9 @@ def start(
             player="terminal",
             slot=slot_id,
             plan_date=plan_date,
+            recorder=writer,
         )
-        save_pain(engine, log.id, "before", before)
+        save_pain(engine, log.id, "before", before, recorder=writer)
         try:
             run_terminal_session(
                 player,
@@ -118,23 +128,64 @@ def start(
                 live=sys.stdout.isatty() and keyboard is not None and not plain,
                 keyboard=keyboard,
                 voice=voice,
+                saving=lambda: writer.status,
             )
         finally:
-            log.close()
             if keyboard is not None and keyboard != sys.stdin.fileno():
                 os.close(keyboard)
-        # Saved before the next question, so Ctrl-C there cannot lose it.
-        if player.outcome == "pain_stop":
-            if follow_up(engine, log.id, "pain_stop"):
-                typer.echo(messages.REPEATED_PAIN)
-            warn_all(catch_up_progress(engine))
-        after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
-        save_pain(engine, log.id, "after", after)
-        if followup_kind(player.outcome, before, after) == "worsening":
-            typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
-            if follow_up(engine, log.id, "worsening"):
-                typer.echo(messages.REPEATED_PAIN)
-        warn_all(catch_up_progress(engine))  # rehearsals are never counted
+        after_session(engine, log.id, player.outcome, before, writer, asking=asking)
+    finally:
+        saved = finish_saving(writer)
+    if saved:
+        with user_errors():
+            warn_all(catch_up_progress(engine))  # rehearsals are never counted
+
+
+def after_session(
+    engine: Engine,
+    session_id: str,
+    outcome: str | None,
+    before: int | None,
+    recorder: Recorder,
+    *,
+    asking: bool,
+) -> None:
+    """The steps after a session: a pain stop's follow-up (kept before the next
+    question, so Ctrl-C there cannot lose it), the rating after, a rise in pain."""
+    from easeback.core.screening import followup_kind
+    from easeback.usecases.aftercare import follow_up, save_pain
+
+    if outcome == "pain_stop" and follow_up(engine, session_id, "pain_stop", recorder=recorder):
+        typer.echo(messages.REPEATED_PAIN)
+    after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
+    save_pain(engine, session_id, "after", after, recorder=recorder)
+    if followup_kind(outcome, before, after) == "worsening":
+        typer.echo(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
+        if follow_up(engine, session_id, "worsening", recorder=recorder):
+            typer.echo(messages.REPEATED_PAIN)
+
+
+def finish_saving(writer: SessionWriter) -> bool:
+    """Wait a little for saving to catch up, and say plainly what it could not do;
+    True when everything of the session is in the store."""
+    from easeback.usecases.recording import FINISH_WAIT_S
+
+    status = writer.finish(FINISH_WAIT_S)
+    while status.waiting and not status.kept:
+        cause = messages.SAVING_CAUSES[status.fault or "io"]
+        typer.echo(messages.NOT_KEPT.format(cause=cause), err=True)
+        if not sys.stdin.isatty():
+            raise typer.Exit(1)
+        input()
+        status = writer.finish(FINISH_WAIT_S)
+    if status.waiting:
+        cause = messages.SAVING_CAUSES[status.fault or "io"]
+        typer.echo(
+            "easeback: " + messages.SAVED_LATER.format(cause=cause, journal=status.journal),
+            err=True,
+        )
+        return False
+    return True
 
 
 # A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert, select
 
+from easeback.store.records import to_utc
 from easeback.store.schema import consents
-from easeback.store.sessions import to_utc
 
 CLINICIAN_CHECK = "clinician_check"
 

@@ -17,11 +17,12 @@ from typing import Any
 from urllib.parse import quote
 
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from easeback.core.errors import StoreError
 from easeback.store.faults import Fault, diagnose, explain, remember_fallback
+from easeback.store.journal import replay
 from easeback.store.location import resolve_url, sqlite_file
 
 # How long a write waits for another program's lock before giving up. Commands wait
@@ -41,7 +42,7 @@ def _pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
     return apply
 
 
-def make_engine(url: str, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
+def make_engine(url: str | URL, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _pragmas(busy_ms))
@@ -173,6 +174,9 @@ def open_store(db: str | None = None, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
             # the file's header, and another program's file must stay untouched).
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            # Sessions that could not be saved while they were played are saved now;
+            # one refused again waits for the next start (usecases/recording.py).
+            replay(engine, path)
     except CommandError as exc:
         engine.dispose()
         raise StoreError(

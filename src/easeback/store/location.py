@@ -50,3 +50,18 @@ def sqlite_file(url: str) -> Path | None:
     """The file behind a plain SQLite URL, or None for any other database."""
     prefix = "sqlite:///"
     return Path(url[len(prefix) :]) if url.startswith(prefix) else None
+
+
+def journal_path(store: Path, session_id: str) -> Path:
+    """The journal a session keeps beside the store while saving is delayed (see
+    journal.py): here, so that a quick read can look for one without SQLAlchemy."""
+    return store.with_name(f"{store.name}-pending-{session_id}")
+
+
+def pending_journals(store: Path) -> list[Path]:
+    """Journals beside ``store``, oldest first (a cheap look at its folder)."""
+    try:
+        found = [p for p in store.parent.glob(f"{store.name}-pending-*") if p.is_file()]
+        return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+    except OSError:
+        return []

@@ -22,6 +22,7 @@ from easeback.store.quick import (
     settings_from_row,
     settings_to_row,
 )
+from easeback.store.records import to_utc
 from easeback.store.schema import (
     calendar_files,
     day_settings,
@@ -31,7 +32,6 @@ from easeback.store.schema import (
     progress,
     sessions,
 )
-from easeback.store.sessions import to_utc
 
 
 def save_settings(engine: Engine, settings: DaySettings, *, at: datetime) -> None:

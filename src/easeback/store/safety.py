@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from easeback.core.screening import Assessment, Gate, Group, Screening, gate
 from easeback.store.consents import latest_consent
+from easeback.store.records import followup_record, pain_record, to_utc, write_now
 from easeback.store.schema import (
     clearances,
     consents,
@@ -24,7 +25,6 @@ from easeback.store.schema import (
     pain_ratings,
     screenings,
 )
-from easeback.store.sessions import to_utc
 
 
 def _aware(moment: datetime) -> datetime:
@@ -103,34 +103,31 @@ def record_followup(
     kind: str,
     session_id: str | None,
     settled: bool | None,
-    step_back: bool,
+    step_back: bool | None = None,
 ) -> None:
-    """Store a follow-up: ``kind`` 'pain_stop' or 'worsening' when it happens (with
-    ``step_back`` when it is the second within 7 days, which progression reads), or
-    'settled' with the answer to "has the pain settled?" before the next session."""
-    with engine.begin() as connection:
-        connection.execute(
-            insert(followups).values(
-                at_utc=to_utc(at),
+    """Store a follow-up now (see ``records.followup_record``)."""
+    write_now(
+        engine,
+        [
+            followup_record(
+                at=at,
                 zone=zone,
                 kind=kind,
                 session_id=session_id,
                 settled=settled,
                 step_back=step_back,
             )
-        )
+        ],
+    )
 
 
 def record_pain(
     engine: Engine, *, session_id: str, moment: str, value: int, at: datetime, zone: str
 ) -> None:
-    """Pain 0-10 'before' or 'after' a session."""
-    with engine.begin() as connection:
-        connection.execute(
-            insert(pain_ratings).values(
-                session_id=session_id, moment=moment, value=value, at_utc=to_utc(at), zone=zone
-            )
-        )
+    """Pain 0-10 'before' or 'after' a session, stored now."""
+    write_now(
+        engine, [pain_record(session_id=session_id, moment=moment, value=value, at=at, zone=zone)]
+    )
 
 
 def session_pain(engine: Engine, session_id: str) -> dict[str, int]:
@@ -142,25 +139,47 @@ def session_pain(engine: Engine, session_id: str) -> dict[str, int]:
         return {row.moment: row.value for row in connection.execute(query)}
 
 
-def pain_event_times(engine: Engine) -> list[datetime]:
-    """When sessions were stopped for pain, plus sessions after which pain rose 2+.
+def pain_event_times(engine: Engine, *, also: PainEvent | None = None) -> list[datetime]:
+    """When sessions were stopped for pain, plus sessions after which pain rose 2+;
+    ``also`` is one more that may not be stored yet (counted once either way)."""
+    with engine.connect() as connection:
+        return read_pain_event_times(connection, also=also)
 
-    A pain stop counts from the later of its own time and the moment it was recorded
-    here: a browser that was cut off sends its stop late, and that stop must still
-    bring the questions back even if they were answered in between.
+
+# (kind, session id, when): a pain event that may not be in the store yet.
+PainEvent = tuple[str, str, datetime]
+
+
+def read_pain_event_times(
+    connection: Connection, *, also: PainEvent | None = None
+) -> list[datetime]:
+    """``pain_event_times`` inside an open connection (or transaction).
+
+    One time per session and kind. A pain stop counts from the later of its own time
+    and the moment it was recorded here: a browser that was cut off sends its stop
+    late, and that stop must still bring the questions back even if they were
+    answered in between.
     """
-    query = select(events.c.session_id, events.c.wall_utc).where(events.c.kind == "pain_stop")
+    stopped = select(events.c.session_id, events.c.wall_utc).where(events.c.kind == "pain_stop")
     noted = select(followups.c.session_id, followups.c.at_utc).where(
         followups.c.kind == "pain_stop"
     )
-    worse = select(followups.c.at_utc).where(followups.c.kind == "worsening")
-    with engine.connect() as connection:
-        latest: dict[str, datetime] = {}
-        for session_id, moment in [*connection.execute(query), *connection.execute(noted)]:
-            latest[session_id] = max(latest.get(session_id, moment), moment)
-        stops = [_aware(v) for v in latest.values()]
-        stops += [_aware(v) for v in connection.execute(worse).scalars()]
-    return sorted(stops)
+    worse = select(followups.c.id, followups.c.session_id, followups.c.at_utc).where(
+        followups.c.kind == "worsening"
+    )
+    latest: dict[tuple[str, str], datetime] = {}
+
+    def note(key: tuple[str, str], moment: datetime) -> None:
+        latest[key] = max(latest.get(key, moment), moment)
+
+    for session_id, moment in [*connection.execute(stopped), *connection.execute(noted)]:
+        note(("pain_stop", session_id), moment)
+    for row_id, session_id, moment in connection.execute(worse):
+        note(("worsening", session_id or f"row {row_id}"), moment)
+    if also is not None:
+        kind, session_id, moment = also
+        note((kind, session_id), to_utc(moment))
+    return sorted(_aware(v) for v in latest.values())
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Recording sessions as they happen, and reading them back.
 
-``SessionLog`` commits each event the moment it is appended: a session cut short by
-a crash or a kill keeps every event it had acknowledged.
+``SessionLog`` hands the session's row and each event to a recorder: written at once
+for commands and tests, or through the background writer for the terminal player
+(writer.py), which never makes the player wait for the disk.
 """
 
 from __future__ import annotations
@@ -10,19 +11,50 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Insert, ScalarSelect, case, func, insert, select
+from sqlalchemy import Engine, ScalarSelect, case, func, insert, select
 
 from easeback.core.player import PlayerEvent
 from easeback.core.timeline import Timeline
+from easeback.store.records import (
+    Record,
+    event_record,
+    event_row,
+    session_record,
+    write_now,
+)
 from easeback.store.schema import events, pain_ratings, sessions
 
 ENDINGS = ("completed", "pain_stop", "quit")
 
 
+def new_session_id() -> str:
+    """An id made where the session happens: unique across devices, so records from
+    several places can be merged without asking anyone for a number."""
+    return str(uuid.uuid4())
+
+
+class Recorder(Protocol):
+    """Where a session's records go: at once (``WriteNow``) or through the background
+    writer that never makes the player wait (writer.py)."""
+
+    def record(self, record: Record) -> None: ...
+
+
+class WriteNow:
+    """Records written and committed before ``record`` returns (commands, tests)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, record: Record) -> None:
+        write_now(self.engine, [record])
+
+
 class SessionLog:
-    """An open session: one row in ``sessions``, then events appended and committed."""
+    """An open session: its row first, then each event as it happens, handed to a
+    recorder (by default written at once)."""
 
     def __init__(
         self,
@@ -37,14 +69,15 @@ class SessionLog:
         session_id: str | None = None,
         slot: str | None = None,
         plan_date: str | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
-        self.id = session_id or str(uuid.uuid4())
+        self.id = session_id or new_session_id()
         self.timeline = timeline
         self.zone = zone
+        self.recorder = recorder or WriteNow(engine)
         self._seq = 0
-        self._connection: Connection = engine.connect()
-        self._connection.execute(
-            session_row(
+        self.recorder.record(
+            session_record(
                 self.id,
                 timeline,
                 title=title,
@@ -56,101 +89,23 @@ class SessionLog:
                 plan_date=plan_date,
             )
         )
-        self._connection.commit()
 
     def append(self, event: PlayerEvent, *, wall: datetime, offset_ms: int) -> None:
-        """Store one player event and commit it before returning."""
-        self._connection.execute(
-            insert(events).values(
-                event_row(
-                    self.id,
-                    self.timeline,
-                    seq=self._seq,
-                    kind=event.kind,
-                    phase_index=event.phase,
-                    position_ms=event.position_ms,
-                    offset_ms=offset_ms,
-                    wall=wall,
-                    zone=self.zone,
-                )
+        """Hand one player event to the recorder."""
+        self.recorder.record(
+            event_record(
+                self.id,
+                self.timeline,
+                seq=self._seq,
+                kind=event.kind,
+                phase_index=event.phase,
+                position_ms=event.position_ms,
+                offset_ms=offset_ms,
+                wall=wall,
+                zone=self.zone,
             )
         )
-        self._connection.commit()
         self._seq += 1
-
-    def close(self) -> None:
-        self._connection.close()
-
-
-def session_row(
-    session_id: str,
-    timeline: Timeline,
-    *,
-    title: str,
-    speed: float,
-    started: datetime,
-    zone: str,
-    player: str,
-    slot: str | None,
-    plan_date: str | None,
-) -> Insert:
-    """The insert that opens a session, whichever player plays it."""
-    return insert(sessions).values(
-        id=session_id,
-        routine=timeline.routine,
-        title=title,
-        timeline=json.dumps(timeline.to_json(), separators=(",", ":")),
-        total_ms=timeline.total_ms,
-        speed=speed,
-        rehearsal=speed != 1,
-        started_utc=to_utc(started),
-        zone=zone,
-        player=player,
-        slot=slot,
-        plan_date=plan_date,
-    )
-
-
-def event_row(
-    session_id: str,
-    timeline: Timeline,
-    *,
-    seq: int,
-    kind: str,
-    phase_index: int,
-    position_ms: int,
-    offset_ms: int,
-    wall: datetime,
-    zone: str,
-    client_id: str | None = None,
-) -> dict[str, Any]:
-    """One event's row; the phase's stretch, side and repetition are copied from the
-    timeline so history reads without unpacking it."""
-    phase = timeline.phases[phase_index]
-    return {
-        "session_id": session_id,
-        "seq": seq,
-        "kind": kind,
-        "phase_index": phase_index,
-        "phase_kind": phase.kind,
-        "stretch": phase.stretch,
-        "side": phase.side,
-        "direction": phase.direction,
-        "rep": phase.rep,
-        "position_ms": position_ms,
-        "offset_ms": offset_ms,
-        "wall_utc": to_utc(wall),
-        "zone": zone,
-        "client_id": client_id,
-    }
-
-
-def to_utc(moment: datetime) -> datetime:
-    """A naive UTC datetime for storage; refuses naive input (its zone is unknown)."""
-    offset = moment.utcoffset()
-    if offset is None:
-        raise ValueError("wall times must be timezone-aware")
-    return (moment - offset).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -304,10 +259,10 @@ class StoredSession:
 
 
 def open_session(engine: Engine, timeline: Timeline, **fields: Any) -> str:
-    """Create a session row (committed) and return its id; ``fields`` as ``session_row``."""
-    session_id = str(uuid.uuid4())
-    with engine.begin() as connection:
-        connection.execute(session_row(session_id, timeline, **fields))
+    """Create a session row (committed) and return its id; ``fields`` as
+    ``session_record``."""
+    session_id = new_session_id()
+    write_now(engine, [session_record(session_id, timeline, **fields)])
     return session_id
 
 

@@ -15,6 +15,7 @@ from rich.live import Live
 from easeback.content.models import Library
 from easeback.core.player import Player, PlayerEvent
 from easeback.store.sessions import SessionLog
+from easeback.store.writer import SavingStatus
 from easeback.terminal.cues import Cues
 from easeback.terminal.keys import KeySource, NoKeys, TerminalKeys, signals_held
 from easeback.terminal.screen import format_line, format_screen
@@ -34,8 +35,11 @@ def run_terminal_session(
     live: bool,
     keyboard: int | None,
     voice: bool,
+    saving: Callable[[], SavingStatus] | None = None,
     console: Console | None = None,
 ) -> None:
+    """Play in the terminal; ``saving`` tells how saving stands, so a delay is said
+    plainly on screen while the session carries on."""
     console = console or Console(highlight=False)
     cues = Cues(bell=console.bell, voice=voice)
     if cues.voice_missing:
@@ -57,7 +61,8 @@ def run_terminal_session(
             )
 
             def show(p: Player, now: float) -> None:
-                screen.update(format_screen(p, now, library, title), refresh=True)
+                notice = saving_notice(saving() if saving else None)
+                screen.update(format_screen(p, now, library, title, notice), refresh=True)
 
             def on_phase(p: Player) -> None:
                 cues.phase(p.phase)
@@ -67,8 +72,14 @@ def run_terminal_session(
             if keyboard is not None:
                 console.print(f"{messages.KEYS_HELP} · {messages.PAIN_KEY}")
 
+            said: list[str | None] = [None]
+
             def show(p: Player, now: float) -> None:
-                return None
+                notice = saving_notice(saving() if saving else None)
+                if notice != said[0]:
+                    if notice is not None or said[0] is not None:
+                        console.print(notice or messages.SAVING_CAUGHT_UP, markup=False)
+                    said[0] = notice
 
             def on_phase(p: Player) -> None:
                 console.print(format_line(p, library), markup=False, soft_wrap=True)
@@ -92,6 +103,13 @@ def _stop_signals_end_the_session() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def saving_notice(status: SavingStatus | None) -> str | None:
+    """What to say while saving is delayed (None while it keeps up)."""
+    if status is None or not status.delayed or status.fault is None:
+        return None
+    return messages.SAVING_DELAYED.format(cause=messages.SAVING_CAUSES[status.fault])
 
 
 def summary(player: Player, now: float) -> str:

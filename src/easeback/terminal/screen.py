@@ -44,8 +44,11 @@ def big_number(value: int) -> str:
     return "\n".join(rows)
 
 
-def format_screen(player: Player, now: float, library: Library, title: str) -> RenderableType:
-    """The whole live screen for the player's state at ``now``."""
+def format_screen(
+    player: Player, now: float, library: Library, title: str, saving: str | None = None
+) -> RenderableType:
+    """The whole live screen for the player's state at ``now``; ``saving`` is a notice
+    that saving is delayed, shown above the keys while it lasts."""
     timeline = player.timeline
     phase = player.phase
     position = player.position_ms(now)
@@ -93,6 +96,7 @@ def format_screen(player: Player, now: float, library: Library, title: str) -> R
         Text(""),
         bar,
         nxt,
+        *([Text(saving, style="bold yellow")] if saving else []),
         keys,
     )
     subtitle = f"rehearsal x{player.speed:g}" if player.speed != 1 else None

@@ -6,50 +6,60 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from easeback.store.sessions import WriteNow
 from easeback.usecases.today import current_doses
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from easeback.store.sessions import Recorder
 
-def save_pain(engine: Engine, session_id: str, moment: str, value: int | None) -> None:
-    """Store a 0-10 rating given before or after a session (None: skipped)."""
-    from easeback.store.safety import record_pain
+
+def save_pain(
+    engine: Engine,
+    session_id: str,
+    moment: str,
+    value: int | None,
+    *,
+    recorder: Recorder | None = None,
+) -> None:
+    """Keep a 0-10 rating given before or after a session (None: skipped), through
+    ``recorder`` (by default written at once)."""
+    from easeback.store.records import pain_record
     from easeback.usecases.clock import local_zone, wall_now
 
     if value is not None:
-        record_pain(
-            engine,
-            session_id=session_id,
-            moment=moment,
-            value=value,
-            at=wall_now(),
-            zone=local_zone(),
+        (recorder or WriteNow(engine)).record(
+            pain_record(
+                session_id=session_id, moment=moment, value=value, at=wall_now(), zone=local_zone()
+            )
         )
 
 
-def follow_up(engine: Engine, session_id: str, kind: str) -> bool:
-    """Record a pain stop or a worsening for follow-up; True when it is the second
-    within 7 days (a step back for progression and a word with a clinician)."""
+def follow_up(
+    engine: Engine, session_id: str, kind: str, *, recorder: Recorder | None = None
+) -> bool:
+    """Keep the follow-up of a pain stop or a worsening; True when it is the second
+    within 7 days (a step back for progression and a word with a clinician).
+
+    The follow-up goes through ``recorder`` (by default written at once); whether it
+    is the second is decided again when it is written, from everything stored by then,
+    so a session saved late still counts.
+    """
     from easeback.core.screening import repeated_pain
-    from easeback.store.safety import pain_event_times, record_followup
+    from easeback.store.records import followup_record
+    from easeback.store.safety import pain_event_times
     from easeback.usecases.clock import local_zone, wall_now
 
     now = wall_now()
-    events = pain_event_times(engine)
-    if kind == "worsening":
-        events.append(now)  # not yet in the store: this row is what records it
-    step_back = repeated_pain(events, now)
-    record_followup(
-        engine,
-        at=now,
-        zone=local_zone(),
-        kind=kind,
-        session_id=session_id,
-        settled=None,
-        step_back=step_back,
+    (recorder or WriteNow(engine)).record(
+        followup_record(at=now, zone=local_zone(), kind=kind, session_id=session_id, settled=None)
     )
-    return step_back
+    try:
+        times = pain_event_times(engine, also=(kind, session_id, now))
+    except Exception:  # the store cannot be read now: the next start asks again anyway
+        return False
+    return repeated_pain(times, now)
 
 
 def catch_up_progress(engine: Engine) -> list[str]:

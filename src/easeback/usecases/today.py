@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
 
 def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
-    """The plan's inputs: plain sqlite3 when possible (fast), else through the store."""
-    from easeback.store.location import resolve_url, sqlite_file
+    """The plan's inputs: plain sqlite3 when possible (fast), else through the store
+    (which first saves any session still waiting in a journal)."""
+    from easeback.store.location import pending_journals, resolve_url, sqlite_file
     from easeback.store.quick import read_plan_inputs
 
     path = sqlite_file(resolve_url(db))
-    if path is not None:
+    if path is not None and not pending_journals(path):
         quick = read_plan_inputs(path, plan_date)
         if quick is not None:
             return quick

@@ -42,6 +42,29 @@ VOICE_MISSING = (
     "sudo apt install espeak-ng). Carrying on with beeps only."
 )
 
+# Saving, when the disk or another program holds it up (store/writer.py).
+SAVING_CAUSES = {
+    "locked": "another program is using easeback's data",
+    "full": "the disk is full",
+    "read-only": "easeback's data folder cannot be written",
+    "damaged": "easeback's data file is damaged",
+    "io": "the disk reported an error",
+}
+SAVING_DELAYED = "Saving is delayed: {cause}. Carry on; every step is kept and will be saved."
+SAVING_CAUGHT_UP = "Saving has caught up: everything so far is saved."
+SAVED_LATER = (
+    "This session is not saved in your history yet: {cause}. It is kept safe in {journal} "
+    "and will be saved the next time easeback starts."
+)
+NOT_KEPT = (
+    "This session could not be saved: {cause}, and there is no room left on the disk to "
+    "keep it. Free some space, then press Enter to try again (Ctrl-C gives up)."
+)
+EARLIER_NOT_SAVED = (
+    "A session from earlier is still waiting to be saved: {cause}. No new session starts "
+    "until it is, so that a pain stop in it is never missed. Try again when that is fixed."
+)
+
 OUTCOME_WORDS = {
     "completed": "completed",
     "pain_stop": "stopped: pain",

@@ -1,0 +1,270 @@
+"""A pain stop never waits for the disk: while another program holds the store, or the
+disk fills up mid-session, the terminal player carries on, stops at once on p, says
+plainly that saving is delayed, and everything (the pain stop and its follow-up
+included) ends up in the store: at the end of the session or at the next start."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from easeback.store.location import pending_journals
+from easeback.wording import messages
+from helpers import SmallDisk, screened
+
+EASEBACK = str(Path(sys.executable).parent / "easeback")
+TIMEOUT = 30
+
+# 3 s to get ready, then 10 s holds: the hold begins (an event) while the store is held.
+SHORT = """
+name = "short-rotation"
+prepare_s = 3
+release_s = 2
+switch_s = 2
+
+[[stretches]]
+id = "lower-back-rotation"
+hold_s = 10
+"""
+
+
+class Lock:
+    """Another program holding the store: an exclusive transaction until released."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.connection = sqlite3.connect(db_path, isolation_level=None, timeout=10)
+        self.connection.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
+
+
+class Session:
+    """`easeback start ROUTINE --plain` in a pseudo-terminal."""
+
+    def __init__(self, db_path: Path, routine: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("EASEBACK_DB", "COLUMNS")}
+        env.update(TERM="xterm-256color", LANG="C.UTF-8")
+        self.log = io.StringIO()
+        self.child = pexpect.spawn(
+            EASEBACK,
+            ["--db", str(db_path), "start", str(routine), "--plain"],
+            env=env,
+            dimensions=(40, 200),
+            encoding="utf-8",
+            timeout=TIMEOUT,
+        )
+        self.child.logfile_read = self.log
+
+    def expect(self, text: str) -> None:
+        self.child.expect_exact(text)
+
+    def finish(self) -> int:
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus is not None
+        return int(self.child.exitstatus)
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[Session]]:
+    started: list[Session] = []
+    yield started
+    for session in started:
+        if session.child.isalive():
+            session.child.terminate(force=True)
+
+
+def easeback(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [EASEBACK, "--db", str(db_path), *args], capture_output=True, text=True, timeout=TIMEOUT
+    )
+
+
+def history(db_path: Path) -> dict:  # type: ignore[type-arg]
+    done = easeback(db_path, "history", "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def play_until_the_hold_then_pain_stop(session: Session, lock: Lock | None = None) -> None:
+    """At the pain question: rate 3, let the hold begin (with the store held when
+    ``lock``), press p."""
+    session.child.sendline("3")
+    session.expect("Get ready")
+    if lock is not None:
+        # The session's first records could not be saved: it says so and carries on.
+        session.expect(messages.SAVING_DELAYED.split(":")[0])
+    session.expect("Hold")
+    session.child.send("p")
+    session.expect("Stopped because it hurt. That was the right thing to do.")
+
+
+def saved_up_to(db_path: Path, kind: str) -> None:
+    """Wait until the session's writer has stored an event of ``kind``."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        with sqlite3.connect(db_path) as store:
+            found = store.execute("SELECT 1 FROM events WHERE kind = ?", (kind,)).fetchone()
+        store.close()
+        if found:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no {kind!r} event was saved within {TIMEOUT} s")
+
+
+@pytest.fixture
+def routine(tmp_path: Path) -> Path:
+    path = tmp_path / "short.toml"
+    path.write_text(SHORT, "utf-8")
+    return path
+
+
+def test_a_pain_stop_while_another_program_holds_the_store_is_acted_on_at_once_and_saved_later(
+    db_path: Path, routine: Path, sessions: list[Session]
+) -> None:
+    screened(db_path)
+    session = Session(db_path, routine)
+    sessions.append(session)
+    session.expect(messages.PAIN_BEFORE_QUESTION)
+    lock = Lock(db_path)
+    try:
+        play_until_the_hold_then_pain_stop(session, lock)
+        # Still held: the pain stop was acted on without waiting for the disk, and
+        # the questions after the session come at once too.
+        session.expect(messages.PAIN_AFTER_QUESTION)
+        session.child.sendline("5")
+        session.expect("It is kept safe in")
+        assert session.finish() == 0
+        (journal,) = pending_journals(db_path)
+    finally:
+        lock.release()
+
+    record = history(db_path)  # the next start of easeback saves what waited
+
+    (stored,) = record["sessions"]
+    assert (stored["outcome"], stored["pain_before"], stored["pain_after"]) == ("pain_stop", 3, 5)
+    followups = [r for r in record["safety"] if r["kind"] == "followup"]
+    assert [(f["after"], f["session"]) for f in followups] == [("pain_stop", stored["id"])]
+    assert not journal.exists()
+
+
+def test_the_next_start_asks_about_the_pain_stop_that_was_saved_late(
+    db_path: Path, routine: Path, sessions: list[Session]
+) -> None:
+    screened(db_path)
+    session = Session(db_path, routine)
+    sessions.append(session)
+    session.expect(messages.PAIN_BEFORE_QUESTION)
+    lock = Lock(db_path)
+    try:
+        play_until_the_hold_then_pain_stop(session, lock)
+        session.expect(messages.PAIN_AFTER_QUESTION)
+        session.child.sendline("")
+        assert session.finish() == 0
+        refused = easeback(db_path, "start", str(routine), "--speed", "20")
+    finally:
+        lock.release()
+    again = Session(db_path, routine)
+    sessions.append(again)
+
+    again.expect(messages.PAIN_SETTLED_QUESTION)
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(
+        "easeback: A session from earlier is still waiting to be saved: another program is "
+        "using easeback's data. No new session starts until it is"
+    )
+
+
+def test_saving_catches_up_when_the_store_is_free_again_during_the_session(
+    db_path: Path, routine: Path, sessions: list[Session]
+) -> None:
+    screened(db_path)
+    session = Session(db_path, routine)
+    sessions.append(session)
+    session.expect(messages.PAIN_BEFORE_QUESTION)
+    lock = Lock(db_path)
+    session.child.sendline("2")
+    session.expect(messages.SAVING_DELAYED.split(":")[0])
+    lock.release()
+    session.expect(messages.SAVING_CAUGHT_UP)
+    session.expect("Hold")
+    session.child.send("p")
+    session.expect(messages.PAIN_AFTER_QUESTION)
+    session.child.sendline("")
+
+    assert session.finish() == 0
+    assert "It is kept safe in" not in session.log.getvalue()
+    assert pending_journals(db_path) == []
+    (stored,) = history(db_path)["sessions"]
+    assert stored["outcome"] == "pain_stop"
+
+
+def test_when_the_disk_fills_mid_session_the_session_is_kept_in_its_reserved_journal(
+    tmp_path: Path, routine: Path, sessions: list[Session]
+) -> None:
+    disk = SmallDisk(tmp_path / "disk", size_kb=1024)
+    try:
+        db_path = disk.folder / "easeback.db"
+        screened(db_path)
+        session = Session(db_path, routine)
+        sessions.append(session)
+        session.expect(messages.PAIN_BEFORE_QUESTION)
+        session.child.sendline("4")
+        session.expect("Get ready")
+        saved_up_to(db_path, "phase")
+        with sqlite3.connect(db_path) as store:  # no room left in the write-ahead log
+            store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
+        disk.fill()
+        # The hold's event needs room the disk no longer has.
+        session.expect("Saving is delayed: the disk is full.")
+        session.child.send("p")
+        session.expect("Stopped because it hurt. That was the right thing to do.")
+        session.expect(messages.PAIN_AFTER_QUESTION)
+        session.child.sendline("")
+        session.expect("not saved in your history yet: the disk is full")
+        assert session.finish() == 0
+        assert len(pending_journals(db_path)) == 1
+        disk.free()
+
+        (stored,) = history(db_path)["sessions"]
+
+        assert (stored["outcome"], stored["pain_before"]) == ("pain_stop", 4)
+        assert pending_journals(db_path) == []
+    finally:
+        disk.remove()
+
+
+def test_a_session_cannot_start_when_there_is_no_room_to_keep_it(
+    tmp_path: Path, routine: Path
+) -> None:
+    disk = SmallDisk(tmp_path / "disk", size_kb=1024)
+    try:
+        db_path = disk.folder / "easeback.db"
+        screened(db_path)
+        disk.fill()
+
+        refused = easeback(db_path, "start", str(routine), "--speed", "20")
+
+        assert refused.returncode == 2
+        assert refused.stderr == (
+            f"easeback: the disk that holds {db_path} is full, so easeback could not save. "
+            "Free some space, then try again; reading, exporting and backing up still "
+            "work.\n"
+        )
+        assert history(db_path)["sessions"] == []
+    finally:
+        disk.remove()

@@ -1,0 +1,278 @@
+"""The session writer and its journal: records handed over never wait for the disk,
+are kept on disk while the store refuses them, and are written exactly once, at the
+end of the session or by the next easeback to open the store."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from easeback.core.player import Player
+from easeback.store.faults import Fault
+from easeback.store.journal import Journal, read_records, replay
+from easeback.store.location import journal_path, pending_journals
+from easeback.store.records import Record, event_record, followup_record, session_record, write_now
+from easeback.store.safety import safety_records
+from easeback.store.sessions import SessionLog, list_sessions, session_events
+from easeback.store.writer import SessionWriter
+from helpers import ROTATION_TIMELINE
+
+MORNING = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+
+
+class Held:
+    """Another program holding the store with an exclusive transaction."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.connection = sqlite3.connect(db_path, isolation_level=None)
+        self.connection.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
+
+
+@pytest.fixture
+def writer(engine: Engine, db_path: Path) -> Iterator[SessionWriter]:
+    journal = Journal.open(db_path, "s-1")
+    made = SessionWriter(engine, journal, store=db_path, retry_s=0.01, busy_ms=10)
+    yield made
+    made.finish(0)
+
+
+def session(session_id: str = "s-1", started: datetime = MORNING) -> Record:
+    return session_record(
+        session_id,
+        ROTATION_TIMELINE,
+        title="Just the rotation",
+        speed=1,
+        started=started,
+        zone="UTC",
+        player="terminal",
+        slot=None,
+        plan_date=None,
+    )
+
+
+def events(session_id: str, *, pain_at: float, started: datetime = MORNING) -> list[Record]:
+    player = Player(ROTATION_TIMELINE)
+    played = player.start(0.0) + player.tick(pain_at) + player.pain_stop(pain_at)
+    return [
+        event_record(
+            session_id,
+            ROTATION_TIMELINE,
+            seq=seq,
+            kind=e.kind,
+            phase_index=e.phase,
+            position_ms=e.position_ms,
+            offset_ms=round(e.at * 1000),
+            wall=started + timedelta(seconds=e.at),
+            zone="UTC",
+        )
+        for seq, e in enumerate(played)
+    ]
+
+
+def test_records_are_written_once_however_often_they_are_applied(engine: Engine) -> None:
+    records = [session(), *events("s-1", pain_at=4.0)]
+
+    first = write_now(engine, records)
+    again = write_now(engine, records)
+
+    assert (first, again) == (len(records), 0)
+    assert [e["kind"] for e in session_events(engine, "s-1")][-1] == "pain_stop"
+
+
+def test_a_record_survives_the_journal_with_its_times(engine: Engine) -> None:
+    record = session()
+
+    assert Record.from_json(record.to_json()) == record
+
+
+def test_a_journal_reads_up_to_its_reserved_room_and_leaves_out_a_line_cut_short() -> None:
+    whole = session().to_json() + "\n"
+    cut = session("s-2").to_json()[:40]
+
+    records = read_records((whole + cut).encode() + bytes(1000))
+
+    assert [r.row["id"] for r in records] == ["s-1"]
+
+
+def test_while_the_store_is_held_records_wait_in_memory_and_on_disk_and_status_says_why(
+    writer: SessionWriter, engine: Engine, db_path: Path
+) -> None:
+    held = Held(db_path)
+    try:
+        writer.record(session())
+        for record in events("s-1", pain_at=4.0):
+            writer.record(record)
+        status = writer.finish(0.05)
+        on_disk = read_records(journal_path(db_path, "s-1").read_bytes())
+    finally:
+        held.release()
+
+    assert (status.waiting, status.fault, status.kept) == (5, Fault.LOCKED, True)
+    assert [r.kind for r in on_disk] == ["session", "event", "event", "event", "event"]
+
+
+def test_what_waited_is_written_by_the_next_easeback_and_its_journal_removed(
+    writer: SessionWriter, engine: Engine, db_path: Path
+) -> None:
+    held = Held(db_path)
+    try:
+        writer.record(session())
+        for record in events("s-1", pain_at=4.0):
+            writer.record(record)
+        writer.finish(0.05)
+    finally:
+        held.release()
+
+    done = replay(engine, db_path)
+
+    assert (done.written, done.waiting, done.problem) == (5, [], None)
+    (summary,) = list_sessions(engine)
+    assert summary.outcome == "pain_stop"
+    assert pending_journals(db_path) == []
+
+
+def test_saving_catches_up_and_the_journal_is_removed_when_the_store_is_free_again(
+    writer: SessionWriter, engine: Engine, db_path: Path
+) -> None:
+    held = Held(db_path)
+    writer.record(session())
+    while not writer.status.delayed:
+        pass  # the writer meets the lock within milliseconds
+    held.release()
+    for record in events("s-1", pain_at=4.0):
+        writer.record(record)
+
+    status = writer.finish(5.0)
+
+    assert (status.waiting, status.fault) == (0, None)
+    assert [e["kind"] for e in session_events(engine, "s-1")] == [
+        "started",
+        "phase",
+        "phase",
+        "pain_stop",
+    ]
+    assert pending_journals(db_path) == []
+
+
+def test_a_replay_leaves_alone_the_journal_of_a_session_still_playing(
+    engine: Engine, db_path: Path
+) -> None:
+    journal = Journal.open(db_path, "s-1")
+    journal.append([session()])
+    other = os.open(journal.path, os.O_RDONLY)
+    try:
+        done = replay(engine, db_path)
+    finally:
+        os.close(other)
+        journal.close()
+
+    assert (done.written, done.waiting) == (0, [journal_path(db_path, "s-1")])
+    assert list_sessions(engine) == []
+
+
+def test_a_replay_the_store_refuses_keeps_the_journal_and_says_why(
+    engine: Engine, db_path: Path
+) -> None:
+    journal = Journal.open(db_path, "s-1")
+    journal.append([session()])
+    journal.close()
+    held = Held(db_path)
+    try:
+        from easeback.store.db import make_engine
+
+        impatient = make_engine(engine.url, busy_ms=10)
+        done = replay(impatient, db_path)
+        impatient.dispose()
+    finally:
+        held.release()
+
+    assert done.waiting == [journal_path(db_path, "s-1")]
+    assert "locked" in str(done.problem)
+    assert replay(engine, db_path).written == 1
+
+
+def test_a_journal_keeps_its_lock_while_its_session_plays(db_path: Path) -> None:
+    journal = Journal.open(db_path, "s-1")
+    other = os.open(journal.path, os.O_RDONLY)
+    try:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(other)
+        journal.close()
+    assert not journal.path.exists()  # it held nothing
+
+
+def test_a_pain_stop_saved_late_still_makes_the_second_in_7_days_a_step_back(
+    engine: Engine, db_path: Path
+) -> None:
+    earlier = MORNING - timedelta(days=2)
+    write_now(engine, [session("s-0", earlier), *events("s-0", pain_at=4.0, started=earlier)])
+    write_now(
+        engine,
+        [followup_record(at=earlier, zone="UTC", kind="pain_stop", session_id="s-0", settled=None)],
+    )
+    late = [
+        session(),
+        *events("s-1", pain_at=4.0),
+        followup_record(
+            at=MORNING + timedelta(seconds=10),
+            zone="UTC",
+            kind="pain_stop",
+            session_id="s-1",
+            settled=None,
+        ),
+    ]
+    journal = Journal.open(db_path, "s-1")
+    journal.append(late)
+    journal.close()
+
+    replay(engine, db_path)
+
+    followups = {
+        r.detail["session"]: r.detail["step_back"]
+        for r in safety_records(engine)
+        if r.kind == "followup"
+    }
+    assert followups == {"s-0": False, "s-1": True}
+
+
+def test_a_session_log_hands_its_row_and_events_to_its_recorder(engine: Engine) -> None:
+    taken: list[Record] = []
+
+    class Keep:
+        def record(self, record: Record) -> None:
+            taken.append(record)
+
+    log = SessionLog(
+        engine,
+        ROTATION_TIMELINE,
+        session_id="s-9",
+        title="t",
+        speed=1,
+        started=MORNING,
+        zone="UTC",
+        player="terminal",
+        recorder=Keep(),
+    )
+    player = Player(ROTATION_TIMELINE)
+    for event in player.start(0.0):
+        log.append(event, wall=MORNING, offset_ms=0)
+
+    assert [(r.kind, r.row.get("seq")) for r in taken] == [
+        ("session", None),
+        ("event", 0),
+        ("event", 1),
+    ]
+    assert list_sessions(engine) == []  # nothing was written behind its back
