@@ -716,3 +716,68 @@ def test_pain_not_settled_in_a_file_is_acted_on_even_when_nothing_is_due(cli, db
     assert result.exit_code == 1
     assert messages.PAIN_NOT_SETTLED in result.stdout
     assert count(db_path, "screenings") == 1
+
+
+# --- pain twice within 7 days: one message, one rule ----------------------------------
+
+
+def pain_twice_then_clean_answers(cli, engine: Engine):  # type: ignore[no-untyped-def]
+    """Two pain stops (each answered: pain settled), then clean answers."""
+    screen(cli)
+    record_pain_stop(engine)
+    first = cli("check", "--answers", "-", input=answers_json(pain_settled=True))
+    assert first.exit_code == 0, first.output
+    record_pain_stop(engine)
+    return cli("check", "--answers", "-", input=answers_json(pain_settled=True))
+
+
+def test_clean_answers_after_pain_twice_in_7_days_say_one_thing_wait_for_a_clinician(
+    cli, engine
+) -> None:
+    result = pain_twice_then_clean_answers(cli, engine)
+
+    assert result.exit_code == 1
+    assert result.stdout.endswith(f"{messages.REPEATED_PAIN_WAIT}\n")
+    assert messages.ADVICE["none"] not in result.stdout
+    assert gate_now(engine).reason == "repeated-pain"
+
+
+def test_start_after_pain_twice_in_7_days_waits_for_the_go_ahead(cli, engine) -> None:
+    pain_twice_then_clean_answers(cli, engine)
+
+    result = cli("start", "office", "--speed", "500", "--plain")
+
+    assert result.exit_code == 1
+    reason, next_step = messages.GATE["repeated-pain"]
+    assert result.stderr == f"easeback: {reason} {next_step}\n"
+    assert count_sessions(engine) == 2
+
+
+def test_a_go_ahead_after_pain_twice_lets_the_routine_go_on(cli, engine) -> None:
+    pain_twice_then_clean_answers(cli, engine)
+
+    cleared = cli("clear", "--by", "Dr Okafor")
+
+    assert cleared.exit_code == 0, cleared.output
+    assert cleared.stdout == f"Noted: a clinician cleared you on {utc_today()} (Dr Okafor).\n"
+    assert gate_now(engine).allows
+
+
+def test_a_go_ahead_dated_before_the_second_pain_is_refused(cli, engine) -> None:
+    pain_twice_then_clean_answers(cli, engine)
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+
+    result = cli("clear", "--on", yesterday)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"easeback: --on: {yesterday} is before the pain of {utc_today()}; give the day your "
+        "clinician said it was fine after it\n"
+    )
+    assert gate_now(engine).reason == "repeated-pain"
+
+
+def count_sessions(engine: Engine) -> int:
+    from easeback.store.sessions import list_sessions
+
+    return len(list_sessions(engine))

@@ -12,6 +12,7 @@ from easeback.core.screening import (
     QUESTION_IDS,
     QUESTIONS,
     AnswersError,
+    Gate,
     Screening,
     assess,
     clearance_effect,
@@ -178,7 +179,7 @@ def test_a_clearance_cannot_lift_an_emergency_or_same_day_result(group: str) -> 
     last = Screening(DAY0, group)  # type: ignore[arg-type]
     cleared = DAY0 + timedelta(hours=2)
 
-    assert clearance_effect(last) == "cannot"
+    assert clearance_effect(Gate("blocked", group), last) == "cannot"  # type: ignore[arg-type]
     assert state(DAY0 + timedelta(hours=3), last=last, cleared=cleared) == ("blocked", group)
 
 
@@ -186,7 +187,7 @@ def test_a_clinician_result_is_lifted_by_a_clearance_recorded_after_it() -> None
     last = Screening(DAY0, "clinician")
     later = DAY0 + timedelta(days=1)
 
-    assert clearance_effect(last) == "lifts"
+    assert clearance_effect(Gate("blocked", "clinician"), last) == "lifts"
     assert state(later, last=last) == ("blocked", "clinician")
     assert state(later, last=last, cleared=DAY0 + timedelta(hours=5)) == ("ok", None)
 
@@ -201,8 +202,70 @@ def test_a_clearance_from_before_the_result_does_not_lift_it() -> None:
 
 
 def test_nothing_to_lift_without_a_clinician_result() -> None:
-    assert clearance_effect(None) == "nothing"
-    assert clearance_effect(CLEAN) == "nothing"
+    assert clearance_effect(Gate("due", "first"), None) == "nothing"
+    assert clearance_effect(Gate("ok"), CLEAN) == "nothing"
+
+
+def test_a_clearance_lifts_the_wait_after_pain_twice_in_7_days() -> None:
+    assert clearance_effect(Gate("blocked", "repeated-pain"), CLEAN) == "lifts"
+
+
+# --- pain twice within 7 days: one rule for every screen ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pain_days", "cleared_day", "now_day", "expected"),
+    [
+        # Two within 7 days, clean answers after them: the routine waits.
+        ((1, 3), None, 4, ("blocked", "repeated-pain")),
+        ((1, 7.9), None, 8, ("blocked", "repeated-pain")),
+        # 7 days or more apart: a pain stop each time, answered, nothing more.
+        ((1, 8), None, 9, ("ok", None)),
+        # A clinician's go-ahead after the second lifts it...
+        ((1, 3), 3.5, 4, ("ok", None)),
+        # A go-ahead between the two: the clinician has seen the first; the second
+        # alone is not twice (it brings the questions back, as any pain stop does).
+        ((1, 3), 2, 4, ("ok", None)),
+        # After a go-ahead, a third alone is not "twice"; a fourth close to it is.
+        ((1, 3, 5), 3.5, 6, ("ok", None)),
+        ((1, 3, 5, 6), 3.5, 6.5, ("blocked", "repeated-pain")),
+        # The wait lapses 30 days after the later one (the questions are due then too).
+        ((1, 3), None, 32.9, ("blocked", "repeated-pain")),
+    ],
+)
+def test_pain_twice_within_7_days_waits_for_a_clinicians_go_ahead(
+    pain_days: tuple[float, ...],
+    cleared_day: float | None,
+    now_day: float,
+    expected: tuple[str, str | None],
+) -> None:
+    def day(n: float) -> datetime:
+        return DAY0 + timedelta(days=n)
+
+    last = Screening(day(max(pain_days)) + timedelta(hours=1), None)  # clean, after the pain
+
+    assert (
+        state(
+            day(now_day),
+            last=last,
+            cleared=day(cleared_day) if cleared_day is not None else None,
+            stops=tuple(day(d) for d in pain_days),
+        )
+        == expected
+    )
+
+
+def test_the_wait_after_repeated_pain_lapses_when_the_questions_come_back() -> None:
+    stops = (DAY0 + timedelta(days=1), DAY0 + timedelta(days=3))
+    answered = Screening(DAY0 + timedelta(days=34), None)
+
+    assert state(DAY0 + timedelta(days=34, hours=1), last=answered, stops=stops) == ("ok", None)
+
+
+def test_warning_signs_come_before_the_wait_after_repeated_pain() -> None:
+    stops = (DAY0 - timedelta(days=3), DAY0 - timedelta(days=1))
+
+    assert state(DAY0, last=Screening(DAY0, "urgent"), stops=stops) == ("blocked", "urgent")
 
 
 @pytest.mark.parametrize("group", [None, "emergency", "urgent", "clinician"])

@@ -276,6 +276,10 @@ def test_a_session_after_which_pain_rose_does_not_count_towards_a_step_up(
             at=_now(),
             zone="UTC",
         )
+        # Pain rose twice within 7 days: the routine waits for a clinician's go-ahead.
+        from easeback.store.safety import record_clearance
+
+        record_clearance(engine, at=_now(), zone="UTC", cleared_on="2026-11-28", by=None)
 
     # Three sessions, each with pain 2 -> 6: none is "comfortable", so no dose rises
     # (a session counted before its rating would have stepped every stretch up).

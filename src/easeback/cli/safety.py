@@ -3,10 +3,8 @@ clear, questions. The rules are in core/screening.py; this only asks, records an
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -144,7 +142,7 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
     """
     from easeback.core.screening import QUESTIONS
     from easeback.store.safety import current_gate
-    from easeback.usecases.checkup import record_answers, record_settled
+    from easeback.usecases.checkup import advice_after_check, record_answers, record_settled
     from easeback.usecases.clock import local_zone, wall_now
 
     now, zone = wall_now(), local_zone()
@@ -178,12 +176,10 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
             if scripted is not None
             else typer.confirm(messages.PAIN_SETTLED_QUESTION, default=None)
         )
-        repeated = record_settled(engine, bool(settled), at=now, zone=zone)
+        record_settled(engine, bool(settled), at=now, zone=zone)
         if not settled:
             typer.echo(messages.PAIN_NOT_SETTLED)
             raise typer.Exit(1)
-        if repeated:
-            typer.echo(messages.REPEATED_PAIN)
 
     if scripted is not None:
         answers = scripted.answers
@@ -193,10 +189,10 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
             q.id: typer.confirm(messages.QUESTION_TEXT[q.id], default=None) for q in QUESTIONS
         }
     result = record_answers(engine, answers, before, at=wall_now(), zone=zone)
-    typer.echo(messages.ADVICE[result.group or "none"])
-    if result.blocks:
-        typer.echo(messages.ADVICE_NOTE)
-    return current_gate(engine, wall_now())
+    after = current_gate(engine, wall_now())
+    for line in advice_after_check(result, after):
+        typer.echo(line)
+    return after
 
 
 @app.command()
@@ -261,46 +257,25 @@ def clear(
 ) -> None:
     """Record that a clinician has said the routine is fine for you.
 
-    Lifts a "check with a clinician first" answer; never an emergency or same-day one.
+    Lifts a "check with a clinician first" answer, and the wait after pain stopped or
+    rose after two sessions within 7 days; never an emergency or same-day answer.
 
     Example: easeback clear --on 2026-11-20 --by "Dr Okafor"
     """
-    from easeback.core.screening import clearance_effect, clearance_too_old
     from easeback.store import open_store
-    from easeback.store.safety import last_screening, record_clearance
-    from easeback.usecases.clock import local_time, local_zone, wall_now
+    from easeback.usecases.checkup import ClearanceProblem, record_go_ahead
+    from easeback.usecases.clock import local_zone, wall_now
 
-    now, zone = wall_now(), local_zone()
-    today = local_time(now.replace(tzinfo=None), zone).date()
-    if on is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", on):
-        fail(f"--on: {on!r} is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}")
-    try:
-        cleared_on = date.fromisoformat(on) if on is not None else today
-    except ValueError:
-        fail(f"--on: {on!r} is not a date; write it as YYYY-MM-DD, e.g. {today.isoformat()}")
-    if cleared_on > today:
-        fail(f"--on: {cleared_on.isoformat()} is in the future; give the day it happened")
-    if by is not None and not 0 < len(by.strip()) <= 120:
-        fail("--by: give a name of 1 to 120 characters, or leave it out")
     with user_errors():
         engine = open_store(db_option(ctx))
-        last = last_screening(engine)
-        effect = clearance_effect(last)
-        if effect == "nothing" or last is None:
-            typer.echo(messages.CLEAR_NOT_NEEDED)
-            return
-        if effect == "cannot":
-            typer.echo(messages.CLEAR_CANNOT.format(advice=messages.ADVICE[last.group or "none"]))
-            raise typer.Exit(1)
-        answered_on = local_time(last.at.replace(tzinfo=None), zone).date()
-        if clearance_too_old(cleared_on, answered_on):
-            fail(
-                f"--on: {cleared_on.isoformat()} is more than 30 days before your answers of "
-                f"{answered_on.isoformat()}; please ask your clinician again"
-            )
-        record_clearance(
-            engine, at=now, zone=zone, cleared_on=cleared_on.isoformat(), by=by and by.strip()
-        )
-    typer.echo(
-        messages.CLEARED.format(on=cleared_on.isoformat(), by=f" ({by.strip()})" if by else "")
-    )
+        try:
+            done = record_go_ahead(engine, on=on, by=by, now=wall_now(), zone=local_zone())
+        except ClearanceProblem as exc:
+            fail(f"--{exc.field}: {exc}")
+    if done.effect == "nothing":
+        typer.echo(messages.CLEAR_NOT_NEEDED)
+        return
+    if done.effect == "cannot":
+        typer.echo(messages.CLEAR_CANNOT.format(advice=done.advice))
+        raise typer.Exit(1)
+    typer.echo(messages.CLEARED.format(on=done.on, by=f" ({done.by})" if done.by else ""))

@@ -9,6 +9,7 @@ same-day one, which outranks "see a clinician first".
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -101,7 +102,15 @@ class Screening:
 
 
 GateReason = Literal[
-    "consent", "first", "clock", "30-days", "pain", "emergency", "urgent", "clinician"
+    "consent",
+    "first",
+    "clock",
+    "30-days",
+    "pain",
+    "emergency",
+    "urgent",
+    "clinician",
+    "repeated-pain",
 ]
 CLOCK_SLACK = timedelta(minutes=5)
 
@@ -136,7 +145,9 @@ def gate(
     have passed since the last screening, and after any pain stop (or meaningful
     worsening) since it. An emergency or same-day result blocks until a new screening
     finds nothing; a "see a clinician first" result is lifted by a clearance recorded
-    after it, and by nothing else.
+    after it, and by nothing else. Pain twice within 7 days blocks too, even after
+    clean answers (see ``repeated_pain_stands``): one rule, so no screen can say both
+    "you can use the routine" and "talk to your clinician before going on".
     """
     if consent_at is None:
         return Gate("due", "consent")
@@ -154,15 +165,35 @@ def gate(
         return Gate("blocked", last.group)
     if last.group == "clinician" and (cleared_at is None or cleared_at < last.at):
         return Gate("blocked", "clinician")
+    if repeated_pain_stands(pain_stops, cleared_at, now):
+        return Gate("blocked", "repeated-pain")
     return Gate("ok")
 
 
-def clearance_effect(last: Screening | None) -> Literal["lifts", "cannot", "nothing"]:
-    """What recording a clinician's go-ahead does: it lifts only a "see a clinician
-    first" result; an emergency or same-day one stands until new answers."""
-    if last is None or last.group is None:
-        return "nothing"
-    return "lifts" if last.group == "clinician" else "cannot"
+def repeated_pain_stands(
+    pain_stops: Sequence[datetime], cleared_at: datetime | None, now: datetime
+) -> bool:
+    """Pain twice within 7 days (two pain stops, rises of 2+ points, or one of each)
+    means a word with a clinician before going on: the routine waits until a
+    clinician's go-ahead is recorded after the later of the two. Pain from before a
+    go-ahead has been seen by the clinician and no longer counts. The wait lapses 30
+    days after the later one, when the questions come back in any case."""
+    times = sorted(t for t in pain_stops if cleared_at is None or t > cleared_at)
+    return any(
+        later - earlier < REPEAT_PAIN_WINDOW and timedelta(0) <= now - later < RESCREEN_AFTER
+        for earlier, later in itertools.pairwise(times)
+    )
+
+
+def clearance_effect(state: Gate, last: Screening | None) -> Literal["lifts", "cannot", "nothing"]:
+    """What recording a clinician's go-ahead does: it lifts a "see a clinician first"
+    result and the wait after pain twice in 7 days; an emergency or same-day result
+    stands until new answers."""
+    if last is not None and last.group in ("emergency", "urgent"):
+        return "cannot"
+    if state.reason == "repeated-pain" or (last is not None and last.group == "clinician"):
+        return "lifts"
+    return "nothing"
 
 
 def clearance_too_old(cleared_on: date, answered_on: date) -> bool:

@@ -297,7 +297,7 @@ def check_form(
 async def check_answers(request: Request) -> HTMLResponse:
     from easeback.core.screening import QUESTIONS, assess
     from easeback.store.consents import record_consent
-    from easeback.usecases.checkup import record_answers, record_settled
+    from easeback.usecases.checkup import advice_after_check, record_answers, record_settled
     from easeback.usecases.clock import local_zone, wall_now
 
     form = await checked_form(request)
@@ -335,18 +335,74 @@ async def check_answers(request: Request) -> HTMLResponse:
         return render(request, "advice.html", title="Not yet", lines=lines, group=warning.group)
     if state.reason == "consent":
         record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
-    lines = []
-    if state.reason == "pain" and record_settled(engine, True, at=now, zone=zone):
-        lines.append(messages.REPEATED_PAIN)
+    if state.reason == "pain":
+        record_settled(engine, True, at=now, zone=zone)
     result = record_answers(engine, given, state, at=now, zone=zone)
-    lines.insert(0, messages.WEB_ADVICE.get(group, messages.ADVICE[group]))
-    if result.blocks:
-        lines.append(messages.ADVICE_NOTE)
+    after = gate_state(request)
     return render(
         request,
         "advice.html",
         title="Your answers",
-        lines=lines,
+        lines=advice_after_check(result, after, web=True),
         group=result.group,
-        ready=not result.blocks,
+        ready=after.allows,
+        go_ahead=after.reason in GO_AHEAD_LIFTS,
+    )
+
+
+# What a clinician's go-ahead can lift (see core/screening.py: clearance_effect).
+GO_AHEAD_LIFTS = ("clinician", "repeated-pain")
+
+
+@router.get("/clear", response_class=HTMLResponse)
+def clear_page(request: Request) -> HTMLResponse:
+    return go_ahead_form(request, values={}, errors={})
+
+
+def go_ahead_form(
+    request: Request, *, values: dict[str, str], errors: dict[str, str]
+) -> HTMLResponse:
+    from easeback.usecases.checkup import BY_LIMIT
+
+    return render(
+        request,
+        "clear.html",
+        status=400 if errors else 200,
+        title="Your clinician's go-ahead",
+        gate=gate_state(request),
+        values=values,
+        errors=errors,
+        by_limit=BY_LIMIT,
+    )
+
+
+@router.post("/clear", response_class=HTMLResponse)
+async def record_clear(request: Request) -> HTMLResponse:
+    from easeback.usecases.checkup import ClearanceProblem, record_go_ahead
+    from easeback.usecases.clock import local_zone, wall_now
+
+    form = await checked_form(request)
+    values = {k: str(form.get(k, "")).strip() for k in ("on", "by")}
+    try:
+        done = record_go_ahead(
+            store_of(request),
+            on=values["on"] or None,
+            by=values["by"] or None,
+            now=wall_now(),
+            zone=local_zone(),
+        )
+    except ClearanceProblem as exc:
+        message = str(exc)
+        return go_ahead_form(
+            request, values=values, errors={exc.field: message[:1].upper() + message[1:] + "."}
+        )
+    if done.effect == "nothing":
+        lines = [messages.CLEAR_NOT_NEEDED]
+    elif done.effect == "cannot":
+        lines = [messages.WEB_CLEAR_CANNOT.format(advice=done.advice)]
+    else:
+        lines = [messages.CLEARED.format(on=done.on, by=f" ({done.by})" if done.by else "")]
+    state = gate_state(request)
+    return render(
+        request, "advice.html", title="Your clinician's go-ahead", lines=lines, ready=state.allows
     )

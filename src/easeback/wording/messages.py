@@ -154,6 +154,11 @@ GATE = {
         "Please check with your doctor or physiotherapist before using the routine.",
         "When they have said it is fine, run: easeback clear",
     ),
+    "repeated-pain": (
+        "Pain has stopped a session, or risen after one, twice within 7 days: please talk "
+        "to your doctor or physiotherapist before going on.",
+        "When they have said it is fine, run: easeback clear",
+    ),
 }
 
 PAIN_SETTLED_QUESTION = "Has the pain from your last session settled?"
@@ -162,9 +167,20 @@ PAIN_NOT_SETTLED = (
     "day or two, or it gets worse, talk to your doctor or physiotherapist."
 )
 REPEATED_PAIN = (
-    "Pain has stopped a session, or risen after one, at least twice in the last 7 days. "
-    "Please contact your doctor or physiotherapist before going on. When you do go on, "
-    "easeback will take the doses one step back."
+    "Pain has stopped a session, or risen after one, twice within 7 days. Please talk to "
+    "your doctor or physiotherapist before your next session. easeback waits until you "
+    "record that they said it is fine (easeback clear), and then takes the doses one "
+    "step back."
+)
+REPEATED_PAIN_WAIT = (
+    "No warning signs in your answers. But pain has stopped a session, or risen after "
+    "one, twice within 7 days, so please talk to your doctor or physiotherapist before "
+    "going on. When they have said it is fine, record it with: easeback clear"
+)
+WEB_REPEATED_PAIN_WAIT = (
+    "No warning signs in your answers. But pain has stopped a session, or risen after "
+    "one, twice within 7 days, so please talk to your doctor or physiotherapist before "
+    "going on. When they have said it is fine, record their go-ahead here."
 )
 WORSENED = (
     "Your pain is {rise} points higher than before the session. Please rest, and do no "
@@ -218,9 +234,19 @@ WEB_GATE_NEXT = "Please answer the safety questions on the Check page first."
 WEB_ADVICE = {
     "clinician": (
         "Please check with your doctor or physiotherapist before using the routine. When "
-        "they have said it is fine for you, record it in a terminal with: easeback clear"
+        "they have said it is fine for you, record their go-ahead here."
     ),
 }
+WEB_CLEAR_CANNOT = (
+    "A clinician's go-ahead cannot lift this. {advice} When things have changed, answer "
+    "the safety questions again."
+)
+WEB_GO_AHEAD_INTRO = (
+    "When your doctor or physiotherapist has said the routine is fine for you, note it "
+    "here. It lifts a \"check with a clinician first\" answer, and the wait after pain "
+    "stopped or rose after two sessions within 7 days. It never lifts an answer that "
+    "calls for emergency or same-day care."
+)
 WEB_ALL_DONE = "Nothing more is due today. To stretch anyway, pick a routine below."
 WEB_NO_SCRIPT = (
     "The guided player needs JavaScript. Everything else here works without it, and "
