@@ -502,8 +502,8 @@ def check_today(argv: list[str], env: dict[str, str]) -> tuple[list[str], bool]:
 
 
 def _at(day: date, slot: Slot, zone: str) -> datetime:
-    """The instant of a slot on a day, in the person's zone."""
-    return datetime.combine(day, slot.at, tzinfo=ZoneInfo(zone))
+    """The instant of a slot of a day's plan, in the person's zone."""
+    return slot.at.replace(tzinfo=ZoneInfo(zone))
 
 
 @contextmanager

@@ -322,7 +322,7 @@ def test_stretch_names_agree_with_the_library() -> None:
     ("settings", "field"),
     [
         (DaySettings(zone="Mars/Olympus"), "zone"),
-        (DaySettings(wake=time(22, 0), bed=time(7, 0)), "bed"),
+        (DaySettings(wake=time(8, 0), bed=time(7, 0)), "bed"),
         (DaySettings(work_start=time(9, 0), work_end=time(9, 0)), "work"),
     ],
 )

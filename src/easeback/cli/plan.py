@@ -47,7 +47,10 @@ def today(
 def setup(
     ctx: typer.Context,
     wake: Annotated[str | None, typer.Option(help="When you get up, HH:MM.")] = None,
-    bed: Annotated[str | None, typer.Option(help="When you go to bed, HH:MM (same day).")] = None,
+    bed: Annotated[
+        str | None,
+        typer.Option(help="When you go to bed, HH:MM; after midnight is fine, e.g. 00:30."),
+    ] = None,
     work: Annotated[str | None, typer.Option(help="Work hours HH:MM-HH:MM, or 'none'.")] = None,
     work_days: Annotated[
         str | None, typer.Option("--work-days", help="e.g. mon-fri, or mon,wed,fri, or none.")

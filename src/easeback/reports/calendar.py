@@ -118,7 +118,7 @@ def _event(series: _Series, zone: ZoneInfo, stamp: datetime, sequence: int) -> E
     event = Event.new(
         uid=series.uid,
         stamp=stamp,
-        start=datetime.combine(series.first, slot.at, tzinfo=zone),
+        start=datetime.combine(series.first, slot.at.time(), tzinfo=zone),
         summary=summary,
         description=description,
         sequence=sequence,

@@ -48,17 +48,24 @@ def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[
 
 
 def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
-    """Today's slots with their times, doses and status, as plain data (the JSON)."""
-    from easeback.core.plan import DaySettings, local_day, plan_day, slot_statuses
+    """Today's slots with their times, doses and status, as plain data (the JSON).
+    "Today" is the day whose plan the person is living (``person_day``): until a bed
+    time after midnight, still the day before."""
+    from zoneinfo import ZoneInfo
+
+    from easeback.core.plan import DaySettings, person_day, plan_day, slot_statuses
 
     settings = inputs.settings or DaySettings(zone=zone)
     dose = current_doses(inputs.snapshot)
-    day = local_day(now, settings.zone)
+    day = person_day(now, settings)
     slots = plan_day(day, settings, dose["lower-back-rotation"]["times_per_day"])
-    from zoneinfo import ZoneInfo
-
     local_now = now.astimezone(ZoneInfo(settings.zone))
-    statuses = slot_statuses(slots, local_now.time(), inputs.outcomes, settings.bed)
+    statuses = slot_statuses(
+        slots,
+        local_now.replace(tzinfo=None),
+        inputs.outcomes,
+        settings.on(day, settings.bed),
+    )
     return {
         "date": day.isoformat(),
         "zone": settings.zone,
@@ -82,17 +89,25 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
 
 
 def person_today(db: str | None) -> dict[str, Any]:
-    """Today's view in the person's own day: their settings' zone decides the date
-    (which may differ from the computer's), and that date's sessions mark the slots."""
-    from easeback.core.plan import local_day
+    """Today's view in the person's own day: their settings' zone and bed time decide
+    the date (which may differ from the computer's), and that date's sessions mark the
+    slots."""
+    from easeback.core.plan import DaySettings, local_day, person_day
     from easeback.usecases.clock import local_zone, wall_now
 
     now, zone = wall_now(), local_zone()
-    inputs = read_inputs(db, local_day(now, zone).isoformat())
+    computer_day = local_day(now, zone)
+    inputs = read_inputs(db, computer_day.isoformat())
+    day = person_day(now, inputs.settings or DaySettings(zone=zone))
+    if day != computer_day:
+        inputs = read_inputs(db, day.isoformat())
     settings_zone = inputs.settings.zone if inputs.settings else zone
-    if local_day(now, settings_zone) != local_day(now, zone):
-        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
     return today_view(inputs, now, settings_zone)
+
+
+# Where a slot is done -> the place its routine declares, so the routine's validator
+# refuses a stretch done lying down in a slot at work.
+ROUTINE_PLACES = {"lying down": "lying", "at work": "seated", "at home": "any"}
 
 
 def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
@@ -109,6 +124,7 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
         {
             "name": slot["id"],
             "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
+            "place": ROUTINE_PLACES[slot["where"]],
             "stretches": [
                 {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
             ],
