@@ -135,22 +135,38 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
 
 
 def plan_for_export(engine: Any) -> list[dict[str, Any]]:
-    """The current plan per stretch (dose, sides and times of day), for the FHIR
-    export and the routine sheet: the plan of a typical day in the person's settings."""
+    """The current plan per stretch (dose, sides and when), for the FHIR export, the
+    routine sheet and the report: the whole week, as groups of days with the same
+    times (``stretch_week``), whatever day it is exported on.
+
+    Each stretch's "schedule" lists its groups: weekdays ("mon"...), times ("HH:MM",
+    local in "zone", in the order of the person's day), where each is done, and the
+    group in words; "timing" is all of it in words ("Mon-Fri 12:45 (at work);
+    Sat-Sun 14:45 (at home)"), empty for a stretch the plan does not hold.
+    """
     from easeback.content.library import load_library
-    from easeback.core.plan import DaySettings, local_day, plan_day
+    from easeback.core.plan import DAY_NAMES, DaySettings, plan_week, stretch_week
     from easeback.store.plan import latest_settings, latest_snapshot
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import local_zone
+    from easeback.wording.labels import timing_text
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
     dose = current_doses(latest_snapshot(engine))
-    slots = plan_day(
-        local_day(wall_now(), settings.zone), settings, dose["lower-back-rotation"]["times_per_day"]
-    )
+    week = plan_week(settings, dose["lower-back-rotation"]["times_per_day"])
     library = load_library()
     plan = []
     for stretch in library.stretches:
-        times = [s.at.strftime("%H:%M") for s in slots if stretch.id in s.stretches]
+        schedule: list[dict[str, Any]] = []
+        for days, times in stretch_week(week, stretch.id):
+            clock = [(at.strftime("%H:%M"), where) for at, where in times]
+            schedule.append(
+                {
+                    "days": [DAY_NAMES[d] for d in sorted(days)],
+                    "times": [at for at, _ in clock],
+                    "where": [where for _, where in clock],
+                    "text": timing_text(days, clock),
+                }
+            )
         plan.append(
             {
                 "id": stretch.id,
@@ -159,7 +175,8 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
                 "hold_s": dose[stretch.id]["hold_s"],
                 "reps": dose[stretch.id]["reps"],
                 "sides": [s.side or s.direction or "" for s in stretch.steps],
-                "times": times,
+                "schedule": schedule,
+                "timing": "; ".join(group["text"] for group in schedule),
                 "zone": settings.zone,
             }
         )
