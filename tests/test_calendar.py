@@ -40,7 +40,7 @@ def events(ics: bytes) -> dict[str, Event]:
 
 def build(settings: DaySettings, rotation: int = 2, generated: datetime = SATURDAY) -> bytes:
     """The calendar of a plan made at ``generated`` and never changed since."""
-    return calendar_ics([PlanVersion(generated, settings, rotation)], generated=generated)
+    return calendar_ics([PlanVersion(generated, settings, rotation, 0)], generated=generated)
 
 
 def rule(event: Event) -> tuple[str, list[str]]:
@@ -339,14 +339,14 @@ def test_an_impossible_day_is_refused_naming_the_field(settings: DaySettings, fi
 
 
 def test_a_naive_moment_of_generation_is_refused() -> None:
-    version = PlanVersion(SATURDAY, DaySettings(zone=LONDON), 2)
+    version = PlanVersion(SATURDAY, DaySettings(zone=LONDON), 2, 0)
 
     with pytest.raises(ValueError, match=r"^generated must be an aware datetime"):
         calendar_ics([version], generated=datetime(2026, 10, 10, 12, 0))
 
 
 def test_a_naive_beginning_of_a_version_is_refused() -> None:
-    version = PlanVersion(datetime(2026, 10, 10, 12, 0), DaySettings(zone=LONDON), 2)
+    version = PlanVersion(datetime(2026, 10, 10, 12, 0), DaySettings(zone=LONDON), 2, 0)
 
     with pytest.raises(ValueError, match=r"^every version's beginning must be an aware"):
         calendar_ics([version], generated=SATURDAY)
@@ -435,7 +435,9 @@ ALL_FOUR = [
 
 
 def replay(*versions: tuple[datetime, DaySettings, int], generated: datetime = LATER) -> bytes:
-    return calendar_ics([PlanVersion(*version) for version in versions], generated=generated)
+    """The calendar of these versions of the plan, the first of revision 0, the next 1..."""
+    history = [PlanVersion(*version, revision) for revision, version in enumerate(versions)]
+    return calendar_ics(history, generated=generated)
 
 
 def sequences(ics: bytes) -> dict[str, tuple[int, str]]:
@@ -519,6 +521,36 @@ def test_sequence_grows_only_for_the_events_that_changed(
     ics = replay((MADE, DEFAULT, 2), (CHANGED, settings, rotation))
 
     assert sequences(ics) == expected
+
+
+def test_a_history_whose_revision_does_not_grow_is_refused() -> None:
+    # the revision gives SEQUENCE, which must never go down
+    history = [
+        PlanVersion(MADE, DEFAULT, 2, 3),
+        PlanVersion(CHANGED, NO_WORK_DAYS, 2, 3),
+    ]
+
+    with pytest.raises(ValueError, match=r"^each version of the plan must have a higher revision"):
+        calendar_ics(history, generated=LATER)
+
+
+def test_sequence_is_the_revision_in_which_each_event_took_its_form() -> None:
+    # Earlier easeback versions gave every event the revision count: a calendar app
+    # holding their file at revision 4 still takes the cancellation made at revision 5.
+    history = [
+        PlanVersion(MADE, DEFAULT, 2, 1),
+        PlanVersion(CHANGED, DaySettings(bed=time(23, 30), zone=LONDON), 2, 4),
+        PlanVersion(
+            CAME_BACK, DaySettings(bed=time(23, 30), work_days=frozenset(), zone=LONDON), 2, 5
+        ),
+    ]
+
+    assert sequences(calendar_ics(history, generated=LATER)) == {
+        "morning@easeback": (1, ""),
+        "daytime-home@easeback": (5, ""),
+        "evening@easeback": (4, ""),
+        "daytime-work@easeback": (5, "CANCELLED"),
+    }
 
 
 def test_an_unchanged_event_is_written_exactly_as_before() -> None:

@@ -111,13 +111,13 @@ def read(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     files: dict[str, Path] = {}
     for case, (settings, _) in PLANS.items():
         files[case] = folder / f"{len(files)}.ics"
-        versions = [PlanVersion(made_at(settings.zone), settings, 2)]
+        versions = [PlanVersion(made_at(settings.zone), settings, 2, 0)]
         files[case].write_bytes(calendar_ics(versions, generated=made_at(settings.zone)))
     london = DaySettings(zone="Europe/London")
     files["work days dropped"] = folder / "dropped.ics"
     dropped = [
-        PlanVersion(made_at(london.zone), london, 2),
-        PlanVersion(DROPPED, DaySettings(work_days=frozenset(), zone=london.zone), 2),
+        PlanVersion(made_at(london.zone), london, 2, 0),
+        PlanVersion(DROPPED, DaySettings(work_days=frozenset(), zone=london.zone), 2, 1),
     ]
     files["work days dropped"].write_bytes(calendar_ics(dropped, generated=DROPPED))
     # Every zone of the table, as the calendar writes it from 2026 to 2041.

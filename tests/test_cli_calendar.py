@@ -114,11 +114,12 @@ def test_a_change_to_the_day_updates_only_the_events_it_moves(
 
     assert cli("setup", "--bed", "00:30").exit_code == 0
 
+    # revision 1 is the first setup, 2 the new bed time
     assert states(target) == {
-        "morning@easeback": (0, "", "20260305T070500"),
-        "daytime-work@easeback": (0, "", "20260304T130000"),
-        "daytime-home@easeback": (1, "", "20260307T154500"),
-        "evening@easeback": (1, "", "20260307T001000"),  # Friday's evening, after midnight
+        "morning@easeback": (1, "", "20260305T070500"),
+        "daytime-work@easeback": (1, "", "20260304T130000"),
+        "daytime-home@easeback": (2, "", "20260307T154500"),
+        "evening@easeback": (2, "", "20260307T001000"),  # Friday's evening, after midnight
     }
 
 
@@ -168,11 +169,12 @@ def test_the_rotation_a_third_time_a_day_updates_the_daytime_events(
 
     found = events_in(calendar_bytes(engine, datetime(2026, 3, 20, tzinfo=UTC)))
 
+    # revision 1 is the setup, 2 the rotation's change
     assert {uid: int(e["SEQUENCE"]) for uid, e in found.items()} == {
-        "morning@easeback": 0,
-        "daytime-work@easeback": 1,
-        "daytime-home@easeback": 1,
-        "evening@easeback": 0,
+        "morning@easeback": 1,
+        "daytime-work@easeback": 2,
+        "daytime-home@easeback": 2,
+        "evening@easeback": 1,
     }
     assert str(found["daytime-work@easeback"]["SUMMARY"]) == (
         "Stretches: chair twist, lower-back rotation"

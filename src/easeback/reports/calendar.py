@@ -9,9 +9,12 @@ a UID made only of the slot and its kind of day, so re-importing the file update
 events instead of adding copies. The events are the history folded in order, so what a
 calendar app already holds is only ever updated the way RFC 5545 asks:
 
-- an event's SEQUENCE counts the changes to that event alone (time, days, stretches,
-  place, zone): an unchanged event keeps its SEQUENCE and its bytes, and clients drop
-  an update whose SEQUENCE is lower, and some ignore one that is equal;
+- an event's SEQUENCE is the plan's revision (how many changes to it were stored) in
+  which the event took its current form (time, days, stretches, place, zone): an
+  unchanged event keeps its SEQUENCE and its bytes, a changed one gets a higher one
+  (clients drop an update whose SEQUENCE is lower, and some ignore one that is
+  equal). Earlier easeback versions gave every event the revision count itself, so a
+  calendar app that holds one of their files never sees a change with a lower number;
 - its DTSTART is its first occurrence from the moment its current content began, not
   the day of generation, so it does not move when nothing changed;
 - a series that is no longer in the plan (work days removed) stays in the file as
@@ -26,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from icalendar import STATUS, TRANSP, Alarm, Calendar, Event
@@ -57,11 +61,13 @@ WHEN = {"morning": "Morning", "daytime": "Daytime", "evening": "Evening"}
 
 @dataclass(frozen=True)
 class PlanVersion:
-    """The plan as it stood from ``begins`` (aware) until the next version began."""
+    """The plan as it stood from ``begins`` (aware) until the next version began;
+    ``revision`` counts the changes to the plan stored up to this version."""
 
     begins: datetime
     settings: DaySettings
     rotation_per_day: int
+    revision: int
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,15 @@ class _Entry:
 def calendar_ics(history: Sequence[PlanVersion], *, generated: datetime) -> bytes:
     """The plan's reminders as a VCALENDAR, the same bytes for the same arguments.
 
-    ``history`` holds every version of the plan, oldest first; the last is the plan
-    now. ``generated`` (aware) is the moment of generation: it gives DTSTAMP and how
-    far ahead the time zones are written exact.
+    ``history`` holds every version of the plan, oldest first, each of a higher
+    revision; the last is the plan now. ``generated`` (aware) is the moment of
+    generation: it gives DTSTAMP and how far ahead the time zones are written exact.
     """
     if not history:
         raise ValueError("the plan's history is empty: give at least the plan now")
+    for earlier, later in pairwise(history):
+        if later.revision <= earlier.revision:
+            raise ValueError("each version of the plan must have a higher revision")
     for version in history:
         problems = version.settings.problems()
         if problems:
@@ -124,7 +133,7 @@ def _entries(history: Sequence[PlanVersion]) -> list[_Entry]:
         names = {series.name for series in week}
         for name, entry in list(entries.items()):
             if name not in names and entry.ended is None:
-                entries[name] = replace(entry, sequence=entry.sequence + 1, ended=version.begins)
+                entries[name] = replace(entry, sequence=version.revision, ended=version.begins)
         for series in week:
             known = entries.get(series.name)
             if known is None or known.ended or (known.series, known.zone) != (series, zone):
@@ -132,7 +141,7 @@ def _entries(history: Sequence[PlanVersion]) -> list[_Entry]:
                     series,
                     zone,
                     _first(series, zone, version.begins),
-                    0 if known is None else known.sequence + 1,
+                    version.revision,
                 )
     current = [entries[series.name] for series in week]
     return current + [entry for entry in entries.values() if entry.ended]

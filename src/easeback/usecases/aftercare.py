@@ -133,7 +133,8 @@ def plan_versions(engine: Engine, now: datetime) -> list[PlanVersion]:
     """The plan's versions, oldest first, from when the day was first set or the first
     calendar written (the first version is easeback's default day until then); with
     neither stored yet, the history begins ``now``. A change stored before that
-    beginning shapes the first version."""
+    beginning shapes the first version. Each version's revision counts every change
+    stored up to it, as earlier easeback versions numbered their calendars."""
     from datetime import UTC
 
     from easeback.core.plan import DaySettings
@@ -147,17 +148,20 @@ def plan_versions(engine: Engine, now: datetime) -> list[PlanVersion]:
     else:
         rotation = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
     began = history.began.replace(tzinfo=UTC) if history.began else now
-    versions = [PlanVersion(began, DaySettings(zone=local_zone()), rotation)]
+    versions = [PlanVersion(began, DaySettings(zone=local_zone()), rotation, 0)]
     changes: list[tuple[datetime, DaySettings | None, int | None]] = [
         *((at, settings, None) for at, settings in history.settings),
         *((at, None, new) for at, _old, new in history.rotations),
     ]
-    for at, settings, times in sorted(changes, key=lambda change: change[0]):
+    for revision, (at, settings, times) in enumerate(
+        sorted(changes, key=lambda change: change[0]), start=1
+    ):
         last = versions[-1]
         version = PlanVersion(
             max(at.replace(tzinfo=UTC), began),
             settings or last.settings,
             times or last.rotation_per_day,
+            revision,
         )
         if version.begins <= last.begins:
             versions[-1] = version
