@@ -333,12 +333,12 @@ class _Builder:
         for slot in slots:
             if rng.random() < SKIP[slot.id]:
                 continue
-            start = _at(day, slot, self.zone) + timedelta(
+            start = _at(slot, self.zone) + timedelta(
                 minutes=rng.uniform(*LATE_MIN), seconds=rng.uniform(0, 60)
             )
             planned.append((start, slot))
         if rng.random() < EXTRA_SESSION:
-            start = _at(day, slots[-1], self.zone) - timedelta(minutes=rng.uniform(60, 180))
+            start = _at(slots[-1], self.zone) - timedelta(minutes=rng.uniform(60, 180))
             planned.append((start, None))
         for start, chosen in sorted(planned, key=lambda p: p[0]):
             if chosen is None:
@@ -501,9 +501,9 @@ def check_today(argv: list[str], env: dict[str, str]) -> tuple[list[str], bool]:
     return [f"{s['id']}:{s['status']}" for s in view["slots"]], loads
 
 
-def _at(day: date, slot: Slot, zone: str) -> datetime:
-    """The instant of a slot on a day, in the person's zone."""
-    return datetime.combine(day, slot.at, tzinfo=ZoneInfo(zone))
+def _at(slot: Slot, zone: str) -> datetime:
+    """The instant of a slot of a day's plan, in the person's zone."""
+    return slot.at.replace(tzinfo=ZoneInfo(zone))
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from helpers import SET_UP_LONDON, answers_json
 
 LONDON = ZoneInfo("Europe/London")
 WEDNESDAY = "2026-03-04"  # London is on GMT until the 29th
+THURSDAY = "2026-03-05"
 SET_UP = SET_UP_LONDON
 SAVED_ROW = ("06:30", "23:00", "08:30", "17:00", "mon,tue,wed,thu,fri", "Europe/London")
 NOTHING_CHANGED = "easeback: nothing was changed.\n"
@@ -140,6 +141,17 @@ def test_setup_work_days_none_means_every_day_at_home(
     assert today(cli)["slots"][1]["where"] == "at home"
 
 
+def test_setup_takes_a_bed_time_after_midnight(cli: Any, set_now: SetNow, db_path: Path) -> None:
+    set_now(f"{WEDNESDAY} 13:00")
+    assert cli(*SET_UP).exit_code == 0
+
+    result = cli("setup", "--bed", "00:30")
+
+    assert result.exit_code == 0, result.output
+    assert settings_rows(db_path)[-1][:2] == ("06:30", "00:30")
+    assert [slot["time"] for slot in today(cli)["slots"]] == ["06:35", "12:45", "00:10"]
+
+
 # --- bad input ----------------------------------------------------------------------
 
 BAD_INPUT = {
@@ -151,13 +163,17 @@ BAD_INPUT = {
         ("--wake", "7"),
         ["easeback: --wake: '7' is not a time; write it as HH:MM, e.g. 07:00"],
     ),
-    "bed before wake": (
+    "bed just before waking": (
         ("--bed", "06:00"),
         [
-            "easeback: --bed: bed time 06:00 is not after wake time 06:30; give both for the "
-            "same day (bed up to 23:59)",
-            "easeback: --work: work hours must fall between waking and bed time",
+            "easeback: --bed: bed time 06:00 leaves only 0 h 30 min until waking at 06:30; "
+            "easeback needs at least 4 hours between bed and waking (a bed time after "
+            "midnight is fine, e.g. 00:30)",
         ],
+    ),
+    "work past a bed time after midnight": (
+        ("--bed", "00:30", "--work", "18:00-01:00"),
+        ["easeback: --work: work hours must fall between waking and bed time"],
     ),
     "under 6 hours awake": (
         ("--wake", "08:00", "--bed", "13:00", "--work", "none"),
@@ -300,6 +316,48 @@ def test_start_slot_plays_that_time_of_day(
     assert "easeback · Before bed (lying down)" in result.stdout
     assert sessions(db_path) == [("evening", "evening", WEDNESDAY, 1)]
     assert stretches_played(db_path) == {"knee-press", "lower-back-rotation"}
+
+
+def test_after_midnight_start_plays_the_evening_before_a_later_bed_time(
+    cli: Any, set_now: SetNow, screened_at: Callable[[str], None], db_path: Path
+) -> None:
+    set_now(f"{WEDNESDAY} 13:00")
+    assert cli(*SET_UP).exit_code == 0
+    assert cli("setup", "--bed", "00:30").exit_code == 0
+    screened_at(f"{THURSDAY} 00:15")  # still Wednesday's evening: bed is at 00:30
+
+    result = cli("start", "--speed", "500", "--plain")
+
+    assert result.exit_code == 0, result.output
+    assert "easeback · Before bed (lying down)" in result.stdout
+    assert sessions(db_path) == [("evening", "evening", WEDNESDAY, 1)]
+
+
+# (local time, slot) -> the place its routine declares, so a stretch done lying down
+# could never be played in a slot at work
+PLACES = {
+    "morning": (f"{WEDNESDAY} 06:00", "morning", "lying"),
+    "daytime on a work day": (f"{WEDNESDAY} 12:00", "daytime", "seated"),
+    "daytime at the weekend": ("2026-03-07 12:00", "daytime", "any"),
+    "evening": (f"{WEDNESDAY} 22:00", "evening", "lying"),
+}
+
+
+@pytest.mark.parametrize(("moment", "slot", "place"), PLACES.values(), ids=PLACES)
+def test_a_slots_routine_declares_where_it_is_done(
+    cli: Any, set_now: SetNow, db_path: Path, moment: str, slot: str, place: str
+) -> None:
+    from easeback.usecases.today import slot_routine
+
+    set_now(f"{WEDNESDAY} 05:00")
+    assert cli(*SET_UP).exit_code == 0
+    set_now(moment)
+
+    found = slot_routine(str(db_path), slot)
+
+    assert found is not None
+    routine, slot_id, _ = found
+    assert (slot_id, routine.place) == (slot, place)
 
 
 def test_start_plays_the_slot_at_the_current_doses(

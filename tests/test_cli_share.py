@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from easeback.core.plan import DaySettings
 from easeback.store import open_store
 from easeback.store.diary import add_entry, rate_activities, set_activities
 from easeback.store.dump import dump, load
@@ -314,6 +315,53 @@ def test_the_fhir_export_is_a_valid_bundle_with_the_persons_pain_scores(
     assert {"Patient", "CarePlan", "ServiceRequest"} <= kinds
 
 
+def test_the_exports_give_the_plan_of_each_kind_of_day_whatever_day_they_run(
+    cli: Any, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import easeback.usecases.clock
+    from easeback.store.plan import save_settings
+    from easeback.usecases.day_input import read_day_options
+
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: saturday)
+    settings, _ = read_day_options(
+        DaySettings(), "06:30", "23:00", "08:30-17:00", "mon-fri", "Europe/London"
+    )
+    save_settings(engine, settings, at=START)
+    add_entry(engine, at=START, zone="UTC", pain=6, note=None)
+    sheet = tmp_path / "sheet.pdf"
+
+    bundle = json.loads(cli("export", "--format", "fhir").stdout)
+    assert cli("sheet", "--pdf", str(sheet)).exit_code == 0
+
+    requests = {
+        e["resource"]["id"]: e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "ServiceRequest"
+    }
+    timing = {
+        id: (
+            r["occurrenceTiming"]["repeat"].get("dayOfWeek"),
+            r["occurrenceTiming"]["repeat"]["timeOfDay"],
+        )
+        for id, r in requests.items()
+    }
+    assert timing == {
+        "stretch-knee-press": (None, ["06:35:00", "22:40:00"]),
+        "stretch-lower-back-rotation": (None, ["06:35:00", "22:40:00"]),
+        "stretch-pelvic-tilt": (None, ["06:35:00"]),
+        "stretch-chair-twist-mon-tue-wed-thu-fri": (
+            ["mon", "tue", "wed", "thu", "fri"],
+            ["12:45:00"],
+        ),
+        "stretch-chair-twist-sat-sun": (["sat", "sun"], ["14:45:00"]),
+    }
+    text, _ = pdf_text(sheet)
+    assert "Hold 7 s, 2 times · Mon-Fri 12:45 (at work); Sat-Sun 14:45 (at home)" in " ".join(
+        text.split()
+    )
+
+
 # --- backup and restore -------------------------------------------------------------
 
 
@@ -422,7 +470,8 @@ def test_the_report_is_one_page_with_the_period_doses_and_figures(
     assert "1 page" in result.stdout
     first = (now - timedelta(days=27)).strftime("%d %b %Y")
     assert first in text
-    assert "Knee press 15 s" in " ".join(text.split())
+    assert "Knee press 15 s 1 Every day 07:05 and 22:10 (lying down)" in " ".join(text.split())
+    assert "Mon-Fri 13:00 (at work); Sat-Sun 14:45 (at home)" in " ".join(text.split())
     assert "1 session, 0 completed, 1 stopped for pain" in " ".join(text.split())
     text = " ".join(text.split())
     assert "a meaningful improvement" in text

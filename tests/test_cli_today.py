@@ -296,6 +296,37 @@ def test_a_session_crossing_midnight_counts_for_the_day_it_started(
     assert statuses(view) == ("next", "later", "later")
 
 
+@pytest.mark.parametrize(
+    ("moment", "day", "expected"),
+    [
+        (f"{WEDNESDAY} 23:00", WEDNESDAY, ("missed", "done", "next")),
+        (f"{THURSDAY} 00:15", WEDNESDAY, ("missed", "done", "next")),  # Wednesday's sessions
+        (f"{THURSDAY} 00:30", THURSDAY, ("next", "later", "later")),
+    ],
+    ids=["before midnight", "after midnight, before bed", "at bed time: the new day"],
+)
+def test_with_bed_after_midnight_today_lasts_until_bed_time(
+    cli: Any, engine: Engine, set_now: SetNow, moment: str, day: str, expected: tuple[str, ...]
+) -> None:
+    set_now(f"{WEDNESDAY} 05:00")
+    assert cli(*SET_UP).exit_code == 0
+    assert cli("setup", "--bed", "00:30").exit_code == 0
+    record(
+        engine,
+        slot="daytime",
+        plan_date=WEDNESDAY,
+        ending="completed",
+        started=london(WEDNESDAY, "12:50"),
+    )
+    set_now(moment)
+
+    view = today(cli)
+
+    assert (view["date"], view["now"]) == (day, moment[-5:])
+    assert times(view) == ("06:35", "12:45", "00:10")
+    assert statuses(view) == expected
+
+
 def test_a_day_missed_entirely_shows_every_slot_missed_at_23_59(
     cli: Any, engine: Engine, set_now: SetNow
 ) -> None:

@@ -105,10 +105,20 @@ def diary(
     }
 
 
+EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def group(days: list[str], times: tuple[str, ...], text: str) -> dict[str, Any]:
+    """One group of days with the same times, as plan_for_export builds it."""
+    return {"days": days, "times": list(times), "where": ["lying down"] * len(times), "text": text}
+
+
 def stretch(
     id: str = "knee-press",
     name: str = "Knee press",
-    times: tuple[str, ...] = ("07:05", "22:10"),
+    schedule: tuple[dict[str, Any], ...] = (
+        group(EVERY_DAY, ("07:05", "22:10"), "Every day 07:05 and 22:10 (lying down)"),
+    ),
     *,
     hold_s: int = 15,
     reps: int = 1,
@@ -120,14 +130,33 @@ def stretch(
         "name": name,
         "hold_s": hold_s,
         "reps": reps,
-        "times": list(times),
+        "schedule": list(schedule),
         "zone": "Europe/London",
         "summary": "Draw one knee, then the other, then both, towards your chest.",
         "sides": list(sides),
     }
 
 
-PLAN = [stretch(), stretch("pelvic-tilt", "Pelvic tilt", ("12:30",), hold_s=7, reps=5, sides=())]
+TILT = stretch(
+    "pelvic-tilt",
+    "Pelvic tilt",
+    (group(EVERY_DAY, ("12:30",), "Every day 12:30 (lying down)"),),
+    hold_s=7,
+    reps=5,
+    sides=(),
+)
+PLAN = [stretch(), TILT]
+TWIST = stretch(
+    "chair-twist",
+    "Chair twist",
+    (
+        group(EVERY_DAY[:5], ("12:45",), "Mon-Fri 12:45 (at work)"),
+        group(EVERY_DAY[5:], ("14:45",), "Sat-Sun 14:45 (at home)"),
+    ),
+    hold_s=7,
+    reps=2,
+    sides=("right", "left"),
+)
 
 
 # --- reading the bundle --------------------------------------------------------------
@@ -284,24 +313,68 @@ def test_service_request_timing_has_the_plan_times() -> None:
     assert tilt["occurrenceTiming"]["repeat"]["timeOfDay"] == ["12:30:00"]
 
 
-def test_service_request_note_gives_hold_repetitions_sides_and_zone() -> None:
+def test_service_request_note_gives_hold_repetitions_sides_times_and_zone() -> None:
     bundle = fhir_bundle(export(), PLAN)
 
     requests = by_id(bundle, "ServiceRequest")
     assert requests["stretch-knee-press"]["note"] == [
         {
-            "text": "Hold 15 s on each side (left, right, both); 1 repetition. "
-            "Times of day are local time in Europe/London."
+            "text": "Hold 15 s on each side (left, right, both); 1 repetition. Every day "
+            "07:05 and 22:10 (lying down), local time in Europe/London."
         }
     ]
     assert requests["stretch-pelvic-tilt"]["note"][0]["text"].startswith("Hold 7 s; 5 repetitions.")
 
 
-def test_a_stretch_without_times_has_no_timing() -> None:
-    bundle = fhir_bundle(export(), [stretch(times=())])
+def test_a_stretch_at_other_times_on_other_days_has_a_request_for_each_group_of_days() -> None:
+    bundle = fhir_bundle(export(), [TWIST])
 
     Bundle.model_validate(bundle)
-    assert "occurrenceTiming" not in by_id(bundle, "ServiceRequest")["stretch-knee-press"]
+    requests = by_id(bundle, "ServiceRequest")
+    assert {id: r["occurrenceTiming"]["repeat"] for id, r in requests.items()} == {
+        "stretch-chair-twist-mon-tue-wed-thu-fri": {
+            "frequency": 1,
+            "period": 1.0,
+            "periodUnit": "d",
+            "dayOfWeek": ["mon", "tue", "wed", "thu", "fri"],
+            "timeOfDay": ["12:45:00"],
+        },
+        "stretch-chair-twist-sat-sun": {
+            "frequency": 1,
+            "period": 1.0,
+            "periodUnit": "d",
+            "dayOfWeek": ["sat", "sun"],
+            "timeOfDay": ["14:45:00"],
+        },
+    }
+    assert [r["note"][0]["text"] for r in requests.values()] == [
+        "Hold 7 s on each side (right, left); 2 repetitions. Mon-Fri 12:45 (at work), "
+        "local time in Europe/London.",
+        "Hold 7 s on each side (right, left); 2 repetitions. Sat-Sun 14:45 (at home), "
+        "local time in Europe/London.",
+    ]
+    (plan,) = resources(bundle, "CarePlan")
+    assert [(a["reference"]["reference"], a["reference"]["display"]) for a in plan["activity"]] == [
+        (
+            full_url(bundle, "ServiceRequest", "stretch-chair-twist-mon-tue-wed-thu-fri"),
+            "Chair twist, Mon-Fri 12:45 (at work)",
+        ),
+        (
+            full_url(bundle, "ServiceRequest", "stretch-chair-twist-sat-sun"),
+            "Chair twist, Sat-Sun 14:45 (at home)",
+        ),
+    ]
+
+
+def test_a_stretch_without_times_has_no_timing() -> None:
+    bundle = fhir_bundle(export(), [stretch(schedule=())])
+
+    Bundle.model_validate(bundle)
+    request = by_id(bundle, "ServiceRequest")["stretch-knee-press"]
+    assert "occurrenceTiming" not in request
+    assert request["note"] == [
+        {"text": "Hold 15 s on each side (left, right, both); 1 repetition."}
+    ]
 
 
 # --- pain ----------------------------------------------------------------------------

@@ -4,25 +4,30 @@ person's day. Pure functions on plain values; dates and times are passed in."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from easeback.content.library import load_library
 from easeback.core.plan import (
     DaySettings,
     Slot,
     format_days,
     local_day,
     parse_days,
+    person_day,
     plan_day,
+    plan_week,
     slot_statuses,
+    stretch_week,
 )
 
 TUESDAY = date(2026, 3, 3)
 WEDNESDAY = date(2026, 3, 4)
+THURSDAY = date(2026, 3, 5)
 SATURDAY = date(2026, 3, 7)
 
 MORNING = ("knee-press", "lower-back-rotation", "pelvic-tilt")
@@ -35,6 +40,11 @@ EARLY_RISER = DaySettings(
     wake=time(5, 30), bed=time(21, 0), work_start=time(6, 0), work_end=time(14, 0)
 )
 MON_WED_FRI = DaySettings(work_days=frozenset({0, 2, 4}))
+NIGHT_OWL = DaySettings(wake=time(7, 0), bed=time(0, 30))
+# Wakes at 15:00, works 21:00-04:00 and goes to bed at 05:00.
+NIGHT_SHIFT = DaySettings(
+    wake=time(15, 0), bed=time(5, 0), work_start=time(21, 0), work_end=time(4, 0)
+)
 
 # (settings, day, rotation per day) -> (id, time, stretches, where) for every slot
 PLANS = {
@@ -170,11 +180,76 @@ PLANS = {
             ("evening", "23:39", EVENING, "lying down"),
         ],
     ),
+    "rotation three times a day, but work ends too near bed: twice, never at the desk": (
+        DaySettings(work_start=time(13, 0), work_end=time(21, 30)),
+        WEDNESDAY,
+        3,
+        [
+            ("morning", "07:05", MORNING, "lying down"),
+            ("daytime", "17:15", TWIST, "at work"),
+            ("evening", "22:10", EVENING, "lying down"),
+        ],
+    ),
+    "bed after midnight, a weekday": (
+        NIGHT_OWL,
+        WEDNESDAY,
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down"),
+            ("daytime", "13:00", TWIST, "at work"),
+            ("evening", "00:10 next day", EVENING, "lying down"),
+        ],
+    ),
+    "bed after midnight, the weekend: midway through the longer day": (
+        NIGHT_OWL,
+        SATURDAY,
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down"),
+            ("daytime", "15:45", TWIST, "at home"),
+            ("evening", "00:10 next day", EVENING, "lying down"),
+        ],
+    ),
+    "bed after midnight, rotation three times a day: home after work": (
+        NIGHT_OWL,
+        WEDNESDAY,
+        3,
+        [
+            ("morning", "07:05", MORNING, "lying down"),
+            ("daytime", "17:30", TWIST_AND_ROTATION, "at home"),
+            ("evening", "00:10 next day", EVENING, "lying down"),
+        ],
+    ),
+    "bed at midnight: the evening stays on the same date": (
+        DaySettings(bed=time(0, 0), **NO_WORK),
+        WEDNESDAY,
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down"),
+            ("daytime", "15:30", TWIST, "at home"),
+            ("evening", "23:40", EVENING, "lying down"),
+        ],
+    ),
+    "a night shift across midnight": (
+        NIGHT_SHIFT,
+        WEDNESDAY,
+        2,
+        [
+            ("morning", "15:05", MORNING, "lying down"),
+            ("daytime", "00:30 next day", TWIST, "at work"),
+            ("evening", "04:40 next day", EVENING, "lying down"),
+        ],
+    ),
 }
 
 
-def table(slots: list[Slot]) -> list[tuple[str, str, tuple[str, ...], str]]:
-    return [(s.id, s.at.strftime("%H:%M"), s.stretches, s.where) for s in slots]
+def table(slots: list[Slot], day: date) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """(id, "HH:MM", stretches, where), the time marked when it falls on the next date."""
+    return [(s.id, at_text(s.at, day), s.stretches, s.where) for s in slots]
+
+
+def at_text(moment: datetime, day: date) -> str:
+    return f"{moment:%H:%M}" + {0: "", 1: " next day"}[(moment.date() - day).days]
 
 
 @pytest.mark.parametrize(("settings", "day", "rotation", "expected"), PLANS.values(), ids=PLANS)
@@ -182,7 +257,7 @@ def test_day_settings_give_exactly_these_slots(
     settings: DaySettings, day: date, rotation: int, expected: list[object]
 ) -> None:
     assert settings.problems() == []
-    assert table(plan_day(day, settings, rotation)) == expected
+    assert table(plan_day(day, settings, rotation), day) == expected
 
 
 def check_seed_timing(slots: list[Slot], settings: DaySettings, day: date, rotation: int) -> None:
@@ -190,31 +265,30 @@ def check_seed_timing(slots: list[Slot], settings: DaySettings, day: date, rotat
     times = [s.at for s in slots]
     assert [s.id for s in slots] == ["morning", "daytime", "evening"]
     # knee press first thing after waking and last thing before bed
-    assert settings.wake < times[0] < times[1] < times[2] < settings.bed
+    wake, bed = settings.on(day, settings.wake), settings.on(day, settings.bed)
+    assert wake < times[0] < times[1] < times[2] < bed
     assert "knee-press" in slots[0].stretches
     assert "knee-press" in slots[-1].stretches
     assert all(len(s.stretches) <= 3 for s in slots)
+    daytime = slots[1]
     counts = Counter(sid for s in slots for sid in s.stretches)
-    assert counts["lower-back-rotation"] == rotation
+    # the rotation is done lying down: never at the desk, so a day whose daytime slot
+    # is at work does it twice, morning and evening
+    assert counts["lower-back-rotation"] == (2 if daytime.where == "at work" else rotation)
     assert counts["pelvic-tilt"] == 1
     assert counts["chair-twist"] == 1
     assert counts["knee-press"] == 2
-    daytime = slots[1]
-    works = day.weekday() in settings.work_days and settings.work_start is not None
-    if works and rotation >= 3 and daytime.where == "at home":
-        # the rotation is done lying down: home after work, never at the desk
-        assert settings.work_end is not None
-        assert minutes(daytime.at) >= minutes(settings.work_end) + 30 - 2.5
-        return
-    assert daytime.where == ("at work" if works else "at home")
-    if works:  # at work, to the nearest 5 minutes
-        assert settings.work_start is not None and settings.work_end is not None
-        assert minutes(settings.work_start) - 2.5 <= minutes(daytime.at)
-        assert minutes(daytime.at) <= minutes(settings.work_end) + 2.5
+    work = settings.work_hours(day)
+    if work is None:
+        assert daytime.where == "at home"
+    elif daytime.where == "at work":  # at work, to the nearest 5 minutes
+        assert work[0] - ROUNDING <= daytime.at <= work[1] + ROUNDING
+    else:  # home after work, only to do the rotation a third time
+        assert rotation >= 3
+        assert daytime.at >= work[1] + timedelta(minutes=30) - ROUNDING
 
 
-def minutes(moment: time) -> int:
-    return moment.hour * 60 + moment.minute
+ROUNDING = timedelta(minutes=2.5)
 
 
 @pytest.mark.parametrize(("settings", "day", "rotation", "expected"), PLANS.values(), ids=PLANS)
@@ -226,20 +300,23 @@ def test_every_plan_in_the_table_keeps_the_seed_timing(
 
 @st.composite
 def valid_days(draw: st.DrawFn) -> DaySettings:
-    """Any day that DaySettings.problems() accepts: 6+ hours awake, work inside it."""
-    wake = draw(st.integers(0, 23 * 60 + 59 - 6 * 60))
-    bed = draw(st.integers(wake + 6 * 60, 23 * 60 + 59))
+    """Any day that DaySettings.problems() accepts: 6 to 20 hours awake (bed may be after
+    midnight), work inside it, leaving room for the first and last stretches."""
+    wake = draw(st.integers(0, 24 * 60 - 1))
+    awake = draw(st.integers(6 * 60, 20 * 60))
     work: dict[str, time | None] = dict(NO_WORK)
     if draw(st.booleans()):
         # work must reach 20 minutes past waking and start 35 minutes before bed
-        start = draw(st.integers(wake, bed - 35))
-        end = draw(st.integers(max(start + 1, wake + 20), bed))
-        work = {"work_start": clock(start), "work_end": clock(end)}
+        start = draw(st.integers(0, awake - 35))
+        end = draw(st.integers(max(start + 1, 20), awake))
+        work = {"work_start": clock(wake + start), "work_end": clock(wake + end)}
     days = draw(st.frozensets(st.integers(0, 6)))
-    return DaySettings(wake=clock(wake), bed=clock(bed), work_days=days, **work)
+    return DaySettings(wake=clock(wake), bed=clock(wake + awake), work_days=days, **work)
 
 
 def clock(total: int) -> time:
+    """Minutes since midnight (past 24 hours: of the next day) as a clock time."""
+    total %= 24 * 60
     return time(total // 60, total % 60)
 
 
@@ -258,11 +335,189 @@ def clock(total: int) -> time:
     day=WEDNESDAY,
     rotation=2,
 ).via("work right up to bed time")
+@example(settings=NIGHT_SHIFT, day=WEDNESDAY, rotation=3).via("a night shift across midnight")
 def test_any_valid_day_keeps_the_seed_timing(
     settings: DaySettings, day: date, rotation: int
 ) -> None:
     assert settings.problems() == []
     check_seed_timing(plan_day(day, settings, rotation), settings, day, rotation)
+
+
+# Where a slot is, and the positions it allows (content/stretches.toml gives each
+# stretch's posture).
+FITS = {"lying down": {"lying"}, "at work": {"seated"}, "at home": {"lying", "seated"}}
+POSTURES = {stretch.id: stretch.posture for stretch in load_library().stretches}
+
+
+@given(
+    settings=valid_days(),
+    monday=st.dates(date(2026, 1, 1), date(2040, 12, 31)).map(
+        lambda d: d - timedelta(days=d.weekday())
+    ),
+    rotation=st.sampled_from([2, 3]),
+)
+@example(
+    settings=DaySettings(work_start=time(13, 0), work_end=time(21, 30)),
+    monday=date(2026, 3, 2),
+    rotation=3,
+).via("work ends too near bed for the rotation after it")
+def test_no_slot_asks_for_a_position_its_place_does_not_allow(
+    settings: DaySettings, monday: date, rotation: int
+) -> None:
+    for day in (monday + timedelta(days=n) for n in range(7)):
+        for slot in plan_day(day, settings, rotation):
+            postures = {POSTURES[sid] for sid in slot.stretches}
+            assert postures <= FITS[slot.where], (day, slot)
+
+
+# --- the week ---------------------------------------------------------------------
+
+WEEKDAYS = frozenset(range(5))
+WEEKEND = frozenset({5, 6})
+EVERY_DAY = frozenset(range(7))
+
+# (settings, rotation per day) -> (name, time, stretches, where, calendar weekdays)
+WEEKS = {
+    "default": (
+        DaySettings(),
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down", EVERY_DAY),
+            ("daytime-work", "13:00", TWIST, "at work", WEEKDAYS),
+            ("daytime-home", "14:45", TWIST, "at home", WEEKEND),
+            ("evening", "22:10", EVENING, "lying down", EVERY_DAY),
+        ],
+    ),
+    "rotation three times a day": (
+        DaySettings(),
+        3,
+        [
+            ("morning", "07:05", MORNING, "lying down", EVERY_DAY),
+            ("daytime-work", "17:30", TWIST_AND_ROTATION, "at home", WEEKDAYS),
+            ("daytime-home", "14:45", TWIST_AND_ROTATION, "at home", WEEKEND),
+            ("evening", "22:10", EVENING, "lying down", EVERY_DAY),
+        ],
+    ),
+    "no work hours": (
+        DaySettings(**NO_WORK),
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down", EVERY_DAY),
+            ("daytime-home", "14:45", TWIST, "at home", EVERY_DAY),
+            ("evening", "22:10", EVENING, "lying down", EVERY_DAY),
+        ],
+    ),
+    "work every day": (
+        DaySettings(work_days=EVERY_DAY),
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down", EVERY_DAY),
+            ("daytime-work", "13:00", TWIST, "at work", EVERY_DAY),
+            ("evening", "22:10", EVENING, "lying down", EVERY_DAY),
+        ],
+    ),
+    "bed after midnight: the evening falls on the next date, every day": (
+        NIGHT_OWL,
+        2,
+        [
+            ("morning", "07:05", MORNING, "lying down", EVERY_DAY),
+            ("daytime-work", "13:00", TWIST, "at work", WEEKDAYS),
+            ("daytime-home", "15:45", TWIST, "at home", WEEKEND),
+            ("evening", "00:10", EVENING, "lying down", EVERY_DAY),
+        ],
+    ),
+    "a night shift: Monday to Friday's shifts are at work on Tuesday to Saturday": (
+        NIGHT_SHIFT,
+        2,
+        [
+            ("morning", "15:05", MORNING, "lying down", EVERY_DAY),
+            ("daytime-work", "00:30", TWIST, "at work", frozenset({1, 2, 3, 4, 5})),
+            ("daytime-home", "22:00", TWIST, "at home", WEEKEND),
+            ("evening", "04:40", EVENING, "lying down", EVERY_DAY),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(("settings", "rotation", "expected"), WEEKS.values(), ids=WEEKS)
+def test_the_week_is_one_series_per_slot_and_kind_of_day(
+    settings: DaySettings, rotation: int, expected: list[object]
+) -> None:
+    week = plan_week(settings, rotation)
+
+    assert [(s.name, f"{s.at:%H:%M}", s.stretches, s.where, s.days) for s in week] == expected
+
+
+@given(settings=valid_days(), rotation=st.sampled_from([2, 3]))
+@example(settings=NIGHT_SHIFT, rotation=3).via("a night shift across midnight")
+def test_the_week_holds_every_days_plan_and_nothing_else(
+    settings: DaySettings, rotation: int
+) -> None:
+    week = plan_week(settings, rotation)
+    monday = date(2026, 3, 2)
+    # every slot of every day, as (calendar weekday, time, id, stretches, where)
+    planned = sorted(
+        (slot.at.weekday(), slot.at.time(), slot.id, slot.stretches, slot.where)
+        for day in (monday + timedelta(days=n) for n in range(7))
+        for slot in plan_day(day, settings, rotation)
+    )
+
+    assert planned == sorted((d, s.at, s.slot, s.stretches, s.where) for s in week for d in s.days)
+
+
+# (settings, rotation, stretch) -> groups of calendar weekdays with their times
+STRETCH_WEEKS = {
+    "knee press: every day, morning and evening": (
+        DaySettings(),
+        2,
+        "knee-press",
+        [(EVERY_DAY, (("07:05", "lying down"), ("22:10", "lying down")))],
+    ),
+    "chair twist: at work on work days, at home at the weekend": (
+        DaySettings(),
+        2,
+        "chair-twist",
+        [(WEEKDAYS, (("13:00", "at work"),)), (WEEKEND, (("14:45", "at home"),))],
+    ),
+    "rotation three times a day: home after work on work days": (
+        DaySettings(),
+        3,
+        "lower-back-rotation",
+        [
+            (WEEKDAYS, (("07:05", "lying down"), ("17:30", "at home"), ("22:10", "lying down"))),
+            (WEEKEND, (("07:05", "lying down"), ("14:45", "at home"), ("22:10", "lying down"))),
+        ],
+    ),
+    "bed after midnight: the evening is listed last, in the order of the day": (
+        NIGHT_OWL,
+        2,
+        "knee-press",
+        [(EVERY_DAY, (("07:05", "lying down"), ("00:10", "lying down")))],
+    ),
+    "a night shift: by the calendar's days, Monday has no chair twist": (
+        NIGHT_SHIFT,
+        2,
+        "chair-twist",
+        [
+            (frozenset({1, 2, 3, 4}), (("00:30", "at work"),)),
+            (frozenset({5}), (("00:30", "at work"), ("22:00", "at home"))),
+            (frozenset({6}), (("22:00", "at home"),)),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "rotation", "stretch", "expected"), STRETCH_WEEKS.values(), ids=STRETCH_WEEKS
+)
+def test_a_stretchs_week_groups_the_days_with_the_same_times(
+    settings: DaySettings, rotation: int, stretch: str, expected: list[object]
+) -> None:
+    groups = stretch_week(plan_week(settings, rotation), stretch)
+
+    assert [
+        (days, tuple((f"{at:%H:%M}", where) for at, where in times)) for days, times in groups
+    ] == expected
 
 
 # --- impossible days ----------------------------------------------------------------
@@ -273,13 +528,31 @@ PROBLEMS = {
         DaySettings(wake=time(7, 0), bed=time(13, 0), **NO_WORK),
         [],
     ),
-    "bed before wake": (
+    "bed after midnight": (NIGHT_OWL, []),
+    "bed at 03:00 after waking at 07:00: 20 hours awake is the most": (
+        DaySettings(wake=time(7, 0), bed=time(3, 0)),
+        [],
+    ),
+    "work across midnight, inside the waking day": (NIGHT_SHIFT, []),
+    "an hour before waking: most likely the two times swapped": (
         DaySettings(wake=time(8, 0), bed=time(7, 0), **NO_WORK),
         [
             (
                 "bed",
-                "bed time 07:00 is not after wake time 08:00; give both for the same day "
-                "(bed up to 23:59)",
+                "bed time 07:00 leaves only 1 h 0 min until waking at 08:00; easeback needs "
+                "at least 4 hours between bed and waking (a bed time after midnight is fine, "
+                "e.g. 00:30)",
+            )
+        ],
+    ),
+    "a minute under 4 hours before waking": (
+        DaySettings(wake=time(7, 0), bed=time(3, 1), **NO_WORK),
+        [
+            (
+                "bed",
+                "bed time 03:01 leaves only 3 h 59 min until waking at 07:00; easeback needs "
+                "at least 4 hours between bed and waking (a bed time after midnight is fine, "
+                "e.g. 00:30)",
             )
         ],
     ),
@@ -288,8 +561,9 @@ PROBLEMS = {
         [
             (
                 "bed",
-                "bed time 07:00 is not after wake time 07:00; give both for the same day "
-                "(bed up to 23:59)",
+                "bed time 07:00 leaves only 0 h 0 min until waking at 07:00; easeback needs "
+                "at least 4 hours between bed and waking (a bed time after midnight is fine, "
+                "e.g. 00:30)",
             )
         ],
     ),
@@ -327,6 +601,10 @@ PROBLEMS = {
     ),
     "work ends after bed time": (
         DaySettings(work_start=time(15, 0), work_end=time(23, 0)),
+        [("work", "work hours must fall between waking and bed time")],
+    ),
+    "work ends after a bed time after midnight": (
+        DaySettings(bed=time(0, 30), work_start=time(18, 0), work_end=time(1, 0)),
         [("work", "work hours must fall between waking and bed time")],
     ),
     "work over before the morning stretches leave room": (
@@ -381,8 +659,9 @@ PROBLEMS = {
             ),
             (
                 "bed",
-                "bed time 07:00 is not after wake time 08:00; give both for the same day "
-                "(bed up to 23:59)",
+                "bed time 07:00 leaves only 1 h 0 min until waking at 08:00; easeback needs "
+                "at least 4 hours between bed and waking (a bed time after midnight is fine, "
+                "e.g. 00:30)",
             ),
         ],
     ),
@@ -456,7 +735,7 @@ def test_every_set_of_days_reads_back_as_written() -> None:
 # --- status of each slot ------------------------------------------------------------
 
 WEEKDAY_SLOTS = plan_day(WEDNESDAY, DaySettings())  # 07:05, 13:00, 22:10; bed 22:30
-BED = DaySettings().bed
+BED = DaySettings().on(WEDNESDAY, DaySettings().bed)
 
 STATUSES = {
     "before waking, the morning is next": ("06:00", {}, ("next", "later", "later")),
@@ -501,8 +780,70 @@ STATUSES = {
 
 @pytest.mark.parametrize(("now", "outcomes", "expected"), STATUSES.values(), ids=STATUSES)
 def test_slot_statuses(now: str, outcomes: dict[str, str], expected: tuple[str, ...]) -> None:
-    statuses = slot_statuses(WEEKDAY_SLOTS, time.fromisoformat(now), outcomes, BED)
+    moment = datetime.combine(WEDNESDAY, time.fromisoformat(now))
+    statuses = slot_statuses(WEEKDAY_SLOTS, moment, outcomes, BED)
     assert (statuses["morning"], statuses["daytime"], statuses["evening"]) == expected
+
+
+# Bed at 00:30: the evening slot is at 00:10, on Thursday's date.
+NIGHT_OWL_STATUSES = {
+    "just before midnight, the daytime slot is still next": (
+        "2026-03-04 23:59",
+        ("missed", "next", "later"),
+    ),
+    "after midnight, the evening's time has come": (
+        "2026-03-05 00:10",
+        ("missed", "missed", "next"),
+    ),
+    "bed time closes it": ("2026-03-05 00:30", ("missed", "missed", "missed")),
+}
+
+
+@pytest.mark.parametrize(("now", "expected"), NIGHT_OWL_STATUSES.values(), ids=NIGHT_OWL_STATUSES)
+def test_an_evening_after_midnight_stays_due_until_bed_time(
+    now: str, expected: tuple[str, ...]
+) -> None:
+    slots = plan_day(WEDNESDAY, NIGHT_OWL)
+    bed = NIGHT_OWL.on(WEDNESDAY, NIGHT_OWL.bed)
+
+    statuses = slot_statuses(slots, datetime.fromisoformat(now), {}, bed)
+
+    assert (statuses["morning"], statuses["daytime"], statuses["evening"]) == expected
+
+
+# --- which day's plan the person is living ----------------------------------------------
+
+# (bed, local date and time) -> the day whose plan it is; waking at 07:00, in London
+PERSON_DAYS = {
+    "bed 22:30, just before midnight": ("22:30", "2026-03-04 23:59", WEDNESDAY),
+    "bed 22:30, at midnight the new day begins": ("22:30", "2026-03-05 00:00", THURSDAY),
+    "bed 00:30, after midnight: still the day before": ("00:30", "2026-03-05 00:15", WEDNESDAY),
+    "bed 00:30, a minute before bed time": ("00:30", "2026-03-05 00:29", WEDNESDAY),
+    "bed 00:30, at bed time the new day begins": ("00:30", "2026-03-05 00:30", THURSDAY),
+    "bed 00:30, in the night": ("00:30", "2026-03-05 03:00", THURSDAY),
+    "bed 00:30, on waking": ("00:30", "2026-03-05 07:00", THURSDAY),
+    "bed 00:30, in the evening": ("00:30", "2026-03-04 22:00", WEDNESDAY),
+    "bed at midnight: the calendar's day": ("00:00", "2026-03-05 00:00", THURSDAY),
+    "bed 03:00, at 02:59": ("03:00", "2026-03-05 02:59", WEDNESDAY),
+    "bed 03:00, at 03:00": ("03:00", "2026-03-05 03:00", THURSDAY),
+}
+
+
+@pytest.mark.parametrize(("bed", "now", "expected"), PERSON_DAYS.values(), ids=PERSON_DAYS)
+def test_the_day_ends_at_midnight_or_at_a_bed_time_after_it(
+    bed: str, now: str, expected: date
+) -> None:
+    settings = DaySettings(bed=time.fromisoformat(bed), zone="Europe/London")
+    moment = datetime.fromisoformat(now).replace(tzinfo=ZoneInfo("Europe/London"))
+
+    assert person_day(moment, settings) == expected
+
+
+def test_the_persons_day_is_read_in_their_own_zone() -> None:
+    # 23:15 UTC on Wednesday is 00:15 on Thursday in Paris, before a 00:30 bed time.
+    settings = DaySettings(bed=time(0, 30), zone="Europe/Paris")
+
+    assert person_day(datetime(2026, 3, 4, 23, 15, tzinfo=UTC), settings) == WEDNESDAY
 
 
 # --- time zones and daylight saving -------------------------------------------------

@@ -234,11 +234,20 @@ def test_settings_are_saved_and_shape_today(client: TestClient) -> None:
     assert today["slots"][0]["time"] == "06:35"
 
 
+def test_a_bed_time_after_midnight_is_saved_and_ends_the_day(client: TestClient) -> None:
+    response = client.post("/settings", data=settings_form(client.token, bed="00:30"))
+
+    assert response.status_code == 200  # followed the redirect
+    assert page(response).find(id="bed")["value"] == "00:30"
+    today = client.get("/api/today").json()
+    assert [slot["time"] for slot in today["slots"]][-1] == "00:10"
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
         ({"wake": "6.30"}, "wake", "'6.30' is not a time; write it as HH:MM"),
-        ({"bed": "07:00", "wake": "08:00"}, "bed", "is not after wake time"),
+        ({"bed": "07:00", "wake": "08:00"}, "bed", "leaves only 1 h 0 min until waking at 08:00"),
         ({"zone": "Europe/Lndon"}, "zone", "Unknown time zone 'Europe/Lndon'"),
         ({"zone": "Europe"}, "zone", "Unknown time zone 'Europe'"),
         ({"work_start": "18:00"}, "work_start", "Work ends (17:00) at or before it starts"),

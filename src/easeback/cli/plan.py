@@ -47,7 +47,10 @@ def today(
 def setup(
     ctx: typer.Context,
     wake: Annotated[str | None, typer.Option(help="When you get up, HH:MM.")] = None,
-    bed: Annotated[str | None, typer.Option(help="When you go to bed, HH:MM (same day).")] = None,
+    bed: Annotated[
+        str | None,
+        typer.Option(help="When you go to bed, HH:MM; after midnight is fine, e.g. 00:30."),
+    ] = None,
     work: Annotated[str | None, typer.Option(help="Work hours HH:MM-HH:MM, or 'none'.")] = None,
     work_days: Annotated[
         str | None, typer.Option("--work-days", help="e.g. mon-fri, or mon,wed,fri, or none.")
@@ -172,11 +175,12 @@ def calendar(
         fail(f"--ics: {target} is a folder; give a file name such as {target / 'easeback.ics'}")
     with user_errors():
         engine = open_store(db_option(ctx))
+        now = wall_now()  # one moment: a first calendar begins the plan's history then
         try:
-            write_calendar(engine, str(target))
+            write_calendar(engine, str(target), now)
         except OSError as exc:
             fail(f"--ics: cannot write {target}: {exc.strerror}")
-        remember_calendar(engine, str(target.resolve()), at=wall_now())
+        remember_calendar(engine, str(target.resolve()), at=now)
     typer.echo(messages.CALENDAR_WRITTEN.format(path=target))
 
 

@@ -5,6 +5,11 @@ knee press first thing in the morning and last thing at night; the lower-back
 rotation two or three times a day; pelvic tilts (no time given) once a day; chair
 twists at the office on work days, or at home. No slot holds more than three
 stretches (fewer than four per routine helps people keep it up).
+
+The person's day runs from waking to bed, and bed may come after midnight: every clock
+time of the day is read as the first such time from waking on (``DaySettings.on``), so
+a slot can fall on the next calendar date, and the hours from midnight to that bed time
+still belong to the day before (``person_day``).
 """
 
 from __future__ import annotations
@@ -16,18 +21,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SlotId = Literal["morning", "daytime", "evening"]
 SLOT_IDS: tuple[SlotId, ...] = ("morning", "daytime", "evening")
+Where = Literal["lying down", "at work", "at home"]
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EVERY_DAY = frozenset(range(7))
 
 AFTER_WAKING = timedelta(minutes=5)
 BEFORE_BED = timedelta(minutes=20)
 MIN_AWAKE = timedelta(hours=6)
+# At least 4 hours between bed and waking: a shorter night is far more often two times
+# swapped or mistyped than a real one, and the plan would put the evening stretches
+# almost on top of the morning ones.
+MIN_ASLEEP = timedelta(hours=4)
 DAYTIME_GAP = timedelta(minutes=15)
 AFTER_WORK = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
 class DaySettings:
-    """The person's day. Times are local wall-clock times in ``zone``."""
+    """The person's day. Times are local wall-clock times in ``zone``; a bed time (or
+    the end of work) earlier on the clock than waking is after midnight."""
 
     wake: time = time(7, 0)
     bed: time = time(22, 30)
@@ -35,6 +47,17 @@ class DaySettings:
     work_end: time | None = time(17, 0)
     work_days: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
     zone: str = "UTC"
+
+    def on(self, day: date, clock: time) -> datetime:
+        """``clock`` on the person's ``day``: that date, or the next one for a time
+        earlier than waking (00:30 with waking at 07:00 is the night after ``day``)."""
+        return datetime.combine(day + timedelta(days=clock < self.wake), clock)
+
+    def work_hours(self, day: date) -> tuple[datetime, datetime] | None:
+        """Start and end of work on ``day``, or None when it is not a work day."""
+        if day.weekday() not in self.work_days or self.work_start is None or self.work_end is None:
+            return None
+        return self.on(day, self.work_start), self.on(day, self.work_end)
 
     def problems(self) -> list[tuple[str, str]]:
         """(field, message) for everything that makes this day impossible."""
@@ -47,13 +70,15 @@ class DaySettings:
                     "Europe/London or America/New_York",
                 )
             )
-        awake = _minutes(self.bed) - _minutes(self.wake)
-        if awake <= 0:
+        awake = self._from_waking(self.bed) or 24 * 60
+        asleep = 24 * 60 - awake
+        if timedelta(minutes=asleep) < MIN_ASLEEP:
             out.append(
                 (
                     "bed",
-                    f"bed time {self.bed:%H:%M} is not after wake time "
-                    f"{self.wake:%H:%M}; give both for the same day (bed up to 23:59)",
+                    f"bed time {self.bed:%H:%M} leaves only {asleep // 60} h {asleep % 60} min "
+                    f"until waking at {self.wake:%H:%M}; easeback needs at least 4 hours "
+                    "between bed and waking (a bed time after midnight is fine, e.g. 00:30)",
                 )
             )
         elif timedelta(minutes=awake) < MIN_AWAKE:
@@ -67,7 +92,10 @@ class DaySettings:
         if (self.work_start is None) != (self.work_end is None):
             out.append(("work", "give both the start and the end of work, or neither"))
         elif self.work_start is not None and self.work_end is not None:
-            if _minutes(self.work_end) <= _minutes(self.work_start):
+            start, end = self._from_waking(self.work_start), self._from_waking(self.work_end)
+            if start > awake or end > awake:
+                out.append(("work", "work hours must fall between waking and bed time"))
+            elif end <= start:
                 out.append(
                     (
                         "work",
@@ -75,15 +103,7 @@ class DaySettings:
                         f"({self.work_start:%H:%M}); give a start before the end",
                     )
                 )
-            elif not (
-                _minutes(self.wake) <= _minutes(self.work_start)
-                and _minutes(self.work_end) <= _minutes(self.bed)
-            ):
-                out.append(("work", "work hours must fall between waking and bed time"))
-            elif not (
-                _minutes(self.work_end) >= _minutes(self.wake) + _gap_minutes("first")
-                and _minutes(self.work_start) <= _minutes(self.bed) - _gap_minutes("last")
-            ):
+            elif not (end >= _gap_minutes("first") and start <= awake - _gap_minutes("last")):
                 out.append(
                     (
                         "work",
@@ -95,6 +115,10 @@ class DaySettings:
         if any(d not in range(7) for d in self.work_days):
             out.append(("work_days", "work days are mon, tue, wed, thu, fri, sat, sun"))
         return out
+
+    def _from_waking(self, clock: time) -> int:
+        """Minutes from waking to ``clock``, read forward through midnight (0-1439)."""
+        return (_minutes(clock) - _minutes(self.wake)) % (24 * 60)
 
 
 def known_zone(name: str) -> bool:
@@ -111,12 +135,13 @@ def known_zone(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Slot:
-    """A time of day with the stretches due then."""
+    """A time of the person's day with the stretches due then. ``at`` is a local
+    wall-clock time (naive), on the next calendar date when it is after midnight."""
 
     id: SlotId
-    at: time
+    at: datetime
     stretches: tuple[str, ...]
-    where: Literal["lying down", "at work", "at home"]
+    where: Where
 
 
 def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> list[Slot]:
@@ -124,42 +149,39 @@ def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> lis
 
     Morning, just after waking: knee press, rotation, pelvic tilts. During the day:
     chair twists, at the middle of work hours on a work day, else midway through the
-    waking day; with the rotation too when it is done three times a day (then, on a
-    work day, half an hour after work, at home, since the rotation is done lying
-    down). Evening, just before bed: knee press and rotation.
+    waking day. Evening, just before bed: knee press and rotation.
+
+    When the rotation is done three times a day, its third time joins the chair twists,
+    but only at home: it is done lying down, never at a desk. On a work day that slot
+    moves to half an hour after work, at home. When work ends so late that this would
+    crowd the evening stretches, the day keeps the chair twists at work and does the
+    rotation twice, morning and evening: still within the two to three times a day
+    the stretch is meant for, and better than a third time squeezed in before bed.
     """
-    wake = _on(day, settings.wake)
-    bed = _on(day, settings.bed)
-    works = (
-        day.weekday() in settings.work_days
-        and settings.work_start is not None
-        and settings.work_end is not None
-    )
-    if works and settings.work_start is not None and settings.work_end is not None:
-        start, end = _on(day, settings.work_start), _on(day, settings.work_end)
-        daytime, where = start + (end - start) / 2, "at work"
-    else:
-        daytime, where = wake + (bed - wake) / 2, "at home"
-    day_stretches: tuple[str, ...] = ("chair-twist",)
-    if rotation_per_day >= 3:
-        day_stretches += ("lower-back-rotation",)
+    wake, bed = settings.on(day, settings.wake), settings.on(day, settings.bed)
     morning, evening = wake + AFTER_WAKING, bed - BEFORE_BED
     # Knee press stays first and last: the day's slot keeps clear of both ends (and,
     # at work, within work hours; problems() makes sure both can hold).
     earliest, latest = morning + DAYTIME_GAP, evening - DAYTIME_GAP
-    if works and settings.work_start is not None and settings.work_end is not None:
-        after_work = _on(day, settings.work_end) + AFTER_WORK
-        if rotation_per_day >= 3 and earliest <= after_work <= latest:
-            # The rotation is done lying down: not at the desk, but home after work.
-            daytime, where = after_work, "at home"
-        else:
-            earliest = max(earliest, _on(day, settings.work_start))
-            latest = min(latest, _on(day, settings.work_end))
+    day_stretches: tuple[str, ...] = ("chair-twist",)
+    third_rotation = rotation_per_day >= 3
+    work = settings.work_hours(day)
+    where: Where = "at home"
+    if work is None:
+        daytime = wake + (bed - wake) / 2
+    elif third_rotation and work[1] + AFTER_WORK <= latest:
+        daytime = work[1] + AFTER_WORK  # never before ``earliest``: work ends 20 min after waking
+    else:
+        start, end = work
+        daytime, where, third_rotation = start + (end - start) / 2, "at work", False
+        earliest, latest = max(earliest, start), min(latest, end)
+    if third_rotation:
+        day_stretches += ("lower-back-rotation",)
     daytime = min(max(_round5(daytime), earliest), latest)
     return [
-        Slot("morning", morning.time(), MORNING, "lying down"),
-        Slot("daytime", daytime.time(), day_stretches, where),  # type: ignore[arg-type]
-        Slot("evening", evening.time(), EVENING, "lying down"),
+        Slot("morning", morning, MORNING, "lying down"),
+        Slot("daytime", daytime, day_stretches, where),
+        Slot("evening", evening, EVENING, "lying down"),
     ]
 
 
@@ -174,15 +196,29 @@ def local_day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
+def person_day(moment: datetime, settings: DaySettings) -> date:
+    """The day whose plan the person is living at ``moment`` (aware).
+
+    Their calendar date, except that the hours from midnight to a bed time after
+    midnight still belong to the day before: with bed at 00:30, at 00:15 the evening
+    stretches are still due, and from 00:30 the new day begins with its morning. With
+    bed before midnight the day ends at midnight, as the calendar's does.
+    """
+    local = moment.astimezone(ZoneInfo(settings.zone))
+    if settings.bed < settings.wake and local.time() < settings.bed:
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
 SlotStatus = Literal["done", "stopped", "missed", "next", "later"]
 
 
 def slot_statuses(
-    slots: list[Slot], now_local: time, outcomes: dict[str, str], bed: time
+    slots: list[Slot], now: datetime, outcomes: dict[str, str], bed: datetime
 ) -> dict[SlotId, SlotStatus]:
-    """Each slot's status: done or stopped by its session today; missed once the next
-    slot's time (or, for the last, bed time) has come; the first pending one is next;
-    the rest later."""
+    """Each slot's status at ``now`` (local wall-clock time, naive, as ``bed``): done or
+    stopped by its session that day; missed once the next slot's time (or, for the
+    last, bed time) has come; the first pending one is next; the rest later."""
     out: dict[SlotId, SlotStatus] = {}
     next_given = False
     for index, slot in enumerate(slots):
@@ -192,7 +228,7 @@ def slot_statuses(
             out[slot.id] = "done"
         elif outcome == "pain_stop":
             out[slot.id] = "stopped"
-        elif now_local >= closes:
+        elif now >= closes:
             out[slot.id] = "missed"
         elif not next_given:
             out[slot.id] = "next"
@@ -200,6 +236,72 @@ def slot_statuses(
         else:
             out[slot.id] = "later"
     return out
+
+
+# --- the week ---------------------------------------------------------------------------
+
+# Only the daytime slot depends on the kind of day (work day or not): morning and
+# evening follow waking and bed, which are the same every day.
+BY_KIND_OF_DAY: frozenset[SlotId] = frozenset({"daytime"})
+# A Monday: plan_day reads only the weekday and the settings, never the date itself.
+_A_MONDAY = date(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A slot that recurs at one time on a set of weekdays: one calendar event.
+
+    ``name`` is stable for as long as the slot and its kind of day exist ("morning",
+    "daytime-work", "daytime-home", "evening"). ``days`` are the calendar weekdays
+    (Monday is 0) it falls on: the day after the plan's day for a slot after midnight.
+    """
+
+    name: str
+    slot: SlotId
+    at: time
+    stretches: tuple[str, ...]
+    where: Where
+    days: frozenset[int]
+
+
+def plan_week(settings: DaySettings, rotation_per_day: int = 2) -> list[Series]:
+    """The week's plan, each slot once per kind of day, in the order of the day: the
+    grouping that the calendar's events and the exports by day share."""
+    has_work = settings.work_start is not None and settings.work_end is not None
+    work_days = frozenset(settings.work_days) if has_work else frozenset[int]()
+    kinds = [("work", work_days), ("home", EVERY_DAY - work_days)]
+    out: list[Series] = []
+    for index, slot_id in enumerate(SLOT_IDS):
+        if slot_id in BY_KIND_OF_DAY:
+            groups = [(f"{slot_id}-{kind}", days) for kind, days in kinds if days]
+        else:
+            groups = [(slot_id, EVERY_DAY)]
+        for name, days in groups:
+            day = _A_MONDAY + timedelta(days=min(days))
+            slot = plan_day(day, settings, rotation_per_day)[index]
+            shift = (slot.at.date() - day).days
+            calendar_days = frozenset((d + shift) % 7 for d in days)
+            out.append(
+                Series(name, slot.id, slot.at.time(), slot.stretches, slot.where, calendar_days)
+            )
+    return out
+
+
+def stretch_week(
+    week: list[Series], stretch: str
+) -> list[tuple[frozenset[int], tuple[tuple[time, Where], ...]]]:
+    """When ``stretch`` is due through the week: groups of calendar weekdays that have
+    the same times (each with where it is done), in the order of the person's day,
+    groups in weekday order; days without it are left out."""
+    by_day = {
+        d: tuple((s.at, s.where) for s in week if stretch in s.stretches and d in s.days)
+        for d in range(7)
+    }
+    groups: dict[tuple[tuple[time, Where], ...], set[int]] = {}
+    for d, times in by_day.items():
+        if times:
+            groups.setdefault(times, set()).add(d)
+    return [(frozenset(days), times) for times, days in groups.items()]
 
 
 def parse_days(text: str) -> frozenset[int]:
@@ -232,10 +334,6 @@ def _gap_minutes(end: Literal["first", "last"]) -> int:
     morning and evening slots."""
     edge = AFTER_WAKING if end == "first" else BEFORE_BED
     return int((edge + DAYTIME_GAP).total_seconds() // 60)
-
-
-def _on(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment)
 
 
 def _minutes(moment: time) -> int:

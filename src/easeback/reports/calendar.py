@@ -1,33 +1,50 @@
-"""Calendar reminders: the day's plan as an RFC 5545 calendar the person already uses.
+"""Calendar reminders: the plan's history as an RFC 5545 calendar the person already uses.
 
-Pure: settings, the dose of the rotation and the moment of generation come in; the
-bytes of a VCALENDAR go out. No clock, no file, no network: the shell writes the bytes.
+Pure: the plan's versions (each with the moment it began) and the moment of generation
+come in; the bytes of a VCALENDAR go out. No clock, no file, no network: the shell
+reads the history from the store and writes the bytes.
 
-One recurring VEVENT per slot of ``plan_day``, each with a stable UID made only of the
-slot and its group of days, so re-importing the file updates the events instead of
-adding copies. SEQUENCE is given by the caller and must never go down (clients drop
-an update whose SEQUENCE is lower, and some ignore one that is equal): the shell
-counts the changes to the plan it has stored.
+One recurring VEVENT per series of ``plan_week`` (a slot on a group of weekdays), with
+a UID made only of the slot and its kind of day, so re-importing the file updates the
+events instead of adding copies. The events are the history folded in order, so what a
+calendar app already holds is only ever updated the way RFC 5545 asks:
+
+- an event's SEQUENCE is the plan's revision (how many changes to it were stored) in
+  which the event took its current form (time, days, stretches, place, zone): an
+  unchanged event keeps its SEQUENCE and its bytes, a changed one gets a higher one
+  (clients drop an update whose SEQUENCE is lower, and some ignore one that is
+  equal). Earlier easeback versions gave every event the revision count itself, so a
+  calendar app that holds one of their files never sees a change with a lower number;
+- its DTSTART is its first occurrence from the moment its current content began, not
+  the day of generation, so it does not move when nothing changed;
+- a series that is no longer in the plan (work days removed) stays in the file as
+  STATUS:CANCELLED with the same UID, a higher SEQUENCE and an UNTIL at the moment it
+  ended, or calendar apps would keep reminding.
+
+Time zones are written as yearly rules (reports/zone_rules.py), which every client reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from icalendar import TRANSP, Alarm, Calendar, Event, Timezone
+from icalendar import STATUS, TRANSP, Alarm, Calendar, Event
 
-from easeback.core.plan import DaySettings, Slot, local_day, plan_day
+from easeback.core.plan import EVERY_DAY, DaySettings, Series, plan_week
+from easeback.reports.zone_rules import ICAL_DAYS, vtimezone
 
 CALENDAR_NAME = "easeback stretches"
 PRODID = "-//easeback//easeback stretches//EN"
 UID_DOMAIN = "easeback"
 PER_STRETCH = timedelta(minutes=5)
 ALARM_BEFORE = timedelta(0)
-EVERY_DAY = frozenset(range(7))
-ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Time zones are written exact for this many years after the moment of generation (and
+# carried on by their yearly rules after that).
+ZONE_YEARS = 15
 
 # The names in content/stretches.toml, kept here so that building a calendar does not
 # load and validate the whole library; a test checks that they agree.
@@ -43,31 +60,47 @@ WHEN = {"morning": "Morning", "daytime": "Daytime", "evening": "Evening"}
 
 
 @dataclass(frozen=True)
-class _Series:
-    """One recurring event: a slot on a group of weekdays."""
+class PlanVersion:
+    """The plan as it stood from ``begins`` (aware) until the next version began;
+    ``revision`` counts the changes to the plan stored up to this version."""
 
-    uid: str
-    slot: Slot
-    days: frozenset[int]
-    first: date
+    begins: datetime
+    settings: DaySettings
+    rotation_per_day: int
+    revision: int
 
 
-def calendar_ics(
-    settings: DaySettings, rotation_per_day: int, *, generated: datetime, sequence: int = 0
-) -> bytes:
+@dataclass(frozen=True)
+class _Entry:
+    """One event as the calendar says it now."""
+
+    series: Series
+    zone: str
+    start: datetime  # DTSTART: aware, in ``zone``
+    sequence: int
+    ended: datetime | None = None  # when the series left the plan: it is cancelled
+
+
+def calendar_ics(history: Sequence[PlanVersion], *, generated: datetime) -> bytes:
     """The plan's reminders as a VCALENDAR, the same bytes for the same arguments.
 
-    ``generated`` (aware) is the moment of generation: it gives DTSTAMP and, in the
-    person's zone, the first day of every series.
+    ``history`` holds every version of the plan, oldest first, each of a higher
+    revision; the last is the plan now. ``generated`` (aware) is the moment of
+    generation: it gives DTSTAMP and how far ahead the time zones are written exact.
     """
-    problems = settings.problems()
-    if problems:
-        raise ValueError("; ".join(f"{name}: {message}" for name, message in problems))
-    if generated.tzinfo is None or generated.utcoffset() is None:
-        raise ValueError("generated must be an aware datetime (with a time zone)")
-    zone = ZoneInfo(settings.zone)
-    today = local_day(generated, settings.zone)
+    if not history:
+        raise ValueError("the plan's history is empty: give at least the plan now")
+    for earlier, later in pairwise(history):
+        if later.revision <= earlier.revision:
+            raise ValueError("each version of the plan must have a higher revision")
+    for version in history:
+        problems = version.settings.problems()
+        if problems:
+            raise ValueError("; ".join(f"{name}: {message}" for name, message in problems))
+        _need_aware(version.begins, "every version's beginning")
+    _need_aware(generated, "generated")
     stamp = generated.astimezone(UTC)
+    entries = _entries(history)
 
     calendar = Calendar.new(
         prodid=PRODID,
@@ -75,40 +108,64 @@ def calendar_ics(
         uid=f"stretches@{UID_DOMAIN}",
         description=f"Reminders for your stretches. {SAFETY_LINE}",
     )
-    calendar.add_component(Timezone.from_tzinfo(zone, tzid=settings.zone, first_date=today))
-    for series in _series(settings, rotation_per_day, today):
-        calendar.add_component(_event(series, zone, stamp, sequence))
+    for zone in dict.fromkeys(entry.zone for entry in entries):
+        first_year = min(entry.start.year for entry in entries if entry.zone == zone)
+        calendar.add_component(vtimezone(zone, first_year, stamp.year + ZONE_YEARS))
+    for entry in entries:
+        calendar.add_component(_event(entry, stamp))
     ical: bytes = calendar.to_ical()  # icalendar leaves the return type unannotated
     return ical
 
 
-def _series(settings: DaySettings, rotation_per_day: int, today: date) -> list[_Series]:
-    """The recurring events in time order of the day; a group with no days is left out."""
-    has_work = settings.work_start is not None and settings.work_end is not None
-    work_days = frozenset(settings.work_days) if has_work else frozenset[int]()
-    groups = [
-        ("morning", "morning", EVERY_DAY),
-        ("daytime", "daytime-work", work_days),
-        ("daytime", "daytime-home", EVERY_DAY - work_days),
-        ("evening", "evening", EVERY_DAY),
-    ]
-    out: list[_Series] = []
-    for slot_id, name, days in groups:
-        if not days:
-            continue
-        first = _first_on(today, days)
-        slot = next(s for s in plan_day(first, settings, rotation_per_day) if s.id == slot_id)
-        out.append(_Series(f"{name}@{UID_DOMAIN}", slot, days, first))
-    return out
+def _need_aware(moment: datetime, what: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be an aware datetime (with a time zone)")
 
 
-def _event(series: _Series, zone: ZoneInfo, stamp: datetime, sequence: int) -> Event:
-    slot = series.slot
-    names = [STRETCH_NAMES.get(s, s.replace("-", " ")) for s in slot.stretches]
+def _entries(history: Sequence[PlanVersion]) -> list[_Entry]:
+    """The history folded, version by version: the plan's events in the order of the
+    day, then those it no longer has, cancelled."""
+    entries: dict[str, _Entry] = {}
+    week: list[Series] = []
+    for version in history:
+        zone = version.settings.zone
+        week = plan_week(version.settings, version.rotation_per_day)
+        names = {series.name for series in week}
+        for name, entry in list(entries.items()):
+            if name not in names and entry.ended is None:
+                entries[name] = replace(entry, sequence=version.revision, ended=version.begins)
+        for series in week:
+            known = entries.get(series.name)
+            if known is None or known.ended or (known.series, known.zone) != (series, zone):
+                entries[series.name] = _Entry(
+                    series,
+                    zone,
+                    _first(series, zone, version.begins),
+                    version.revision,
+                )
+    current = [entries[series.name] for series in week]
+    return current + [entry for entry in entries.values() if entry.ended]
+
+
+def _first(series: Series, zone: str, begins: datetime) -> datetime:
+    """The series' first occurrence from ``begins`` on: DTSTART must itself be an
+    occurrence, or a Saturday start would add a stray reminder to a weekday series."""
+    tz = ZoneInfo(zone)
+    today = begins.astimezone(tz).date()
+    for day in (today + timedelta(days=n) for n in range(8)):
+        moment = datetime.combine(day, series.at, tzinfo=tz)
+        if day.weekday() in series.days and moment >= begins:
+            return moment
+    raise AssertionError("a series falls on at least one day of the week")
+
+
+def _event(entry: _Entry, stamp: datetime) -> Event:
+    series = entry.series
+    names = [STRETCH_NAMES.get(s, s.replace("-", " ")) for s in series.stretches]
     summary = "Stretches: " + ", ".join(n[0].lower() + n[1:] for n in names)
     description = "\n".join(
         [
-            f"{WHEN[slot.id]}, {slot.where}:",
+            f"{WHEN[series.slot]}, {series.where}:",
             *(f"- {name}" for name in names),
             "",
             GUIDE_LINE,
@@ -116,30 +173,29 @@ def _event(series: _Series, zone: ZoneInfo, stamp: datetime, sequence: int) -> E
         ]
     )
     event = Event.new(
-        uid=series.uid,
+        uid=f"{series.name}@{UID_DOMAIN}",
         stamp=stamp,
-        start=datetime.combine(series.first, slot.at, tzinfo=zone),
+        start=entry.start,
         summary=summary,
         description=description,
-        sequence=sequence,
+        sequence=entry.sequence,
         transparency=TRANSP.TRANSPARENT,
+        status=STATUS.CANCELLED if entry.ended else None,
     )
-    event.add("duration", PER_STRETCH * len(slot.stretches))
-    event.add("rrule", _rrule(series.days))
-    alarm = Alarm.new(description=summary)
-    alarm.add("action", "DISPLAY")
-    alarm.add("trigger", -ALARM_BEFORE)
-    event.add_component(alarm)
+    event.add("duration", PER_STRETCH * len(series.stretches))
+    event.add("rrule", _rrule(series.days, entry.ended))
+    if entry.ended is None:  # no alarm on a cancelled event, whatever a client does with it
+        alarm = Alarm.new(description=summary)
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", -ALARM_BEFORE)
+        event.add_component(alarm)
     return event
 
 
-def _rrule(days: frozenset[int]) -> dict[str, str | list[str]]:
-    if days == EVERY_DAY:
-        return {"FREQ": "DAILY"}
-    return {"FREQ": "WEEKLY", "BYDAY": [ICAL_DAYS[d] for d in sorted(days)]}
-
-
-def _first_on(today: date, days: Collection[int]) -> date:
-    """The first date from ``today`` on one of ``days``: DTSTART must itself be an
-    occurrence, or a Saturday start would add a stray reminder to a weekday series."""
-    return next(day for day in (today + timedelta(n) for n in range(7)) if day.weekday() in days)
+def _rrule(days: frozenset[int], until: datetime | None) -> dict[str, object]:
+    rule: dict[str, object] = {"FREQ": "DAILY"}
+    if days != EVERY_DAY:
+        rule = {"FREQ": "WEEKLY", "BYDAY": [ICAL_DAYS[d] for d in sorted(days)]}
+    if until is not None:
+        rule["UNTIL"] = until.astimezone(UTC)
+    return rule

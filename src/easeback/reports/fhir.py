@@ -6,8 +6,9 @@ come in; a JSON-ready Bundle goes out. No clock, no file, no network.
 What goes in the Bundle:
 
 - one ``Patient`` with an id only: the person stays anonymous;
-- a ``CarePlan`` (the stretching routine) with one activity per stretch, each a
-  ``ServiceRequest`` giving the stretch, its hold, repetitions, sides and times of day;
+- a ``CarePlan`` (the stretching routine) with one activity per stretch and group of
+  days with the same times, each a ``ServiceRequest`` giving the stretch, its hold,
+  repetitions, sides, days of the week and times of day;
 - each session played (rehearsals left out) as a ``Procedure``;
 - each pain score, from the diary and before/after sessions, as an ``Observation``
   coded LOINC 72514-3;
@@ -59,15 +60,17 @@ PAIN_STOP_NOTE = "stopped because of pain"
 
 PSFS_MEAN_TEXT = "PSFS score: mean of the activity ratings (0-10)"
 _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # FHIR's codes
 
 
 def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str, Any]:
     """The export and the current plan as a FHIR R4B Bundle of type "collection".
 
     ``export`` is what ``easeback.store.dump.dump`` returns; its naive times are UTC.
-    ``plan`` is one dict per stretch: id, name, hold_s, reps, times ("HH:MM", local
-    in zone), zone, summary and sides. The Bundle's timestamp is the export's
-    ``exported_utc``; every time in it is UTC.
+    ``plan`` is one dict per stretch, as ``usecases.today.plan_for_export`` gives it:
+    id, name, hold_s, reps, zone, summary, sides and schedule (groups of days, each
+    with days "mon"..."sun", times "HH:MM" local in zone, and its text). The
+    Bundle's timestamp is the export's ``exported_utc``; every time in it is UTC.
 
     The person stays anonymous: the Patient has an id and nothing else (no name, no
     birth date, no contact), and the receiving clinician's system matches it to its
@@ -93,7 +96,7 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
     resources: list[Json] = [
         {"resourceType": "Patient", "id": PATIENT_ID},
         _care_plan(plan),
-        *(_service_request(stretch) for stretch in plan),
+        *(_service_request(stretch, group) for stretch in plan for group in _groups(stretch)),
         *(_procedure(row, by_session.get(row["id"], [])) for row in sessions),
         *_pain_observations(tables, exported),
         *_psfs_responses(tables),
@@ -134,7 +137,13 @@ def _validated(data: Json) -> Json:
 
 def _care_plan(plan: list[Json]) -> Json:
     activities = [
-        {"reference": _reference("ServiceRequest", _stretch_id(s), display=s["name"])} for s in plan
+        {
+            "reference": _reference(
+                "ServiceRequest", _request_id(stretch, group), display=_display(stretch, group)
+            )
+        }
+        for stretch in plan
+        for group in _groups(stretch)
     ]
     resource: Json = {
         "resourceType": "CarePlan",
@@ -150,34 +159,49 @@ def _care_plan(plan: list[Json]) -> Json:
     return resource
 
 
-def _service_request(stretch: Json) -> Json:
-    times = [_time_of_day(t) for t in stretch.get("times") or []]
+def _groups(stretch: Json) -> list[Json | None]:
+    """A stretch's groups of days with the same times; [None] for one the plan does
+    not hold (it is still prescribed, with no timing)."""
+    return list(stretch.get("schedule") or [None])
+
+
+def _service_request(stretch: Json, group: Json | None) -> Json:
+    """One stretch on one group of days: its Timing is true for every day it names,
+    on the days of the week given (none given: every day)."""
     resource: Json = {
         "resourceType": "ServiceRequest",
-        "id": _stretch_id(stretch),
+        "id": _request_id(stretch, group),
         "basedOn": [_reference("CarePlan", CARE_PLAN_ID)],
         "status": "active",
         "intent": "plan",
         "code": {"text": stretch["name"]},
         "subject": _patient(),
-        "note": [{"text": _dose_text(stretch)}],
+        "note": [{"text": _dose_text(stretch, group)}],
     }
-    if times:
-        resource["occurrenceTiming"] = {
-            "repeat": {
-                "frequency": len(times),
-                "period": 1,
-                "periodUnit": "d",
-                "timeOfDay": times,
-            }
-        }
+    if group is not None:
+        times = [_time_of_day(t) for t in group["times"]]
+        repeat: Json = {"frequency": len(times), "period": 1, "periodUnit": "d"}
+        if len(group["days"]) < len(DAYS_OF_WEEK):
+            repeat["dayOfWeek"] = list(group["days"])
+        repeat["timeOfDay"] = times
+        resource["occurrenceTiming"] = {"repeat": repeat}
     if stretch.get("summary"):
         resource["patientInstruction"] = stretch["summary"]
     return resource
 
 
-def _stretch_id(stretch: Json) -> str:
-    return f"stretch-{stretch['id']}"
+def _request_id(stretch: Json, group: Json | None) -> str:
+    """'stretch-knee-press' for every day; 'stretch-chair-twist-mon-tue-wed-thu-fri'
+    for a group of days: stable while the days stay the same."""
+    if group is None or len(group["days"]) == len(DAYS_OF_WEEK):
+        return f"stretch-{stretch['id']}"
+    return f"stretch-{stretch['id']}-{'-'.join(group['days'])}"
+
+
+def _display(stretch: Json, group: Json | None) -> str:
+    if group is None or len(_groups(stretch)) == 1:
+        return str(stretch["name"])
+    return f"{stretch['name']}, {group['text']}"
 
 
 def _time_of_day(text: str) -> str:
@@ -187,16 +211,17 @@ def _time_of_day(text: str) -> str:
     return text if len(text) == 8 else f"{text}:00"
 
 
-def _dose_text(stretch: Json) -> str:
-    """'Hold 15 s on each side (left, right, both); 1 repetition. Times ...'"""
+def _dose_text(stretch: Json, group: Json | None) -> str:
+    """'Hold 15 s on each side (left, right, both); 1 repetition. Every day 07:05 and
+    22:10 (lying down), local time in Europe/London.'"""
     sides = list(stretch.get("sides") or [])
     reps = int(stretch["reps"])
     hold = f"Hold {stretch['hold_s']} s"
     if sides:
         hold += f" on each side ({', '.join(sides)})"
     text = f"{hold}; {reps} repetition{'' if reps == 1 else 's'}."
-    if stretch.get("times") and stretch.get("zone"):
-        text += f" Times of day are local time in {stretch['zone']}."
+    if group is not None and stretch.get("zone"):
+        text += f" {group['text']}, local time in {stretch['zone']}."
     return text
 
 

@@ -216,16 +216,37 @@ def counted_slot_days(engine: Engine) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in connection.execute(query).all()}
 
 
-def plan_revision(engine: Engine) -> int:
-    """How many times the plan's shape changed (settings saved, times a day changed):
-    never goes down, so it serves as the calendar's SEQUENCE."""
+@dataclass(frozen=True)
+class PlanHistory:
+    """Everything that shaped the plan's times, oldest first; times are naive UTC."""
+
+    began: datetime | None  # the first day settings or calendar file saved, if any
+    settings: list[tuple[datetime, DaySettings]]
+    rotations: list[tuple[datetime, int, int]]  # the rotation's times a day: (at, old, new)
+
+
+def plan_history(engine: Engine) -> PlanHistory:
+    """Every day settings saved and every change to how often the rotation is done
+    (the only dose that moves a slot), for the calendar to replay."""
     from sqlalchemy import func
 
     with engine.connect() as connection:
-        saved = connection.execute(select(func.count()).select_from(day_settings)).scalar()
-        moved = connection.execute(
-            select(func.count())
-            .select_from(dose_changes)
-            .where(dose_changes.c.field == "times_per_day")
-        ).scalar()
-    return int(saved or 0) + int(moved or 0)
+        saved = connection.execute(select(day_settings).order_by(day_settings.c.id)).mappings()
+        settings = [(row["at_utc"], settings_from_row(dict(row))) for row in saved]
+        rotations = [
+            (row.at_utc, row.old, row.new)
+            for row in connection.execute(
+                select(dose_changes.c.at_utc, dose_changes.c.old, dose_changes.c.new)
+                .where(
+                    dose_changes.c.stretch == "lower-back-rotation",
+                    dose_changes.c.field == "times_per_day",
+                )
+                .order_by(dose_changes.c.id)
+            )
+        ]
+        first_file = connection.execute(select(func.min(calendar_files.c.at_utc))).scalar()
+    if isinstance(first_file, str):  # SQLite returns the stored text from an aggregate
+        first_file = datetime.fromisoformat(first_file)
+    first_settings = settings[0][0] if settings else None
+    began = min((at for at in (first_file, first_settings) if at is not None), default=None)
+    return PlanHistory(began=began, settings=settings, rotations=rotations)

@@ -4,6 +4,7 @@ rewriting the calendar files when the plan changes."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from easeback.store.sessions import WriteNow
@@ -12,6 +13,7 @@ from easeback.usecases.today import current_doses
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from easeback.reports.calendar import PlanVersion
     from easeback.store.sessions import Recorder
 
 
@@ -127,18 +129,57 @@ def rewrite_calendars(engine: Engine) -> list[str]:
     return failures
 
 
-def calendar_bytes(engine: Engine) -> bytes:
-    from easeback.core.plan import DaySettings
+def calendar_bytes(engine: Engine, now: datetime | None = None) -> bytes:
+    """The calendar of the plan's whole history, generated ``now`` (default: the clock)."""
     from easeback.reports.calendar import calendar_ics
-    from easeback.store.plan import latest_settings, latest_snapshot, plan_revision
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
 
-    settings = latest_settings(engine) or DaySettings(zone=local_zone())
-    per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
-    return calendar_ics(settings, per_day, generated=wall_now(), sequence=plan_revision(engine))
+    now = now or wall_now()
+    return calendar_ics(plan_versions(engine, now), generated=now)
 
 
-def write_calendar(engine: Engine, path: str) -> None:
+def plan_versions(engine: Engine, now: datetime) -> list[PlanVersion]:
+    """The plan's versions, oldest first, from when the day was first set or the first
+    calendar written (the first version is easeback's default day until then); with
+    neither stored yet, the history begins ``now``. A change stored before that
+    beginning shapes the first version. Each version's revision counts every change
+    stored up to it, as earlier easeback versions numbered their calendars."""
+    from datetime import UTC
+
+    from easeback.core.plan import DaySettings
+    from easeback.reports.calendar import PlanVersion
+    from easeback.store.plan import latest_snapshot, plan_history
+    from easeback.usecases.clock import local_zone
+
+    history = plan_history(engine)
+    if history.rotations:
+        rotation = history.rotations[0][1]
+    else:
+        rotation = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
+    began = history.began.replace(tzinfo=UTC) if history.began else now
+    versions = [PlanVersion(began, DaySettings(zone=local_zone()), rotation, 0)]
+    changes: list[tuple[datetime, DaySettings | None, int | None]] = [
+        *((at, settings, None) for at, settings in history.settings),
+        *((at, None, new) for at, _old, new in history.rotations),
+    ]
+    for revision, (at, settings, times) in enumerate(
+        sorted(changes, key=lambda change: change[0]), start=1
+    ):
+        last = versions[-1]
+        version = PlanVersion(
+            max(at.replace(tzinfo=UTC), began),
+            settings or last.settings,
+            times or last.rotation_per_day,
+            revision,
+        )
+        if version.begins <= last.begins:
+            versions[-1] = version
+        else:
+            versions.append(version)
+    return versions
+
+
+def write_calendar(engine: Engine, path: str, now: datetime | None = None) -> None:
     """Write the calendar whole or not at all: a subscriber never reads half a file."""
     import os
     import tempfile
@@ -148,7 +189,7 @@ def write_calendar(engine: Engine, path: str) -> None:
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-", suffix=".ics")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(calendar_bytes(engine))
+            out.write(calendar_bytes(engine, now))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -161,15 +161,13 @@ def build_overview(
     per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
     moment = (now or datetime.now(UTC)).astimezone(tz)
     # Slots count from the first day the person had a plan, and up to now: none
-    # before they began, none later today or in days to come.
+    # before they began, none later today (or tonight, after midnight) or in days to come.
     began = plan_began(engine, tz) or moment.date()
+    now_local = moment.replace(tzinfo=None)
     planned: dict[date, int] = {}
     day = max(first, began)
     while day <= min(last, moment.date()):
-        slots = plan_day(day, settings, per_day)
-        if day == moment.date():
-            slots = [slot for slot in slots if slot.at <= moment.time().replace(tzinfo=None)]
-        planned[day] = len(slots)
+        planned[day] = sum(1 for slot in plan_day(day, settings, per_day) if slot.at <= now_local)
         day += timedelta(days=1)
     done = [date.fromisoformat(d) for _, d in counted_slot_days(engine)]
 

@@ -49,17 +49,24 @@ def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[
 
 
 def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
-    """Today's slots with their times, doses and status, as plain data (the JSON)."""
-    from easeback.core.plan import DaySettings, local_day, plan_day, slot_statuses
+    """Today's slots with their times, doses and status, as plain data (the JSON).
+    "Today" is the day whose plan the person is living (``person_day``): until a bed
+    time after midnight, still the day before."""
+    from zoneinfo import ZoneInfo
+
+    from easeback.core.plan import DaySettings, person_day, plan_day, slot_statuses
 
     settings = inputs.settings or DaySettings(zone=zone)
     dose = current_doses(inputs.snapshot)
-    day = local_day(now, settings.zone)
+    day = person_day(now, settings)
     slots = plan_day(day, settings, dose["lower-back-rotation"]["times_per_day"])
-    from zoneinfo import ZoneInfo
-
     local_now = now.astimezone(ZoneInfo(settings.zone))
-    statuses = slot_statuses(slots, local_now.time(), inputs.outcomes, settings.bed)
+    statuses = slot_statuses(
+        slots,
+        local_now.replace(tzinfo=None),
+        inputs.outcomes,
+        settings.on(day, settings.bed),
+    )
     return {
         "date": day.isoformat(),
         "zone": settings.zone,
@@ -83,17 +90,25 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
 
 
 def person_today(db: str | None) -> dict[str, Any]:
-    """Today's view in the person's own day: their settings' zone decides the date
-    (which may differ from the computer's), and that date's sessions mark the slots."""
-    from easeback.core.plan import local_day
+    """Today's view in the person's own day: their settings' zone and bed time decide
+    the date (which may differ from the computer's), and that date's sessions mark the
+    slots."""
+    from easeback.core.plan import DaySettings, local_day, person_day
     from easeback.usecases.clock import local_zone, wall_now
 
     now, zone = wall_now(), local_zone()
-    inputs = read_inputs(db, local_day(now, zone).isoformat())
+    computer_day = local_day(now, zone)
+    inputs = read_inputs(db, computer_day.isoformat())
+    day = person_day(now, inputs.settings or DaySettings(zone=zone))
+    if day != computer_day:
+        inputs = read_inputs(db, day.isoformat())
     settings_zone = inputs.settings.zone if inputs.settings else zone
-    if local_day(now, settings_zone) != local_day(now, zone):
-        inputs = read_inputs(db, local_day(now, settings_zone).isoformat())
     return today_view(inputs, now, settings_zone)
+
+
+# Where a slot is done -> the place its routine declares, so the routine's validator
+# refuses a stretch done lying down in a slot at work.
+ROUTINE_PLACES = {"lying down": "lying", "at work": "seated", "at home": "any"}
 
 
 def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
@@ -110,6 +125,7 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
         {
             "name": slot["id"],
             "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
+            "place": ROUTINE_PLACES[slot["where"]],
             "stretches": [
                 {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
             ],
@@ -120,22 +136,38 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
 
 
 def plan_for_export(engine: Any) -> list[dict[str, Any]]:
-    """The current plan per stretch (dose, sides and times of day), for the FHIR
-    export and the routine sheet: the plan of a typical day in the person's settings."""
+    """The current plan per stretch (dose, sides and when), for the FHIR export, the
+    routine sheet and the report: the whole week, as groups of days with the same
+    times (``stretch_week``), whatever day it is exported on.
+
+    Each stretch's "schedule" lists its groups: weekdays ("mon"...), times ("HH:MM",
+    local in "zone", in the order of the person's day), where each is done, and the
+    group in words; "timing" is all of it in words ("Mon-Fri 12:45 (at work);
+    Sat-Sun 14:45 (at home)"), empty for a stretch the plan does not hold.
+    """
     from easeback.content.library import load_library
-    from easeback.core.plan import DaySettings, local_day, plan_day
+    from easeback.core.plan import DAY_NAMES, DaySettings, plan_week, stretch_week
     from easeback.store.plan import latest_settings, latest_snapshot
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import local_zone
+    from easeback.wording.labels import timing_text
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
     dose = current_doses(latest_snapshot(engine))
-    slots = plan_day(
-        local_day(wall_now(), settings.zone), settings, dose["lower-back-rotation"]["times_per_day"]
-    )
+    week = plan_week(settings, dose["lower-back-rotation"]["times_per_day"])
     library = load_library()
     plan = []
     for stretch in library.stretches:
-        times = [s.at.strftime("%H:%M") for s in slots if stretch.id in s.stretches]
+        schedule: list[dict[str, Any]] = []
+        for days, times in stretch_week(week, stretch.id):
+            clock = [(at.strftime("%H:%M"), where) for at, where in times]
+            schedule.append(
+                {
+                    "days": [DAY_NAMES[d] for d in sorted(days)],
+                    "times": [at for at, _ in clock],
+                    "where": [where for _, where in clock],
+                    "text": timing_text(days, clock),
+                }
+            )
         plan.append(
             {
                 "id": stretch.id,
@@ -144,7 +176,8 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
                 "hold_s": dose[stretch.id]["hold_s"],
                 "reps": dose[stretch.id]["reps"],
                 "sides": [s.side or s.direction or "" for s in stretch.steps],
-                "times": times,
+                "schedule": schedule,
+                "timing": "; ".join(group["text"] for group in schedule),
                 "zone": settings.zone,
             }
         )

@@ -3,6 +3,7 @@ the web player (sent with the timeline, so the browser has no wording of its own
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from easeback.content.models import Library
@@ -102,3 +103,39 @@ def safety_words(record: Record) -> tuple[str, str, str | None]:
         return after["settled"], "settled" if d["settled"] else "not settled", None
     step_back = "step back (2 in 7 days)" if d["step_back"] else ""
     return after.get(d["after"], d["after"]), step_back, None
+
+
+DAY_WORDS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def days_text(days: Iterable[int]) -> str:
+    """'Every day', 'Mon-Fri', 'Sat-Sun', 'Mon, Wed, Fri' or 'Tue-Thu, Sat' for weekday
+    numbers (Monday is 0): two or more days in a row are written as a range."""
+    chosen = sorted(set(days))
+    if len(chosen) == 7:
+        return "Every day"
+    runs: list[list[int]] = []
+    for day in chosen:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(
+        DAY_WORDS[run[0]] if len(run) == 1 else f"{DAY_WORDS[run[0]]}-{DAY_WORDS[run[-1]]}"
+        for run in runs
+    )
+
+
+def timing_text(days: Iterable[int], times: Sequence[tuple[str, str]]) -> str:
+    """'Mon-Fri 12:45 (at work)', 'Every day 07:05 and 22:10 (lying down)', or with a
+    place for each time when they differ: 'Mon-Fri 07:05 (lying down), 17:30 (at
+    home) and 22:10 (lying down)'. ``times`` are ("HH:MM", where), in order."""
+    places = {where for _, where in times}
+    if len(places) == 1:
+        items = [at for at, _ in times]
+        tail = f" ({places.pop()})"
+    else:
+        items = [f"{at} ({where})" for at, where in times]
+        tail = ""
+    listed = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"{days_text(days)} {listed}{tail}"
