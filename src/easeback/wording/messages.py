@@ -243,7 +243,7 @@ WEB_CLEAR_CANNOT = (
 )
 WEB_GO_AHEAD_INTRO = (
     "When your doctor or physiotherapist has said the routine is fine for you, note it "
-    "here. It lifts a \"check with a clinician first\" answer, and the wait after pain "
+    'here. It lifts a "check with a clinician first" answer, and the wait after pain '
     "stopped or rose after two sessions within 7 days. It never lifts an answer that "
     "calls for emergency or same-day care."
 )
