@@ -66,7 +66,7 @@ def start(
 
     if slot is not None and (routine is not None or slot not in SLOT_IDS):
         fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
-    from easeback.usecases.today import slot_routine
+    from easeback.usecases.today import slot_filled, slot_routine
 
     with user_errors():
         engine = open_store(db_option(ctx))
@@ -95,12 +95,15 @@ def start(
         library = load_library()
         timeline = build_timeline(chosen, library)
         player = Player(timeline, speed=speed)
+        started = wall_now()
+        if slot_id is None and (filled := slot_filled(engine, timeline, started)):
+            slot_id, plan_date = filled  # a routine by name counts for the slot it fills
         log = SessionLog(
             engine,
             timeline,
             title=chosen.display_title,
             speed=speed,
-            started=wall_now(),
+            started=started,
             zone=local_zone(),
             player="terminal",
             slot=slot_id,

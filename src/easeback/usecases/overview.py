@@ -138,7 +138,7 @@ def build_overview(
     from easeback.store.plan import counted_slot_days, latest_settings, latest_snapshot
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
-    from easeback.usecases.today import current_doses
+    from easeback.usecases.today import current_doses, rotation_per_day, slot_fitter
 
     tz = ZoneInfo(zone)
     start = datetime.combine(first, time(0), tz)
@@ -158,7 +158,7 @@ def build_overview(
         raise EmptyPeriod(f"nothing was recorded from {first.isoformat()} to {last.isoformat()}")
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
-    per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
+    per_day = rotation_per_day(current_doses(latest_snapshot(engine)))
     moment = (now or datetime.now(UTC)).astimezone(tz)
     # Slots count from the first day the person had a plan, and up to now: none
     # before they began, none later today or in days to come.
@@ -171,7 +171,8 @@ def build_overview(
             slots = [slot for slot in slots if slot.at <= moment.time().replace(tzinfo=None)]
         planned[day] = len(slots)
         day += timedelta(days=1)
-    done = [date.fromisoformat(d) for _, d in counted_slot_days(engine)]
+    filled = counted_slot_days(engine, slot_fitter(settings, per_day))
+    done = [date.fromisoformat(d) for _, d in filled]
 
     pain: list[PainPoint] = [
         PainPoint(local(e.at_utc), e.pain, "diary") for e in diary if e.pain is not None
