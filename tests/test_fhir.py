@@ -464,6 +464,22 @@ def test_rehearsals_are_left_out() -> None:
     assert f"pain-session-{REHEARSAL}-before" not in by_id(bundle, "Observation")
 
 
+def test_a_rehearsal_stopped_for_pain_goes_in_marked_as_a_rehearsal() -> None:
+    data = export(
+        sessions=[session(REHEARSAL, rehearsal=True)],
+        events=events(REHEARSAL, ("started", 0), ("pain_stop", 2500)),
+        pain_ratings=[pain_rating(REHEARSAL, "before", 1, "2026-11-24T07:04:00")],
+    )
+
+    bundle = fhir_bundle(data, PLAN)
+
+    procedure = by_id(bundle, "Procedure")[f"session-{REHEARSAL}"]
+    assert procedure["status"] == "stopped"
+    assert procedure["statusReason"] == {"text": "stopped because of pain"}
+    assert procedure["note"][-1]["text"].startswith("a rehearsal, played at 4x speed")
+    assert f"pain-session-{REHEARSAL}-before" not in by_id(bundle, "Observation")
+
+
 # --- PSFS ----------------------------------------------------------------------------
 
 

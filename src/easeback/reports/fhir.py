@@ -8,7 +8,9 @@ What goes in the Bundle:
 - one ``Patient`` with an id only: the person stays anonymous;
 - a ``CarePlan`` (the stretching routine) with one activity per stretch, each a
   ``ServiceRequest`` giving the stretch, its hold, repetitions, sides and times of day;
-- each session played (rehearsals left out) as a ``Procedure``;
+- each session played as a ``Procedure``: rehearsals (played faster) are left out,
+  except one stopped for pain, which is a safety event whatever the speed: it goes in,
+  marked as a rehearsal, as in the report;
 - each pain score, from the diary and before/after sessions, as an ``Observation``
   coded LOINC 72514-3;
 - each PSFS rating occasion as a ``QuestionnaireResponse``, with the mean.
@@ -56,6 +58,10 @@ OUTCOME = {
 }
 NO_ENDING = "No ending recorded: the session was cut off"
 PAIN_STOP_NOTE = "stopped because of pain"
+REHEARSAL_NOTE = (
+    "a rehearsal, played at {speed}x speed: not counted as a session done, and kept here "
+    "because it was stopped for pain"
+)
 
 PSFS_MEAN_TEXT = "PSFS score: mean of the activity ratings (0-10)"
 _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
@@ -83,12 +89,16 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
         raise ValueError(f"export version {export.get('version')!r}; this reads {VERSION}")
     tables: dict[str, list[Json]] = export.get("tables") or {}
 
-    sessions = [row for row in tables.get("sessions", []) if not row["rehearsal"]]
-    sessions.sort(key=lambda row: (_utc(row["started_utc"]), row["id"]))
-    exported = {row["id"] for row in sessions}
     by_session: dict[str, list[Json]] = defaultdict(list)
     for event in tables.get("events", []):
         by_session[event["session_id"]].append(event)
+    sessions = [
+        row
+        for row in tables.get("sessions", [])
+        if not row["rehearsal"] or _ending(by_session.get(row["id"], [])) == "pain_stop"
+    ]
+    sessions.sort(key=lambda row: (_utc(row["started_utc"]), row["id"]))
+    exported = {row["id"] for row in sessions}
 
     resources: list[Json] = [
         {"resourceType": "Patient", "id": PATIENT_ID},
@@ -206,8 +216,7 @@ def _dose_text(stretch: Json) -> str:
 def _procedure(session: Json, events: list[Json]) -> Json:
     """The session as a Procedure; ``events`` are the session's own."""
     own = sorted(events, key=lambda e: e["seq"])
-    endings = [e["kind"] for e in own if e["kind"] in STATUS]
-    ending = endings[-1] if endings else None
+    ending = _ending(own)
     start = _utc(session["started_utc"])
     period: Json = {"start": _iso(start)}
     if own:
@@ -226,7 +235,16 @@ def _procedure(session: Json, events: list[Json]) -> Json:
         resource["note"] = [{"text": PAIN_STOP_NOTE}]
     elif ending == "quit":
         resource["statusReason"] = {"text": OUTCOME["quit"]}
+    if session["rehearsal"]:
+        rehearsal = REHEARSAL_NOTE.format(speed=f"{float(session['speed']):g}")
+        resource["note"] = [*resource.get("note", []), {"text": rehearsal}]
     return resource
+
+
+def _ending(events: list[Json]) -> str | None:
+    """A session's last ending event's kind (None: it was cut off)."""
+    endings = [e["kind"] for e in sorted(events, key=lambda e: e["seq"]) if e["kind"] in STATUS]
+    return endings[-1] if endings else None
 
 
 def _session_id(session_id: str) -> str:
@@ -250,7 +268,7 @@ def _pain_observations(tables: dict[str, list[Json]], exported: set[str]) -> lis
     rehearsals = {row["id"] for row in tables.get("sessions", []) if row["rehearsal"]}
     for row in tables.get("pain_ratings", []):
         if row["session_id"] in rehearsals:
-            continue  # left out, as the rehearsal itself is (and as in the report)
+            continue  # never in the pain trend, as in the report, whatever its ending
         at = _utc(row["at_utc"])
         session_id, moment = row["session_id"], row["moment"]
         resource = _pain(f"pain-session-{session_id}-{moment}", row["value"], at)

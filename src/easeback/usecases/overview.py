@@ -46,8 +46,8 @@ class Overview:
     zone: str
     weeks: list[Week]
     pain: list[PainPoint]
-    pain_stops: list[datetime]
-    sessions: int
+    pain_stops: list[datetime]  # every session stopped for pain, rehearsals too
+    sessions: int  # sessions at normal speed, and rehearsals stopped for pain
     completed: int
     pain_change: Change
     psfs: list[tuple[datetime, float]]
@@ -55,6 +55,7 @@ class Overview:
     activities: list[tuple[str, int | None]]
     notes: list[tuple[datetime, str]]
     screenings: list[dict[str, Any]] = field(default_factory=list)
+    rehearsal_stops: list[datetime] = field(default_factory=list)  # of pain_stops
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class Overview:
                 {"at": p.at.isoformat(), "value": p.value, "source": p.source} for p in self.pain
             ],
             "pain_stops": [s.isoformat() for s in self.pain_stops],
+            "rehearsal_pain_stops": [s.isoformat() for s in self.rehearsal_stops],
             "pain_change": _change_json(self.pain_change),
             "psfs": [{"at": at.isoformat(), "mean": mean} for at, mean in self.psfs],
             "psfs_change": _change_json(self.psfs_change),
@@ -150,11 +152,16 @@ def build_overview(
     def inside(moment_utc: datetime) -> bool:
         return start <= moment_utc.replace(tzinfo=UTC) < end
 
-    sessions = [s for s in list_sessions(engine) if inside(s.started_utc) and not s.rehearsal]
+    played = [s for s in list_sessions(engine) if inside(s.started_utc)]
+    # A pain stop is a safety event whatever the speed: a rehearsal stopped for pain is
+    # reported (and marked), while rehearsals never count as sessions done.
+    sessions = [s for s in played if not s.rehearsal]
+    stops = [s for s in played if s.outcome == "pain_stop"]
+    reported = [s for s in played if not s.rehearsal or s.outcome == "pain_stop"]
     diary = entries(engine, start, end)
     all_ratings = ratings(engine)
     rated = [r for r in all_ratings if inside(r.at_utc)]
-    if not sessions and not diary and not rated:
+    if not reported and not diary and not rated:
         raise EmptyPeriod(f"nothing was recorded from {first.isoformat()} to {last.isoformat()}")
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
@@ -204,8 +211,9 @@ def build_overview(
         zone=zone,
         weeks=weekly_adherence(planned, done, first, last),
         pain=pain,
-        pain_stops=sorted(local(s.started_utc) for s in sessions if s.outcome == "pain_stop"),
-        sessions=len(sessions),
+        pain_stops=sorted(local(s.started_utc) for s in stops),
+        rehearsal_stops=sorted(local(s.started_utc) for s in stops if s.rehearsal),
+        sessions=len(reported),
         completed=sum(1 for s in sessions if s.outcome == "completed"),
         pain_change=pain_change(trend),
         psfs=means,
