@@ -64,6 +64,14 @@ def export(
         str | None,
         typer.Option(help="The file to write; JSON and FHIR go to standard output without it."),
     ] = None,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="With csv: begin each file with a byte-order mark, so Microsoft Excel "
+            "reads accents right (other spreadsheets do without).",
+        ),
+    ] = False,
 ) -> None:
     """Export your data: every session, event, rating and diary entry.
 
@@ -77,6 +85,8 @@ def export(
 
     if kind not in FORMATS:
         fail(f"--format: {kind!r}: choose csv, json or fhir")
+    if excel and kind != "csv":
+        fail(f"--excel: only CSV files are for spreadsheets; use it with --format csv, not {kind}")
     if kind == "csv" and output is None:
         fail("--format csv writes a zip file: add --output FILE, e.g. --output easeback.zip")
     target = writable_target(output, "--output") if output is not None else None
@@ -88,7 +98,9 @@ def export(
             write_export(engine, kind, wall_now(), sys.stdout.buffer)
             return
         size = write_whole(
-            target, lambda out: write_export(engine, kind, wall_now(), out), "--output"
+            target,
+            lambda out: write_export(engine, kind, wall_now(), out, excel=excel),
+            "--output",
         )
     typer.echo(messages.EXPORTED.format(path=target, size=_size(size)))
 

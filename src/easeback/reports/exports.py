@@ -19,15 +19,18 @@ FHIR_EVENTS = (
 )
 
 
-def write_export(engine: Engine, kind: str, now: datetime, out: IO[bytes]) -> None:
+def write_export(
+    engine: Engine, kind: str, now: datetime, out: IO[bytes], *, excel: bool = False
+) -> None:
     """Write one export to ``out``: json (everything, re-importable), csv (a zip of
-    tables) or fhir (an R4B Bundle)."""
+    tables; ``excel``: with a byte-order mark for Microsoft Excel) or fhir (an R4B
+    Bundle)."""
     if kind == "json":
         write_json(engine, now, out)
     elif kind == "csv":
         from easeback.reports.tables import write_csv_zip
 
-        write_csv_zip(engine, out)
+        write_csv_zip(engine, out, excel=excel)
     else:
         bundle = fhir_export(engine, now)
         out.write((json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n").encode())

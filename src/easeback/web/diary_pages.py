@@ -232,7 +232,7 @@ def sheet_pdf(request: Request) -> Response:
 
 
 @router.get("/export/{kind}")
-def export(request: Request, kind: str) -> Response:
+def export(request: Request, kind: str, excel: bool = False) -> Response:
     import tempfile
 
     from fastapi.responses import StreamingResponse
@@ -247,9 +247,13 @@ def export(request: Request, kind: str) -> Response:
     }
     if kind not in names:
         raise HTTPException(404, f"There is no export called {kind!r}: json, csv or fhir.")
+    if excel and kind != "csv":
+        raise HTTPException(400, "Only the CSV tables come in a version for Excel.")
     media, name = names[kind]
+    if excel:
+        name = "easeback-export-excel.zip"
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the response
-    write_export(store_of(request), kind, wall_now(), spool)
+    write_export(store_of(request), kind, wall_now(), spool, excel=excel)
     spool.seek(0)
     return StreamingResponse(
         _chunks(spool),
