@@ -16,8 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine, insert
 
+from easeback.reports.tables import CSV_TABLES
 from easeback.store.diary import add_entry
-from easeback.store.dump import TABLES
 from easeback.store.schema import dose_changes
 
 AT = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -125,7 +125,7 @@ def test_the_excel_variant_begins_every_file_with_a_byte_order_mark(
     plain_files = {name: plain.read(name) for name in plain.namelist()}
     excel = export_csv(cli, tmp_path, "--excel")
 
-    assert set(excel.namelist()) == {"README.txt", *(f"{t}.csv" for t in TABLES)}
+    assert set(excel.namelist()) == {"README.txt", *(f"{t}.csv" for t in CSV_TABLES)}
     for name in excel.namelist():
         data = excel.read(name)
         assert data.startswith(BOM), name

@@ -217,7 +217,7 @@ def test_the_same_export_gives_the_same_bundle() -> None:
     assert fhir_bundle(data, PLAN) == fhir_bundle(data, PLAN)
 
 
-def test_patient_is_anonymous_an_id_only() -> None:
+def test_with_nothing_given_the_patient_is_an_id_only() -> None:
     bundle = fhir_bundle(export(), PLAN)
 
     (patient,) = resources(bundle, "Patient")

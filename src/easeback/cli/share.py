@@ -248,6 +248,7 @@ def report(
     from easeback.cli.diary import overview_for
     from easeback.reports.pdf import render_pdf, report_html
     from easeback.store import open_store
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import EmptyPeriod
     from easeback.usecases.today import plan_for_export
@@ -260,7 +261,11 @@ def report(
             fail(f"{exc}; choose a period with sessions or diary entries (--from/--to)")
         engine = open_store(db_option(ctx))
         html = report_html(
-            view, plan_for_export(engine), generated=wall_now().astimezone(), routine="daily plan"
+            view,
+            plan_for_export(engine),
+            generated=wall_now().astimezone(),
+            routine="daily plan",
+            person=latest_profile(engine),
         )
     data, pages = render_pdf(html)
     write_whole(target, data, "--pdf")
@@ -286,12 +291,16 @@ def sheet(
     """
     from easeback.reports.pdf import render_pdf, sheet_html
     from easeback.store import open_store
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.today import plan_for_export
 
     target = writable_target(pdf, "--pdf")
     with user_errors():
-        html = sheet_html(plan_for_export(open_store(db_option(ctx))), generated=wall_now())
+        engine = open_store(db_option(ctx))
+        html = sheet_html(
+            plan_for_export(engine), generated=wall_now(), person=latest_profile(engine)
+        )
     data, _pages = render_pdf(html)
     write_whole(target, data, "--pdf")
     typer.echo(messages.SHEET_WRITTEN.format(path=target))

@@ -63,7 +63,14 @@ def fhir_export(engine: Engine, now: datetime) -> dict[str, Any]:
     from easeback.store.dump import header, iter_rows
     from easeback.usecases.today import plan_for_export
 
-    wanted = ("sessions", "pain_ratings", "diary_entries", "psfs_activities", "psfs_ratings")
+    wanted = (
+        "sessions",
+        "pain_ratings",
+        "diary_entries",
+        "psfs_activities",
+        "psfs_ratings",
+        "profiles",
+    )
     with engine.connect() as connection:
         tables = {name: list(iter_rows(connection, name)) for name in wanted}
         tables["events"] = list(iter_rows(connection, "events", FHIR_EVENTS))

@@ -5,7 +5,8 @@ come in; a JSON-ready Bundle goes out. No clock, no file, no network.
 
 What goes in the Bundle:
 
-- one ``Patient`` with an id only: the person stays anonymous;
+- one ``Patient``: its id, and the name, date of birth and clinic identifier the
+  person chose to give (``easeback setup``), so a clinic can file the Bundle;
 - a ``CarePlan`` (the stretching routine) with one activity per stretch, each a
   ``ServiceRequest`` giving the stretch, its hold, repetitions, sides and times of day;
 - each session played as a ``Procedure``: rehearsals (played faster) are left out,
@@ -37,6 +38,12 @@ VERSION = 1
 NAMESPACE = uuid.UUID("6f1c3a52-4b0e-4f6a-9d2e-8c7b5e1a0d43")
 
 PATIENT_ID = "patient"
+# The identifier is the one the person's clinic gave them, typed by the person: its
+# real namespace (the clinic's own system) is unknown here, so it carries easeback's
+# own, under the project's reserved .invalid address (as the routine schema's $id),
+# which can never collide with a real one. A clinic matches the value to its records.
+CLINIC_ID_SYSTEM = "https://easeback.invalid/fhir/clinic-identifier"
+CLINIC_ID_TEXT = "Identifier from the person's clinic, as the person gave it"
 CARE_PLAN_ID = "careplan"
 CARE_PLAN_TITLE = "easeback stretching routine"
 CARE_PLAN_DESCRIPTION = (
@@ -75,9 +82,11 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
     in zone), zone, summary and sides. The Bundle's timestamp is the export's
     ``exported_utc``; every time in it is UTC.
 
-    The person stays anonymous: the Patient has an id and nothing else (no name, no
-    birth date, no contact), and the receiving clinician's system matches it to its
-    own record. Diary notes go in only when the person chose to share them.
+    The Patient holds only what the person chose to give: a name, a date of birth and
+    the identifier their clinic gave them (the newest ``profiles`` row); nothing else
+    (no contact, no address). With none given it has an id alone, and the receiving
+    clinician's system matches it to its own record. Diary notes go in only when the
+    person chose to share them.
 
     The Bundle is checked against the R4B models before it is returned, as JSON-ready
     data. Raises ``ValueError`` for an input that is not a version 1 easeback export
@@ -101,7 +110,7 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
     exported = {row["id"] for row in sessions}
 
     resources: list[Json] = [
-        {"resourceType": "Patient", "id": PATIENT_ID},
+        _patient_resource(tables.get("profiles", [])),
         _care_plan(plan),
         *(_service_request(stretch) for stretch in plan),
         *(_procedure(row, by_session.get(row["id"], [])) for row in sessions),
@@ -137,6 +146,31 @@ def _validated(data: Json) -> Json:
         model.model_validate(entry["resource"])  # raises on any rule broken
     Bundle.model_validate({**data, "entry": [{"fullUrl": e["fullUrl"]} for e in data["entry"]]})
     return data  # already JSON-ready: the models checked it, they need not rewrite it
+
+
+# --- the person -----------------------------------------------------------------------
+
+
+def _patient_resource(profiles: list[Json]) -> Json:
+    """The Patient with what the person gave in their newest profile row."""
+    resource: Json = {"resourceType": "Patient", "id": PATIENT_ID}
+    if not profiles:
+        return resource
+    given = max(profiles, key=lambda row: row["id"])
+    if given.get("name"):
+        resource["name"] = [{"use": "usual", "text": given["name"]}]
+    if given.get("birth_date"):
+        resource["birthDate"] = given["birth_date"]
+    if given.get("clinic_id"):
+        resource["identifier"] = [
+            {
+                "use": "usual",
+                "type": {"text": CLINIC_ID_TEXT},
+                "system": CLINIC_ID_SYSTEM,
+                "value": given["clinic_id"],
+            }
+        ]
+    return resource
 
 
 # --- the plan -------------------------------------------------------------------------

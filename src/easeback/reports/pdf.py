@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from easeback.core.profile import Profile
 from easeback.reports.glyphs import printable
 from easeback.wording import messages
 
@@ -77,7 +78,12 @@ def render_pdf(html: str) -> tuple[bytes, int]:
 
 
 def report_html(
-    view: Overview, plan: list[dict[str, Any]], *, generated: datetime, routine: str
+    view: Overview,
+    plan: list[dict[str, Any]],
+    *,
+    generated: datetime,
+    routine: str,
+    person: Profile | None = None,
 ) -> str:
     from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
     from easeback.reports.sparks import percent
@@ -90,6 +96,7 @@ def report_html(
             plan=plan,
             generated=generated,
             routine=routine,
+            person=person or Profile(),
             charts={
                 "adherence": adherence_chart(view.weeks),
                 "pain": pain_chart(view.pain, view.pain_stops, view.first, view.last),
@@ -103,7 +110,9 @@ def report_html(
     )
 
 
-def sheet_html(plan: list[dict[str, Any]], *, generated: datetime) -> str:
+def sheet_html(
+    plan: list[dict[str, Any]], *, generated: datetime, person: Profile | None = None
+) -> str:
     from easeback.content.library import load_library
 
     library = load_library()
@@ -114,5 +123,6 @@ def sheet_html(plan: list[dict[str, Any]], *, generated: datetime) -> str:
             plan=plan,
             stretches={s.id: s for s in library.stretches},
             generated=generated,
+            person=person or Profile(),
         )
     )

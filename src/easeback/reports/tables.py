@@ -20,6 +20,12 @@ from sqlalchemy import String
 from easeback.store.dump import TABLES
 from easeback.store.schema import metadata
 
+# Who the data is about (name, date of birth, clinic identifier) goes only on the
+# report, the routine sheet and the FHIR Patient: these tables are for looking at the
+# diary in a spreadsheet, and are often passed on. The JSON export, the person's own
+# full backup, holds it.
+CSV_TABLES = tuple(name for name in TABLES if name != "profiles")
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -47,7 +53,7 @@ QUOTE = "'"  # put before such a cell: a spreadsheet then shows it as text
 def columns_text() -> str:
     """Every file and its columns, for README.txt and the project README."""
     parts = []
-    for name in TABLES:
+    for name in CSV_TABLES:
         table = metadata.tables[name]
         lines = [f"{name}.csv"]
         for column in table.columns:
@@ -68,7 +74,7 @@ def write_csv_zip(engine: Engine, out: IO[bytes], *, excel: bool = False) -> Non
         about = ABOUT.format(bom=BOM_WORDS[excel]) + columns_text()
         archive.writestr("README.txt", about.encode(encoding))
         with engine.connect() as connection:
-            for name in TABLES:
+            for name in CSV_TABLES:
                 table = metadata.tables[name]
                 texts = [i for i, c in enumerate(table.columns) if _is_text(c)]
                 with archive.open(f"{name}.csv", "w") as raw:

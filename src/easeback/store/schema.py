@@ -192,3 +192,13 @@ psfs_ratings = Table(
     Column("at_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
 )
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False, comment="when it was given; the newest row holds"),
+    Column("name", String(120), comment="the person's name as they give it; null: not given"),
+    Column("birth_date", String(10), comment="date of birth, YYYY-MM-DD; null: not given"),
+    Column("clinic_id", String(64), comment="the identifier their clinic gave them; null: none"),
+)

@@ -204,6 +204,7 @@ def _download(data: bytes, media: str, name: str) -> Response:
 @router.get("/report.pdf")
 def report_pdf(request: Request, start: str | None = None, end: str | None = None) -> Response:
     from easeback.reports.pdf import render_pdf, report_html
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import EmptyPeriod, build_overview
     from easeback.usecases.today import plan_for_export
@@ -215,7 +216,11 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
     except EmptyPeriod as exc:
         raise HTTPException(404, f"{str(exc).capitalize()}; choose another period.") from None
     html = report_html(
-        view, plan_for_export(engine), generated=wall_now().astimezone(), routine="daily plan"
+        view,
+        plan_for_export(engine),
+        generated=wall_now().astimezone(),
+        routine="daily plan",
+        person=latest_profile(engine),
     )
     data, _pages = render_pdf(html)
     return _download(data, "application/pdf", f"easeback-report-{first}-{last}.pdf")
@@ -224,10 +229,13 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
 @router.get("/sheet.pdf")
 def sheet_pdf(request: Request) -> Response:
     from easeback.reports.pdf import render_pdf, sheet_html
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.today import plan_for_export
 
-    data, _pages = render_pdf(sheet_html(plan_for_export(store_of(request)), generated=wall_now()))
+    engine = store_of(request)
+    html = sheet_html(plan_for_export(engine), generated=wall_now(), person=latest_profile(engine))
+    data, _pages = render_pdf(html)
     return _download(data, "application/pdf", "easeback-routine.pdf")
 
 
