@@ -3,32 +3,19 @@ nothing is saved yet, and left alone once it is; the page passes axe-core."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser import AXE, CHROMIUM, CHROMIUM_ARGS, Server, run_axe, running
+from browser import Server, run_axe, running
 from easeback.core.plan import DaySettings
 from easeback.store import open_store
 from easeback.store.plan import latest_settings, save_settings
 from helpers import screened_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install chromium"
-    assert AXE.exists(), "browser tests need axe-core: npm ci (make test runs it)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
