@@ -84,11 +84,14 @@ ORDER BY s.started_utc, e.seq
 
 
 # The endings of sessions stored without a slot, started between two UTC times: a
-# slot's window can reach past midnight and zones are up to 14 hours from UTC.
+# slot's window can reach past midnight and zones are up to 14 hours from UTC. CROSS
+# JOIN keeps SQLite finding the few sessions first (by their start's index), then
+# their events by index, instead of scanning every event.
 UNSLOTTED_SQL = """
 SELECT s.started_utc, s.timeline, e.kind
-FROM sessions s JOIN events e ON e.session_id = s.id
-WHERE s.slot IS NULL AND NOT s.rehearsal AND s.started_utc >= ? AND s.started_utc < ?
+FROM sessions s CROSS JOIN events e
+WHERE e.session_id = s.id
+  AND s.slot IS NULL AND NOT s.rehearsal AND s.started_utc >= ? AND s.started_utc < ?
   AND e.kind IN ('completed', 'pain_stop', 'quit')
 ORDER BY s.started_utc, e.seq
 """

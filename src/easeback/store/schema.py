@@ -33,7 +33,7 @@ sessions = Table(
     Column("total_ms", Integer, nullable=False),
     Column("speed", Float, nullable=False),
     Column("rehearsal", Boolean, nullable=False),
-    Column("started_utc", DateTime, nullable=False, comment="naive, always UTC"),
+    Column("started_utc", DateTime, nullable=False, index=True, comment="naive, always UTC"),
     Column("zone", String(64), nullable=False, comment="the person's IANA time zone"),
     Column("player", String(16), nullable=False, comment="terminal or web"),
     Column("slot", String(16), comment="the plan's slot it was started for, if any"),

@@ -1,4 +1,5 @@
-"""Who the reports are about: the person's name, date of birth and clinic identifier.
+"""Who the reports are about: the person's name, date of birth and clinic identifier;
+and an index on when sessions started, for finding the few that fill a day's slots.
 
 Revision ID: 0006
 Revises: 0005
@@ -23,7 +24,9 @@ def upgrade() -> None:
         sa.Column("birth_date", sa.String(10)),
         sa.Column("clinic_id", sa.String(64)),
     )
+    op.create_index("ix_sessions_started_utc", "sessions", ["started_utc"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sessions_started_utc", "sessions")
     op.drop_table("profiles")
