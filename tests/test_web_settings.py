@@ -266,3 +266,18 @@ def test_the_name_is_shown_on_no_other_page(client: TestClient, app: Any) -> Non
         for given in ("Quentin", "Zebedee", "1961-07-30", "30 Jul 1961", "CLINIC-77"):
             assert given not in shown, (path, given)
     assert "Quentin Zebedee" in client.get("/settings").text
+
+
+def test_the_pdfs_from_the_web_app_say_who_they_are_about(client: TestClient, app: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    add_entry(app.state.engine, at=datetime.now(UTC), zone="UTC", pain=4, note=None)
+    client.post("/settings", data=form(client.token, name="Sam Doe", birth_date="1974-05-02"))
+
+    for path in ("/report.pdf", "/sheet.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
+        assert "Name: Sam Doe · Date of birth: 02 May 1974" in text, path
