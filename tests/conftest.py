@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -110,3 +111,19 @@ def client(app):  # type: ignore[no-untyped-def]
         test_client.token = test_client.cookies["easeback_csrf"]  # type: ignore[attr-defined]
         test_client.headers["X-CSRF-Token"] = test_client.token  # type: ignore[attr-defined]
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright: one for the whole run, since Playwright's
+    sync API runs one event loop per thread (every browser test module shares it)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import AXE, CHROMIUM, CHROMIUM_ARGS
+
+    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install chromium"
+    assert AXE.exists(), "browser tests need axe-core: npm ci (make test runs it)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -246,7 +246,7 @@ def test_the_same_export_gives_the_same_bundle() -> None:
     assert fhir_bundle(data, PLAN) == fhir_bundle(data, PLAN)
 
 
-def test_patient_is_anonymous_an_id_only() -> None:
+def test_with_nothing_given_the_patient_is_an_id_only() -> None:
     bundle = fhir_bundle(export(), PLAN)
 
     (patient,) = resources(bundle, "Patient")
@@ -534,6 +534,22 @@ def test_rehearsals_are_left_out() -> None:
     assert list(by_id(bundle, "Procedure")) == [f"session-{SESSION}"]
     assert REHEARSAL not in " ".join(e["fullUrl"] for e in bundle["entry"])
     # its ratings too, as in the report and progress: a rehearsal is not a session
+    assert f"pain-session-{REHEARSAL}-before" not in by_id(bundle, "Observation")
+
+
+def test_a_rehearsal_stopped_for_pain_goes_in_marked_as_a_rehearsal() -> None:
+    data = export(
+        sessions=[session(REHEARSAL, rehearsal=True)],
+        events=events(REHEARSAL, ("started", 0), ("pain_stop", 2500)),
+        pain_ratings=[pain_rating(REHEARSAL, "before", 1, "2026-11-24T07:04:00")],
+    )
+
+    bundle = fhir_bundle(data, PLAN)
+
+    procedure = by_id(bundle, "Procedure")[f"session-{REHEARSAL}"]
+    assert procedure["status"] == "stopped"
+    assert procedure["statusReason"] == {"text": "stopped because of pain"}
+    assert procedure["note"][-1]["text"].startswith("a rehearsal, played at 4x speed")
     assert f"pain-session-{REHEARSAL}-before" not in by_id(bundle, "Observation")
 
 

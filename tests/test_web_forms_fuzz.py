@@ -27,6 +27,7 @@ FUZZ = settings(
     zone=typed,
     days=st.lists(typed, max_size=9),
     no_work=st.booleans(),
+    person=st.tuples(typed, typed | st.sampled_from(["1974-05-02", "1899-12-31"]), typed),
 )
 def test_any_settings_form_gives_a_page(
     client: TestClient,
@@ -37,6 +38,7 @@ def test_any_settings_form_gives_a_page(
     zone: str,
     days: list[str],
     no_work: bool,
+    person: tuple[str, str, str],
 ) -> None:
     form: dict[str, Any] = {
         "csrf": client.token,  # type: ignore[attr-defined]
@@ -46,6 +48,9 @@ def test_any_settings_form_gives_a_page(
         "work_end": end,
         "zone": zone,
         "work_days": days,
+        "name": person[0],
+        "birth_date": person[1],
+        "clinic_id": person[2],
     }
     if no_work:
         form["no_work"] = "yes"

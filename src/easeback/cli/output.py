@@ -183,7 +183,12 @@ def format_progress(view: Overview) -> RenderableType:
         "",
         f"Sessions against the plan: {view.done} of {view.planned} slots "
         f"({view.sessions} session{'' if view.sessions == 1 else 's'}, {view.completed} completed, "
-        f"{len(view.pain_stops)} stopped for pain)",
+        f"{len(view.pain_stops)} stopped for pain"
+        + (
+            f", {len(view.rehearsal_stops)} of them in a rehearsal)"
+            if view.rehearsal_stops
+            else ")"
+        ),
     ]
     weeks = Table(box=None, show_header=True, pad_edge=False)
     weeks.add_column("Week of")

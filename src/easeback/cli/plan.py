@@ -56,23 +56,50 @@ def setup(
         str | None, typer.Option("--work-days", help="e.g. mon-fri, or mon,wed,fri, or none.")
     ] = None,
     zone: Annotated[str | None, typer.Option(help="Your time zone, e.g. Europe/London.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help='Your name, for your report, routine sheet and FHIR export ("" clears it).'
+        ),
+    ] = None,
+    birth_date: Annotated[
+        str | None,
+        typer.Option(
+            "--birth-date", help='Your date of birth, YYYY-MM-DD, for the same ("" clears it).'
+        ),
+    ] = None,
+    clinic_id: Annotated[
+        str | None,
+        typer.Option(
+            "--clinic-id", help='The identifier your clinic gave you, for the same ("" clears it).'
+        ),
+    ] = None,
 ) -> None:
-    """Tell easeback about your day, so the stretches fit it (re-run it any time).
+    """Tell easeback about your day, so the stretches fit it (re-run it any time), and
+    who your report is about.
 
-    Without options at a terminal it asks; options change only what they name.
+    Without options at a terminal it asks about your day; options change only what
+    they name. Your name, date of birth and clinic identifier go only on the report,
+    the routine sheet and the FHIR export.
 
     Example: easeback setup --wake 06:30 --bed 23:00 --work 08:30-17:00 --work-days mon-fri
+
+    Example: easeback setup --name "Sam Doe" --birth-date 1974-05-02
     """
-    from easeback.core.plan import DaySettings
+    from easeback.core.plan import DaySettings, known_zone, local_day
     from easeback.store import open_store
     from easeback.store.plan import latest_settings, save_settings
+    from easeback.store.profile import latest_profile, save_profile
     from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.profile_input import read_profile_options
     from easeback.usecases.today import person_today
 
+    day_given = any(v is not None for v in (wake, bed, work, work_days, zone))
+    profile_given = any(v is not None for v in (name, birth_date, clinic_id))
     with user_errors():
         engine = open_store(db_option(ctx))
         settings = latest_settings(engine) or DaySettings(zone=local_zone())
-        asked = all(v is None for v in (wake, bed, work, work_days, zone))
+        asked = not day_given and not profile_given
         if asked and not sys.stdin.isatty():
             fail("nothing to set: give options such as --wake 07:00, or run it in a terminal")
         if asked:
@@ -80,15 +107,28 @@ def setup(
         from easeback.usecases.day_input import read_day_options
 
         settings, problems = read_day_options(settings, wake, bed, work, work_days, zone)
+        current = latest_profile(engine)
+        day_zone = settings.zone if known_zone(settings.zone) else local_zone()
+        profile, more = read_profile_options(
+            current, name, birth_date, clinic_id, today=local_day(wall_now(), day_zone)
+        )
+        problems += more
         if problems:
             for option, problem in problems:
                 typer.echo(f"easeback: --{option}: {problem}", err=True)
             typer.echo(f"easeback: {messages.NOTHING_CHANGED}", err=True)
             raise typer.Exit(2)
+        if profile != current:
+            save_profile(engine, profile, at=wall_now())
+        if profile_given and not day_given:
+            typer.echo(messages.PROFILE_SAVED)
+            return
         save_settings(engine, settings, at=wall_now())
         from easeback.usecases.aftercare import rewrite_calendars
 
         warn_all(rewrite_calendars(engine))
+    if profile_given:
+        typer.echo(messages.PROFILE_SAVED)
     typer.echo(messages.SETUP_SAVED)
     from easeback.cli.output import print_today
 

@@ -69,7 +69,7 @@ def start(
 
     if slot is not None and (routine is not None or slot not in SLOT_IDS):
         fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
-    from easeback.usecases.today import slot_routine
+    from easeback.usecases.today import slot_filled, slot_routine
 
     db = db_option(ctx)
     with user_errors():
@@ -100,6 +100,9 @@ def start(
         library = load_library()
         timeline = build_timeline(chosen, library)
         player = Player(timeline, speed=speed)
+        started = wall_now()
+        if slot_id is None and (filled := slot_filled(engine, timeline, started)):
+            slot_id, plan_date = filled  # a routine by name counts for the slot it fills
         session_id = new_session_id()
         writer = session_writer(engine, db, session_id)
     try:
@@ -109,7 +112,7 @@ def start(
             session_id=session_id,
             title=chosen.display_title,
             speed=speed,
-            started=wall_now(),
+            started=started,
             zone=local_zone(),
             player="terminal",
             slot=slot_id,

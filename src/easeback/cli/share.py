@@ -64,6 +64,14 @@ def export(
         str | None,
         typer.Option(help="The file to write; JSON and FHIR go to standard output without it."),
     ] = None,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="With csv: begin each file with a byte-order mark, so Microsoft Excel "
+            "reads accents right (other spreadsheets do without).",
+        ),
+    ] = False,
 ) -> None:
     """Export your data: every session, event, rating and diary entry.
 
@@ -77,6 +85,8 @@ def export(
 
     if kind not in FORMATS:
         fail(f"--format: {kind!r}: choose csv, json or fhir")
+    if excel and kind != "csv":
+        fail(f"--excel: only CSV files are for spreadsheets; use it with --format csv, not {kind}")
     if kind == "csv" and output is None:
         fail("--format csv writes a zip file: add --output FILE, e.g. --output easeback.zip")
     target = writable_target(output, "--output") if output is not None else None
@@ -88,7 +98,9 @@ def export(
             write_export(engine, kind, wall_now(), sys.stdout.buffer)
             return
         size = write_whole(
-            target, lambda out: write_export(engine, kind, wall_now(), out), "--output"
+            target,
+            lambda out: write_export(engine, kind, wall_now(), out, excel=excel),
+            "--output",
         )
     typer.echo(messages.EXPORTED.format(path=target, size=_size(size)))
 
@@ -250,6 +262,7 @@ def report(
     from easeback.cli.diary import overview_for
     from easeback.reports.pdf import render_pdf, report_html
     from easeback.store import open_store
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import EmptyPeriod
     from easeback.usecases.today import plan_for_export
@@ -262,7 +275,11 @@ def report(
             fail(f"{exc}; choose a period with sessions or diary entries (--from/--to)")
         engine = open_store(db_option(ctx))
         html = report_html(
-            view, plan_for_export(engine), generated=wall_now().astimezone(), routine="daily plan"
+            view,
+            plan_for_export(engine),
+            generated=wall_now().astimezone(),
+            routine="daily plan",
+            person=latest_profile(engine),
         )
     data, pages = render_pdf(html)
     write_whole(target, data, "--pdf")
@@ -288,12 +305,16 @@ def sheet(
     """
     from easeback.reports.pdf import render_pdf, sheet_html
     from easeback.store import open_store
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.today import plan_for_export
 
     target = writable_target(pdf, "--pdf")
     with user_errors():
-        html = sheet_html(plan_for_export(open_store(db_option(ctx))), generated=wall_now())
+        engine = open_store(db_option(ctx))
+        html = sheet_html(
+            plan_for_export(engine), generated=wall_now(), person=latest_profile(engine)
+        )
     data, _pages = render_pdf(html)
     write_whole(target, data, "--pdf")
     typer.echo(messages.SHEET_WRITTEN.format(path=target))

@@ -19,15 +19,18 @@ FHIR_EVENTS = (
 )
 
 
-def write_export(engine: Engine, kind: str, now: datetime, out: IO[bytes]) -> None:
+def write_export(
+    engine: Engine, kind: str, now: datetime, out: IO[bytes], *, excel: bool = False
+) -> None:
     """Write one export to ``out``: json (everything, re-importable), csv (a zip of
-    tables) or fhir (an R4B Bundle)."""
+    tables; ``excel``: with a byte-order mark for Microsoft Excel) or fhir (an R4B
+    Bundle)."""
     if kind == "json":
         write_json(engine, now, out)
     elif kind == "csv":
         from easeback.reports.tables import write_csv_zip
 
-        write_csv_zip(engine, out)
+        write_csv_zip(engine, out, excel=excel)
     else:
         bundle = fhir_export(engine, now)
         out.write((json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
@@ -60,7 +63,14 @@ def fhir_export(engine: Engine, now: datetime) -> dict[str, Any]:
     from easeback.store.dump import header, iter_rows
     from easeback.usecases.today import plan_for_export
 
-    wanted = ("sessions", "pain_ratings", "diary_entries", "psfs_activities", "psfs_ratings")
+    wanted = (
+        "sessions",
+        "pain_ratings",
+        "diary_entries",
+        "psfs_activities",
+        "psfs_ratings",
+        "profiles",
+    )
     with engine.connect() as connection:
         tables = {name: list(iter_rows(connection, name)) for name in wanted}
         tables["events"] = list(iter_rows(connection, "events", FHIR_EVENTS))

@@ -5,11 +5,14 @@ come in; a JSON-ready Bundle goes out. No clock, no file, no network.
 
 What goes in the Bundle:
 
-- one ``Patient`` with an id only: the person stays anonymous;
+- one ``Patient``: its id, and the name, date of birth and clinic identifier the
+  person chose to give (``easeback setup``), so a clinic can file the Bundle;
 - a ``CarePlan`` (the stretching routine) with one activity per stretch and group of
   days with the same times, each a ``ServiceRequest`` giving the stretch, its hold,
   repetitions, sides, days of the week and times of day;
-- each session played (rehearsals left out) as a ``Procedure``;
+- each session played as a ``Procedure``: rehearsals (played faster) are left out,
+  except one stopped for pain, which is a safety event whatever the speed: it goes in,
+  marked as a rehearsal, as in the report;
 - each pain score, from the diary and before/after sessions, as an ``Observation``
   coded LOINC 72514-3;
 - each PSFS rating occasion as a ``QuestionnaireResponse``, with the mean.
@@ -36,6 +39,12 @@ VERSION = 1
 NAMESPACE = uuid.UUID("6f1c3a52-4b0e-4f6a-9d2e-8c7b5e1a0d43")
 
 PATIENT_ID = "patient"
+# The identifier is the one the person's clinic gave them, typed by the person: its
+# real namespace (the clinic's own system) is unknown here, so it carries easeback's
+# own, under the project's reserved .invalid address (as the routine schema's $id),
+# which can never collide with a real one. A clinic matches the value to its records.
+CLINIC_ID_SYSTEM = "https://easeback.invalid/fhir/clinic-identifier"
+CLINIC_ID_TEXT = "Identifier from the person's clinic, as the person gave it"
 CARE_PLAN_ID = "careplan"
 CARE_PLAN_TITLE = "easeback stretching routine"
 CARE_PLAN_DESCRIPTION = (
@@ -57,6 +66,10 @@ OUTCOME = {
 }
 NO_ENDING = "No ending recorded: the session was cut off"
 PAIN_STOP_NOTE = "stopped because of pain"
+REHEARSAL_NOTE = (
+    "a rehearsal, played at {speed}x speed: not counted as a session done, and kept here "
+    "because it was stopped for pain"
+)
 
 PSFS_MEAN_TEXT = "PSFS score: mean of the activity ratings (0-10)"
 _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
@@ -72,9 +85,11 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
     with days "mon"..."sun", times "HH:MM" local in zone, and its text). The
     Bundle's timestamp is the export's ``exported_utc``; every time in it is UTC.
 
-    The person stays anonymous: the Patient has an id and nothing else (no name, no
-    birth date, no contact), and the receiving clinician's system matches it to its
-    own record. Diary notes go in only when the person chose to share them.
+    The Patient holds only what the person chose to give: a name, a date of birth and
+    the identifier their clinic gave them (the newest ``profiles`` row); nothing else
+    (no contact, no address). With none given it has an id alone, and the receiving
+    clinician's system matches it to its own record. Diary notes go in only when the
+    person chose to share them.
 
     The Bundle is checked against the R4B models before it is returned, as JSON-ready
     data. Raises ``ValueError`` for an input that is not a version 1 easeback export
@@ -86,15 +101,19 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
         raise ValueError(f"export version {export.get('version')!r}; this reads {VERSION}")
     tables: dict[str, list[Json]] = export.get("tables") or {}
 
-    sessions = [row for row in tables.get("sessions", []) if not row["rehearsal"]]
-    sessions.sort(key=lambda row: (_utc(row["started_utc"]), row["id"]))
-    exported = {row["id"] for row in sessions}
     by_session: dict[str, list[Json]] = defaultdict(list)
     for event in tables.get("events", []):
         by_session[event["session_id"]].append(event)
+    sessions = [
+        row
+        for row in tables.get("sessions", [])
+        if not row["rehearsal"] or _ending(by_session.get(row["id"], [])) == "pain_stop"
+    ]
+    sessions.sort(key=lambda row: (_utc(row["started_utc"]), row["id"]))
+    exported = {row["id"] for row in sessions}
 
     resources: list[Json] = [
-        {"resourceType": "Patient", "id": PATIENT_ID},
+        _patient_resource(tables.get("profiles", [])),
         _care_plan(plan),
         *(_service_request(stretch, group) for stretch in plan for group in _groups(stretch)),
         *(_procedure(row, by_session.get(row["id"], [])) for row in sessions),
@@ -130,6 +149,31 @@ def _validated(data: Json) -> Json:
         model.model_validate(entry["resource"])  # raises on any rule broken
     Bundle.model_validate({**data, "entry": [{"fullUrl": e["fullUrl"]} for e in data["entry"]]})
     return data  # already JSON-ready: the models checked it, they need not rewrite it
+
+
+# --- the person -----------------------------------------------------------------------
+
+
+def _patient_resource(profiles: list[Json]) -> Json:
+    """The Patient with what the person gave in their newest profile row."""
+    resource: Json = {"resourceType": "Patient", "id": PATIENT_ID}
+    if not profiles:
+        return resource
+    given = max(profiles, key=lambda row: row["id"])
+    if given.get("name"):
+        resource["name"] = [{"use": "usual", "text": given["name"]}]
+    if given.get("birth_date"):
+        resource["birthDate"] = given["birth_date"]
+    if given.get("clinic_id"):
+        resource["identifier"] = [
+            {
+                "use": "usual",
+                "type": {"text": CLINIC_ID_TEXT},
+                "system": CLINIC_ID_SYSTEM,
+                "value": given["clinic_id"],
+            }
+        ]
+    return resource
 
 
 # --- the plan -------------------------------------------------------------------------
@@ -231,8 +275,7 @@ def _dose_text(stretch: Json, group: Json | None) -> str:
 def _procedure(session: Json, events: list[Json]) -> Json:
     """The session as a Procedure; ``events`` are the session's own."""
     own = sorted(events, key=lambda e: e["seq"])
-    endings = [e["kind"] for e in own if e["kind"] in STATUS]
-    ending = endings[-1] if endings else None
+    ending = _ending(own)
     start = _utc(session["started_utc"])
     period: Json = {"start": _iso(start)}
     if own:
@@ -251,7 +294,16 @@ def _procedure(session: Json, events: list[Json]) -> Json:
         resource["note"] = [{"text": PAIN_STOP_NOTE}]
     elif ending == "quit":
         resource["statusReason"] = {"text": OUTCOME["quit"]}
+    if session["rehearsal"]:
+        rehearsal = REHEARSAL_NOTE.format(speed=f"{float(session['speed']):g}")
+        resource["note"] = [*resource.get("note", []), {"text": rehearsal}]
     return resource
+
+
+def _ending(events: list[Json]) -> str | None:
+    """A session's last ending event's kind (None: it was cut off)."""
+    endings = [e["kind"] for e in sorted(events, key=lambda e: e["seq"]) if e["kind"] in STATUS]
+    return endings[-1] if endings else None
 
 
 def _session_id(session_id: str) -> str:
@@ -275,7 +327,7 @@ def _pain_observations(tables: dict[str, list[Json]], exported: set[str]) -> lis
     rehearsals = {row["id"] for row in tables.get("sessions", []) if row["rehearsal"]}
     for row in tables.get("pain_ratings", []):
         if row["session_id"] in rehearsals:
-            continue  # left out, as the rehearsal itself is (and as in the report)
+            continue  # never in the pain trend, as in the report, whatever its ending
         at = _utc(row["at_utc"])
         session_id, moment = row["session_id"], row["moment"]
         resource = _pain(f"pain-session-{session_id}-{moment}", row["value"], at)

@@ -1,9 +1,11 @@
 """PDF documents for the clinician, made on this machine from HTML templates with
 WeasyPrint: the one-page report and the printable routine sheet.
 
-Charts come from reports/charts.py, the same code the web page uses. WeasyPrint may
-load only our own files (the drawings): any other address is refused, so making a
-PDF never reaches the network.
+Both are tagged PDF/UA-1 with the document's language, so a screen reader reads them
+in order. Charts come from reports/charts.py, the same code the web page uses. The
+person's own words pass through ``printable`` (reports/glyphs.py), so nothing is
+drawn with a glyph the font lacks. WeasyPrint may load only our own files (the
+drawings): any other address is refused, so making a PDF never reaches the network.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from easeback.core.profile import Profile
+from easeback.reports.glyphs import printable
 from easeback.wording import messages
 
 if TYPE_CHECKING:
     from easeback.usecases.overview import Overview
 
 HERE = Path(__file__).parent
+PDF_VARIANT = "pdf/ua-1"  # tagged, with a structure tree and the language
 FIGURES = HERE.parent / "web" / "static" / "figures"
 
 
@@ -31,7 +36,19 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.globals.update(messages=messages)
+    env.filters["printable"] = printable
+    env.filters["note_lines"] = note_lines
     return env
+
+
+NOTE_LINES = 5  # a note keeps its line breaks, and the report its one page
+
+
+def note_lines(text: str) -> str:
+    """A note's lines without the empty ones, its last lines run together past
+    ``NOTE_LINES``: the line breaks a person wrote, in bounded space."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n".join([*lines[: NOTE_LINES - 1], " ".join(lines[NOTE_LINES - 1 :])]).strip()
 
 
 def _fetcher() -> Any:
@@ -56,12 +73,17 @@ def render_pdf(html: str) -> tuple[bytes, int]:
     document = HTML(
         string=html, base_url=FIGURES.resolve().as_uri() + "/", url_fetcher=_fetcher()
     ).render()
-    data: bytes = document.write_pdf()
+    data: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return data, len(document.pages)
 
 
 def report_html(
-    view: Overview, plan: list[dict[str, Any]], *, generated: datetime, routine: str
+    view: Overview,
+    plan: list[dict[str, Any]],
+    *,
+    generated: datetime,
+    routine: str,
+    person: Profile | None = None,
 ) -> str:
     from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
     from easeback.reports.sparks import percent
@@ -74,6 +96,7 @@ def report_html(
             plan=plan,
             generated=generated,
             routine=routine,
+            person=person or Profile(),
             charts={
                 "adherence": adherence_chart(view.weeks),
                 "pain": pain_chart(view.pain, view.pain_stops, view.first, view.last),
@@ -87,7 +110,9 @@ def report_html(
     )
 
 
-def sheet_html(plan: list[dict[str, Any]], *, generated: datetime) -> str:
+def sheet_html(
+    plan: list[dict[str, Any]], *, generated: datetime, person: Profile | None = None
+) -> str:
     from easeback.content.library import load_library
 
     library = load_library()
@@ -98,5 +123,6 @@ def sheet_html(plan: list[dict[str, Any]], *, generated: datetime) -> str:
             plan=plan,
             stretches={s.id: s for s in library.stretches},
             generated=generated,
+            person=person or Profile(),
         )
     )

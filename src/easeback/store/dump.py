@@ -33,6 +33,7 @@ TABLES = (
     "diary_entries",
     "psfs_activities",
     "psfs_ratings",
+    "profiles",
 )
 
 
@@ -141,10 +142,12 @@ def _read_back(engine: Engine) -> None:
 
     from easeback.store.diary import psfs_view
     from easeback.store.plan import latest_settings, latest_snapshot, unfolded_sessions
+    from easeback.store.profile import latest_profile
     from easeback.store.safety import current_gate, safety_records
     from easeback.store.sessions import list_sessions
 
     latest_settings(engine)
+    latest_profile(engine)
     latest_snapshot(engine)
     safety_records(engine)
     list_sessions(engine)
@@ -280,6 +283,28 @@ def _pain(value: int) -> bool:
     return 0 <= value <= 10
 
 
+def _birth_date(value: str) -> bool:
+    import re
+    from datetime import date
+
+    from easeback.core.profile import EARLIEST_BIRTH
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        return False
+    try:
+        return date.fromisoformat(value) >= EARLIEST_BIRTH
+    except ValueError:
+        return False
+
+
+def _one_line(value: str) -> bool:
+    import unicodedata
+
+    from easeback.core.profile import CONTROL
+
+    return bool(value.strip()) and not any(unicodedata.category(c) in CONTROL for c in value)
+
+
 # Values the app relies on, per table and column: (check, what is wrong otherwise).
 RULES: dict[str, dict[str, tuple[Any, str]]] = {
     "pain_ratings": {"value": (_pain, "is not a score from 0 to 10")},
@@ -296,4 +321,9 @@ RULES: dict[str, dict[str, tuple[Any, str]]] = {
     "progress": {"state": (_json, "is not JSON")},
     "screenings": {"answers": (_json, "is not JSON")},
     "sessions": {"timeline": (_json, "is not JSON")},
+    "profiles": {
+        "name": (_one_line, "is not a name on one line"),
+        "birth_date": (_birth_date, "is not a date of birth YYYY-MM-DD from 1900"),
+        "clinic_id": (_one_line, "is not an identifier on one line"),
+    },
 }

@@ -4,8 +4,9 @@ changes, and the calendar files to rewrite when the plan changes. Append-only.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
@@ -17,10 +18,14 @@ from easeback.store.quick import (
     OUTCOMES_SQL,
     SETTINGS_SQL,
     SNAPSHOT_SQL,
+    UNSLOTTED_SQL,
     PlanInputs,
     outcomes_from_rows,
     settings_from_row,
     settings_to_row,
+    stretches_of,
+    unslotted_from_rows,
+    unslotted_range,
 )
 from easeback.store.records import to_utc
 from easeback.store.schema import (
@@ -50,10 +55,17 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
             (r[0], r[1])
             for r in connection.execute(text(OUTCOMES_SQL.replace("?", ":d")), {"d": plan_date})
         ]
+        first, last = unslotted_range(plan_date)
+        unslotted = UNSLOTTED_SQL.replace(">= ?", ">= :first").replace("< ?", "< :last")
+        loose = [
+            (r[0], r[1], r[2])
+            for r in connection.execute(text(unslotted), {"first": first, "last": last})
+        ]
     return PlanInputs(
         settings=settings_from_row(dict(row)) if row is not None else None,
         snapshot=json.loads(state) if state is not None else None,
         outcomes=outcomes_from_rows(rows),
+        unslotted=unslotted_from_rows(loose),
     )
 
 
@@ -158,6 +170,7 @@ class Unfolded:
 
     id: str
     timeline: Timeline
+    started: datetime  # aware, UTC
     slot: str | None
     plan_date: str | None
     events: list[dict[str, Any]]
@@ -194,6 +207,7 @@ def unfolded_sessions(engine: Engine) -> list[Unfolded]:
                 Unfolded(
                     id=row["id"],
                     timeline=Timeline.from_json(json.loads(row["timeline"])),
+                    started=row["started_utc"].replace(tzinfo=UTC),
                     slot=row["slot"],
                     plan_date=row["plan_date"],
                     events=stored,
@@ -204,16 +218,36 @@ def unfolded_sessions(engine: Engine) -> list[Unfolded]:
     return out
 
 
-def counted_slot_days(engine: Engine) -> set[tuple[str, str]]:
-    """(slot, date) of slots already completed by a counted session."""
-    query = (
-        select(sessions.c.slot, sessions.c.plan_date)
+# Which slot (and plan date) a session stored without one fills, from its start
+# (aware) and its stretches: core/slotting.py's rule, set up by the use case.
+SlotFit = Callable[[datetime, frozenset[str]], tuple[str, str] | None]
+
+
+def counted_slot_days(engine: Engine, fit: SlotFit) -> set[tuple[str, str]]:
+    """(slot, date) of slots completed by a counted session: the slot stored with it,
+    else the one ``fit`` finds for a session stored without (played by name)."""
+    counted = (
+        select(sessions.c.slot, sessions.c.plan_date, sessions.c.started_utc, sessions.c.timeline)
         .join(progress, progress.c.session_id == sessions.c.id)
         .join(events, events.c.session_id == sessions.c.id)
-        .where(sessions.c.slot.is_not(None), events.c.kind == "completed")
+        .where(events.c.kind == "completed")
+    )
+    slotted = counted.with_only_columns(sessions.c.slot, sessions.c.plan_date).where(
+        sessions.c.slot.is_not(None)
+    )
+    loose = counted.with_only_columns(sessions.c.started_utc, sessions.c.timeline).where(
+        sessions.c.slot.is_(None)
     )
     with engine.connect() as connection:
-        return {(r[0], r[1]) for r in connection.execute(query).all()}
+        done = {(r[0], r[1]) for r in connection.execute(slotted).all()}
+        known: dict[str, frozenset[str]] = {}
+        for started, timeline in connection.execute(loose):
+            if timeline not in known:
+                known[timeline] = stretches_of(timeline)
+            found = fit(started.replace(tzinfo=UTC), known[timeline])
+            if found is not None:
+                done.add(found)
+    return done
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from easeback.core.plan import DaySettings, format_days, parse_days
 
-SCHEMA_REVISION = "0005"  # the newest file in store/migrations/versions (a test checks)
+SCHEMA_REVISION = "0006"  # the newest file in store/migrations/versions (a test checks)
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,18 @@ class PlanInputs:
     settings: DaySettings | None
     snapshot: dict[str, dict[str, int]] | None
     outcomes: dict[str, str]
+    # Sessions stored without a slot around that date: the use case decides which slot
+    # each one fills (core/slotting.py), with the settings and doses read here.
+    unslotted: tuple[Unslotted, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unslotted:
+    """A session at normal speed stored without a slot, with how it ended."""
+
+    started: datetime  # aware, UTC
+    stretches: frozenset[str]
+    ending: str
 
 
 def settings_from_row(row: Mapping[str, Any]) -> DaySettings:
@@ -71,6 +83,45 @@ ORDER BY s.started_utc, e.seq
 """
 
 
+# The endings of sessions stored without a slot, started between two UTC times: a
+# slot's window can reach past midnight and zones are up to 14 hours from UTC. CROSS
+# JOIN keeps SQLite finding the few sessions first (by their start's index), then
+# their events by index, instead of scanning every event.
+UNSLOTTED_SQL = """
+SELECT s.started_utc, s.timeline, e.kind
+FROM sessions s CROSS JOIN events e
+WHERE e.session_id = s.id
+  AND s.slot IS NULL AND NOT s.rehearsal AND s.started_utc >= ? AND s.started_utc < ?
+  AND e.kind IN ('completed', 'pain_stop', 'quit')
+ORDER BY s.started_utc, e.seq
+"""
+
+
+def unslotted_range(plan_date: str) -> tuple[str, str]:
+    """The UTC times (as stored) that can hold a session filling a slot of ``plan_date``."""
+    day = date.fromisoformat(plan_date)
+    first, last = day - timedelta(days=1), day + timedelta(days=3)
+    return f"{first.isoformat()} 00:00:00", f"{last.isoformat()} 00:00:00"
+
+
+def stretches_of(timeline: str) -> frozenset[str]:
+    """The stretches a stored timeline (JSON text) holds."""
+    phases = json.loads(timeline).get("phases", [])
+    return frozenset(p["stretch"] for p in phases if p.get("stretch"))
+
+
+def unslotted_from_rows(rows: list[tuple[Any, str, str]]) -> tuple[Unslotted, ...]:
+    """Rows of UNSLOTTED_SQL as values (a timeline is read once however many rows)."""
+    seen: dict[str, frozenset[str]] = {}
+    out = []
+    for started, timeline, kind in rows:
+        if timeline not in seen:
+            seen[timeline] = stretches_of(timeline)
+        moment = started if isinstance(started, datetime) else datetime.fromisoformat(started)
+        out.append(Unslotted(moment.replace(tzinfo=UTC), seen[timeline], kind))
+    return tuple(out)
+
+
 def outcomes_from_rows(rows: list[tuple[str, str]]) -> dict[str, str]:
     """slot -> how it went today: a completion wins, then a pain stop, then a quit."""
     rank = {"completed": 3, "pain_stop": 2, "quit": 1}
@@ -98,6 +149,10 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         row = connection.execute(SETTINGS_SQL).fetchone()
         state = connection.execute(SNAPSHOT_SQL).fetchone()
         rows = [(r[0], r[1]) for r in connection.execute(OUTCOMES_SQL, (plan_date,))]
+        loose = [
+            (r[0], r[1], r[2])
+            for r in connection.execute(UNSLOTTED_SQL, unslotted_range(plan_date))
+        ]
     except sqlite3.Error:
         return None
     finally:
@@ -106,4 +161,5 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         settings=settings_from_row(row) if row is not None else None,
         snapshot=json.loads(state[0]) if state is not None else None,
         outcomes=outcomes_from_rows(rows),
+        unslotted=unslotted_from_rows(loose),
     )

@@ -33,7 +33,7 @@ sessions = Table(
     Column("total_ms", Integer, nullable=False),
     Column("speed", Float, nullable=False),
     Column("rehearsal", Boolean, nullable=False),
-    Column("started_utc", DateTime, nullable=False, comment="naive, always UTC"),
+    Column("started_utc", DateTime, nullable=False, index=True, comment="naive, always UTC"),
     Column("zone", String(64), nullable=False, comment="the person's IANA time zone"),
     Column("player", String(16), nullable=False, comment="terminal or web"),
     Column("slot", String(16), comment="the plan's slot it was started for, if any"),
@@ -191,4 +191,14 @@ psfs_ratings = Table(
     Column("value", Integer, nullable=False, comment="0 (unable) to 10 (as before)"),
     Column("at_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False, comment="when it was given; the newest row holds"),
+    Column("name", String(120), comment="the person's name as they give it; null: not given"),
+    Column("birth_date", String(10), comment="date of birth, YYYY-MM-DD; null: not given"),
+    Column("clinic_id", String(64), comment="the identifier their clinic gave them; null: none"),
 )

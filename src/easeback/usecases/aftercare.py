@@ -80,17 +80,24 @@ def catch_up_progress(engine: Engine) -> list[str]:
         unfolded_sessions,
     )
     from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.today import held_stretches, store_fitter
 
     pending = unfolded_sessions(engine)
     if not pending:
         return []
     ladder = ladders(load_library())
     state: dict[str, Standing] = standings(latest_snapshot(engine))
-    done = counted_slot_days(engine)
+    fit = store_fitter(engine)
+    done = counted_slot_days(engine, fit)
     calendar_changed = False
     for session in pending:
         current = doses(state, ladder)
-        replay = session.slot is not None and (session.slot, session.plan_date) in done
+        filled = (
+            (session.slot, session.plan_date)
+            if session.slot and session.plan_date
+            else fit(session.started, held_stretches(session.timeline))
+        )
+        replay = filled is not None and filled in done
         outcome = session_outcome(
             session.timeline,
             session.events,
@@ -109,8 +116,8 @@ def catch_up_progress(engine: Engine) -> list[str]:
             at=outcome.at,
             zone=local_zone(),
         )
-        if outcome.completed and session.slot and session.plan_date:
-            done.add((session.slot, session.plan_date))
+        if outcome.completed and filled is not None:
+            done.add(filled)
         calendar_changed |= any(c.field == "times_per_day" for c in changes)
     return rewrite_calendars(engine) if calendar_changed else []
 

@@ -46,8 +46,8 @@ class Overview:
     zone: str
     weeks: list[Week]
     pain: list[PainPoint]
-    pain_stops: list[datetime]
-    sessions: int
+    pain_stops: list[datetime]  # every session stopped for pain, rehearsals too
+    sessions: int  # sessions at normal speed, and rehearsals stopped for pain
     completed: int
     pain_change: Change
     psfs: list[tuple[datetime, float]]
@@ -55,6 +55,7 @@ class Overview:
     activities: list[tuple[str, int | None]]
     notes: list[tuple[datetime, str]]
     screenings: list[dict[str, Any]] = field(default_factory=list)
+    rehearsal_stops: list[datetime] = field(default_factory=list)  # of pain_stops
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class Overview:
                 {"at": p.at.isoformat(), "value": p.value, "source": p.source} for p in self.pain
             ],
             "pain_stops": [s.isoformat() for s in self.pain_stops],
+            "rehearsal_pain_stops": [s.isoformat() for s in self.rehearsal_stops],
             "pain_change": _change_json(self.pain_change),
             "psfs": [{"at": at.isoformat(), "mean": mean} for at, mean in self.psfs],
             "psfs_change": _change_json(self.psfs_change),
@@ -138,7 +140,7 @@ def build_overview(
     from easeback.store.plan import counted_slot_days, latest_settings, latest_snapshot
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
-    from easeback.usecases.today import current_doses
+    from easeback.usecases.today import current_doses, rotation_per_day, slot_fitter
 
     tz = ZoneInfo(zone)
     start = datetime.combine(first, time(0), tz)
@@ -150,15 +152,20 @@ def build_overview(
     def inside(moment_utc: datetime) -> bool:
         return start <= moment_utc.replace(tzinfo=UTC) < end
 
-    sessions = [s for s in list_sessions(engine) if inside(s.started_utc) and not s.rehearsal]
+    played = [s for s in list_sessions(engine) if inside(s.started_utc)]
+    # A pain stop is a safety event whatever the speed: a rehearsal stopped for pain is
+    # reported (and marked), while rehearsals never count as sessions done.
+    sessions = [s for s in played if not s.rehearsal]
+    stops = [s for s in played if s.outcome == "pain_stop"]
+    reported = [s for s in played if not s.rehearsal or s.outcome == "pain_stop"]
     diary = entries(engine, start, end)
     all_ratings = ratings(engine)
     rated = [r for r in all_ratings if inside(r.at_utc)]
-    if not sessions and not diary and not rated:
+    if not reported and not diary and not rated:
         raise EmptyPeriod(f"nothing was recorded from {first.isoformat()} to {last.isoformat()}")
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
-    per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
+    per_day = rotation_per_day(current_doses(latest_snapshot(engine)))
     moment = (now or datetime.now(UTC)).astimezone(tz)
     # Slots count from the first day the person had a plan, and up to now: none
     # before they began, none later today (or tonight, after midnight) or in days to come.
@@ -169,7 +176,8 @@ def build_overview(
     while day <= min(last, moment.date()):
         planned[day] = sum(1 for slot in plan_day(day, settings, per_day) if slot.at <= now_local)
         day += timedelta(days=1)
-    done = [date.fromisoformat(d) for _, d in counted_slot_days(engine)]
+    filled = counted_slot_days(engine, slot_fitter(settings, per_day))
+    done = [date.fromisoformat(d) for _, d in filled]
 
     pain: list[PainPoint] = [
         PainPoint(local(e.at_utc), e.pain, "diary") for e in diary if e.pain is not None
@@ -201,8 +209,9 @@ def build_overview(
         zone=zone,
         weeks=weekly_adherence(planned, done, first, last),
         pain=pain,
-        pain_stops=sorted(local(s.started_utc) for s in sessions if s.outcome == "pain_stop"),
-        sessions=len(sessions),
+        pain_stops=sorted(local(s.started_utc) for s in stops),
+        rehearsal_stops=sorted(local(s.started_utc) for s in stops if s.rehearsal),
+        sessions=len(reported),
         completed=sum(1 for s in sessions if s.outcome == "completed"),
         pain_change=pain_change(trend),
         psfs=means,

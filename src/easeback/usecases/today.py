@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 from easeback.wording import messages
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from easeback.content.models import Routine
+    from easeback.core.plan import DaySettings
+    from easeback.core.timeline import Timeline
+    from easeback.store.plan import SlotFit
     from easeback.store.quick import PlanInputs
 
 
@@ -48,6 +53,57 @@ def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[
     return {**starting, **(snapshot or {})}
 
 
+def rotation_per_day(dose: dict[str, dict[str, int]]) -> int:
+    """How many times a day the rotation is due: it decides the day's slots."""
+    return dose["lower-back-rotation"]["times_per_day"]
+
+
+def slot_fitter(settings: DaySettings, per_day: int) -> SlotFit:
+    """core/slotting.py's rule for this day and dose: which slot (and plan date, ISO)
+    a session started at a time (aware) with these stretches fills."""
+    from easeback.core.slotting import filled_slot
+
+    def fit(started: datetime, stretches: frozenset[str]) -> tuple[str, str] | None:
+        found = filled_slot(started, stretches, settings, per_day)
+        return (found[0], found[1].isoformat()) if found else None
+
+    return fit
+
+
+def store_fitter(engine: Engine) -> SlotFit:
+    """The slot rule for the person's day and doses as they stand in the store."""
+    from easeback.core.plan import DaySettings
+    from easeback.store.plan import latest_settings, latest_snapshot
+    from easeback.usecases.clock import local_zone
+
+    settings = latest_settings(engine) or DaySettings(zone=local_zone())
+    return slot_fitter(settings, rotation_per_day(current_doses(latest_snapshot(engine))))
+
+
+def slot_filled(engine: Engine, timeline: Timeline, started: datetime) -> tuple[str, str] | None:
+    """The slot and plan date a session of ``timeline`` started at ``started`` fills,
+    stored with it when it starts (a routine played by name counts for its slot)."""
+    return store_fitter(engine)(started, held_stretches(timeline))
+
+
+def held_stretches(timeline: Timeline) -> frozenset[str]:
+    """The stretches a timeline holds."""
+    return frozenset(p.stretch for p in timeline.phases if p.stretch)
+
+
+def day_outcomes(inputs: PlanInputs, fit: SlotFit, plan_date: str) -> dict[str, str]:
+    """slot -> how it went on ``plan_date``: the sessions stored for a slot, and those
+    stored without one that fill a slot of that date."""
+    from easeback.store.quick import outcomes_from_rows
+
+    rows = list(inputs.outcomes.items())
+    for session in inputs.unslotted:
+        found = fit(session.started, session.stretches)
+        if found is not None and found[1] == plan_date:
+            rows.append((found[0], session.ending))
+    return outcomes_from_rows(rows)
+
+
 def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
     """Today's slots with their times, doses and status, as plain data (the JSON).
     "Today" is the day whose plan the person is living (``person_day``): until a bed
@@ -59,13 +115,12 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
     settings = inputs.settings or DaySettings(zone=zone)
     dose = current_doses(inputs.snapshot)
     day = person_day(now, settings)
-    slots = plan_day(day, settings, dose["lower-back-rotation"]["times_per_day"])
+    per_day = rotation_per_day(dose)
+    slots = plan_day(day, settings, per_day)
     local_now = now.astimezone(ZoneInfo(settings.zone))
+    outcomes = day_outcomes(inputs, slot_fitter(settings, per_day), day.isoformat())
     statuses = slot_statuses(
-        slots,
-        local_now.replace(tzinfo=None),
-        inputs.outcomes,
-        settings.on(day, settings.bed),
+        slots, local_now.replace(tzinfo=None), outcomes, settings.on(day, settings.bed)
     )
     return {
         "date": day.isoformat(),

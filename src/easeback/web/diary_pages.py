@@ -204,6 +204,7 @@ def _download(data: bytes, media: str, name: str) -> Response:
 @router.get("/report.pdf")
 def report_pdf(request: Request, start: str | None = None, end: str | None = None) -> Response:
     from easeback.reports.pdf import render_pdf, report_html
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import EmptyPeriod, build_overview
     from easeback.usecases.today import plan_for_export
@@ -215,7 +216,11 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
     except EmptyPeriod as exc:
         raise HTTPException(404, f"{str(exc).capitalize()}; choose another period.") from None
     html = report_html(
-        view, plan_for_export(engine), generated=wall_now().astimezone(), routine="daily plan"
+        view,
+        plan_for_export(engine),
+        generated=wall_now().astimezone(),
+        routine="daily plan",
+        person=latest_profile(engine),
     )
     data, _pages = render_pdf(html)
     return _download(data, "application/pdf", f"easeback-report-{first}-{last}.pdf")
@@ -224,15 +229,18 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
 @router.get("/sheet.pdf")
 def sheet_pdf(request: Request) -> Response:
     from easeback.reports.pdf import render_pdf, sheet_html
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.today import plan_for_export
 
-    data, _pages = render_pdf(sheet_html(plan_for_export(store_of(request)), generated=wall_now()))
+    engine = store_of(request)
+    html = sheet_html(plan_for_export(engine), generated=wall_now(), person=latest_profile(engine))
+    data, _pages = render_pdf(html)
     return _download(data, "application/pdf", "easeback-routine.pdf")
 
 
 @router.get("/export/{kind}")
-def export(request: Request, kind: str) -> Response:
+def export(request: Request, kind: str, excel: bool = False) -> Response:
     import tempfile
 
     from fastapi.responses import StreamingResponse
@@ -247,9 +255,13 @@ def export(request: Request, kind: str) -> Response:
     }
     if kind not in names:
         raise HTTPException(404, f"There is no export called {kind!r}: json, csv or fhir.")
+    if excel and kind != "csv":
+        raise HTTPException(400, "Only the CSV tables come in a version for Excel.")
     media, name = names[kind]
+    if excel:
+        name = "easeback-export-excel.zip"
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - closed by the response
-    write_export(store_of(request), kind, wall_now(), spool)
+    write_export(store_of(request), kind, wall_now(), spool, excel=excel)
     spool.seek(0)
     return StreamingResponse(
         _chunks(spool),

@@ -184,7 +184,7 @@ def history(request: Request) -> HTMLResponse:
 # --- settings ---------------------------------------------------------------------------
 
 
-def settings_values(settings: Any) -> dict[str, Any]:
+def settings_values(settings: Any, person: Any) -> dict[str, Any]:
     def hhmm(value: Any) -> str:
         return value.strftime("%H:%M") if value else ""
 
@@ -196,47 +196,85 @@ def settings_values(settings: Any) -> dict[str, Any]:
         "no_work": settings.work_start is None,
         "work_days": [DAY_NAMES[d] for d in sorted(settings.work_days)],
         "zone": settings.zone,
+        "name": person.name or "",
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "clinic_id": person.clinic_id or "",
     }
+
+
+def settings_form(
+    request: Request,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str],
+    saved: bool = False,
+    browser_zone: bool = False,
+) -> HTMLResponse:
+    """The Your day page; ``browser_zone``: nothing is saved yet, so the page fills
+    the time zone from the browser's own (static/js/settings.js)."""
+    from easeback.usecases.zones import offered, zone_choices
+
+    return render(
+        request,
+        "settings.html",
+        status=400 if errors else 200,
+        title="Your day",
+        values=values,
+        errors=errors,
+        saved=saved,
+        days=list(zip(DAY_NAMES, DAY_WORDS, strict=True)),
+        zones=zone_choices(),
+        zone_offered=offered(values["zone"]),
+        browser_zone=browser_zone,
+    )
 
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, saved: bool = False) -> HTMLResponse:
     from easeback.core.plan import DaySettings
     from easeback.store.plan import latest_settings
+    from easeback.store.profile import latest_profile
     from easeback.usecases.clock import local_zone
 
-    current = latest_settings(store_of(request)) or DaySettings(zone=local_zone())
-    return render(
-        request,
-        "settings.html",
-        title="Your day",
-        values=settings_values(current),
-        errors={},
-        saved=saved,
-        days=list(zip(DAY_NAMES, DAY_WORDS, strict=True)),
-    )
+    engine = store_of(request)
+    stored = latest_settings(engine)
+    current = stored or DaySettings(zone=local_zone())
+    values = settings_values(current, latest_profile(engine))
+    return settings_form(request, values, errors={}, saved=saved, browser_zone=stored is None)
 
 
-# Which form field each day-option problem belongs to.
-SETTINGS_FIELDS = {"wake": "wake", "bed": "bed", "work": "work_start", "work-days": "work_days"}
+# Which form field each day-option and profile-option problem belongs to.
+SETTINGS_FIELDS = {
+    "wake": "wake",
+    "bed": "bed",
+    "work": "work_start",
+    "work-days": "work_days",
+    "name": "name",
+    "birth-date": "birth_date",
+    "clinic-id": "clinic_id",
+}
+TEXT_FIELDS = ("wake", "bed", "work_start", "work_end", "name", "birth_date", "clinic_id")
 
 
 @router.post("/settings", response_class=HTMLResponse)
 async def save_settings_page(request: Request) -> Response:
-    from easeback.core.plan import DaySettings
+    from easeback.core.plan import DaySettings, known_zone, local_day
     from easeback.store.plan import latest_settings, save_settings
+    from easeback.store.profile import latest_profile, save_profile
     from easeback.usecases.aftercare import rewrite_calendars
     from easeback.usecases.clock import local_zone, wall_now
     from easeback.usecases.day_input import read_day_options
+    from easeback.usecases.profile_input import read_profile_options
 
     form = await checked_form(request)
-    text = {k: str(form.get(k, "")).strip() for k in ("wake", "bed", "work_start", "work_end")}
+    text = {k: str(form.get(k, "")).strip() for k in TEXT_FIELDS}
     no_work = form.get("no_work") is not None
     days = [d for d in form.getlist("work_days") if d in DAY_NAMES]
     zone = str(form.get("zone", "")).strip()
     values = {**text, "no_work": no_work, "work_days": days, "zone": zone}
     engine = store_of(request)
     current = latest_settings(engine) or DaySettings(zone=local_zone())
+    person = latest_profile(engine)
     work = "none" if no_work else f"{text['work_start']}-{text['work_end']}"
     errors: dict[str, str] = {}
     for name, value in (("wake", text["wake"]), ("bed", text["bed"]), ("zone", zone)):
@@ -244,25 +282,27 @@ async def save_settings_page(request: Request) -> Response:
             errors[name] = "Please fill this in."
     if not no_work and not (text["work_start"] and text["work_end"]):
         errors["work_start"] = "Give when work starts and ends, or tick 'I do not work set hours'."
+    problems: list[tuple[str, str]] = []
+    settings = current
     if not errors:
         settings, problems = read_day_options(
             current, text["wake"], text["bed"], work, ",".join(days) or "none", zone
         )
-        for option, problem in problems:
-            errors.setdefault(
-                SETTINGS_FIELDS.get(option, option), problem[:1].upper() + problem[1:] + "."
-            )
-    if errors:
-        return render(
-            request,
-            "settings.html",
-            status=400,
-            title="Your day",
-            values=values,
-            errors=errors,
-            saved=False,
-            days=list(zip(DAY_NAMES, DAY_WORDS, strict=True)),
+    profile, more = read_profile_options(
+        person,
+        text["name"],
+        text["birth_date"],
+        text["clinic_id"],
+        today=local_day(wall_now(), settings.zone if known_zone(settings.zone) else current.zone),
+    )
+    for option, problem in [*problems, *more]:
+        errors.setdefault(
+            SETTINGS_FIELDS.get(option, option), problem[:1].upper() + problem[1:] + "."
         )
+    if errors:
+        return settings_form(request, values, errors=errors)
+    if profile != person:
+        save_profile(engine, profile, at=wall_now())
     save_settings(engine, settings, at=wall_now())
     rewrite_calendars(engine)
     return RedirectResponse("/settings?saved=true", status_code=303)

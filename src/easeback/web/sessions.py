@@ -91,6 +91,7 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
     from easeback.store.sessions import open_session
     from easeback.usecases.aftercare import catch_up_progress, save_pain
     from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.today import slot_filled
 
     state = current_gate(engine, wall_now())
     if not state.allows:
@@ -99,16 +100,20 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
     library = load_library()
     timeline = build_timeline(chosen.routine, library)
     since = changes_after_last_session(engine)
+    started = wall_now()
+    slot, plan_date = chosen.slot, chosen.plan_date
+    if slot is None and (filled := slot_filled(engine, timeline, started)):
+        slot, plan_date = filled  # a routine by name counts for the slot it fills
     session_id = open_session(
         engine,
         timeline,
         title=chosen.routine.display_title,
         speed=chosen.speed,
-        started=wall_now(),
+        started=started,
         zone=local_zone(),
         player="web",
-        slot=chosen.slot,
-        plan_date=chosen.plan_date,
+        slot=slot,
+        plan_date=plan_date,
     )
     save_pain(engine, session_id, "before", pain_before)
     return {

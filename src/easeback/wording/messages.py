@@ -202,6 +202,11 @@ CLEAR_CANNOT = (
 # --- the day's plan -----------------------------------------------------------------
 
 SETUP_SAVED = "Saved. Your stretches now fit your day:"
+PROFILE_SAVED = (
+    "Saved. Your name, date of birth and clinic identifier (those you gave) go on your "
+    "report, your routine sheet and the FHIR export, so your clinic can file them; "
+    "easeback shows them nowhere else."
+)
 NOTHING_CHANGED = "nothing was changed."
 SETUP_AGAIN = "Please answer again (Enter keeps what you typed):"
 NOT_SET_UP = "These times assume a 07:00 to 22:30 day; fit them to yours with: easeback setup"
