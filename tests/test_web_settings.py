@@ -52,7 +52,11 @@ def hint_of(soup: BeautifulSoup, field: str) -> str:
     ("field", "label", "example"),
     [
         ("wake", "When you usually get up", "For example 07:00."),
-        ("bed", "When you go to bed", "For example 22:30."),
+        (
+            "bed",
+            "When you go to bed",
+            "For example 22:30, or 00:30 when you go to bed after midnight.",
+        ),
         ("work_start", "Start", "For example 09:00."),
         ("work_end", "End", "For example 17:30."),
     ],
