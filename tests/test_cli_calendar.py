@@ -63,7 +63,9 @@ def test_an_unwritable_path_is_a_clear_error(cli, tmp_path: Path) -> None:
     result = cli("calendar", "--ics", str(tmp_path / "no-such-folder" / "x.ics"))
 
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"easeback: --ics: cannot write {tmp_path}/no-such-folder")
+    assert result.stderr == (
+        f"easeback: --ics: the folder {tmp_path}/no-such-folder does not exist\n"
+    )
     assert result.stdout == ""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -95,9 +96,51 @@ def db_option(ctx: typer.Context) -> str | None:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear message to stderr and leave with ``code`` (2 bad input, 1 refusal)."""
-    typer.echo(f"easeback: {message}", err=True)
+    """Print one clear message to stderr and leave with ``code`` (2 bad input, 1 refusal).
+
+    Control characters (from a file name, say) are written as escapes, so what a
+    person typed can never move the cursor or recolour the terminal.
+    """
+    from easeback.content.files import shown
+
+    text = "\n".join(shown(line) for line in message.split("\n"))
+    typer.echo(f"easeback: {text}", err=True)
     raise typer.Exit(code)
+
+
+def write_reason(exc: Exception, target: Path) -> str:
+    """Why a file could not be written, in words: a full disk or a read-only folder by
+    name, else what the system said."""
+    from easeback.content.files import reason_for
+    from easeback.store.faults import Fault, diagnose
+
+    fault = diagnose(exc, target)
+    if fault is Fault.FULL:
+        return "the disk is full; free some space or choose a file on another disk"
+    if fault is Fault.READ_ONLY:
+        return "the folder is read-only; choose a file in a folder you can write"
+    return reason_for(exc) if isinstance(exc, OSError) else str(exc)
+
+
+def writable_target(value: str, option: str, example: str = "") -> Path:
+    """A file path we can write: not a folder or a device, in a folder that exists."""
+    from easeback.content.files import reason_for, shown
+
+    target = Path(value).expanduser()
+    try:
+        if target.is_dir():
+            inside = f" such as {shown(target / example)}" if example else " inside it"
+            fail(f"{option}: {shown(target)} is a folder; give a file name{inside}")
+        if target.exists() and not target.is_file():
+            fail(
+                f"{option}: {shown(target)} is not a regular file (a device, a pipe or a "
+                "socket); give the name of a file to write"
+            )
+        if not target.parent.is_dir():
+            fail(f"{option}: the folder {shown(target.parent)} does not exist")
+    except OSError as exc:
+        fail(f"{option}: {shown(target)}: {reason_for(exc)}")
+    return target
 
 
 # The period options shared by progress and report.

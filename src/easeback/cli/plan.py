@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
+from easeback.cli.app import (
+    app,
+    db_option,
+    fail,
+    print_json,
+    user_errors,
+    warn_all,
+    writable_target,
+    write_reason,
+)
 from easeback.wording import messages
 
 if TYPE_CHECKING:
@@ -199,7 +208,6 @@ def calendar(
 
     Example: easeback calendar --ics ~/easeback.ics
     """
-    from pathlib import Path
 
     from easeback.store import open_store
     from easeback.store.plan import remember_calendar
@@ -210,18 +218,18 @@ def calendar(
         with user_errors():
             sys.stdout.buffer.write(calendar_bytes(open_store(db_option(ctx))))
         return
-    target = Path(ics).expanduser()
-    if target.is_dir():
-        fail(f"--ics: {target} is a folder; give a file name such as {target / 'easeback.ics'}")
+    from easeback.content.files import shown
+
+    target = writable_target(ics, "--ics", example="easeback.ics")
     with user_errors():
         engine = open_store(db_option(ctx))
         now = wall_now()  # one moment: a first calendar begins the plan's history then
         try:
             write_calendar(engine, str(target), now)
         except OSError as exc:
-            fail(f"--ics: cannot write {target}: {exc.strerror}")
+            fail(f"--ics: cannot write {shown(target)}: {write_reason(exc, target)}")
         remember_calendar(engine, str(target.resolve()), at=now)
-    typer.echo(messages.CALENDAR_WRITTEN.format(path=target))
+    typer.echo(messages.CALENDAR_WRITTEN.format(path=shown(target)))
 
 
 # --- sessions for a slot, and what they change -----------------------------------------

@@ -60,6 +60,7 @@ def consent(
 
 
 ANSWER_KEYS = ("answers", "clinician_checked", "pain_settled")
+ANSWERS_LIMIT = 64 * 1024  # sixteen yes/no answers take under 1 KB
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,17 @@ def read_answer_file(source: str) -> AnswerFile:
     """Parse and check an answer file ('-' is standard input); nothing is stored here."""
     import json
 
+    from easeback.content.files import FileProblem, read_stdin_text, read_text, shown
     from easeback.core.screening import AnswersError, assess
 
-    name = "standard input" if source == "-" else source
+    name = "standard input" if source == "-" else shown(source)
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        fail(f"{name}: cannot read the answers: {reason}")
+        if source == "-":
+            text = read_stdin_text(limit=ANSWERS_LIMIT)
+        else:
+            text = read_text(Path(source).expanduser(), limit=ANSWERS_LIMIT)
+    except FileProblem as exc:
+        fail(f"{name}: cannot read the answers: {exc}")
     try:
         data: Any = json.loads(text, object_pairs_hook=_refuse_repeats)
     except json.JSONDecodeError as exc:

@@ -73,19 +73,20 @@ def start(
 
     db = db_option(ctx)
     with user_errors():
+        named = load_routine(routine) if routine is not None else None  # bad input first
         engine = open_store(db)
         write_waiting(engine, db)
         ensure_allowed(engine)
         warn_all(catch_up_progress(engine))
         slot_id = plan_date = None
-        if routine is None:
+        if named is None:
             found = slot_routine(db, slot)
             if found is None:
                 typer.echo(messages.ALL_DONE)
                 return
             chosen, slot_id, plan_date = found
         else:
-            chosen = load_routine(routine)
+            chosen = named
         changes = changes_after_last_session(engine)
         if changes:
             typer.echo(messages.SINCE_LAST_TIME)

@@ -10,21 +10,21 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from easeback.cli.app import FromOption, ToOption, app, db_option, fail, user_errors
+from easeback.cli.app import (
+    FromOption,
+    ToOption,
+    app,
+    db_option,
+    fail,
+    user_errors,
+    writable_target,
+    write_reason,
+)
+from easeback.content.files import shown
 from easeback.wording import messages
 
 if TYPE_CHECKING:
-    import sqlite3
-
-
-def writable_target(value: str, option: str) -> Path:
-    """A file path we can write: not a folder, in a folder that exists."""
-    target = Path(value).expanduser()
-    if target.is_dir():
-        fail(f"{option}: {target} is a folder; give a file name inside it")
-    if not target.parent.is_dir():
-        fail(f"{option}: the folder {target.parent} does not exist")
-    return target
+    pass
 
 
 def write_whole(target: Path, data: bytes | Callable[[IO[bytes]], None], option: str) -> int:
@@ -36,7 +36,7 @@ def write_whole(target: Path, data: bytes | Callable[[IO[bytes]], None], option:
     try:
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-")
     except OSError as exc:
-        fail(f"{option}: cannot write in {target.parent}: {exc.strerror}")
+        fail(f"{option}: cannot write in {shown(target.parent)}: {write_reason(exc, target)}")
     try:
         with os.fdopen(fd, "wb") as out:
             if isinstance(data, bytes):
@@ -47,7 +47,7 @@ def write_whole(target: Path, data: bytes | Callable[[IO[bytes]], None], option:
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        fail(f"{option}: cannot write {target}: {exc.strerror}")
+        fail(f"{option}: cannot write {shown(target)}: {write_reason(exc, target)}")
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -102,7 +102,12 @@ def export(
             lambda out: write_export(engine, kind, wall_now(), out, excel=excel),
             "--output",
         )
-    typer.echo(messages.EXPORTED.format(path=target, size=_size(size)))
+    typer.echo(messages.EXPORTED.format(path=shown(target), size=_size(size)))
+
+
+# An export of years of daily use is a few tens of MB; more is not an export of ours
+# (and reading it whole would take gigabytes of memory).
+IMPORT_LIMIT = 256 * 1024 * 1024
 
 
 @app.command("import")
@@ -118,15 +123,15 @@ def import_(
     """
     import json
 
+    from easeback.content.files import FileProblem, read_text
     from easeback.store import open_store
     from easeback.store.dump import DumpError, is_empty, load
 
     path = Path(file).expanduser()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        fail(f"{path}: cannot read it: {reason}; nothing was imported")
+        text = read_text(path, limit=IMPORT_LIMIT)
+    except FileProblem as exc:
+        fail(f"{shown(path)}: cannot read it: {exc}; nothing was imported")
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -189,8 +194,8 @@ def backup_command(
         try:
             size = backup(store, target)
         except (OSError, SqliteError) as exc:
-            fail(f"FILE: cannot write {target}: {_write_problem(exc, target)}")
-    typer.echo(messages.BACKED_UP.format(path=target, size=_size(size)))
+            fail(f"FILE: cannot write {target}: {write_reason(exc, target)}")
+    typer.echo(messages.BACKED_UP.format(path=shown(target), size=_size(size)))
 
 
 @app.command("restore")
@@ -203,13 +208,16 @@ def restore_command(
 
     Example: easeback restore ~/easeback-2026-11-25.db
     """
+    from easeback.content.files import FileProblem, check_regular
     from easeback.store.backup import BackupError, check_backup, restore
     from easeback.store.db import known_revisions
 
     store = sqlite_store(db_option(ctx), "restore")
     source = Path(file).expanduser()
-    if not source.is_file():
-        fail(f"FILE: {source} is not a file")
+    try:
+        check_regular(source)
+    except FileProblem as exc:
+        fail(f"FILE: {shown(source)}: {exc}; nothing was changed")
     revisions = known_revisions()
     try:
         check_backup(source, revisions)
@@ -227,20 +235,8 @@ def restore_command(
         except BackupError as exc:
             fail(f"{exc}; nothing was changed")
         except OSError as exc:
-            fail(f"cannot restore into {store}: {exc.strerror}; nothing was changed")
-    typer.echo(messages.RESTORED.format(path=source))
-
-
-def _write_problem(exc: OSError | sqlite3.Error, target: Path) -> str:
-    """Why a file could not be written: a full disk or a read-only folder by name."""
-    from easeback.store.faults import Fault, diagnose
-
-    fault = diagnose(exc, target)
-    if fault is Fault.FULL:
-        return "the disk is full; free some space or choose a file on another disk"
-    if fault is Fault.READ_ONLY:
-        return "the folder is read-only; choose a file in a folder you can write"
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            fail(f"cannot restore into {store}: {write_reason(exc, store)}; nothing was changed")
+    typer.echo(messages.RESTORED.format(path=shown(source)))
 
 
 def _size(count: int) -> str:
@@ -285,7 +281,7 @@ def report(
     write_whole(target, data, "--pdf")
     typer.echo(
         messages.REPORT_WRITTEN.format(
-            path=target,
+            path=shown(target),
             pages=pages,
             s="" if pages == 1 else "s",
             first=view.first.isoformat(),
@@ -317,4 +313,4 @@ def sheet(
         )
     data, _pages = render_pdf(html)
     write_whole(target, data, "--pdf")
-    typer.echo(messages.SHEET_WRITTEN.format(path=target))
+    typer.echo(messages.SHEET_WRITTEN.format(path=shown(target)))

@@ -8,6 +8,7 @@ Every problem in a routine file becomes one ``Problem`` naming the file, the lin
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from easeback.content.files import FileProblem, read_text, shown
 from easeback.content.models import Dose, Library, Routine
 from easeback.core.errors import Problem, RoutineError
 
@@ -41,25 +43,22 @@ def load_routine(ref: str | None = None) -> Routine:
     ref = ref or "default"
     if ref in BUILTIN_ROUTINES:
         return parse_routine(builtin_routine_text(ref), f"<{ref}>")
-    path = Path(ref)
-    if not path.exists():
-        raise RoutineError(
-            [
-                Problem(
-                    ref,
-                    None,
-                    "",
-                    "no such routine file; give a path to a .toml file or one of "
-                    f"the built-in routines: {', '.join(BUILTIN_ROUTINES)}",
-                )
-            ]
-        )
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        raise RoutineError([Problem(ref, None, "", f"cannot read the file: {reason}")]) from exc
-    return parse_routine(text, ref)
+        text = read_text(Path(ref).expanduser(), limit=ROUTINE_LIMIT)
+    except FileProblem as exc:
+        if not os.path.lexists(ref) and not str(exc).startswith("the name is too long"):
+            message = (
+                "no such routine file; give a path to a .toml file or one of "
+                f"the built-in routines: {', '.join(BUILTIN_ROUTINES)}"
+            )
+        else:
+            message = f"cannot read the file: {exc}"
+        raise RoutineError([Problem(shown(ref), None, "", message)]) from None
+    return parse_routine(text, shown(ref))
+
+
+# A routine of every stretch with comments fits in 2 KB; a file far larger is not one.
+ROUTINE_LIMIT = 64 * 1024
 
 
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column \d+\)$")

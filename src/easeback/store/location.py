@@ -24,16 +24,25 @@ def resolve_url(db: str | None = None) -> str:
     value = db or os.environ.get(ENV_VAR) or ""
     if "://" in value:
         return value  # checked when the engine is made
+    from easeback.content.files import reason_for, shown
+
     path = Path(value).expanduser() if value else default_path()
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder; give a file path such as {path / 'easeback.db'}")
     try:
+        if path.is_dir():
+            raise StoreError(
+                f"{shown(path)} is a folder; give a file path such as {shown(path / 'easeback.db')}"
+            )
+        if path.exists() and not path.is_file():
+            raise StoreError(
+                f"{shown(path)} is not a regular file (a device, a pipe or a socket); give "
+                "the path of a database file"
+            )
         # Health data: a new folder and file are readable by their owner only.
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
-        raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
+        raise StoreError(f"cannot use {shown(path)} for the database: {reason_for(exc)}") from exc
     return f"sqlite:///{path.resolve()}"
 
 
