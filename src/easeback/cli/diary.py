@@ -33,38 +33,92 @@ if TYPE_CHECKING:
     from easeback.usecases.overview import Overview
 
 
-def parse_when(value: str | None, zone: str, option: str = "--at") -> datetime:
+def parse_when(
+    value: str | None, zone: str, option: str = "--at", which: str | None = None
+) -> datetime:
     """When something was felt: now, 'HH:MM' today, or 'YYYY-MM-DD HH:MM' in
-    ``zone``; never in the future, never before 2000."""
+    ``zone``; never in the future, never before 2000.
+
+    A time the clocks skipped that night is refused; one they repeated is taken as
+    ``which`` says ('earlier' or 'later'), else asked at a terminal, else refused
+    with the option to add.
+    """
     from zoneinfo import ZoneInfo
 
+    from easeback.core.localtime import readings, skipped_span
     from easeback.usecases.clock import wall_now
 
     now = wall_now()
+    local_now = now.astimezone(ZoneInfo(zone))
     if value is None:
-        return now
-    tz = ZoneInfo(zone)
-    local_now = now.astimezone(tz)
+        return local_now
     text = value.strip().replace("T", " ")
-    moment: datetime | None = None
+    local: datetime | None = None
     try:
         if len(text) == 5:
-            clock = datetime.strptime(text, "%H:%M").time()
-            moment = datetime.combine(local_now.date(), clock, tz)
+            local = datetime.combine(local_now.date(), datetime.strptime(text, "%H:%M").time())
         elif len(text) == 16:
-            moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+            local = datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError:
-        moment = None
-    if moment is None:
+        local = None
+    if local is None:
         fail(
             f"{option}: {value!r} is not a time; write HH:MM for today, or "
             f"'YYYY-MM-DD HH:MM', e.g. '{local_now:%Y-%m-%d} 08:30'"
         )
+    if local.year < 2000:
+        fail(f"{option}: {value!r} is too long ago; give a time from 2000 on")
+    found = readings(local, zone)
+    if not found:
+        jumped_from, jumped_to = skipped_span(local, zone)
+        fail(
+            f"{option}: {local:%Y-%m-%d %H:%M} did not happen in {zone}: the clocks went "
+            f"forward from {jumped_from:%H:%M} to {jumped_to:%H:%M} that night; give a time "
+            "before or after the change"
+        )
+    if len(found) == 1:
+        moment = found[0].instant
+    else:
+        first, second = found
+        if which is None and sys.stdin.isatty():
+            typer.echo(
+                f"{local:%H:%M} on {local:%Y-%m-%d} happened twice in {zone}, when the clocks "
+                f"went back: first in {first.abbreviation} ({first.offset_text()}), then an "
+                f"hour later in {second.abbreviation} ({second.offset_text()})."
+            )
+            answer = typer.prompt("Which was it, 1 (the first) or 2 (the second)?")
+            which = {"1": "earlier", "2": "later"}.get(answer.strip())
+            if which is None:
+                fail(f"{option}: please answer 1 or 2; nothing was saved")
+        if which is None:
+            fail(
+                f"{option}: {local:%Y-%m-%d %H:%M} happened twice in {zone}, when the clocks "
+                f"went back; add --earlier for the first ({first.abbreviation}, "
+                f"{first.offset_text()}) or --later for the second ({second.abbreviation}, "
+                f"{second.offset_text()})"
+            )
+        moment = first.instant if which == "earlier" else second.instant
     if moment > now + timedelta(minutes=1):
         fail(f"{option}: {value!r} is in the future; give the time it happened")
-    if moment.year < 2000:
-        fail(f"{option}: {value!r} is too long ago; give a time from 2000 on")
-    return moment
+    return moment.astimezone(ZoneInfo(zone))
+
+
+EarlierOption = Annotated[
+    bool,
+    typer.Option(
+        "--earlier", help="With --at in the hour the clocks go back: the first of the two."
+    ),
+]
+LaterOption = Annotated[
+    bool,
+    typer.Option("--later", help="With --at in the hour the clocks go back: the second."),
+]
+
+
+def repeated_hour(earlier: bool, later: bool) -> str | None:
+    if earlier and later:
+        fail("--earlier and --later: give one of them, not both")
+    return "earlier" if earlier else "later" if later else None
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -101,6 +155,8 @@ def log_pain(
     at: Annotated[
         str | None, typer.Option(help="When: HH:MM today, or 'YYYY-MM-DD HH:MM' (default now).")
     ] = None,
+    earlier: EarlierOption = False,
+    later: LaterOption = False,
     share: Annotated[
         bool, typer.Option("--share", help="Include the note in reports for your clinician.")
     ] = False,
@@ -117,7 +173,7 @@ def log_pain(
     with user_errors():
         engine = open_store(db_option(ctx))
         zone = person_zone(engine)
-        moment = parse_when(at, zone)
+        moment = parse_when(at, zone, which=repeated_hour(earlier, later))
         add_entry(engine, at=moment, zone=zone, pain=value, note=text, share=share)
     typer.echo(messages.DIARY_SAVED.format(what=f"pain {value}/10", when=f"{moment:%H:%M}"))
 
@@ -129,6 +185,8 @@ def log_note(
     at: Annotated[
         str | None, typer.Option(help="When: HH:MM today, or 'YYYY-MM-DD HH:MM' (default now).")
     ] = None,
+    earlier: EarlierOption = False,
+    later: LaterOption = False,
     share: Annotated[
         bool, typer.Option("--share", help="Include it in reports for your clinician.")
     ] = False,
@@ -147,7 +205,7 @@ def log_note(
     with user_errors():
         engine = open_store(db_option(ctx))
         zone = person_zone(engine)
-        moment = parse_when(at, zone)
+        moment = parse_when(at, zone, which=repeated_hour(earlier, later))
         add_entry(engine, at=moment, zone=zone, pain=None, note=checked, share=share)
     typer.echo(messages.DIARY_SAVED.format(what="note", when=f"{moment:%H:%M}"))
 

@@ -26,7 +26,8 @@ def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECOR
     Leaves with exit 1 when the person says no, and 2 when nobody can answer.
     """
     from easeback.store.consents import record_consent
-    from easeback.usecases.clock import local_time, local_zone, wall_now
+    from easeback.usecases.clock import local_time, wall_now
+    from easeback.usecases.today import person_zone
 
     typer.echo(messages.NOT_ADVICE)
     typer.echo(messages.CONSENT_TEXT)
@@ -36,7 +37,7 @@ def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECOR
         if not typer.confirm(messages.CONSENT_QUESTION, default=False):
             typer.echo(messages.CONSENT_DECLINED)
             raise typer.Exit(1)
-    now, zone = wall_now(), local_zone()
+    now, zone = wall_now(), person_zone(engine)
     record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
     shown = local_time(now.replace(tzinfo=None), zone).strftime("%d %b %Y")
     typer.echo(then.format(when=shown))
@@ -147,9 +148,10 @@ def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
     from easeback.core.screening import QUESTIONS
     from easeback.store.safety import current_gate
     from easeback.usecases.checkup import advice_after_check, record_answers, record_settled
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
-    now, zone = wall_now(), local_zone()
+    now, zone = wall_now(), person_zone(engine)
     before = current_gate(engine, now)
     if scripted is not None:
         if before.reason == "consent" and scripted.clinician_checked is None:
@@ -268,12 +270,13 @@ def clear(
     """
     from easeback.store import open_store
     from easeback.usecases.checkup import ClearanceProblem, record_go_ahead
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
     with user_errors():
         engine = open_store(db_option(ctx))
         try:
-            done = record_go_ahead(engine, on=on, by=by, now=wall_now(), zone=local_zone())
+            done = record_go_ahead(engine, on=on, by=by, now=wall_now(), zone=person_zone(engine))
         except ClearanceProblem as exc:
             fail(f"--{exc.field}: {exc}")
     if done.effect == "nothing":

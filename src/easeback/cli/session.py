@@ -64,8 +64,9 @@ def start(
     from easeback.terminal.keys import open_keyboard
     from easeback.terminal.run import run_terminal_session
     from easeback.usecases.aftercare import catch_up_progress, save_pain
-    from easeback.usecases.clock import local_zone, monotonic, wall_now
+    from easeback.usecases.clock import monotonic, wall_now
     from easeback.usecases.recording import session_writer, write_waiting
+    from easeback.usecases.today import person_zone
 
     if slot is not None and (routine is not None or slot not in SLOT_IDS):
         fail(f"--slot: {slot!r}: choose morning, daytime or evening, and leave out ROUTINE")
@@ -114,7 +115,7 @@ def start(
             title=chosen.display_title,
             speed=speed,
             started=started,
-            zone=local_zone(),
+            zone=person_zone(engine),
             player="terminal",
             slot=slot_id,
             plan_date=plan_date,

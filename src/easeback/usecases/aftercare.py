@@ -28,12 +28,17 @@ def save_pain(
     """Keep a 0-10 rating given before or after a session (None: skipped), through
     ``recorder`` (by default written at once)."""
     from easeback.store.records import pain_record
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
     if value is not None:
         (recorder or WriteNow(engine)).record(
             pain_record(
-                session_id=session_id, moment=moment, value=value, at=wall_now(), zone=local_zone()
+                session_id=session_id,
+                moment=moment,
+                value=value,
+                at=wall_now(),
+                zone=person_zone(engine),
             )
         )
 
@@ -51,11 +56,14 @@ def follow_up(
     from easeback.core.screening import repeated_pain
     from easeback.store.records import followup_record
     from easeback.store.safety import pain_event_times
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
     now = wall_now()
     (recorder or WriteNow(engine)).record(
-        followup_record(at=now, zone=local_zone(), kind=kind, session_id=session_id, settled=None)
+        followup_record(
+            at=now, zone=person_zone(engine), kind=kind, session_id=session_id, settled=None
+        )
     )
     try:
         times = pain_event_times(engine, also=(kind, session_id, now))
@@ -79,12 +87,13 @@ def catch_up_progress(engine: Engine) -> list[str]:
         standings,
         unfolded_sessions,
     )
-    from easeback.usecases.clock import local_zone, wall_now
-    from easeback.usecases.today import held_stretches, store_fitter
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import held_stretches, person_zone, store_fitter
 
     pending = unfolded_sessions(engine)
     if not pending:
         return []
+    zone = person_zone(engine)
     ladder = ladders(load_library())
     state: dict[str, Standing] = standings(latest_snapshot(engine))
     fit = store_fitter(engine)
@@ -114,7 +123,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
             doses=doses(state, ladder),
             changes=changes,
             at=outcome.at,
-            zone=local_zone(),
+            zone=zone,
         )
         if outcome.completed and filled is not None:
             done.add(filled)

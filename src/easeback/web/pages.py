@@ -338,7 +338,8 @@ async def check_answers(request: Request) -> HTMLResponse:
     from easeback.core.screening import QUESTIONS, assess
     from easeback.store.consents import record_consent
     from easeback.usecases.checkup import advice_after_check, record_answers, record_settled
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
     form = await checked_form(request)
     state = gate_state(request)
@@ -352,7 +353,7 @@ async def check_answers(request: Request) -> HTMLResponse:
     if errors:
         return check_form(request, state, answers=answers, errors=errors)
     engine = store_of(request)
-    now, zone = wall_now(), local_zone()
+    now, zone = wall_now(), person_zone(engine)
     given = {q.id: answers[q.id] == "yes" for q in QUESTIONS}
     warning = assess(given)
     group = warning.group or "none"
@@ -419,7 +420,8 @@ def go_ahead_form(
 @router.post("/clear", response_class=HTMLResponse)
 async def record_clear(request: Request) -> HTMLResponse:
     from easeback.usecases.checkup import ClearanceProblem, record_go_ahead
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
 
     form = await checked_form(request)
     values = {k: str(form.get(k, "")).strip() for k in ("on", "by")}
@@ -429,7 +431,7 @@ async def record_clear(request: Request) -> HTMLResponse:
             on=values["on"] or None,
             by=values["by"] or None,
             now=wall_now(),
-            zone=local_zone(),
+            zone=person_zone(store_of(request)),
         )
     except ClearanceProblem as exc:
         message = str(exc)

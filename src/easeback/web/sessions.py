@@ -90,8 +90,8 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
     from easeback.store.safety import current_gate
     from easeback.store.sessions import open_session
     from easeback.usecases.aftercare import catch_up_progress, save_pain
-    from easeback.usecases.clock import local_zone, wall_now
-    from easeback.usecases.today import slot_filled
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone, slot_filled
 
     state = current_gate(engine, wall_now())
     if not state.allows:
@@ -110,7 +110,7 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
         title=chosen.routine.display_title,
         speed=chosen.speed,
         started=started,
-        zone=local_zone(),
+        zone=person_zone(engine),
         player="web",
         slot=slot,
         plan_date=plan_date,
