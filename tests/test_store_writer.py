@@ -276,3 +276,23 @@ def test_a_session_log_hands_its_row_and_events_to_its_recorder(engine: Engine) 
         ("event", 1),
     ]
     assert list_sessions(engine) == []  # nothing was written behind its back
+
+
+def test_a_pain_stop_whose_session_was_killed_before_its_follow_up_gets_it_at_the_next_start(
+    engine: Engine,
+) -> None:
+    from easeback.usecases.aftercare import catch_up_progress
+
+    write_now(engine, [session(), *events("s-1", pain_at=4.0)])  # killed: no follow-up kept
+
+    catch_up_progress(engine)
+    catch_up_progress(engine)  # and only once
+
+    followups = [
+        (r.detail["after"], r.detail["session"], r.at_utc)
+        for r in safety_records(engine)
+        if r.kind == "followup"
+    ]
+    assert followups == [
+        ("pain_stop", "s-1", (MORNING + timedelta(seconds=4)).replace(tzinfo=None))
+    ]

@@ -16,7 +16,15 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from easeback.core.screening import Assessment, Gate, Group, Screening, gate
 from easeback.store.consents import latest_consent
-from easeback.store.records import followup_record, pain_record, to_utc, write_now
+from easeback.store.records import (
+    Record as KeptRecord,
+)
+from easeback.store.records import (
+    followup_record,
+    pain_record,
+    to_utc,
+    write_now,
+)
 from easeback.store.schema import (
     clearances,
     consents,
@@ -128,6 +136,25 @@ def record_pain(
     write_now(
         engine, [pain_record(session_id=session_id, moment=moment, value=value, at=at, zone=zone)]
     )
+
+
+def unfollowed_pain_stops(engine: Engine) -> list[KeptRecord]:
+    """A follow-up for each stored pain stop that has none: its session ended (killed,
+    say) before the follow-up could be kept. Stamped with the stop's own time."""
+    followed = select(followups.c.session_id).where(
+        followups.c.kind == "pain_stop", followups.c.session_id.is_not(None)
+    )
+    query = select(events.c.session_id, events.c.wall_utc, events.c.zone).where(
+        events.c.kind == "pain_stop", events.c.session_id.not_in(followed)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        followup_record(
+            at=_aware(moment), zone=zone, kind="pain_stop", session_id=session_id, settled=None
+        )
+        for session_id, moment, zone in rows
+    ]
 
 
 def session_pain(engine: Engine, session_id: str) -> dict[str, int]:

@@ -75,8 +75,9 @@ def follow_up(
 def catch_up_progress(engine: Engine) -> list[str]:
     """Fold every finished session not yet counted into progression, oldest first, and
     store the new doses with the reasons. Runs before and after each session, so a
-    session cut off before its end is still counted at the next start. Returns a
-    message for each calendar file that could not be rewritten."""
+    session cut off before its end is still counted at the next start; a pain stop
+    whose follow-up was never kept (the session was killed) gets it here first.
+    Returns a message for each calendar file that could not be rewritten."""
     from easeback.content.library import load_library
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
@@ -87,9 +88,14 @@ def catch_up_progress(engine: Engine) -> list[str]:
         standings,
         unfolded_sessions,
     )
+    from easeback.store.records import write_now
+    from easeback.store.safety import unfollowed_pain_stops
     from easeback.usecases.clock import wall_now
     from easeback.usecases.today import held_stretches, person_zone, store_fitter
 
+    missing = unfollowed_pain_stops(engine)
+    if missing:
+        write_now(engine, missing)
     pending = unfolded_sessions(engine)
     if not pending:
         return []
