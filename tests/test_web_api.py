@@ -92,7 +92,7 @@ def test_events_sent_twice_are_stored_once(ready: TestClient, app: Any) -> None:
     stored = session_events(app.state.engine, session["id"])
     assert [r["client_id"] for r in stored] == [e["id"] for e in events]
     assert [r["kind"] for r in stored] == [e["kind"] for e in events]
-    assert list_sessions(app.state.engine)[0].outcome == "quit"
+    assert list_sessions(app.state.engine, now=_now())[0].outcome == "quit"
 
 
 def test_events_arriving_in_separate_batches_keep_their_order(ready: TestClient, app: Any) -> None:
@@ -133,7 +133,7 @@ def test_a_pain_stop_is_followed_up_and_the_questions_come_back(
     send(ready, session["id"], events)  # a retry does not follow up twice
 
     engine = app.state.engine
-    assert list_sessions(engine)[0].outcome == "pain_stop"
+    assert list_sessions(engine, now=_now())[0].outcome == "pain_stop"
     kinds = [r.detail.get("after") for r in safety_records(engine) if r.kind == "followup"]
     assert kinds == ["pain_stop"]
     assert current_gate(engine, _now()).reason == "pain"
@@ -154,7 +154,7 @@ def test_pain_rising_two_points_after_a_session_is_followed_up(ready: TestClient
     assert response.status_code == again.status_code == 200
     assert response.json()["messages"] == [messages.WORSENED.format(rise=3)]
     assert again.json()["messages"] == []  # the first rating stands
-    summary = list_sessions(app.state.engine)[0]
+    summary = list_sessions(app.state.engine, now=_now())[0]
     assert (summary.outcome, summary.pain_before, summary.pain_after) == ("completed", 2, 5)
     assert current_gate(app.state.engine, _now()).reason == "pain"
 
@@ -167,7 +167,7 @@ def test_a_skipped_rating_stores_nothing(ready: TestClient, app: Any) -> None:
     )
 
     assert response.status_code == 200
-    assert list_sessions(app.state.engine)[0].pain_after is None
+    assert list_sessions(app.state.engine, now=_now())[0].pain_after is None
 
 
 def test_a_completed_slot_session_counts_for_today(ready: TestClient) -> None:
@@ -187,7 +187,7 @@ def test_the_session_read_back_has_every_event(ready: TestClient) -> None:
     body = ready.get(f"/api/sessions/{session['id']}").json()
 
     assert [e["id"] for e in body["events"]] == [e["id"] for e in events]
-    assert body["outcome"] == "interrupted"
+    assert body["outcome"] == "playing"  # no ending yet, and it could still be running
 
 
 @pytest.mark.parametrize(
@@ -289,11 +289,11 @@ def test_a_skipped_rating_still_counts_the_session(ready: TestClient, app: Any) 
 
     session = open_session(ready)
     send(ready, session["id"], played(session["timeline"], [(0, "start"), (400, "tick")]))
-    assert [u.id for u in unfolded_sessions(app.state.engine)] == [session["id"]]
+    assert [u.id for u in unfolded_sessions(app.state.engine, now=_now())] == [session["id"]]
 
     ready.post(f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": None})
 
-    assert unfolded_sessions(app.state.engine) == []
+    assert unfolded_sessions(app.state.engine, now=_now()) == []
 
 
 def test_a_session_paused_for_days_is_still_stored(ready: TestClient, app: Any) -> None:
@@ -303,4 +303,25 @@ def test_a_session_paused_for_days_is_still_stored(ready: TestClient, app: Any) 
     response = send(ready, session["id"], events)
 
     assert response.status_code == 200, response.text
-    assert list_sessions(app.state.engine)[0].outcome == "pain_stop"
+    assert list_sessions(app.state.engine, now=_now())[0].outcome == "pain_stop"
+
+
+def test_a_session_playing_in_another_tab_is_not_counted_when_another_starts(
+    ready: TestClient, app: Any
+) -> None:
+    from datetime import timedelta
+
+    from easeback.store.plan import unfolded_sessions
+
+    first = open_session(ready)
+    send(ready, first["id"], played(first["timeline"], [(0, "start"), (12, "tick")]))
+
+    second = open_session(ready, routine="bed")  # starting counts what has finished
+
+    engine = app.state.engine
+    assert [s.outcome for s in list_sessions(engine, now=_now())] == ["playing", "playing"]
+    assert unfolded_sessions(engine, now=_now()) == []
+    assert ready.get(f"/api/sessions/{first['id']}").json()["outcome"] == "playing"
+    later = _now() + timedelta(hours=1)  # nobody could still be playing either
+    assert [u.id for u in unfolded_sessions(engine, now=later)] == [first["id"], second["id"]]
+    assert [s.outcome for s in list_sessions(engine, now=later)] == ["interrupted"] * 2

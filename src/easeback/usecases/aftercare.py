@@ -55,8 +55,9 @@ def follow_up(engine: Engine, session_id: str, kind: str) -> bool:
 def catch_up_progress(engine: Engine) -> list[str]:
     """Fold every finished session not yet counted into progression, oldest first, and
     store the new doses with the reasons. Runs before and after each session, so a
-    session cut off before its end is still counted at the next start. Returns a
-    message for each calendar file that could not be rewritten."""
+    session cut off before its end is still counted at a later start (once it can no
+    longer be playing in another window). Returns a message for each calendar file
+    that could not be rewritten."""
     from easeback.content.library import load_library
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
@@ -69,7 +70,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
     )
     from easeback.usecases.clock import local_zone, wall_now
 
-    pending = unfolded_sessions(engine)
+    pending = unfolded_sessions(engine, now=wall_now())
     if not pending:
         return []
     ladder = ladders(load_library())

@@ -150,7 +150,10 @@ def build_overview(
     def inside(moment_utc: datetime) -> bool:
         return start <= moment_utc.replace(tzinfo=UTC) < end
 
-    sessions = [s for s in list_sessions(engine) if inside(s.started_utc) and not s.rehearsal]
+    now = now or datetime.now(UTC)
+    sessions = [
+        s for s in list_sessions(engine, now=now) if inside(s.started_utc) and not s.rehearsal
+    ]
     diary = entries(engine, start, end)
     all_ratings = ratings(engine)
     rated = [r for r in all_ratings if inside(r.at_utc)]
@@ -159,7 +162,7 @@ def build_overview(
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
     per_day = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
-    moment = (now or datetime.now(UTC)).astimezone(tz)
+    moment = now.astimezone(tz)
     # Slots count from the first day the person had a plan, and up to now: none
     # before they began, none later today or in days to come.
     began = plan_began(engine, tz) or moment.date()

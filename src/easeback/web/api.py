@@ -82,8 +82,9 @@ class PainIn(Body):
 
 def _session(request: Request, session_id: str) -> Any:
     from easeback.store.sessions import find_session
+    from easeback.usecases.clock import wall_now
 
-    found = find_session(store_of(request), session_id)
+    found = find_session(store_of(request), session_id, now=wall_now())
     if found is None:
         raise HTTPException(404, f"no session with id {session_id}")
     return found
@@ -127,8 +128,9 @@ def sessions(
 ) -> list[dict[str, Any]]:
     """Past sessions, newest first."""
     from easeback.store.sessions import list_sessions
+    from easeback.usecases.clock import wall_now
 
-    return [s.to_json() for s in list_sessions(store_of(request), limit)]
+    return [s.to_json() for s in list_sessions(store_of(request), limit, now=wall_now())]
 
 
 @router.post("/sessions", status_code=201)

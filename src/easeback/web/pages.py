@@ -170,13 +170,14 @@ def play(
 def history(request: Request) -> HTMLResponse:
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
+    from easeback.usecases.clock import wall_now
 
     engine = store_of(request)
     return render(
         request,
         "history.html",
         title="History",
-        sessions=list_sessions(engine, 200),
+        sessions=list_sessions(engine, 200, now=wall_now()),
         records=safety_records(engine)[:200],
     )
 

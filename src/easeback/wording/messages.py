@@ -46,6 +46,7 @@ OUTCOME_WORDS = {
     "completed": "completed",
     "pain_stop": "stopped: pain",
     "quit": "ended early",
+    "playing": "still playing (in another window, perhaps)",
     "interrupted": "interrupted",
 }
 
@@ -149,7 +150,7 @@ WORSENED = (
 )
 
 PAIN_BEFORE_QUESTION = "How much does your back hurt right now, from 0 (not at all) to 10 (worst)?"
-PAIN_AFTER_QUESTION = "And now, after the session, from 0 to 10?"
+PAIN_AFTER_QUESTION = "And your pain now, after the session, from 0 (none) to 10 (worst)?"
 PAIN_SKIP_HINT = "(Enter skips)"
 PAIN_BAD_VALUE = "Please type a whole number from 0 to 10, or just press Enter to skip."
 
