@@ -14,6 +14,7 @@ from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store.safety import current_gate, safety_records
 from easeback.store.sessions import list_sessions, session_events
+from easeback.web.bodies import UUID_PATTERN
 from easeback.wording import messages
 from helpers import screened_store
 
@@ -190,21 +191,26 @@ def test_the_session_read_back_has_every_event(ready: TestClient) -> None:
     assert body["outcome"] == "playing"  # no ending yet, and it could still be running
 
 
+KINDS = "'started', 'phase', 'paused', 'resumed', 'skipped', 'pain_stop', 'completed' or 'quit'"
+
+
 @pytest.mark.parametrize(
-    ("event", "loc"),
+    ("event", "field", "msg"),
     [
-        ({"kind": "jump"}, ["body", "events", 0, "kind"]),
-        ({"id": "not-a-uuid"}, ["body", "events", 0, "id"]),
-        ({"seq": -1}, ["body", "events", 0, "seq"]),
-        ({"at": "yesterday"}, ["body", "events", 0, "at"]),
-        ({"at": "2026-11-25T07:00:00"}, ["body", "events", 0, "at"]),
-        ({"phase": 999}, ["body", "events", 0, "phase"]),
-        ({"position_ms": "12"}, ["body", "events", 0, "position_ms"]),
-        ({"extra": 1}, ["body", "events", 0, "extra"]),
+        ({"kind": "jump"}, "kind", f"must be one of {KINDS}"),
+        ({"id": "not-a-uuid"}, "id", f"must match the form {UUID_PATTERN}"),
+        ({"seq": -1}, "seq", "must be 0 or more"),
+        ({"seq": 4.5}, "seq", "must be a whole number, such as 4"),
+        ({"seq": True}, "seq", "must be a whole number, such as 4"),
+        ({"at": "yesterday"}, "at", "must be an ISO 8601 time such as 2026-11-25T07:00:00Z"),
+        ({"at": "2026-11-25T07:00:00"}, "at", "must carry its offset from UTC, e.g. a trailing Z"),
+        ({"phase": 999}, "phase", "must be 0 to 45: the phases of this session"),
+        ({"position_ms": "12"}, "position_ms", "must be a whole number, such as 4"),
+        ({"extra": 1}, "extra", "is not a field of this request; leave it out"),
     ],
 )
-def test_a_wrong_event_is_answered_422_with_its_field_path(
-    ready: TestClient, app: Any, event: dict[str, Any], loc: list[Any]
+def test_a_wrong_event_is_answered_422_naming_the_field_in_our_words(
+    ready: TestClient, app: Any, event: dict[str, Any], field: str, msg: str
 ) -> None:
     session = open_session(ready)
     good = played(session["timeline"], [(0, "start")])[0]
@@ -212,28 +218,62 @@ def test_a_wrong_event_is_answered_422_with_its_field_path(
     response = send(ready, session["id"], [{**good, **event}])
 
     assert response.status_code == 422
-    assert loc in [d["loc"] for d in response.json()["detail"]]
+    assert response.json() == {
+        "detail": f"events[0].{field} {msg}",
+        "errors": [{"loc": ["body", "events", 0, field], "msg": msg}],
+        "cause": None,
+    }
     assert session_events(app.state.engine, session["id"]) == []
 
 
+def test_whole_numbers_written_with_a_point_zero_are_taken(ready: TestClient, app: Any) -> None:
+    session = open_session(ready, pain_before=4.0)
+    event = played(session["timeline"], [(0, "start")])[0]
+    lax = {**event, "seq": 0.0, "phase": 0.0, "position_ms": 0.0, "offset_ms": 0.0}
+
+    response = send(ready, session["id"], [lax])
+    rating = ready.post(
+        f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 3.0}
+    )
+
+    assert (response.status_code, rating.status_code) == (200, 200)
+    assert [
+        (r["seq"], r["phase_index"]) for r in session_events(app.state.engine, session["id"])
+    ] == [(0, 0)]
+    summary = list_sessions(app.state.engine, now=_now())[0]
+    assert (summary.pain_before, summary.pain_after) == (4, 3)
+
+
 @pytest.mark.parametrize(
-    ("body", "status"),
+    ("body", "detail"),
     [
-        ({"routine": "yoga"}, 422),
-        ({"slot": "noon"}, 422),
-        ({"speed": 0}, 422),
-        ({"speed": 1000}, 422),
-        ({"pain_before": 11}, 422),
-        ({"routine": "default", "slot": "morning"}, 422),
+        ({"routine": "yoga"}, "routine must be one of 'default', 'bed' or 'office'"),
+        ({"slot": "noon"}, "slot must be one of 'morning', 'daytime' or 'evening'"),
+        ({"speed": 0}, "speed must be 1 or more"),
+        ({"speed": 1000}, "speed must be 500 or less"),
+        ({"speed": "fast"}, "speed must be a number, such as 1.5"),
+        ({"pain_before": 11}, "pain_before must be 10 or less"),
+        ({"pain_before": 4.5}, "pain_before must be a whole number, such as 4"),
+        ({"pain_before": 4, "mood": "ok"}, "mood is not a field of this request; leave it out"),
+        ({"routine": "default", "slot": "morning"}, "give a slot or a routine, not both"),
     ],
 )
 def test_a_wrong_session_request_is_refused_with_a_reason(
-    ready: TestClient, body: dict[str, Any], status: int
+    ready: TestClient, body: dict[str, Any], detail: str
 ) -> None:
     response = ready.post("/api/sessions", json=body)
 
-    assert response.status_code == status
-    assert response.json()["detail"]
+    assert response.status_code == 422
+    assert response.json()["detail"] == detail
+
+
+def test_a_body_that_is_not_json_is_named_as_such(ready: TestClient) -> None:
+    response = ready.post(
+        "/api/sessions", content=b"{routine: bed}", headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("the request body is not valid JSON (")
 
 
 def test_an_unknown_session_is_404(ready: TestClient) -> None:
@@ -325,3 +365,29 @@ def test_a_session_playing_in_another_tab_is_not_counted_when_another_starts(
     later = _now() + timedelta(hours=1)  # nobody could still be playing either
     assert [u.id for u in unfolded_sessions(engine, now=later)] == [first["id"], second["id"]]
     assert [s.outcome for s in list_sessions(engine, now=later)] == ["interrupted"] * 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "extra", "status"),
+    [
+        ("GET", "/api/today", {"headers": {"Host": "example.com"}}, 400),
+        ("POST", "/api/sessions", {"json": {}, "headers": {"X-CSRF-Token": "x" * 43}}, 403),
+        ("GET", f"/api/sessions/{uuid.UUID(int=1)}", {}, 404),
+        ("GET", "/api/nothing-here", {}, 404),
+        ("DELETE", "/api/today", {}, 405),
+        ("POST", "/api/sessions", {"json": {"routine": "bed"}}, 409),  # no safety check yet
+        ("GET", "/api/sessions?limit=0", {}, 422),
+    ],
+)
+def test_every_error_the_api_answers_has_the_one_shape(
+    client: TestClient, method: str, path: str, extra: dict[str, Any], status: int
+) -> None:
+    from easeback.web.bodies import ErrorBody
+
+    response = client.request(method, path, **extra)
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"detail", "errors", "cause"}
+    assert ErrorBody.model_validate(body).detail

@@ -165,25 +165,40 @@ def test_an_unknown_stretch_is_a_real_404_page(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "status", "shown"),
+    ("query", "status", "problem"),
     [
-        ("routine=yoga", 404, "there is no routine called 'yoga'"),
-        ("slot=noon", 404, "there is no time of day called 'noon'"),
-        ("speed=0", 400, "speed must be from 1 to 500"),
-        ("speed=fast", 400, "That address has a wrong value"),
+        (
+            "routine=yoga",
+            404,
+            "there is no routine called 'yoga'; choose one of default, bed, office",
+        ),
+        (
+            "slot=noon",
+            404,
+            "there is no time of day called 'noon'; choose morning, daytime or evening",
+        ),
+        (
+            "speed=0",
+            400,
+            "speed 0 cannot be played: a session plays at speed 1 (real time) or, as a "
+            "rehearsal, up to 500 times faster",
+        ),
+        ("speed=fast", 400, "speed must be a number, such as 1.5"),
         ("routine=default&slot=morning", 400, "give a slot or a routine, not both"),
-        ("routine=../../etc/passwd", 404, "there is no routine called"),
+        ("routine=../../etc/passwd", 404, "there is no routine called '../../etc/passwd'; choose"),
     ],
 )
-def test_a_wrong_player_address_says_what_is_wrong(
-    client: TestClient, app: Any, query: str, status: int, shown: str
+def test_a_wrong_player_address_says_what_is_wrong_in_our_words(
+    client: TestClient, app: Any, query: str, status: int, problem: str
 ) -> None:
     screened_store(app.state.engine)
 
     response = client.get(f"/play?{query}")
 
     assert response.status_code == status
-    assert shown in text(response)
+    shown = page(response).find("main").find("p").get_text()
+    assert shown.startswith(f"This address has a wrong value: {problem}")
+    assert shown.endswith(". Open the page from Today instead.")
 
 
 def test_an_unknown_page_is_a_404_page_not_a_traceback(client: TestClient) -> None:

@@ -149,7 +149,8 @@ def play(
     try:
         chosen = choose_routine(db(request), slot=slot, routine=routine, speed=speed)
     except PlayRequestError as exc:
-        raise HTTPException(404 if exc.missing else 400, str(exc)) from None
+        problem = messages.WEB_BAD_ADDRESS.format(problems=exc)
+        raise HTTPException(404 if exc.missing else 400, problem) from None
     if chosen is None:
         return render(request, "all-done.html", title="All done for today")
     from easeback.content.library import load_library

@@ -50,7 +50,7 @@ def choose_routine(
     from easeback.usecases.today import slot_routine
 
     if not 1 <= speed <= MAX_SPEED:
-        raise PlayRequestError(f"speed must be from 1 to {MAX_SPEED:g} (1 is real time)")
+        raise PlayRequestError(messages.WEB_BAD_SPEED.format(speed=speed, most=MAX_SPEED))
     if slot is not None and routine is not None:
         raise PlayRequestError("give a slot or a routine, not both")
     if routine is not None:

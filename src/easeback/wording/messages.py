@@ -205,6 +205,50 @@ WEB_NO_SCRIPT = (
     "'easeback start' plays the same routine in a terminal."
 )
 WEB_PAIN_KEY = "Pain? Stop now"
+WEB_BAD_ADDRESS = "This address has a wrong value: {problems}. Open the page from Today instead."
+WEB_BAD_SPEED = (
+    "speed {speed:g} cannot be played: a session plays at speed 1 (real time) or, as a "
+    "rehearsal, up to {most:g} times faster"
+)
+
+# --- wrong values ---------------------------------------------------------------------------
+
+# What is wrong with one value, by the kind of problem found (Pydantic's error types),
+# in our own words; "{...}" are filled from the problem's details. Read after the
+# field's name: "speed must be 500 or less". Pydantic's own words never reach anyone.
+FIELD_PROBLEMS = {
+    "missing": "is missing",
+    "extra_forbidden": "is not a field of this request; leave it out",
+    "int_type": "must be a whole number, such as 4",
+    "int_parsing": "must be a whole number, such as 4",
+    "int_from_float": "must be a whole number, such as 4",
+    "float_type": "must be a number, such as 1.5",
+    "float_parsing": "must be a number, such as 1.5",
+    "finite_number": "must be a number, such as 1.5",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "string_too_short": "must be at least {min_length} characters long",
+    "string_too_long": "must be {max_length} characters or fewer",
+    "string_pattern_mismatch": "must match the form {pattern}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than_equal": "must be {le} or less",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "too_short": "must hold at least {min_length}",
+    "too_long": "must hold at most {max_length}",
+    "list_type": "must be a JSON list",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "datetime_type": "must be a time such as 2026-11-25T07:00:00Z",
+    "json_invalid": "is not valid JSON ({error})",
+    "value_error": "{error}",
+}
+FIELD_PROBLEM_OTHER = "has a value that is not allowed here"
+
 WEB_OFFLINE = "easeback is not answering; {count} saved on this device, sent when it is back."
 
 # --- the diary ------------------------------------------------------------------------
