@@ -20,7 +20,7 @@ from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store import open_store
 from easeback.wording import messages
-from helpers import screened_store
+from helpers import HeldLock, screened_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -120,7 +120,7 @@ def pending(page: Any) -> int:
 def settle(page: Any, *, limit_ms: int = 30_000) -> None:
     """Let the page's clock run until every event has reached the server."""
     for _ in range(limit_ms // 250):
-        if pending(page) == 0 and not page.evaluate("window.easeback.outbox.sending"):
+        if pending(page) == 0 and page.evaluate("window.easeback.outbox.sending === null"):
             return
         page.clock.run_for(250)
         page.wait_for_timeout(20)  # real time for the fetch in flight to come back
@@ -378,7 +378,82 @@ def test_events_wait_while_the_server_is_down_and_arrive_once_each(
     assert [r["seq"] for r in rows] == list(range(made))
     assert len({r["client_id"] for r in rows}) == made
     assert [(r["kind"], r["phase_index"]) for r in rows] == reference_events("bed")
-    assert page.locator("#sync").inner_text() == ""
+    assert page.locator("#sync").inner_text() == messages.WEB_SAVED_AGAIN
+
+
+def records(count: int) -> str:
+    return f"{count} {'record' if count == 1 else 'records'}"
+
+
+def test_while_another_program_holds_the_store_the_player_acts_at_once_and_catches_up(
+    page: Any, db_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(12_000)  # 2 s into the first hold
+    settle(page)
+    lock = HeldLock(db_path)  # a backup, say, takes the file
+    try:
+        page.keyboard.press("Space")
+        assert page.get_by_role("button", name="Carry on").is_visible()  # paused at once
+        page.keyboard.press("Space")
+        page.keyboard.press("p")
+        assert page.get_by_role("heading", name="Session over").is_visible()  # at once
+        assert "Stopped because it hurt." in page.locator("#outcome").inner_text()
+        delayed = messages.WEB_SAVING_DELAYED.format(
+            cause=messages.WEB_STORE_CAUSES["locked"], count=records(3)
+        )
+        expect(page.get_by_role("status").filter(has_text="Saving")).to_have_text(delayed)
+        assert pending(page) == 3  # the pause, the carry-on and the pain stop wait here
+        page.clock.run_for(10_000)  # the page keeps trying, and keeps them
+        assert pending(page) == 3
+    finally:
+        lock.release()
+
+    settle(page)
+
+    assert page.locator("#sync").inner_text() == messages.WEB_SAVED_AGAIN
+    rows = stored_events(db_path, session_id(page))
+    made = page.evaluate("window.easeback.state.seq")
+    assert [r["seq"] for r in rows] == list(range(made))
+    assert len({r["client_id"] for r in rows}) == made
+    assert [r["kind"] for r in rows][-3:] == ["paused", "resumed", "pain_stop"]
+    connection = sqlite3.connect(db_path)
+    try:
+        followed = connection.execute(
+            "SELECT kind FROM followups WHERE session_id = ?", (session_id(page),)
+        ).fetchall()
+    finally:
+        connection.close()
+    assert followed == [("pain_stop",)]
+    page.goto("/play?routine=default")
+    assert page.get_by_role("heading", level=1).inner_text() == "Not now"
+
+
+def test_begin_while_another_program_holds_the_store_says_why_and_can_be_pressed_again(
+    page: Any, db_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/play?routine=bed&speed=10")
+    lock = HeldLock(db_path)
+    try:
+        page.get_by_role("button", name="Begin").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#begin-error")).to_have_text(
+            messages.WEB_BEGIN_DELAYED.format(cause=messages.WEB_STORE_CAUSES["locked"])
+        )
+        begin_button = page.get_by_role("button", name="Begin")
+        assert begin_button.is_enabled()
+        assert page.evaluate("document.activeElement.id") == "begin"
+    finally:
+        lock.release()
+
+    page.keyboard.press("Enter")  # again, now the store is free
+
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    assert page.locator("#begin-error").inner_text() == ""
 
 
 def test_a_hidden_page_catches_up_without_skipping_or_repeating_phases(

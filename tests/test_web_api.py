@@ -16,7 +16,7 @@ from easeback.store.safety import current_gate, safety_records
 from easeback.store.sessions import list_sessions, session_events
 from easeback.web.bodies import UUID_PATTERN
 from easeback.wording import messages
-from helpers import screened_store
+from helpers import HeldLock, screened_store
 
 AT = "2026-11-25T07:00:00Z"
 
@@ -391,3 +391,95 @@ def test_every_error_the_api_answers_has_the_one_shape(
     body = response.json()
     assert set(body) == {"detail", "errors", "cause"}
     assert ErrorBody.model_validate(body).detail
+
+
+# --- another program holds the store ---------------------------------------------------
+
+LOCKED = (
+    "another program is using {path} (a backup, an import or a second easeback, perhaps), "
+    "so easeback could not save just now. Nothing already saved is lost; try again when it "
+    "has finished."
+)
+
+
+def followups_of(engine: Any, session_id: str) -> list[str]:
+    return [
+        r.detail["after"]
+        for r in safety_records(engine)
+        if r.kind == "followup" and r.detail["session"] == session_id
+    ]
+
+
+def test_while_another_program_holds_the_store_events_wait_then_land_once_with_the_follow_up(
+    ready: TestClient, app: Any, db_path: Any
+) -> None:
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (20, "pain")])
+    lock = HeldLock(db_path)
+    try:
+        refused = send(ready, session["id"], events)
+    finally:
+        lock.release()
+
+    landed = send(ready, session["id"], events)
+    again = send(ready, session["id"], events)
+
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "2"
+    assert refused.json() == {
+        "detail": LOCKED.format(path=db_path),
+        "errors": [],
+        "cause": "locked",
+    }
+    assert (landed.status_code, landed.json()["stored"]) == (200, len(events))
+    assert (again.json()["stored"], again.json()["already_stored"]) == (0, len(events))
+    engine = app.state.engine
+    assert [r["kind"] for r in session_events(engine, session["id"])] == [
+        "started",
+        "phase",
+        "phase",
+        "pain_stop",
+    ]
+    assert followups_of(engine, session["id"]) == ["pain_stop"]
+    assert current_gate(engine, _now()).reason == "pain"
+
+
+def test_a_session_cannot_open_while_another_program_holds_the_store(
+    ready: TestClient, db_path: Any
+) -> None:
+    lock = HeldLock(db_path)
+    try:
+        refused = ready.post("/api/sessions", json={"routine": "bed"})
+    finally:
+        lock.release()
+
+    assert refused.status_code == 503
+    assert refused.json()["cause"] == "locked"
+    assert ready.post("/api/sessions", json={"routine": "bed"}).status_code == 201
+
+
+def test_a_pain_stop_stored_by_a_try_cut_short_is_followed_up_when_the_page_tries_again(
+    ready: TestClient, app: Any
+) -> None:
+    from easeback.store.sessions import NewEvent, add_events, find_session
+
+    session = open_session(ready)
+    events = played(session["timeline"], [(0, "start"), (20, "pain")])
+    engine = app.state.engine
+    # The first try stored the events, then the store was taken before the follow-up.
+    stored = find_session(engine, session["id"], now=_now())
+    add_events(
+        engine,
+        stored,
+        [
+            NewEvent(e["id"], e["seq"], e["kind"], e["phase"], e["position_ms"], 0, _now())
+            for e in events
+        ],
+    )
+    assert followups_of(engine, session["id"]) == []
+
+    retried = send(ready, session["id"], events)
+    send(ready, session["id"], events)  # and once more: still one follow-up
+
+    assert retried.json()["stored"] == 0
+    assert followups_of(engine, session["id"]) == ["pain_stop"]

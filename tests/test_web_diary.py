@@ -13,6 +13,8 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from easeback.store.diary import add_entry, entries, ratings
+from easeback.wording import messages
+from helpers import HeldLock
 
 
 def page(response: Any) -> BeautifulSoup:
@@ -148,3 +150,56 @@ def test_a_report_for_an_empty_period_is_a_404_page(client: TestClient) -> None:
 
     assert response.status_code == 404
     assert "Nothing was recorded" in response.text
+
+
+# --- another program holds the store ----------------------------------------------------
+
+
+def not_saved_box(response: Any) -> str:
+    alert = page(response).find(role="alert")
+    assert alert.h2.get_text() == "Not saved yet"
+    text: str = alert.p.get_text()
+    return text
+
+
+HELD = messages.WEB_FORM_NOT_SAVED.format(cause=messages.WEB_STORE_CAUSES["locked"])
+
+
+def test_a_diary_entry_meeting_a_held_store_comes_back_kept_with_the_cause(
+    client: TestClient, app: Any, db_path: Any
+) -> None:
+    form = {"csrf": client.token, "pain": "4", "note": "stiff after the drive", "share": "yes"}
+    lock = HeldLock(db_path)
+    try:
+        held = client.post("/diary", data=form)
+    finally:
+        lock.release()
+
+    assert held.status_code == 503
+    assert held.headers["retry-after"] == "2"
+    assert not_saved_box(held) == HELD
+    soup = page(held)
+    assert soup.find(id="note").get_text() == "stiff after the drive"
+    assert soup.find(id="pain-4").has_attr("checked")
+    assert soup.find(id="share").has_attr("checked")
+    assert entries(app.state.engine) == []
+    assert client.post("/diary", data=form).status_code == 200  # once it is free
+    assert [e.note for e in entries(app.state.engine)] == ["stiff after the drive"]
+
+
+def test_psfs_ratings_meeting_a_held_store_come_back_kept_with_the_cause(
+    client: TestClient, app: Any, db_path: Any
+) -> None:
+    form = psfs_form(client.token, ["Socks", "Garden", "Sit"], ["4", "3", "6"])
+    lock = HeldLock(db_path)
+    try:
+        held = client.post("/diary/psfs", data=form)
+    finally:
+        lock.release()
+
+    assert held.status_code == 503
+    assert not_saved_box(held) == HELD
+    soup = page(held)
+    assert [soup.find(id=f"activity-{i}")["value"] for i in range(3)] == ["Socks", "Garden", "Sit"]
+    assert [soup.find(id=f"rating-{i}")["value"] for i in range(3)] == ["4", "3", "6"]
+    assert ratings(app.state.engine) == []

@@ -336,3 +336,28 @@ def test_a_zone_that_names_a_folder_or_is_too_long_is_a_named_error(
 
     assert response.status_code == 400
     assert "Unknown time zone" in page(response).find(id="zone-error").get_text()
+
+
+def test_answers_meeting_a_held_store_come_back_kept_with_the_cause(
+    client: TestClient, app: Any, db_path: Any
+) -> None:
+    from helpers import HeldLock
+
+    form = {**all_no(client.token, clinician_checked="yes"), "fever": "yes"}
+    lock = HeldLock(db_path)
+    try:
+        held = client.post("/check", data=form)
+    finally:
+        lock.release()
+
+    assert held.status_code == 503
+    soup = page(held)
+    alert = soup.find(role="alert")
+    assert alert.p.get_text() == messages.WEB_FORM_NOT_SAVED.format(
+        cause=messages.WEB_STORE_CAUSES["locked"]
+    )
+    assert soup.find(id="clinician_checked-yes").has_attr("checked")
+    assert soup.find(id="fever-yes").has_attr("checked")
+    assert soup.find(id="injury-no").has_attr("checked")
+    assert last_screening(app.state.engine) is None
+    assert messages.ADVICE["urgent"] in text(client.post("/check", data=form))  # once free

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Insert, exists, insert, literal, select
 
 from easeback.core.screening import Assessment, Gate, Group, Screening, gate
 from easeback.store.consents import latest_consent
@@ -104,21 +104,32 @@ def record_followup(
     session_id: str | None,
     settled: bool | None,
     step_back: bool,
-) -> None:
+) -> bool:
     """Store a follow-up: ``kind`` 'pain_stop' or 'worsening' when it happens (with
     ``step_back`` when it is the second within 7 days, which progression reads), or
-    'settled' with the answer to "has the pain settled?" before the next session."""
-    with engine.begin() as connection:
-        connection.execute(
-            insert(followups).values(
-                at_utc=to_utc(at),
-                zone=zone,
-                kind=kind,
-                session_id=session_id,
-                settled=settled,
-                step_back=step_back,
-            )
+    'settled' with the answer to "has the pain settled?" before the next session.
+
+    A session's pain stop or worsening is followed up once: a second call for the same
+    session (a retry whose first try stored the event but not this) stores nothing and
+    returns False. One statement checks and writes, so two tries at once (two pages
+    sending the same waiting records) cannot both write."""
+    values = {
+        "at_utc": to_utc(at),
+        "zone": zone,
+        "kind": kind,
+        "session_id": session_id,
+        "settled": settled,
+        "step_back": step_back,
+    }
+    statement: Insert = insert(followups).values(**values)
+    if session_id is not None and kind in ("pain_stop", "worsening"):
+        done = select(followups.c.id).where(
+            followups.c.session_id == session_id, followups.c.kind == kind
         )
+        row = select(*(literal(v, followups.c[k].type) for k, v in values.items()))
+        statement = insert(followups).from_select(list(values), row.where(~exists(done)))
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount == 1
 
 
 def record_pain(

@@ -30,7 +30,8 @@ def save_pain(engine: Engine, session_id: str, moment: str, value: int | None) -
 
 def follow_up(engine: Engine, session_id: str, kind: str) -> bool:
     """Record a pain stop or a worsening for follow-up; True when it is the second
-    within 7 days (a step back for progression and a word with a clinician)."""
+    within 7 days (a step back for progression and a word with a clinician). Once per
+    session and kind: False, and nothing stored, when it was already recorded."""
     from easeback.core.screening import repeated_pain
     from easeback.store.safety import pain_event_times, record_followup
     from easeback.usecases.clock import local_zone, wall_now
@@ -40,7 +41,7 @@ def follow_up(engine: Engine, session_id: str, kind: str) -> bool:
     if kind == "worsening":
         events.append(now)  # not yet in the store: this row is what records it
     step_back = repeated_pain(events, now)
-    record_followup(
+    recorded = record_followup(
         engine,
         at=now,
         zone=local_zone(),
@@ -49,7 +50,7 @@ def follow_up(engine: Engine, session_id: str, kind: str) -> bool:
         settled=None,
         step_back=step_back,
     )
-    return step_back
+    return step_back and recorded
 
 
 def catch_up_progress(engine: Engine) -> list[str]:

@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
+from easeback.core.errors import StoreError
 from easeback.usecases.diary_input import (
     NAME_LIMIT,
     NOTE_LIMIT,
@@ -20,7 +22,7 @@ from easeback.usecases.diary_input import (
     parse_score,
 )
 from easeback.usecases.today import person_zone
-from easeback.web.pages import checked_form, render, store_of
+from easeback.web.pages import checked_form, form_answer, not_saved, render, store_of
 from easeback.wording import messages
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +40,7 @@ def diary_form(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: str | None = None,
+    fault: StoreError | None = None,
 ) -> HTMLResponse:
     from easeback.store.diary import entries, psfs_view
     from easeback.usecases.clock import wall_now
@@ -45,13 +48,13 @@ def diary_form(
     engine = store_of(request)
     view = psfs_view(engine, wall_now())
     activities = [a["name"] for a in view["activities"]]
-    return render(
+    return form_answer(
         request,
         "diary.html",
-        status=400 if errors else 200,
+        errors=errors or {},
+        fault=fault,
         title="Diary",
         values=values or {},
-        errors=errors or {},
         saved=saved,
         recent=list(reversed(entries(engine)))[:20],
         psfs=view,
@@ -86,14 +89,17 @@ async def log_entry(request: Request) -> Response:
         errors["pain"] = "Choose how much it hurts, or write a note (or both)."
     if errors:
         return diary_form(request, values=values, errors=errors)
-    add_entry(
-        store_of(request),
-        at=wall_now(),
-        zone=person_zone(store_of(request)),
-        pain=pain,
-        note=note or None,
-        share=share,
-    )
+    try:
+        add_entry(
+            store_of(request),
+            at=wall_now(),
+            zone=person_zone(store_of(request)),
+            pain=pain,
+            note=note or None,
+            share=share,
+        )
+    except (StoreError, SQLAlchemyError) as exc:
+        return diary_form(request, values=values, fault=not_saved(request, exc))
     return RedirectResponse("/diary?saved=entry", status_code=303)
 
 
@@ -127,13 +133,20 @@ async def save_psfs(request: Request) -> Response:
         )
     engine = store_of(request)
     chosen = [n for n in names if n]
-    if [a.name for a in current_activities(engine)] != chosen:
-        set_activities(engine, chosen, at=wall_now())
-    current = current_activities(engine)
-    by_name = {n: parse_score(r) or 0 for n, r in zip(names, ratings, strict=True) if n}
-    rate_activities(
-        engine, {a.id: by_name[a.name] for a in current}, at=wall_now(), zone=person_zone(engine)
-    )
+    try:
+        if [a.name for a in current_activities(engine)] != chosen:
+            set_activities(engine, chosen, at=wall_now())
+        current = current_activities(engine)
+        by_name = {n: parse_score(r) or 0 for n, r in zip(names, ratings, strict=True) if n}
+        rate_activities(
+            engine,
+            {a.id: by_name[a.name] for a in current},
+            at=wall_now(),
+            zone=person_zone(engine),
+        )
+    except (StoreError, SQLAlchemyError) as exc:
+        values = {"names": names, "ratings": ratings}
+        return diary_form(request, values=values, fault=not_saved(request, exc))
     return RedirectResponse("/diary?saved=psfs", status_code=303)
 
 

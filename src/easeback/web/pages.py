@@ -8,9 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from easeback.core.errors import StoreError
+from easeback.web.errors import explained, retry_after
 from easeback.web.security import CSRF_FIELD, tokens_match
 from easeback.wording import messages
 
@@ -58,6 +61,34 @@ async def checked_form(request: Request) -> FormData:
             403, "This form had expired or came from elsewhere. Reload the page and try again."
         )
     return form
+
+
+def not_saved(request: Request, exc: Exception) -> StoreError:
+    """The storage fault that kept a form from being saved (anything else is raised
+    again, as the bug it is)."""
+    problem = explained(request, exc)
+    if problem is None:
+        raise exc
+    return problem
+
+
+def form_answer(
+    request: Request, name: str, *, errors: dict[str, str], fault: StoreError | None, **context: Any
+) -> HTMLResponse:
+    """A form shown again: with its errors (400), or with what kept it from being saved
+    (503, the cause named, Retry-After when it passes); what was typed is in
+    ``context``, so nothing is lost."""
+    words = None
+    if fault is not None:
+        cause = messages.WEB_STORE_CAUSES.get(fault.fault or "", None)
+        words = messages.WEB_FORM_NOT_SAVED.format(
+            cause=cause or messages.WEB_STORE_CAUSES["other"]
+        )
+    status = 503 if fault else 400 if errors else 200
+    response = render(request, name, status=status, errors=errors, fault=words, **context)
+    if fault is not None:
+        response.headers.update(retry_after(fault))
+    return response
 
 
 def db(request: Request) -> str | None:
@@ -279,28 +310,30 @@ def check_page(request: Request) -> HTMLResponse:
 
 
 def check_form(
-    request: Request, state: Any, *, answers: dict[str, str], errors: dict[str, str]
+    request: Request,
+    state: Any,
+    *,
+    answers: dict[str, str],
+    errors: dict[str, str],
+    fault: StoreError | None = None,
 ) -> HTMLResponse:
     from easeback.core.screening import QUESTIONS
 
-    return render(
+    return form_answer(
         request,
         "check.html",
-        status=400 if errors else 200,
+        errors=errors,
+        fault=fault,
         title="Before your first session" if state.reason == "consent" else "Safety questions",
         gate=state,
         questions=QUESTIONS,
         answers=answers,
-        errors=errors,
     )
 
 
 @router.post("/check", response_class=HTMLResponse)
 async def check_answers(request: Request) -> HTMLResponse:
-    from easeback.core.screening import QUESTIONS, assess
-    from easeback.store.consents import record_consent
-    from easeback.usecases.checkup import record_answers, record_settled
-    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.core.screening import QUESTIONS
 
     form = await checked_form(request)
     state = gate_state(request)
@@ -313,6 +346,20 @@ async def check_answers(request: Request) -> HTMLResponse:
     errors = {f: "Please answer yes or no." for f, v in answers.items() if v not in ("yes", "no")}
     if errors:
         return check_form(request, state, answers=answers, errors=errors)
+    try:
+        return record_check(request, state, answers)
+    except (StoreError, SQLAlchemyError) as exc:
+        fault = not_saved(request, exc)
+        return check_form(request, gate_state(request), answers=answers, errors={}, fault=fault)
+
+
+def record_check(request: Request, state: Any, answers: dict[str, str]) -> HTMLResponse:
+    """Record a complete set of answers and say what they mean."""
+    from easeback.core.screening import QUESTIONS, assess
+    from easeback.store.consents import record_consent
+    from easeback.usecases.checkup import record_answers, record_settled
+    from easeback.usecases.clock import local_zone, wall_now
+
     engine = store_of(request)
     now, zone = wall_now(), local_zone()
     given = {q.id: answers[q.id] == "yes" for q in QUESTIONS}

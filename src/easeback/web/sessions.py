@@ -162,16 +162,20 @@ def figure_for(phase: Phase, library: Library) -> dict[str, Any] | None:
 def accept_events(
     engine: Engine, session: StoredSession, batch: list[NewEvent]
 ) -> tuple[int, list[str]]:
-    """Store a batch of events once each; a pain stop newly stored is followed up and
-    folded into progression at once (a step back). Other endings wait for the rating
-    after the session, as in the terminal, so a rise in pain is counted with them.
-    Returns how many were new, and what to tell the person."""
+    """Store a batch of events once each; a pain stop is followed up and folded into
+    progression at once (a step back). Other endings wait for the rating after the
+    session, as in the terminal, so a rise in pain is counted with them. Returns how
+    many were new, and what to tell the person.
+
+    The follow-up is made whenever the session holds a pain stop and has none yet: a
+    try that stored the events but could not write the follow-up (the store was
+    taken by another program in between) is made whole by the page's retry."""
     from easeback.store.sessions import add_events
     from easeback.usecases.aftercare import catch_up_progress, follow_up
 
     kinds = add_events(engine, session, batch)
     said: list[str] = []
-    if "pain_stop" in kinds:
+    if "pain_stop" in kinds or session.outcome == "pain_stop":
         if follow_up(engine, session.id, "pain_stop"):
             said.append(messages.REPEATED_PAIN)
         catch_up_progress(engine)

@@ -249,7 +249,40 @@ FIELD_PROBLEMS = {
 }
 FIELD_PROBLEM_OTHER = "has a value that is not allowed here"
 
-WEB_OFFLINE = "easeback is not answering; {count} saved on this device, sent when it is back."
+
+# Why something could not be saved just now, by the cause easeback named (the storage
+# faults of store/faults.py, and "down" when easeback did not answer at all); each is
+# read after "Saving is delayed: " or "Not started yet: ".
+WEB_STORE_CAUSES = {
+    "down": (
+        "easeback is not answering (is it still running? Start it again with: easeback serve)"
+    ),
+    "locked": (
+        "another program is using easeback's file just now (a backup, an import or a "
+        "second easeback, perhaps)"
+    ),
+    "full": "the disk that holds easeback's file is full; please free some space",
+    "read-only": "easeback's file cannot be written: it, or its folder, is read-only",
+    "damaged": (
+        "easeback's file is damaged; restore your latest backup with: easeback restore FILE"
+    ),
+    "io": "the disk reported an error; please check the disk",
+    "other": "easeback could not save just now",
+}
+WEB_SAVING_DELAYED = (
+    "Saving is delayed: {cause}. {count} kept on this device and sent as soon as "
+    "easeback can save again."
+)
+WEB_SAVED_AGAIN = "Saving has caught up: everything is saved."
+WEB_REFUSED = (
+    "Some records could not be saved (easeback answered {status}). Please note what "
+    "happened in your diary."
+)
+WEB_BEGIN_DELAYED = "Not started yet: {cause}. Nothing is lost; press Begin again in a moment."
+WEB_FORM_NOT_SAVED = (
+    "This was not saved, because {cause}. What you gave is kept below; press the button "
+    "again in a moment."
+)
 
 # --- the diary ------------------------------------------------------------------------
 
