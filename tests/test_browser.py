@@ -609,6 +609,28 @@ def test_first_run_page_passes_axe_in_both_schemes(chromium: Any, server: Server
         page.context.close()
 
 
+@pytest.mark.parametrize(
+    ("path", "button", "heading"),
+    [
+        ("/diary", "Save in my diary", "Please check 1 answer"),
+        ("/diary", "Save my ratings", "Please check 1 answer"),
+        ("/check", "Save my answers", "Please answer 16 more questions"),
+        ("/progress?start=soon", None, "Please check the day"),
+    ],
+)
+def test_after_a_form_error_the_focus_is_on_the_error_summary(
+    page: Any, path: str, button: str | None, heading: str
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(path)
+    if button:
+        page.get_by_role("button", name=button).click()
+
+    summary = page.get_by_role("alert").filter(has=page.get_by_role("heading", name=heading))
+    expect(summary).to_be_focused()
+
+
 def test_every_page_works_by_keyboard_with_a_visible_focus(page: Any) -> None:
     page.goto("/today")
     page.keyboard.press("Tab")

@@ -361,3 +361,39 @@ def test_answers_meeting_a_held_store_come_back_kept_with_the_cause(
     assert soup.find(id="injury-no").has_attr("checked")
     assert last_screening(app.state.engine) is None
     assert messages.ADVICE["urgent"] in text(client.post("/check", data=form))  # once free
+
+
+def test_days_and_times_are_shown_one_way_on_the_24_hour_clock(
+    client: TestClient, app: Any
+) -> None:
+    import re
+    from datetime import UTC, datetime
+
+    from easeback.store.diary import add_entry
+    from easeback.store.sessions import open_session
+    from helpers import ROTATION_TIMELINE
+
+    evening = datetime(2026, 3, 2, 19, 5, tzinfo=UTC)  # London keeps UTC in March
+    engine = app.state.engine
+    screened_store(engine)
+    open_session(
+        engine,
+        ROTATION_TIMELINE,
+        title="Just the rotation",
+        speed=1.0,
+        started=evening,
+        zone="Europe/London",
+        player="web",
+        slot=None,
+        plan_date=None,
+    )
+    add_entry(engine, at=evening, zone="Europe/London", pain=3, note=None)
+
+    history = page(client.get("/history"))
+    diary = page(client.get("/diary"))
+
+    assert history.find("tbody").find("td").get_text() == "Mon 2 Mar 2026, 19:05"
+    assert diary.find(class_="records").li.get_text() == "Mon 2 Mar 2026, 19:05: pain 3/10"
+    for path in ("/today", "/history", "/diary", "/progress", "/check", "/play?routine=bed"):
+        shown = text(client.get(path))
+        assert not re.search(r"\d\s*[AaPp]\.?[Mm]\b", shown), path

@@ -111,19 +111,32 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
     """
     last = end or today
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
-    for day in (start or last, end or first):
+    # A day worked out from the other one is blamed on the one given.
+    checks: list[tuple[date, Literal["start", "end"]]] = [
+        (start or last, "start" if start else "end"),
+        (end or first, "end" if end else "start"),
+    ]
+    for day, given in checks:
         if not EARLIEST <= day <= today + LATEST_AHEAD:
             raise BadPeriod(
                 f"{day.isoformat()} is outside the days easeback can hold; give days from "
-                f"{EARLIEST.isoformat()} to {(today + LATEST_AHEAD).isoformat()}"
+                f"{EARLIEST.isoformat()} to {(today + LATEST_AHEAD).isoformat()}",
+                field=given,
             )
     if first > last:
-        raise BadPeriod(f"the first day {first.isoformat()} is after the last {last.isoformat()}")
+        raise BadPeriod(
+            f"the first day {first.isoformat()} is after the last {last.isoformat()}", field="end"
+        )
     return first, last
 
 
 class BadPeriod(ValueError):
-    """A period that cannot be shown, with the reason."""
+    """A period that cannot be shown, with the reason and the day it is about
+    (``field``: 'start' or 'end')."""
+
+    def __init__(self, message: str, *, field: Literal["start", "end"]) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def build_overview(

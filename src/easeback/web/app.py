@@ -25,14 +25,14 @@ from easeback.web.security import (
     tokens_match,
 )
 from easeback.wording import messages
-from easeback.wording.labels import clock_text, safety_words
+from easeback.wording.labels import clock_text, day_text, moment_text, safety_words
 
 HERE = Path(__file__).parent
 DEFAULT_PORT = 8421
 
 
 def _local_text(moment_utc: datetime, zone: str) -> str:
-    return local_time(moment_utc, zone).strftime("%a %d %b %Y, %H:%M")
+    return moment_text(local_time(moment_utc, zone))
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         local=_local_text,
         clock=clock_text,
+        day=day_text,
         safety=safety_words,
     )
     app.state.templates = templates

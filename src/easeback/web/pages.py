@@ -4,6 +4,7 @@ player, history and settings. Each route reads or writes through the shared modu
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -135,6 +136,7 @@ def today_page(request: Request, state: Any) -> HTMLResponse:
         "today.html",
         title="Today",
         view=view,
+        plan_day=date.fromisoformat(view["date"]),
         library=load_library(),
         gate=state,
     )

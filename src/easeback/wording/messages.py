@@ -294,6 +294,7 @@ PSFS_INTRO = (
 PSFS_RATE = "For each, how well can you do it today? 0 = not at all, 10 = as well as before."
 PSFS_LISTED = "Your {count} activities are saved."
 PSFS_SAVED = "Saved. Your score this week: {mean} out of 10 (the mean of your ratings)."
+WEB_NOT_A_DATE = "{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01."
 VERDICT_WORDS = {
     "meaningful improvement": "a meaningful improvement",
     "meaningful worsening": "a meaningful worsening",
