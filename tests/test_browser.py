@@ -341,6 +341,104 @@ def test_single_letter_keys_can_be_turned_off(page: Any) -> None:
     assert page.get_by_role("heading", name="Session over").is_visible()
 
 
+# --- leaving mid-session -------------------------------------------------------------
+
+
+def leave_dialog(page: Any) -> Any:
+    return page.get_by_role("dialog", name=messages.WEB_LEAVE_QUESTION)
+
+
+def test_end_asks_first_and_keep_going_carries_on_where_it_was(page: Any, db_path: Path) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(12_000)
+    end = page.get_by_role("button", name="End the session")
+
+    end.focus()
+    page.keyboard.press("Enter")
+
+    assert leave_dialog(page).is_visible()
+    assert page.evaluate("document.activeElement.textContent") == messages.WEB_LEAVE_NO
+    page.clock.run_for(1_000)  # the session plays on while the person decides
+    assert page.locator("#countdown").inner_text() == "12"
+    page.keyboard.press("Enter")  # no, keep going
+    assert not leave_dialog(page).is_visible()
+    assert page.evaluate("document.activeElement.textContent") == "End the session"
+    assert not page.get_by_role("heading", name="Session over").is_visible()
+
+    end.click()
+    page.get_by_role("button", name=messages.WEB_LEAVE_YES).click()
+
+    assert page.get_by_role("heading", name="Session over").is_visible()
+    assert page.locator("#outcome").inner_text().startswith("Session ended early after 0:13.")
+    settle(page)
+    assert stored_events(db_path, session_id(page))[-1]["kind"] == "quit"
+
+
+def test_a_menu_link_asks_first_and_leaving_records_the_session_as_ended_early(
+    page: Any, db_path: Path
+) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(5_000)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+
+    assert leave_dialog(page).is_visible()
+    assert urlsplit(page.url).path == "/play"
+    page.get_by_role("button", name=messages.WEB_LEAVE_YES).click()
+    page.wait_for_url("**/history")
+    page.clock.run_for(2_000)  # this page sends what the player page left waiting
+    page.reload()
+    row = page.get_by_role("row").nth(1).inner_text()
+    assert messages.OUTCOME_WORDS["quit"] in row
+
+
+def test_the_pain_button_never_asks_even_while_the_question_is_open(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.get_by_role("button", name="End the session").click()
+
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).click()
+
+    assert not leave_dialog(page).is_visible()
+    assert "Stopped because it hurt." in page.locator("#outcome").inner_text()
+
+
+def test_closing_or_reloading_the_page_mid_session_gets_the_browsers_question(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    assert not page.is_closed()
+    page.keyboard.press("p")  # once it is over, leaving is free
+    assert not page.evaluate(
+        "() => { const e = new Event('beforeunload', {cancelable: true});"
+        " window.dispatchEvent(e); return e.defaultPrevented; }"
+    )
+
+
+def test_a_page_closed_mid_session_leaves_it_ended_early_not_cut_off(
+    chromium: Any, ready_server: Server, db_path: Path
+) -> None:
+    player = open_page(chromium, ready_server)
+    player.clock.install()
+    begin(player, "/play?routine=default&speed=1")
+    played = session_id(player)
+
+    player.close()  # the tab closed without asking (the browser quit, say)
+    other = player.context.new_page()
+    other.goto(f"{ready_server.base}/today")  # any page sends what was left waiting
+
+    for _ in range(100):
+        kinds = [r["kind"] for r in stored_events(db_path, played)]
+        if kinds and kinds[-1] == "quit":
+            break
+        other.wait_for_timeout(50)
+    assert kinds[-1] == "quit"
+    other.context.close()
+
+
 def test_saving_the_rating_after_without_a_number_asks_for_one(page: Any) -> None:
     begin(page, "/play?routine=default&speed=1")
     page.keyboard.press("Escape")
@@ -578,6 +676,9 @@ def test_axe_finds_nothing_on_any_page(chromium: Any, ready_server: Server, dark
     found["player, playing"] = run_axe(page)
     page.keyboard.press("Space")
     found["player, paused"] = run_axe(page)
+    page.get_by_role("button", name="End the session").click()
+    found["player, asking before it ends"] = run_axe(page)
+    page.get_by_role("button", name=messages.WEB_LEAVE_NO).click()
     page.keyboard.press("p")
     found["player, after a pain stop"] = run_axe(page)
     page.goto("/settings")

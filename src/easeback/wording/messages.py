@@ -205,6 +205,15 @@ WEB_NO_SCRIPT = (
     "'easeback start' plays the same routine in a terminal."
 )
 WEB_PAIN_KEY = "Pain? Stop now"
+# Asked before a session is left mid-way (End, or a link to another page); the pain
+# button and keys never ask.
+WEB_LEAVE_QUESTION = "End the session now?"
+WEB_LEAVE_TEXT = (
+    "It is kept in your history as ended early. If something hurts, press the pain "
+    "button instead: it stops at once."
+)
+WEB_LEAVE_YES = "Yes, end it"
+WEB_LEAVE_NO = "No, keep going"
 WEB_BAD_ADDRESS = "This address has a wrong value: {problems}. Open the page from Today instead."
 WEB_BAD_SPEED = (
     "speed {speed:g} cannot be played: a session plays at speed 1 (real time) or, as a "

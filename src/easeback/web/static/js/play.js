@@ -199,7 +199,54 @@ function act(action) {
   handle(events);
 }
 
+// Leaving mid-session asks first: End, and any link to another page, open a small
+// dialog (not modal, so the pain button and keys keep working, and the session
+// keeps playing meanwhile); reloading or closing the page gets the browser's own
+// question. Whoever leaves anyway has the session recorded as ended early.
+const leave = { opener: null, href: null };
+
+function playing() {
+  return Boolean(state.player && !state.player.ended);
+}
+
+function askToLeave(opener, href) {
+  leave.opener = opener;
+  leave.href = href;
+  $("leave").show();
+  $("leave-no").focus();
+}
+
+function stay() {
+  $("leave").close();
+  if (leave.opener) leave.opener.focus();
+}
+
+function endAndLeave() {
+  const href = leave.href;
+  $("leave").close();
+  act("quit");
+  if (href) window.location.assign(href);
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a[href]");
+  if (!link || !playing() || event.defaultPrevented) return;
+  const to = new URL(link.href, window.location.href);
+  if (to.origin === window.location.origin && to.pathname === window.location.pathname && to.hash) return; // "skip to the content"
+  event.preventDefault();
+  askToLeave(link, link.href);
+});
+window.addEventListener("beforeunload", (event) => {
+  if (!playing()) return;
+  event.preventDefault();
+  event.returnValue = ""; // older browsers need a value to ask
+});
+window.addEventListener("pagehide", () => {
+  if (playing()) act("quit"); // the page goes anyway: the outbox keeps the ending
+});
+
 function finish() {
+  if ($("leave").open) $("leave").close();
   clearTimeout(state.timer);
   clearInterval(state.scheduler);
   cues.cancelPlanned();
@@ -276,8 +323,10 @@ $("begin-form").addEventListener("submit", begin);
 $("after-form").addEventListener("submit", saveAfter);
 $("pause").addEventListener("click", () => act("pause"));
 $("skip").addEventListener("click", () => act("skip"));
-$("quit").addEventListener("click", () => act("quit"));
+$("quit").addEventListener("click", (event) => askToLeave(event.currentTarget, null));
 $("pain").addEventListener("click", () => act("pain"));
+$("leave-no").addEventListener("click", stay);
+$("leave-yes").addEventListener("click", endAndLeave);
 const shortcuts = $("shortcuts");
 shortcuts.checked = localStorage.getItem("easeback-shortcuts") !== "off";
 shortcuts.addEventListener("change", () => localStorage.setItem("easeback-shortcuts", shortcuts.checked ? "on" : "off"));
