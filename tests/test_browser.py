@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,13 +118,19 @@ def pending(page: Any) -> int:
     return count
 
 
-def settle(page: Any, *, limit_ms: int = 30_000) -> None:
-    """Let the page's clock run until every event has reached the server."""
-    for _ in range(limit_ms // 250):
-        if pending(page) == 0 and page.evaluate("window.easeback.outbox.sending === null"):
+def settle(page: Any, *, limit_s: float = 30) -> None:
+    """Let every event reach the server: wait (real time) while a request is in
+    flight, and move the page's clock on only while the outbox waits to retry."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        waiting, busy = page.evaluate(
+            "[window.easeback.outbox.pending(), window.easeback.outbox.sending !== null]"
+        )
+        if not waiting and not busy:
             return
-        page.clock.run_for(250)
-        page.wait_for_timeout(20)  # real time for the fetch in flight to come back
+        if not busy:
+            page.clock.run_for(250)  # a retry is due on the page's clock
+        page.wait_for_timeout(20)  # real time for the request in flight to come back
     raise AssertionError(f"{pending(page)} events never reached the server")
 
 
@@ -730,6 +737,49 @@ def test_after_a_form_error_the_focus_is_on_the_error_summary(
 
     summary = page.get_by_role("alert").filter(has=page.get_by_role("heading", name=heading))
     expect(summary).to_be_focused()
+
+
+def test_the_begin_form_is_in_place_before_the_script_runs_so_nothing_moves(
+    chromium: Any, ready_server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page(chromium, ready_server)
+    page.route("**/js/play.js", lambda route: route.abort())  # as it is before it arrives
+    page.goto("/play?routine=default")
+    waiting = page.get_by_role("button", name="Begin")
+    assert waiting.is_disabled()
+    before = waiting.bounding_box()
+    page.unroute("**/js/play.js")
+
+    page.goto("/play?routine=default")
+    ready = page.get_by_role("button", name="Begin")
+    expect(ready).to_be_enabled()
+
+    assert ready.bounding_box() == before
+    shifts = page.evaluate(
+        """() => {
+            const seen = new PerformanceObserver(() => {});
+            seen.observe({type: 'layout-shift', buffered: true});
+            return seen.takeRecords().map(e => e.value);
+        }"""
+    )
+    assert sum(shifts) == 0
+    page.context.close()
+
+
+def test_without_scripts_the_player_says_so_and_shows_no_dead_begin_button(
+    chromium: Any, ready_server: Server
+) -> None:
+    context = chromium.new_context(base_url=ready_server.base, java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto("/play?routine=default")
+
+    said = page.locator("noscript .advice")  # text search skips <noscript> on principle
+    assert said.is_visible() and said.inner_text() == messages.WEB_NO_SCRIPT
+    assert not page.get_by_role("button", name="Begin").is_visible()
+    context.close()
 
 
 def test_every_page_works_by_keyboard_with_a_visible_focus(page: Any) -> None:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from easeback.core.screening import QUESTION_IDS
 from easeback.store.safety import current_gate, last_screening
 from easeback.web.pages import DAY_NAMES as DAYS
+from easeback.web.static_files import static_url
 from easeback.wording import messages
 from helpers import screened_store
 
@@ -218,7 +219,7 @@ def test_the_player_page_has_the_controls_and_the_pain_button(client: TestClient
     assert {"Begin", "Pause", "Skip", "End the session", messages.WEB_PAIN_KEY} <= buttons
     assert soup.find(attrs={"aria-live": "polite"}) is not None
     assert messages.WEB_NO_SCRIPT in soup.noscript.get_text()
-    assert soup.find("script", src="/static/js/play.js")["type"] == "module"
+    assert soup.find("script", src=static_url("js/play.js"))["type"] == "module"
 
 
 # --- settings --------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from easeback import __version__
@@ -24,6 +23,7 @@ from easeback.web.security import (
     same_origin,
     tokens_match,
 )
+from easeback.web.static_files import VersionedStatic, static_url
 from easeback.wording import messages
 from easeback.wording.labels import clock_text, day_text, moment_text, safety_words
 
@@ -71,11 +71,12 @@ def create_app(settings: Settings) -> FastAPI:
         local=_local_text,
         clock=clock_text,
         day=day_text,
+        static=static_url,
         safety=safety_words,
     )
     app.state.templates = templates
 
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", VersionedStatic(), name="static")
     app.include_router(page_routes.router)
     app.include_router(diary_pages.router)
     app.include_router(api_routes.router)

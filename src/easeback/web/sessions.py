@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from easeback.web.static_files import static_url
 from easeback.wording import messages
 
 if TYPE_CHECKING:
@@ -156,7 +157,8 @@ def figure_for(phase: Phase, library: Library) -> dict[str, Any] | None:
         figure = step.figure or stretch.start_figure
     if figure is None:
         return None
-    return {"src": f"/static/figures/{figure.file}", "alt": figure.alt, "mirrored": figure.mirrored}
+    src = static_url(f"figures/{figure.file}")
+    return {"src": src, "alt": figure.alt, "mirrored": figure.mirrored}
 
 
 def accept_events(

@@ -341,4 +341,4 @@ speak.addEventListener("change", () => {
   localStorage.setItem("easeback-speak", speak.checked ? "on" : "off");
   if (!speak.checked) cues.silence();
 });
-root.classList.add("ready");
+$("begin").disabled = false; // ready: the form was in place, disabled, all along
