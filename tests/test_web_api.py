@@ -484,3 +484,22 @@ def test_a_pain_stop_stored_by_a_try_cut_short_is_followed_up_when_the_page_trie
 
     assert retried.json()["stored"] == 0
     assert followups_of(engine, session["id"]) == ["pain_stop"]
+
+
+def test_a_rise_in_pain_stored_by_a_try_cut_short_is_followed_up_when_the_page_tries_again(
+    ready: TestClient, app: Any
+) -> None:
+    from easeback.usecases.aftercare import save_pain
+
+    session = open_session(ready, pain_before=2)
+    send(ready, session["id"], played(session["timeline"], [(0, "start"), (400, "tick")]))
+    save_pain(app.state.engine, session["id"], "after", 5)  # then the store was taken
+
+    retried = ready.post(
+        f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 5}
+    )
+    again = ready.post(f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 5})
+
+    assert retried.json()["messages"] == [messages.WORSENED.format(rise=3)]
+    assert again.json()["messages"] == []
+    assert followups_of(app.state.engine, session["id"]) == ["worsening"]

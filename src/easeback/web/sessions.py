@@ -186,21 +186,26 @@ def accept_events(
 
 def rate_after(engine: Engine, session: StoredSession, value: int | None) -> list[str]:
     """Store the rating after a session (the first one given wins) and follow up a rise
-    of 2 points or more. Returns what to tell the person."""
+    of 2 points or more. Returns what to tell the person.
+
+    As with a pain stop, the follow-up is made whenever the stored ratings call for
+    one and it is missing, so a try that stored the rating but not the follow-up is
+    made whole by the page's retry."""
     from easeback.core.screening import followup_kind
-    from easeback.store.safety import session_pain
+    from easeback.store.safety import followed_up, session_pain
     from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
 
     given = session_pain(engine, session.id)
-    if "after" in given or value is None:
-        catch_up_progress(engine)  # skipped (or already rated): count the session now
-        return []
-    save_pain(engine, session.id, "after", value)
-    before = given.get("before")
+    if "after" not in given and value is not None:
+        save_pain(engine, session.id, "after", value)
+        given["after"] = value
+    before, after = given.get("before"), given.get("after")
     said: list[str] = []
-    if followup_kind(session.outcome, before, value) == "worsening":
-        said.append(messages.WORSENED.format(rise=value - (before or 0)))
+    if followup_kind(session.outcome, before, after) == "worsening" and not followed_up(
+        engine, session.id, "worsening"
+    ):
+        said.append(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
         if follow_up(engine, session.id, "worsening"):
             said.append(messages.REPEATED_PAIN)
-    catch_up_progress(engine)
+    catch_up_progress(engine)  # rated, skipped or rated before: count the session now
     return said
