@@ -154,3 +154,18 @@ class SmallDisk:
         import subprocess
 
         subprocess.run(["umount", "-l", str(self.folder)], check=True)
+
+
+class HeldLock:
+    """Another program holding the store, as a backup or an import does: a plain
+    sqlite3 connection inside BEGIN EXCLUSIVE until ``release()``."""
+
+    def __init__(self, db_path: Any) -> None:
+        import sqlite3
+
+        self.connection = sqlite3.connect(db_path, isolation_level=None)
+        self.connection.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        self.connection.execute("ROLLBACK")
+        self.connection.close()

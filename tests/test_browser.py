@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store import open_store
 from easeback.wording import messages
-from helpers import screened_store
+from helpers import HeldLock, screened_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -105,13 +106,19 @@ def pending(page: Any) -> int:
     return count
 
 
-def settle(page: Any, *, limit_ms: int = 30_000) -> None:
-    """Let the page's clock run until every event has reached the server."""
-    for _ in range(limit_ms // 250):
-        if pending(page) == 0 and not page.evaluate("window.easeback.outbox.sending"):
+def settle(page: Any, *, limit_s: float = 30) -> None:
+    """Let every event reach the server: wait (real time) while a request is in
+    flight, and move the page's clock on only while the outbox waits to retry."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        waiting, busy = page.evaluate(
+            "[window.easeback.outbox.pending(), window.easeback.outbox.sending !== null]"
+        )
+        if not waiting and not busy:
             return
-        page.clock.run_for(250)
-        page.wait_for_timeout(20)  # real time for the fetch in flight to come back
+        if not busy:
+            page.clock.run_for(250)  # a retry is due on the page's clock
+        page.wait_for_timeout(20)  # real time for the request in flight to come back
     raise AssertionError(f"{pending(page)} events never reached the server")
 
 
@@ -329,6 +336,104 @@ def test_single_letter_keys_can_be_turned_off(page: Any) -> None:
     assert page.get_by_role("heading", name="Session over").is_visible()
 
 
+# --- leaving mid-session -------------------------------------------------------------
+
+
+def leave_dialog(page: Any) -> Any:
+    return page.get_by_role("dialog", name=messages.WEB_LEAVE_QUESTION)
+
+
+def test_end_asks_first_and_keep_going_carries_on_where_it_was(page: Any, db_path: Path) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(12_000)
+    end = page.get_by_role("button", name="End the session")
+
+    end.focus()
+    page.keyboard.press("Enter")
+
+    assert leave_dialog(page).is_visible()
+    assert page.evaluate("document.activeElement.textContent") == messages.WEB_LEAVE_NO
+    page.clock.run_for(1_000)  # the session plays on while the person decides
+    assert page.locator("#countdown").inner_text() == "12"
+    page.keyboard.press("Enter")  # no, keep going
+    assert not leave_dialog(page).is_visible()
+    assert page.evaluate("document.activeElement.textContent") == "End the session"
+    assert not page.get_by_role("heading", name="Session over").is_visible()
+
+    end.click()
+    page.get_by_role("button", name=messages.WEB_LEAVE_YES).click()
+
+    assert page.get_by_role("heading", name="Session over").is_visible()
+    assert page.locator("#outcome").inner_text().startswith("Session ended early after 0:13.")
+    settle(page)
+    assert stored_events(db_path, session_id(page))[-1]["kind"] == "quit"
+
+
+def test_a_menu_link_asks_first_and_leaving_records_the_session_as_ended_early(
+    page: Any, db_path: Path
+) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(5_000)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+
+    assert leave_dialog(page).is_visible()
+    assert urlsplit(page.url).path == "/play"
+    page.get_by_role("button", name=messages.WEB_LEAVE_YES).click()
+    page.wait_for_url("**/history")
+    page.clock.run_for(2_000)  # this page sends what the player page left waiting
+    page.reload()
+    row = page.get_by_role("row").nth(1).inner_text()
+    assert messages.OUTCOME_WORDS["quit"] in row
+
+
+def test_the_pain_button_never_asks_even_while_the_question_is_open(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.get_by_role("button", name="End the session").click()
+
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).click()
+
+    assert not leave_dialog(page).is_visible()
+    assert "Stopped because it hurt." in page.locator("#outcome").inner_text()
+
+
+def test_closing_or_reloading_the_page_mid_session_gets_the_browsers_question(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    assert not page.is_closed()
+    page.keyboard.press("p")  # once it is over, leaving is free
+    assert not page.evaluate(
+        "() => { const e = new Event('beforeunload', {cancelable: true});"
+        " window.dispatchEvent(e); return e.defaultPrevented; }"
+    )
+
+
+def test_a_page_closed_mid_session_leaves_it_ended_early_not_cut_off(
+    chromium: Any, ready_server: Server, db_path: Path
+) -> None:
+    player = open_page(chromium, ready_server)
+    player.clock.install()
+    begin(player, "/play?routine=default&speed=1")
+    played = session_id(player)
+
+    player.close()  # the tab closed without asking (the browser quit, say)
+    other = player.context.new_page()
+    other.goto(f"{ready_server.base}/today")  # any page sends what was left waiting
+
+    for _ in range(100):
+        kinds = [r["kind"] for r in stored_events(db_path, played)]
+        if kinds and kinds[-1] == "quit":
+            break
+        other.wait_for_timeout(50)
+    assert kinds[-1] == "quit"
+    other.context.close()
+
+
 def test_saving_the_rating_after_without_a_number_asks_for_one(page: Any) -> None:
     begin(page, "/play?routine=default&speed=1")
     page.keyboard.press("Escape")
@@ -366,7 +471,82 @@ def test_events_wait_while_the_server_is_down_and_arrive_once_each(
     assert [r["seq"] for r in rows] == list(range(made))
     assert len({r["client_id"] for r in rows}) == made
     assert [(r["kind"], r["phase_index"]) for r in rows] == reference_events("bed")
-    assert page.locator("#sync").inner_text() == ""
+    assert page.locator("#sync").inner_text() == messages.WEB_SAVED_AGAIN
+
+
+def records(count: int) -> str:
+    return f"{count} {'record' if count == 1 else 'records'}"
+
+
+def test_while_another_program_holds_the_store_the_player_acts_at_once_and_catches_up(
+    page: Any, db_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(12_000)  # 2 s into the first hold
+    settle(page)
+    lock = HeldLock(db_path)  # a backup, say, takes the file
+    try:
+        page.keyboard.press("Space")
+        assert page.get_by_role("button", name="Carry on").is_visible()  # paused at once
+        page.keyboard.press("Space")
+        page.keyboard.press("p")
+        assert page.get_by_role("heading", name="Session over").is_visible()  # at once
+        assert "Stopped because it hurt." in page.locator("#outcome").inner_text()
+        delayed = messages.WEB_SAVING_DELAYED.format(
+            cause=messages.WEB_STORE_CAUSES["locked"], count=records(3)
+        )
+        expect(page.get_by_role("status").filter(has_text="Saving")).to_have_text(delayed)
+        assert pending(page) == 3  # the pause, the carry-on and the pain stop wait here
+        page.clock.run_for(10_000)  # the page keeps trying, and keeps them
+        assert pending(page) == 3
+    finally:
+        lock.release()
+
+    settle(page)
+
+    assert page.locator("#sync").inner_text() == messages.WEB_SAVED_AGAIN
+    rows = stored_events(db_path, session_id(page))
+    made = page.evaluate("window.easeback.state.seq")
+    assert [r["seq"] for r in rows] == list(range(made))
+    assert len({r["client_id"] for r in rows}) == made
+    assert [r["kind"] for r in rows][-3:] == ["paused", "resumed", "pain_stop"]
+    connection = sqlite3.connect(db_path)
+    try:
+        followed = connection.execute(
+            "SELECT kind FROM followups WHERE session_id = ?", (session_id(page),)
+        ).fetchall()
+    finally:
+        connection.close()
+    assert followed == [("pain_stop",)]
+    page.goto("/play?routine=default")
+    assert page.get_by_role("heading", level=1).inner_text() == "Not now"
+
+
+def test_begin_while_another_program_holds_the_store_says_why_and_can_be_pressed_again(
+    page: Any, db_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/play?routine=bed&speed=10")
+    lock = HeldLock(db_path)
+    try:
+        page.get_by_role("button", name="Begin").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#begin-error")).to_have_text(
+            messages.WEB_BEGIN_DELAYED.format(cause=messages.WEB_STORE_CAUSES["locked"])
+        )
+        begin_button = page.get_by_role("button", name="Begin")
+        assert begin_button.is_enabled()
+        assert page.evaluate("document.activeElement.id") == "begin"
+    finally:
+        lock.release()
+
+    page.keyboard.press("Enter")  # again, now the store is free
+
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    assert page.locator("#begin-error").inner_text() == ""
 
 
 def test_a_hidden_page_catches_up_without_skipping_or_repeating_phases(
@@ -491,6 +671,9 @@ def test_axe_finds_nothing_on_any_page(chromium: Any, ready_server: Server, dark
     found["player, playing"] = run_axe(page)
     page.keyboard.press("Space")
     found["player, paused"] = run_axe(page)
+    page.get_by_role("button", name="End the session").click()
+    found["player, asking before it ends"] = run_axe(page)
+    page.get_by_role("button", name=messages.WEB_LEAVE_NO).click()
     page.keyboard.press("p")
     found["player, after a pain stop"] = run_axe(page)
     page.goto("/settings")
@@ -520,6 +703,71 @@ def test_first_run_page_passes_axe_in_both_schemes(chromium: Any, server: Server
         page.goto("/")
         assert run_axe(page) == []
         page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "button", "heading"),
+    [
+        ("/diary", "Save in my diary", "Please check 1 answer"),
+        ("/diary", "Save my ratings", "Please check 1 answer"),
+        ("/check", "Save my answers", "Please answer 16 more questions"),
+        ("/progress?start=soon", None, "Please check the day"),
+    ],
+)
+def test_after_a_form_error_the_focus_is_on_the_error_summary(
+    page: Any, path: str, button: str | None, heading: str
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(path)
+    if button:
+        page.get_by_role("button", name=button).click()
+
+    summary = page.get_by_role("alert").filter(has=page.get_by_role("heading", name=heading))
+    expect(summary).to_be_focused()
+
+
+def test_the_begin_form_is_in_place_before_the_script_runs_so_nothing_moves(
+    chromium: Any, ready_server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_page(chromium, ready_server)
+    page.route("**/js/play.js", lambda route: route.abort())  # as it is before it arrives
+    page.goto("/play?routine=default")
+    waiting = page.get_by_role("button", name="Begin")
+    assert waiting.is_disabled()
+    before = waiting.bounding_box()
+    page.unroute("**/js/play.js")
+
+    page.goto("/play?routine=default")
+    ready = page.get_by_role("button", name="Begin")
+    expect(ready).to_be_enabled()
+
+    assert ready.bounding_box() == before
+    shifts = page.evaluate(
+        """() => {
+            const seen = new PerformanceObserver(() => {});
+            seen.observe({type: 'layout-shift', buffered: true});
+            return seen.takeRecords().map(e => e.value);
+        }"""
+    )
+    assert sum(shifts) == 0
+    page.context.close()
+
+
+def test_without_scripts_the_player_says_so_and_shows_no_dead_begin_button(
+    chromium: Any, ready_server: Server
+) -> None:
+    context = chromium.new_context(base_url=ready_server.base, java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto("/play?routine=default")
+
+    said = page.locator("noscript .advice")  # text search skips <noscript> on principle
+    assert said.is_visible() and said.inner_text() == messages.WEB_NO_SCRIPT
+    assert not page.get_by_role("button", name="Begin").is_visible()
+    context.close()
 
 
 def test_every_page_works_by_keyboard_with_a_visible_focus(page: Any) -> None:

@@ -780,4 +780,4 @@ def test_a_go_ahead_dated_before_the_second_pain_is_refused(cli, engine) -> None
 def count_sessions(engine: Engine) -> int:
     from easeback.store.sessions import list_sessions
 
-    return len(list_sessions(engine))
+    return len(list_sessions(engine, now=datetime.now(UTC)))

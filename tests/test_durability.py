@@ -9,10 +9,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import build_timeline
+from easeback.store import open_store
+from easeback.store.sessions import list_sessions
 from helpers import screened
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")
@@ -85,7 +88,9 @@ def test_session_killed_mid_phase_keeps_a_sound_prefix_and_is_interrupted(
         easeback(db_path, "history", "--json"), check=True, capture_output=True, text=True
     )
     (session,) = json.loads(history.stdout)["sessions"]
-    assert session["outcome"] == "interrupted"
+    assert session["outcome"] == "playing"  # for all the store knows, it runs elsewhere
+    (summary,) = list_sessions(open_store(str(db_path)), now=datetime.now(UTC) + timedelta(hours=1))
+    assert summary.outcome == "interrupted"  # once it could no longer be running
     assert session["routine"] == ROUTINE
     assert session["rehearsal"] is True
     assert session["holds_started"] == sum(

@@ -21,6 +21,7 @@ from helpers import ROTATION_TIMELINE as TIMELINE
 
 HEAD = SCHEMA_REVISION  # the fast read path's revision; checked against Alembic below
 MORNING = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+LATER = MORNING + timedelta(days=7)  # long after every session here could have ended
 
 
 def open_log(engine: Engine, started: datetime = MORNING, speed: float = 1.0) -> SessionLog:
@@ -102,7 +103,7 @@ def test_opening_twice_is_fine(db_path: Path) -> None:
 
     second = open_store(str(db_path))
 
-    assert len(list_sessions(second)) == 1
+    assert len(list_sessions(second, now=LATER)) == 1
     assert sqlite_rows(db_path, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     second.dispose()
 
@@ -242,7 +243,7 @@ def test_wall_times_are_stored_in_utc(engine: Engine) -> None:
     paris_morning = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
     session_id = record_session(engine, "quit", started=paris_morning)
 
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=LATER)
 
     assert summary.id == session_id
     assert summary.started_utc == datetime(2026, 3, 2, 8, 0)
@@ -252,7 +253,7 @@ def test_wall_times_are_stored_in_utc(engine: Engine) -> None:
 def test_outcome_is_read_from_the_ending_event(engine: Engine, ending: str) -> None:
     record_session(engine, ending)
 
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=LATER)
 
     assert summary.outcome == ending
 
@@ -260,16 +261,25 @@ def test_outcome_is_read_from_the_ending_event(engine: Engine, ending: str) -> N
 def test_a_session_without_an_ending_event_was_interrupted(engine: Engine) -> None:
     record_session(engine, None)
 
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=LATER)
 
     assert summary.outcome == "interrupted"
     assert summary.holds == 1
 
 
+def test_a_session_without_an_ending_is_playing_while_it_could_still_run(engine: Engine) -> None:
+    record_session(engine, None)  # the rotation, 27 s, cut off 5 s in
+
+    (soon,) = list_sessions(engine, now=MORNING + timedelta(minutes=5))
+    (later,) = list_sessions(engine, now=MORNING + timedelta(minutes=11))
+
+    assert (soon.outcome, later.outcome) == ("playing", "interrupted")
+
+
 def test_a_session_without_any_event_was_interrupted(engine: Engine) -> None:
     open_log(engine)
 
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=LATER)
 
     assert (summary.outcome, summary.elapsed_ms, summary.holds) == ("interrupted", 0, 0)
 
@@ -279,17 +289,17 @@ def test_sessions_are_listed_newest_first(engine: Engine) -> None:
     newest = record_session(engine, "quit", started=MORNING + timedelta(days=2))
     middle = record_session(engine, "pain_stop", started=MORNING + timedelta(days=1))
 
-    summaries = list_sessions(engine)
+    summaries = list_sessions(engine, now=LATER)
 
     assert [s.id for s in summaries] == [newest, middle, oldest]
     assert [s.outcome for s in summaries] == ["quit", "pain_stop", "completed"]
-    assert [s.id for s in list_sessions(engine, limit=2)] == [newest, middle]
+    assert [s.id for s in list_sessions(engine, limit=2, now=LATER)] == [newest, middle]
 
 
 def test_completed_session_summary(engine: Engine) -> None:
     record_session(engine, "completed")
 
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=LATER)
 
     assert summary.planned_ms == 27_000
     assert summary.holds == 2
@@ -305,7 +315,7 @@ def test_a_session_at_another_speed_is_a_rehearsal(
 ) -> None:
     record_session(engine, "completed", speed=speed)
 
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=LATER)
 
     assert summary.rehearsal is rehearsal
     assert summary.to_json()["rehearsal"] is rehearsal

@@ -137,7 +137,7 @@ def test_what_waited_is_written_by_the_next_easeback_and_its_journal_removed(
     done = replay(engine, db_path)
 
     assert (done.written, done.waiting, done.problem) == (5, [], None)
-    (summary,) = list_sessions(engine)
+    (summary,) = list_sessions(engine, now=datetime.now(UTC))
     assert summary.outcome == "pain_stop"
     assert pending_journals(db_path) == []
 
@@ -178,7 +178,7 @@ def test_a_replay_leaves_alone_the_journal_of_a_session_still_playing(
         journal.close()
 
     assert (done.written, done.waiting) == (0, [journal_path(db_path, "s-1")])
-    assert list_sessions(engine) == []
+    assert list_sessions(engine, now=datetime.now(UTC)) == []
 
 
 def test_a_replay_the_store_refuses_keeps_the_journal_and_says_why(
@@ -275,7 +275,7 @@ def test_a_session_log_hands_its_row_and_events_to_its_recorder(engine: Engine) 
         ("event", 0),
         ("event", 1),
     ]
-    assert list_sessions(engine) == []  # nothing was written behind its back
+    assert list_sessions(engine, now=datetime.now(UTC)) == []  # nothing was written behind its back
 
 
 def test_a_pain_stop_whose_session_was_killed_before_its_follow_up_gets_it_at_the_next_start(

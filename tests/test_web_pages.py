@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from easeback.core.screening import QUESTION_IDS
 from easeback.store.safety import current_gate, last_screening
 from easeback.web.pages import DAY_NAMES as DAYS
+from easeback.web.static_files import static_url
 from easeback.wording import messages
 from helpers import screened_store
 
@@ -165,25 +166,40 @@ def test_an_unknown_stretch_is_a_real_404_page(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "status", "shown"),
+    ("query", "status", "problem"),
     [
-        ("routine=yoga", 404, "there is no routine called 'yoga'"),
-        ("slot=noon", 404, "there is no time of day called 'noon'"),
-        ("speed=0", 400, "speed must be from 1 to 500"),
-        ("speed=fast", 400, "That address has a wrong value"),
+        (
+            "routine=yoga",
+            404,
+            "there is no routine called 'yoga'; choose one of default, bed, office",
+        ),
+        (
+            "slot=noon",
+            404,
+            "there is no time of day called 'noon'; choose morning, daytime or evening",
+        ),
+        (
+            "speed=0",
+            400,
+            "speed 0 cannot be played: a session plays at speed 1 (real time) or, as a "
+            "rehearsal, up to 500 times faster",
+        ),
+        ("speed=fast", 400, "speed must be a number, such as 1.5"),
         ("routine=default&slot=morning", 400, "give a slot or a routine, not both"),
-        ("routine=../../etc/passwd", 404, "there is no routine called"),
+        ("routine=../../etc/passwd", 404, "there is no routine called '../../etc/passwd'; choose"),
     ],
 )
-def test_a_wrong_player_address_says_what_is_wrong(
-    client: TestClient, app: Any, query: str, status: int, shown: str
+def test_a_wrong_player_address_says_what_is_wrong_in_our_words(
+    client: TestClient, app: Any, query: str, status: int, problem: str
 ) -> None:
     screened_store(app.state.engine)
 
     response = client.get(f"/play?{query}")
 
     assert response.status_code == status
-    assert shown in text(response)
+    shown = page(response).find("main").find("p").get_text()
+    assert shown.startswith(f"This address has a wrong value: {problem}")
+    assert shown.endswith(". Open the page from Today instead.")
 
 
 def test_an_unknown_page_is_a_404_page_not_a_traceback(client: TestClient) -> None:
@@ -203,7 +219,7 @@ def test_the_player_page_has_the_controls_and_the_pain_button(client: TestClient
     assert {"Begin", "Pause", "Skip", "End the session", messages.WEB_PAIN_KEY} <= buttons
     assert soup.find(attrs={"aria-live": "polite"}) is not None
     assert messages.WEB_NO_SCRIPT in soup.noscript.get_text()
-    assert soup.find("script", src="/static/js/play.js")["type"] == "module"
+    assert soup.find("script", src=static_url("js/play.js"))["type"] == "module"
 
 
 # --- settings --------------------------------------------------------------------------
@@ -284,7 +300,7 @@ def test_history_shows_no_sessions_yet_then_a_session(client: TestClient, app: A
 
     row = soup.find("tbody").find("tr").get_text(" ", strip=True)
     assert "Morning and night, lying down" in row
-    assert "interrupted" in row
+    assert messages.OUTCOME_WORDS["playing"] in row  # opened just now, no ending yet
     assert "4 → \u2013" in row
 
 
@@ -312,7 +328,7 @@ def test_a_warning_sign_is_kept_and_comes_first_even_when_the_pain_has_not_settl
     }
     stop = {**event, "id": "00000000-0000-4000-8000-000000000002", "seq": 1, "kind": "pain_stop"}
     client.post(f"/api/sessions/{session['id']}/events", json={"events": [event, stop]})
-    assert list_sessions(app.state.engine)[0].outcome == "pain_stop"
+    assert list_sessions(app.state.engine, now=_now())[0].outcome == "pain_stop"
 
     response = client.post(
         "/check", data={**all_no(client.token), "pain_settled": "no", "bladder-bowel": "yes"}
@@ -332,3 +348,64 @@ def test_a_zone_that_names_a_folder_or_is_too_long_is_a_named_error(
 
     assert response.status_code == 400
     assert "Unknown time zone" in page(response).find(id="zone-error").get_text()
+
+
+def test_answers_meeting_a_held_store_come_back_kept_with_the_cause(
+    client: TestClient, app: Any, db_path: Any
+) -> None:
+    from helpers import HeldLock
+
+    form = {**all_no(client.token, clinician_checked="yes"), "fever": "yes"}
+    lock = HeldLock(db_path)
+    try:
+        held = client.post("/check", data=form)
+    finally:
+        lock.release()
+
+    assert held.status_code == 503
+    soup = page(held)
+    alert = soup.find(role="alert")
+    assert alert.p.get_text() == messages.WEB_FORM_NOT_SAVED.format(
+        cause=messages.WEB_STORE_CAUSES["locked"]
+    )
+    assert soup.find(id="clinician_checked-yes").has_attr("checked")
+    assert soup.find(id="fever-yes").has_attr("checked")
+    assert soup.find(id="injury-no").has_attr("checked")
+    assert last_screening(app.state.engine) is None
+    assert messages.ADVICE["urgent"] in text(client.post("/check", data=form))  # once free
+
+
+def test_days_and_times_are_shown_one_way_on_the_24_hour_clock(
+    client: TestClient, app: Any
+) -> None:
+    import re
+    from datetime import UTC, datetime
+
+    from easeback.store.diary import add_entry
+    from easeback.store.sessions import open_session
+    from helpers import ROTATION_TIMELINE
+
+    evening = datetime(2026, 3, 2, 19, 5, tzinfo=UTC)  # London keeps UTC in March
+    engine = app.state.engine
+    screened_store(engine)
+    open_session(
+        engine,
+        ROTATION_TIMELINE,
+        title="Just the rotation",
+        speed=1.0,
+        started=evening,
+        zone="Europe/London",
+        player="web",
+        slot=None,
+        plan_date=None,
+    )
+    add_entry(engine, at=evening, zone="Europe/London", pain=3, note=None)
+
+    history = page(client.get("/history"))
+    diary = page(client.get("/diary"))
+
+    assert history.find("tbody").find("td").get_text() == "Mon 2 Mar 2026, 19:05"
+    assert diary.find(class_="records").li.get_text() == "Mon 2 Mar 2026, 19:05: pain 3/10"
+    for path in ("/today", "/history", "/diary", "/progress", "/check", "/play?routine=bed"):
+        shown = text(client.get(path))
+        assert not re.search(r"\d\s*[AaPp]\.?[Mm]\b", shown), path

@@ -1,5 +1,8 @@
-"""Generated requests against the API's own OpenAPI schema: whatever a client sends,
-the server never answers with a server error."""
+"""Generated requests against the API's own OpenAPI schema: whatever a client sends
+(with the CSRF token, as a browser would), the server never answers with a server
+error, and every answer is one the schema describes. And the schema itself describes
+the token, every status a route can answer and every body, so a generated client
+gets typed objects."""
 
 from __future__ import annotations
 
@@ -8,12 +11,29 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    ignored_auth,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from helpers import WEB_PORT, screened_store
 
 TOKEN = "t" * 43  # the CSRF cookie and header a browser would echo
 HOST = {"Host": f"127.0.0.1:{WEB_PORT}"}
+# Every answer is one the schema describes: its status, its media type, its headers and
+# its body; and a change sent without the token is refused.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    ignored_auth,
+]
 
 
 @pytest.fixture
@@ -40,7 +60,9 @@ def test_the_schema_describes_every_api_operation(operations: dict[str, Any]) ->
     }
 
 
-def test_no_generated_request_makes_a_server_error(operations: dict[str, Any], app: Any) -> None:
+def test_every_generated_request_gets_an_answer_the_schema_describes(
+    operations: dict[str, Any], app: Any
+) -> None:
     from easeback.content.library import load_routine
     from easeback.web.sessions import Chosen, start_session
 
@@ -57,12 +79,50 @@ def test_no_generated_request_makes_a_server_error(operations: dict[str, Any], a
         def run(case: Any) -> None:
             if case.path_parameters and "session_id" in case.path_parameters:
                 case.path_parameters["session_id"] = real["id"]  # events for a real session
-            response = case.call(
-                headers={"X-CSRF-Token": TOKEN, **HOST}, cookies={"easeback_csrf": TOKEN}
-            )
-            case.validate_response(response, checks=[not_a_server_error])
+            case.headers = {**(case.headers or {}), **HOST, "X-CSRF-Token": TOKEN}
+            case.cookies = {**(case.cookies or {}), "easeback_csrf": TOKEN}
+            response = case.call()
+            case.validate_response(response, checks=CHECKS)
 
         try:
             run()
         except Exception as exc:
             raise AssertionError(f"{label}: {exc}") from exc
+
+
+@pytest.fixture
+def openapi(client: Any) -> dict[str, Any]:
+    document: dict[str, Any] = client.get("/api/openapi.json").json()
+    return document
+
+
+def test_the_schema_documents_the_csrf_token_on_every_change(openapi: dict[str, Any]) -> None:
+    scheme = openapi["components"]["securitySchemes"]["csrfToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-CSRF-Token")
+    assert "easeback_csrf" in scheme["description"]
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            expected = [{"csrfToken": []}] if method == "post" else None
+            assert operation.get("security") == expected, (method, path)
+
+
+def test_every_answer_has_a_typed_body_and_every_error_the_one_shape(
+    openapi: dict[str, Any],
+) -> None:
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            where = f"{method.upper()} {path}"
+            answers = operation["responses"]
+            assert "400" in answers, where  # a foreign Host, refused before any route
+            if method == "post":
+                assert "403" in answers, where
+            for status, answer in answers.items():
+                schema = answer["content"]["application/json"]["schema"]
+                if status.startswith(("4", "5")):
+                    assert schema == error, (where, status)
+                else:
+                    assert schema != {} and "$ref" in str(schema), (where, status)
+    body = openapi["components"]["schemas"]["ErrorBody"]
+    assert set(body["properties"]) == {"detail", "errors", "cause"}
+    assert body["required"] == ["detail", "errors", "cause"]  # always there, for typed clients

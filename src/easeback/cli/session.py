@@ -252,10 +252,11 @@ def history(
     from easeback.store import open_store
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
+    from easeback.usecases.clock import wall_now
 
     with user_errors():
         engine = open_store(db_option(ctx))
-        rows = list_sessions(engine, limit)
+        rows = list_sessions(engine, limit, now=wall_now())
         records = safety_records(engine)[:limit]
     if as_json:
         payload = {

@@ -146,13 +146,13 @@ def _read_back(engine: Engine) -> None:
     from easeback.store.safety import current_gate, safety_records
     from easeback.store.sessions import list_sessions
 
+    now = datetime.now(UTC)
     latest_settings(engine)
     latest_profile(engine)
     latest_snapshot(engine)
     safety_records(engine)
-    list_sessions(engine)
-    unfolded_sessions(engine)
-    now = datetime.now(UTC)
+    list_sessions(engine, now=now)
+    unfolded_sessions(engine, now=now)
     current_gate(engine, now)
     psfs_view(engine, now)
 

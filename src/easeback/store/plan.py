@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, text
 
+from easeback.core.outcome import ENDINGS
 from easeback.core.plan import DaySettings
 from easeback.core.progression import Change, Dose, Standing
 from easeback.core.timeline import Timeline
@@ -37,6 +38,7 @@ from easeback.store.schema import (
     progress,
     sessions,
 )
+from easeback.store.sessions import read_outcome
 
 
 def save_settings(engine: Engine, settings: DaySettings, *, at: datetime) -> None:
@@ -178,9 +180,10 @@ class Unfolded:
     pain_after: int | None
 
 
-def unfolded_sessions(engine: Engine) -> list[Unfolded]:
-    """Sessions at normal speed with no progress row yet, oldest first: every one is
-    counted exactly once, even when the process that played it was killed."""
+def unfolded_sessions(engine: Engine, *, now: datetime) -> list[Unfolded]:
+    """Finished sessions at normal speed with no progress row yet, oldest first: every
+    one is counted exactly once, even when the process that played it was killed. A
+    session still playing at ``now`` (in another tab or window) waits for its end."""
     folded = select(progress.c.session_id).where(progress.c.session_id.is_not(None))
     query = (
         select(sessions)
@@ -196,6 +199,15 @@ def unfolded_sessions(engine: Engine) -> list[Unfolded]:
                     select(events).where(events.c.session_id == row["id"]).order_by(events.c.seq)
                 ).mappings()
             ]
+            ending = next((e["kind"] for e in reversed(stored) if e["kind"] in ENDINGS), None)
+            facts = {
+                **row,
+                "ending": ending,
+                "last_wall": max((e["wall_utc"] for e in stored), default=None),
+                "position": max((e["position_ms"] for e in stored), default=0),
+            }
+            if read_outcome(facts, now=now) == "playing":
+                continue
             ratings = dict(
                 connection.execute(
                     select(pain_ratings.c.moment, pain_ratings.c.value).where(

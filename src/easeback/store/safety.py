@@ -129,6 +129,15 @@ def record_followup(
     )
 
 
+def followed_up(engine: Engine, session_id: str, kind: str) -> bool:
+    """Has this session's pain stop or worsening been followed up already?"""
+    query = select(followups.c.id).where(
+        followups.c.session_id == session_id, followups.c.kind == kind
+    )
+    with engine.connect() as connection:
+        return connection.execute(query.limit(1)).first() is not None
+
+
 def record_pain(
     engine: Engine, *, session_id: str, moment: str, value: int, at: datetime, zone: str
 ) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, ScalarSelect, case, func, insert, select
 
+from easeback.core.outcome import ENDINGS, Shown, outcome_of
 from easeback.core.player import PlayerEvent
 from easeback.core.timeline import Timeline
 from easeback.store.records import (
@@ -25,8 +26,6 @@ from easeback.store.records import (
     write_now,
 )
 from easeback.store.schema import events, pain_ratings, sessions
-
-ENDINGS = ("completed", "pain_stop", "quit")
 
 
 def new_session_id() -> str:
@@ -123,7 +122,7 @@ class SessionSummary:
     planned_ms: int
     elapsed_ms: int
     holds: int
-    outcome: str
+    outcome: Shown
     pain_before: int | None = None
     pain_after: int | None = None
 
@@ -158,11 +157,29 @@ def _ending() -> ScalarSelect[Any]:
     )
 
 
-def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSummary]:
-    """Sessions, newest first, each with its outcome read from its last ending event.
+def read_outcome(row: Any, *, now: datetime) -> Shown:
+    """The outcome of a session row carrying ``ending``, ``started_utc``, ``last_wall``,
+    ``position``, ``total_ms`` and ``speed``, as of ``now``: see core/outcome.py (a
+    session without an ending is playing, perhaps in another tab, until it cannot be)."""
+    last = row["last_wall"]
+    return outcome_of(
+        row["ending"],
+        started=row["started_utc"].replace(tzinfo=UTC),
+        last_event=last.replace(tzinfo=UTC) if last is not None else None,
+        position_ms=int(row["position"] or 0),
+        total_ms=int(row["total_ms"]),
+        speed=float(row["speed"]),
+        now=now,
+    )
 
-    A session with no ending event was cut off (the process was killed or the machine
-    stopped): its outcome is 'interrupted'.
+
+def list_sessions(
+    engine: Engine, limit: int | None = None, *, now: datetime
+) -> list[SessionSummary]:
+    """Sessions, newest first, each with its outcome as of ``now``: the kind of its
+    last ending event; without one, 'playing' while it could still be running (in
+    another tab or window), else 'interrupted' (the process was killed, the machine
+    stopped or the window was closed).
     """
     ending = _ending()
     newest = select(sessions.c.id).order_by(sessions.c.started_utc.desc(), sessions.c.id)
@@ -170,6 +187,8 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
         select(
             events.c.session_id,
             func.max(events.c.offset_ms).label("elapsed"),
+            func.max(events.c.wall_utc).label("last_wall"),
+            func.max(events.c.position_ms).label("position"),
             func.sum(
                 case((events.c.kind.in_(("phase",)) & (events.c.phase_kind == "hold"), 1), else_=0)
             ).label("holds"),
@@ -184,7 +203,9 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
     query = (
         select(
             sessions,
-            func.coalesce(ending, "interrupted").label("outcome"),
+            ending.label("ending"),
+            stats.c.last_wall,
+            stats.c.position,
             func.coalesce(stats.c.elapsed, 0).label("elapsed"),
             func.coalesce(stats.c.holds, 0).label("holds"),
             before.c.value.label("pain_before"),
@@ -211,7 +232,7 @@ def list_sessions(engine: Engine, limit: int | None = None) -> list[SessionSumma
             planned_ms=int(row["total_ms"]),
             elapsed_ms=int(row["elapsed"]),
             holds=int(row["holds"]),
-            outcome=str(row["outcome"]),
+            outcome=read_outcome(row, now=now),
             pain_before=row["pain_before"],
             pain_after=row["pain_after"],
         )
@@ -255,7 +276,7 @@ class StoredSession:
     zone: str
     speed: float
     slot: str | None
-    outcome: str
+    outcome: Shown
 
 
 def open_session(engine: Engine, timeline: Timeline, **fields: Any) -> str:
@@ -266,15 +287,19 @@ def open_session(engine: Engine, timeline: Timeline, **fields: Any) -> str:
     return session_id
 
 
-def find_session(engine: Engine, session_id: str) -> StoredSession | None:
-    """A session by id, with its outcome so far ('interrupted' while none has come)."""
-    ending = _ending()
+def find_session(engine: Engine, session_id: str, *, now: datetime) -> StoredSession | None:
+    """A session by id, with its outcome as of ``now`` (see ``list_sessions``)."""
+    mine = events.c.session_id == session_id
     query = select(
         sessions.c.timeline,
         sessions.c.zone,
         sessions.c.speed,
         sessions.c.slot,
-        func.coalesce(ending, "interrupted").label("outcome"),
+        sessions.c.started_utc,
+        sessions.c.total_ms,
+        _ending().label("ending"),
+        select(func.max(events.c.wall_utc)).where(mine).scalar_subquery().label("last_wall"),
+        select(func.max(events.c.position_ms)).where(mine).scalar_subquery().label("position"),
     ).where(sessions.c.id == session_id)
     with engine.connect() as connection:
         row = connection.execute(query).mappings().first()
@@ -286,7 +311,7 @@ def find_session(engine: Engine, session_id: str) -> StoredSession | None:
         zone=row["zone"],
         speed=float(row["speed"]),
         slot=row["slot"],
-        outcome=str(row["outcome"]),
+        outcome=read_outcome(row, now=now),
     )
 
 

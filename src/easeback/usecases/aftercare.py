@@ -51,23 +51,30 @@ def follow_up(
 
     The follow-up goes through ``recorder`` (by default written at once); whether it
     is the second is decided again when it is written, from everything stored by then,
-    so a session saved late still counts.
+    so a session saved late still counts. Once per session and kind: False, and
+    nothing kept, when it was already recorded (a retry of a try cut short).
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from easeback.core.screening import repeated_pain
     from easeback.store.records import followup_record
-    from easeback.store.safety import pain_event_times
-    from easeback.usecases.clock import wall_now
+    from easeback.store.safety import followed_up, pain_event_times
+    from easeback.usecases.clock import local_zone, wall_now
     from easeback.usecases.today import person_zone
 
     now = wall_now()
+    try:
+        if followed_up(engine, session_id, kind):
+            return False
+        zone = person_zone(engine)
+    except SQLAlchemyError:  # it cannot be read now: keep it anyway (it is stored once)
+        zone = local_zone()
     (recorder or WriteNow(engine)).record(
-        followup_record(
-            at=now, zone=person_zone(engine), kind=kind, session_id=session_id, settled=None
-        )
+        followup_record(at=now, zone=zone, kind=kind, session_id=session_id, settled=None)
     )
     try:
         times = pain_event_times(engine, also=(kind, session_id, now))
-    except Exception:  # the store cannot be read now: the next start asks again anyway
+    except SQLAlchemyError:  # the next start asks the questions again anyway
         return False
     return repeated_pain(times, now)
 
@@ -75,9 +82,10 @@ def follow_up(
 def catch_up_progress(engine: Engine) -> list[str]:
     """Fold every finished session not yet counted into progression, oldest first, and
     store the new doses with the reasons. Runs before and after each session, so a
-    session cut off before its end is still counted at the next start; a pain stop
-    whose follow-up was never kept (the session was killed) gets it here first.
-    Returns a message for each calendar file that could not be rewritten."""
+    session cut off before its end is still counted at a later start (once it can no
+    longer be playing in another window); a pain stop whose follow-up was never kept
+    (the session was killed) gets it here first. Returns a message for each calendar
+    file that could not be rewritten."""
     from easeback.content.library import load_library
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
@@ -96,7 +104,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
     missing = unfollowed_pain_stops(engine)
     if missing:
         write_now(engine, missing)
-    pending = unfolded_sessions(engine)
+    pending = unfolded_sessions(engine, now=wall_now())
     if not pending:
         return []
     zone = person_zone(engine)

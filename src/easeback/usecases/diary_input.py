@@ -8,13 +8,14 @@ from typing import Literal
 
 NOTE_LIMIT = 2000
 NAME_LIMIT = 120
+SCORE_MAX = 10
 PSFS_MIN, PSFS_MAX = 3, 5
 
 
 def parse_score(text: str) -> int | None:
     """A whole number 0-10 written with ASCII digits ('²' and '٣' are not), else None."""
     text = text.strip()
-    if text.isascii() and text.isdigit() and int(text) <= 10:
+    if text.isascii() and text.isdigit() and int(text) <= SCORE_MAX:
         return int(text)
     return None
 

@@ -113,19 +113,32 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
     """
     last = end or today
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
-    for day in (start or last, end or first):
+    # A day worked out from the other one is blamed on the one given.
+    checks: list[tuple[date, Literal["start", "end"]]] = [
+        (start or last, "start" if start else "end"),
+        (end or first, "end" if end else "start"),
+    ]
+    for day, given in checks:
         if not EARLIEST <= day <= today + LATEST_AHEAD:
             raise BadPeriod(
                 f"{day.isoformat()} is outside the days easeback can hold; give days from "
-                f"{EARLIEST.isoformat()} to {(today + LATEST_AHEAD).isoformat()}"
+                f"{EARLIEST.isoformat()} to {(today + LATEST_AHEAD).isoformat()}",
+                field=given,
             )
     if first > last:
-        raise BadPeriod(f"the first day {first.isoformat()} is after the last {last.isoformat()}")
+        raise BadPeriod(
+            f"the first day {first.isoformat()} is after the last {last.isoformat()}", field="end"
+        )
     return first, last
 
 
 class BadPeriod(ValueError):
-    """A period that cannot be shown, with the reason."""
+    """A period that cannot be shown, with the reason and the day it is about
+    (``field``: 'start' or 'end')."""
+
+    def __init__(self, message: str, *, field: Literal["start", "end"]) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def build_overview(
@@ -152,7 +165,8 @@ def build_overview(
     def inside(moment_utc: datetime) -> bool:
         return start <= moment_utc.replace(tzinfo=UTC) < end
 
-    played = [s for s in list_sessions(engine) if inside(s.started_utc)]
+    now = now or datetime.now(UTC)
+    played = [s for s in list_sessions(engine, now=now) if inside(s.started_utc)]
     # A pain stop is a safety event whatever the speed: a rehearsal stopped for pain is
     # reported (and marked), while rehearsals never count as sessions done.
     sessions = [s for s in played if not s.rehearsal]
@@ -166,7 +180,7 @@ def build_overview(
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
     per_day = rotation_per_day(current_doses(latest_snapshot(engine)))
-    moment = (now or datetime.now(UTC)).astimezone(tz)
+    moment = now.astimezone(tz)
     # Slots count from the first day the person had a plan, and up to now: none
     # before they began, none later today (or tonight, after midnight) or in days to come.
     began = plan_began(engine, tz) or moment.date()

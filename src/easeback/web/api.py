@@ -6,94 +6,88 @@ the field; every state-changing call needs the CSRF header (see security.py).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import APIRouter, HTTPException, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyHeader
+from pydantic import Field
 
+from easeback.content.models import Stretch
+from easeback.web.bodies import (
+    UUID_PATTERN,
+    ErrorBody,
+    EventBatch,
+    EventsStored,
+    PainIn,
+    Said,
+    SessionDetail,
+    SessionRequest,
+    SessionStarted,
+    SessionSummary,
+    Today,
+)
 from easeback.web.pages import db, store_of
+from easeback.web.security import CSRF_COOKIE
 from easeback.wording import messages
 
+# Documents the CSRF token for generated clients; the app's middleware enforces it
+# (with the Origin check) before any route runs.
+csrf_token = APIKeyHeader(
+    name="X-CSRF-Token",
+    scheme_name="csrfToken",
+    description=f"Every POST must echo the value of the `{CSRF_COOKIE}` cookie, which "
+    "easeback sets on the first answer to a client without it (any page, or "
+    "GET /api/today), and send that cookie with it. Without both: 403.",
+    auto_error=False,
+)
+CHANGES = [Security(csrf_token)]
+
+WHY = {
+    400: "The Host header does not name this machine (localhost, 127.0.0.1 or [::1] "
+    "with the app's port).",
+    403: "The CSRF token is missing or wrong, or the request came from another site.",
+    404: "There is no such session or stretch.",
+    409: "Not now: the safety rules ask for the questions first, nothing more is due "
+    "today, or an event contradicts one already stored.",
+    422: "A value is wrong: `errors` names each one and what is wrong with it.",
+    503: "The store cannot be used just now: `cause` says why. Nothing already saved is "
+    "lost; try again after Retry-After seconds when it is given.",
+}
+
+
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route can give, each with the one error shape."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in (400, *statuses):
+        out[status] = {"model": ErrorBody, "description": WHY[status]}
+    if 503 in statuses:
+        out[503]["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again (when the fault passes).",
+                "schema": {"type": "integer"},
+            }
+        }
+    return out
+
+
 router = APIRouter(prefix="/api", tags=["api"])
-
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-Uuid = Annotated[str, Field(pattern=UUID_PATTERN, description="A UUID made by the client.")]
-Pain = Annotated[int, Field(ge=0, le=10, description="0 (no pain) to 10 (worst).")]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class SessionRequest(Body):
-    """Which routine to play: a built-in routine by name, or a slot of today's plan
-    (leave both out for the next slot due)."""
-
-    routine: Literal["default", "bed", "office"] | None = None
-    slot: Literal["morning", "daytime", "evening"] | None = None
-    speed: float = Field(default=1.0, ge=1, le=500, description="1 is real time.")
-    pain_before: Pain | None = None
-
-
-class EventIn(Body):
-    """One player event, as the browser made it."""
-
-    id: Uuid
-    seq: int = Field(ge=0, le=100_000)
-    kind: Literal[
-        "started", "phase", "paused", "resumed", "skipped", "pain_stop", "completed", "quit"
-    ]
-    phase: int = Field(ge=0, le=100_000, description="Index of the phase in the timeline.")
-    position_ms: int = Field(ge=0, le=2**40, description="Where in the timeline (clamped).")
-    offset_ms: int = Field(
-        ge=0, le=2**40, description="ms since the session started (pauses included)."
-    )
-    at: datetime = Field(description="Wall time with its offset, e.g. 2026-11-25T07:00:00Z.")
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _parse_at(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
-        return value
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.utcoffset() is None:
-            raise ValueError("must carry its offset from UTC, e.g. a trailing Z")
-        return value
-
-
-class EventBatch(Body):
-    events: list[EventIn] = Field(min_length=1, max_length=500)
-
-
-class PainIn(Body):
-    """The rating after a session; null when the person skipped it."""
-
-    moment: Literal["after"]
-    value: Pain | None
-
-
-def _session(request: Request, session_id: str) -> Any:
-    from easeback.store.sessions import find_session
-
-    found = find_session(store_of(request), session_id)
-    if found is None:
-        raise HTTPException(404, f"no session with id {session_id}")
-    return found
-
 
 SessionId = Annotated[str, Field(pattern=UUID_PATTERN)]
 MAX_OFFSET_MS = 2**31 - 1  # a session paused for weeks still fits the column
 
 
-@router.get("/today")
+def _session(request: Request, session_id: str) -> Any:
+    from easeback.store.sessions import find_session
+    from easeback.usecases.clock import wall_now
+
+    found = find_session(store_of(request), session_id, now=wall_now())
+    if found is None:
+        raise HTTPException(404, f"no session with id {session_id}")
+    return found
+
+
+@router.get("/today", response_model=Today, responses=answers(503))
 def today(request: Request) -> dict[str, Any]:
     """Today's plan: slots with their times, doses and status."""
     from easeback.usecases.today import person_today
@@ -102,36 +96,43 @@ def today(request: Request) -> dict[str, Any]:
     return view
 
 
-@router.get("/stretches")
-def stretches() -> list[dict[str, Any]]:
+@router.get("/stretches", response_model=list[Stretch], responses=answers())
+def stretches() -> list[Stretch]:
     """The stretch library."""
     from easeback.content.library import load_library
 
-    return [s.model_dump(mode="json") for s in load_library().stretches]
+    return load_library().stretches
 
 
-@router.get("/stretches/{stretch_id}")
-def stretch(stretch_id: Annotated[str, Field(max_length=60)]) -> dict[str, Any]:
+@router.get("/stretches/{stretch_id}", response_model=Stretch, responses=answers(404, 422))
+def stretch(stretch_id: Annotated[str, Field(max_length=60)]) -> Stretch:
+    """One stretch of the library."""
     from easeback.content.library import load_library
 
     found = load_library().get(stretch_id)
     if found is None:
         raise HTTPException(404, f"no stretch with id {stretch_id!r}")
-    data: dict[str, Any] = found.model_dump(mode="json")
-    return data
+    return found
 
 
-@router.get("/sessions")
+@router.get("/sessions", response_model=list[SessionSummary], responses=answers(422, 503))
 def sessions(
     request: Request, limit: Annotated[int, Query(ge=1, le=10_000)] = 50
 ) -> list[dict[str, Any]]:
     """Past sessions, newest first."""
     from easeback.store.sessions import list_sessions
+    from easeback.usecases.clock import wall_now
 
-    return [s.to_json() for s in list_sessions(store_of(request), limit)]
+    return [s.to_json() for s in list_sessions(store_of(request), limit, now=wall_now())]
 
 
-@router.post("/sessions", status_code=201)
+@router.post(
+    "/sessions",
+    status_code=201,
+    response_model=SessionStarted,
+    responses=answers(403, 409, 422, 503),
+    dependencies=CHANGES,
+)
 def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
     """Open a session and return its timeline (refused with 409 when the safety rules
     say not now, with the reason)."""
@@ -140,7 +141,7 @@ def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
     try:
         chosen = choose_routine(db(request), slot=body.slot, routine=body.routine, speed=body.speed)
     except PlayRequestError as exc:
-        raise HTTPException(404 if exc.missing else 422, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     if chosen is None:
         raise HTTPException(409, messages.WEB_ALL_DONE)
     try:
@@ -150,7 +151,9 @@ def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
         raise HTTPException(409, f"{reason} {messages.WEB_GATE_NEXT}") from None
 
 
-@router.get("/sessions/{session_id}")
+@router.get(
+    "/sessions/{session_id}", response_model=SessionDetail, responses=answers(404, 422, 503)
+)
 def session(request: Request, session_id: SessionId) -> dict[str, Any]:
     """One session: its timeline, outcome so far and stored events."""
     from easeback.store.sessions import session_events
@@ -176,7 +179,12 @@ def session(request: Request, session_id: SessionId) -> dict[str, Any]:
     }
 
 
-@router.post("/sessions/{session_id}/events")
+@router.post(
+    "/sessions/{session_id}/events",
+    response_model=EventsStored,
+    responses=answers(403, 404, 409, 422, 503),
+    dependencies=CHANGES,
+)
 def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dict[str, Any]:
     """Store events once each (ids already stored are skipped); 409 when an event
     contradicts a stored one."""
@@ -187,16 +195,15 @@ def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dic
     phases = len(found.timeline.phases)
     bad = [i for i, e in enumerate(body.events) if e.phase >= phases]
     if bad:
-        raise HTTPException(
-            422,
+        raise RequestValidationError(
             [
                 {
-                    "loc": ["body", "events", i, "phase"],
-                    "msg": f"this session has phases 0 to {phases - 1}",
+                    "loc": ("body", "events", i, "phase"),
                     "type": "value_error",
+                    "ctx": {"error": f"must be 0 to {phases - 1}: the phases of this session"},
                 }
                 for i in bad
-            ],
+            ]
         )
     batch = [
         NewEvent(
@@ -217,7 +224,12 @@ def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dic
     return {"stored": stored, "already_stored": len(batch) - stored, "messages": said}
 
 
-@router.post("/sessions/{session_id}/pain")
+@router.post(
+    "/sessions/{session_id}/pain",
+    response_model=Said,
+    responses=answers(403, 404, 422, 503),
+    dependencies=CHANGES,
+)
 def rate(request: Request, session_id: SessionId, body: PainIn) -> dict[str, Any]:
     """The rating after a session; a rise of 2 or more is followed up."""
     from easeback.web.sessions import rate_after

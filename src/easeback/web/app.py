@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from easeback import __version__
-from easeback.core.errors import StoreError
-from easeback.store.faults import explain
-from easeback.store.location import sqlite_file
 from easeback.usecases.clock import local_time
+from easeback.web.errors import add_handlers, error_json
 from easeback.web.security import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -30,16 +23,16 @@ from easeback.web.security import (
     same_origin,
     tokens_match,
 )
+from easeback.web.static_files import VersionedStatic, static_url
 from easeback.wording import messages
-from easeback.wording.labels import clock_text, safety_words
+from easeback.wording.labels import clock_text, day_text, moment_text, safety_words
 
 HERE = Path(__file__).parent
 DEFAULT_PORT = 8421
-log = logging.getLogger("easeback.web")
 
 
 def _local_text(moment_utc: datetime, zone: str) -> str:
-    return local_time(moment_utc, zone).strftime("%a %d %b %Y, %H:%M")
+    return moment_text(local_time(moment_utc, zone))
 
 
 @dataclass(frozen=True)
@@ -77,11 +70,13 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         local=_local_text,
         clock=clock_text,
+        day=day_text,
+        static=static_url,
         safety=safety_words,
     )
     app.state.templates = templates
 
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", VersionedStatic(), name="static")
     app.include_router(page_routes.router)
     app.include_router(diary_pages.router)
     app.include_router(api_routes.router)
@@ -109,7 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
             if foreign:
                 detail = "this request came from another site or port and was refused"
             if api:
-                response: Response = JSONResponse({"detail": detail}, status_code=403)
+                response: Response = error_json(403, detail)
             else:
                 response = page_routes.error_page(
                     request, 403, detail[:1].upper() + detail[1:] + "."
@@ -125,54 +120,5 @@ def create_app(settings: Settings) -> FastAPI:
     # Added last, so it runs first: a foreign Host is refused before anything else.
     app.add_middleware(LocalOnly, port=settings.port)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/api/") or exc.status_code == 405:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return page_routes.error_page(request, exc.status_code, str(exc.detail))
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        if request.url.path.startswith("/api/"):
-            detail = [
-                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-            ]
-            return JSONResponse({"detail": detail}, status_code=422)
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
-            for e in exc.errors()
-        )
-        return page_routes.error_page(request, 400, f"That address has a wrong value ({problems}).")
-
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError) -> Response:
-        log.error("store error: %s (%s)", type(exc).__name__, exc.fault or "other")
-        # A busy or full store is passing: the page's outbox retries after this.
-        headers = {"Retry-After": "2"} if exc.fault in ("locked", "full", "io") else None
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
-        response = page_routes.error_page(request, 503, str(exc)[:1].upper() + str(exc)[1:])
-        if headers:
-            response.headers.update(headers)
-        return response
-
-    @app.exception_handler(SQLAlchemyError)
-    async def store_fault(request: Request, exc: SQLAlchemyError) -> Response:
-        """A read or write the store refused (locked by another program, a full disk,
-        a read-only folder): named by its cause, never a bare 500."""
-        path = sqlite_file(str(app.state.engine.url))
-        problem = explain(exc, path, str(path) if path else None)
-        if problem is None:
-            return await unexpected(request, exc)
-        return await store_error(request, problem)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # The traceback goes to the server's log, never to the page; it holds no health
-        # data (values live in the store, not in exception text we raise).
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "internal error; nothing was lost"}, status_code=500)
-        return page_routes.error_page(request, 500, "Something went wrong on easeback's side.")
-
+    add_handlers(app)
     return app

@@ -8,24 +8,30 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
+from easeback.core.errors import StoreError
 from easeback.usecases.diary_input import (
     NAME_LIMIT,
     NOTE_LIMIT,
     PSFS_MAX,
     PSFS_MIN,
+    SCORE_MAX,
     activities_problem,
     clean_note,
     parse_score,
 )
 from easeback.usecases.today import person_zone
-from easeback.web.pages import checked_form, render, store_of
+from easeback.web.pages import checked_form, form_answer, not_saved, render, store_of
 from easeback.wording import messages
 
 router = APIRouter(include_in_schema=False)
 
 PSFS_SLOTS = PSFS_MAX
+# What each field may hold, from the rules the server applies: rendered as the
+# fields' maxlength, so the page never takes more (or less) than is kept.
+LIMITS = {"note": NOTE_LIMIT, "activity": NAME_LIMIT, "rating": len(str(SCORE_MAX))}
 PSFS_WORDS = {
     "count": f"Name {PSFS_MIN} to {PSFS_MAX} activities your back makes hard.",
     "twice": "Each activity once, please.",
@@ -38,6 +44,7 @@ def diary_form(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: str | None = None,
+    fault: StoreError | None = None,
 ) -> HTMLResponse:
     from easeback.store.diary import entries, psfs_view
     from easeback.usecases.clock import wall_now
@@ -45,16 +52,17 @@ def diary_form(
     engine = store_of(request)
     view = psfs_view(engine, wall_now())
     activities = [a["name"] for a in view["activities"]]
-    return render(
+    return form_answer(
         request,
         "diary.html",
-        status=400 if errors else 200,
+        errors=errors or {},
+        fault=fault,
         title="Diary",
         values=values or {},
-        errors=errors or {},
         saved=saved,
         recent=list(reversed(entries(engine)))[:20],
         psfs=view,
+        limits=LIMITS,
         activity_names=activities + [""] * (PSFS_SLOTS - len(activities)),
     )
 
@@ -86,14 +94,17 @@ async def log_entry(request: Request) -> Response:
         errors["pain"] = "Choose how much it hurts, or write a note (or both)."
     if errors:
         return diary_form(request, values=values, errors=errors)
-    add_entry(
-        store_of(request),
-        at=wall_now(),
-        zone=person_zone(store_of(request)),
-        pain=pain,
-        note=note or None,
-        share=share,
-    )
+    try:
+        add_entry(
+            store_of(request),
+            at=wall_now(),
+            zone=person_zone(store_of(request)),
+            pain=pain,
+            note=note or None,
+            share=share,
+        )
+    except (StoreError, SQLAlchemyError) as exc:
+        return diary_form(request, values=values, fault=not_saved(request, exc))
     return RedirectResponse("/diary?saved=entry", status_code=303)
 
 
@@ -103,7 +114,7 @@ async def save_psfs(request: Request) -> Response:
     from easeback.usecases.clock import wall_now
 
     form = await checked_form(request)
-    names = [str(form.get(f"activity-{i}", "")).strip()[:200] for i in range(PSFS_SLOTS)]
+    names = [str(form.get(f"activity-{i}", "")).strip() for i in range(PSFS_SLOTS)]
     ratings = [str(form.get(f"rating-{i}", "")).strip() for i in range(PSFS_SLOTS)]
     errors: dict[str, str] = {}
     for index, (name, rating) in enumerate(zip(names, ratings, strict=True)):
@@ -127,34 +138,51 @@ async def save_psfs(request: Request) -> Response:
         )
     engine = store_of(request)
     chosen = [n for n in names if n]
-    if [a.name for a in current_activities(engine)] != chosen:
-        set_activities(engine, chosen, at=wall_now())
-    current = current_activities(engine)
-    by_name = {n: parse_score(r) or 0 for n, r in zip(names, ratings, strict=True) if n}
-    rate_activities(
-        engine, {a.id: by_name[a.name] for a in current}, at=wall_now(), zone=person_zone(engine)
-    )
+    try:
+        if [a.name for a in current_activities(engine)] != chosen:
+            set_activities(engine, chosen, at=wall_now())
+        current = current_activities(engine)
+        by_name = {n: parse_score(r) or 0 for n, r in zip(names, ratings, strict=True) if n}
+        rate_activities(
+            engine,
+            {a.id: by_name[a.name] for a in current},
+            at=wall_now(),
+            zone=person_zone(engine),
+        )
+    except (StoreError, SQLAlchemyError) as exc:
+        values = {"names": names, "ratings": ratings}
+        return diary_form(request, values=values, fault=not_saved(request, exc))
     return RedirectResponse("/diary?saved=psfs", status_code=303)
 
 
-def _period(request: Request, start: str | None, end: str | None) -> tuple[date, date]:
+def asked_period(
+    request: Request, start: str | None, end: str | None
+) -> tuple[date, date] | dict[str, str]:
+    """The period a From/To pair asks for, or what is wrong with each field."""
     from easeback.core.plan import local_day
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import BadPeriod, period
 
-    def day(value: str | None, name: str) -> date | None:
-        if not value:
-            return None
+    days: dict[str, date | None] = {}
+    errors: dict[str, str] = {}
+    for name, value in (("start", start), ("end", end)):
         try:
-            return date.fromisoformat(value)
+            days[name] = date.fromisoformat(value) if value else None
         except ValueError:
-            raise HTTPException(400, f"{name}: {value!r} is not a date (YYYY-MM-DD).") from None
-
-    zone = _zone(request)
+            errors[name] = messages.WEB_NOT_A_DATE.format(value=value)
+    if errors:
+        return errors
     try:
-        return period(day(start, "from"), day(end, "to"), local_day(wall_now(), zone))
+        return period(days["start"], days["end"], local_day(wall_now(), _zone(request)))
     except BadPeriod as exc:
-        raise HTTPException(400, f"{str(exc).capitalize()}.") from None
+        return {exc.field: f"{str(exc).capitalize()}."}
+
+
+def _period(request: Request, start: str | None, end: str | None) -> tuple[date, date]:
+    asked = asked_period(request, start, end)
+    if isinstance(asked, dict):
+        raise HTTPException(400, " ".join(asked.values()))
+    return asked
 
 
 def _zone(request: Request) -> str:
@@ -166,11 +194,27 @@ def progress(request: Request, start: str | None = None, end: str | None = None)
     from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
     from easeback.usecases.overview import EmptyPeriod, build_overview
 
-    first, last = _period(request, start, end)
+    asked = asked_period(request, start, end)
+    if isinstance(asked, dict):  # shown beside its field, with what was given kept
+        given = {"start": start or "", "end": end or ""}
+        return render(
+            request, "progress.html", 400, title="Progress", errors=asked, given=given, view=None
+        )
+    first, last = asked
+    given = {"start": first.isoformat(), "end": last.isoformat()}
     try:
         view = build_overview(store_of(request), first, last, zone=_zone(request))
     except EmptyPeriod:
-        return render(request, "progress.html", title="Progress", view=None, first=first, last=last)
+        return render(
+            request,
+            "progress.html",
+            title="Progress",
+            errors={},
+            given=given,
+            view=None,
+            first=first,
+            last=last,
+        )
     charts = [
         adherence_chart(view.weeks),
         pain_chart(view.pain, view.pain_stops, view.first, view.last),
@@ -180,6 +224,8 @@ def progress(request: Request, start: str | None = None, end: str | None = None)
         request,
         "progress.html",
         title="Progress",
+        errors={},
+        given=given,
         view=view,
         first=first,
         last=last,

@@ -4,13 +4,17 @@ player, history and settings. Each route reads or writes through the shared modu
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from easeback.core.errors import StoreError
+from easeback.web.errors import explained, retry_after
 from easeback.web.security import CSRF_FIELD, tokens_match
 from easeback.wording import messages
 
@@ -60,6 +64,34 @@ async def checked_form(request: Request) -> FormData:
     return form
 
 
+def not_saved(request: Request, exc: Exception) -> StoreError:
+    """The storage fault that kept a form from being saved (anything else is raised
+    again, as the bug it is)."""
+    problem = explained(request, exc)
+    if problem is None:
+        raise exc
+    return problem
+
+
+def form_answer(
+    request: Request, name: str, *, errors: dict[str, str], fault: StoreError | None, **context: Any
+) -> HTMLResponse:
+    """A form shown again: with its errors (400), or with what kept it from being saved
+    (503, the cause named, Retry-After when it passes); what was typed is in
+    ``context``, so nothing is lost."""
+    words = None
+    if fault is not None:
+        cause = messages.WEB_STORE_CAUSES.get(fault.fault or "", None)
+        words = messages.WEB_FORM_NOT_SAVED.format(
+            cause=cause or messages.WEB_STORE_CAUSES["other"]
+        )
+    status = 503 if fault else 400 if errors else 200
+    response = render(request, name, status=status, errors=errors, fault=words, **context)
+    if fault is not None:
+        response.headers.update(retry_after(fault))
+    return response
+
+
 def db(request: Request) -> str | None:
     """The store the app was started with, as given (None: the default file)."""
     db_url: str | None = request.app.state.settings.db
@@ -104,6 +136,7 @@ def today_page(request: Request, state: Any) -> HTMLResponse:
         "today.html",
         title="Today",
         view=view,
+        plan_day=date.fromisoformat(view["date"]),
         library=load_library(),
         gate=state,
     )
@@ -149,7 +182,8 @@ def play(
     try:
         chosen = choose_routine(db(request), slot=slot, routine=routine, speed=speed)
     except PlayRequestError as exc:
-        raise HTTPException(404 if exc.missing else 400, str(exc)) from None
+        problem = messages.WEB_BAD_ADDRESS.format(problems=exc)
+        raise HTTPException(404 if exc.missing else 400, problem) from None
     if chosen is None:
         return render(request, "all-done.html", title="All done for today")
     from easeback.content.library import load_library
@@ -170,13 +204,14 @@ def play(
 def history(request: Request) -> HTMLResponse:
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
+    from easeback.usecases.clock import wall_now
 
     engine = store_of(request)
     return render(
         request,
         "history.html",
         title="History",
-        sessions=list_sessions(engine, 200),
+        sessions=list_sessions(engine, 200, now=wall_now()),
         records=safety_records(engine)[:200],
     )
 
@@ -317,29 +352,30 @@ def check_page(request: Request) -> HTMLResponse:
 
 
 def check_form(
-    request: Request, state: Any, *, answers: dict[str, str], errors: dict[str, str]
+    request: Request,
+    state: Any,
+    *,
+    answers: dict[str, str],
+    errors: dict[str, str],
+    fault: StoreError | None = None,
 ) -> HTMLResponse:
     from easeback.core.screening import QUESTIONS
 
-    return render(
+    return form_answer(
         request,
         "check.html",
-        status=400 if errors else 200,
+        errors=errors,
+        fault=fault,
         title="Before your first session" if state.reason == "consent" else "Safety questions",
         gate=state,
         questions=QUESTIONS,
         answers=answers,
-        errors=errors,
     )
 
 
 @router.post("/check", response_class=HTMLResponse)
 async def check_answers(request: Request) -> HTMLResponse:
-    from easeback.core.screening import QUESTIONS, assess
-    from easeback.store.consents import record_consent
-    from easeback.usecases.checkup import advice_after_check, record_answers, record_settled
-    from easeback.usecases.clock import wall_now
-    from easeback.usecases.today import person_zone
+    from easeback.core.screening import QUESTIONS
 
     form = await checked_form(request)
     state = gate_state(request)
@@ -352,6 +388,21 @@ async def check_answers(request: Request) -> HTMLResponse:
     errors = {f: "Please answer yes or no." for f, v in answers.items() if v not in ("yes", "no")}
     if errors:
         return check_form(request, state, answers=answers, errors=errors)
+    try:
+        return record_check(request, state, answers)
+    except (StoreError, SQLAlchemyError) as exc:
+        fault = not_saved(request, exc)
+        return check_form(request, gate_state(request), answers=answers, errors={}, fault=fault)
+
+
+def record_check(request: Request, state: Any, answers: dict[str, str]) -> HTMLResponse:
+    """Record a complete set of answers and say what they mean."""
+    from easeback.core.screening import QUESTIONS, assess
+    from easeback.store.consents import record_consent
+    from easeback.usecases.checkup import advice_after_check, record_answers, record_settled
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.today import person_zone
+
     engine = store_of(request)
     now, zone = wall_now(), person_zone(engine)
     given = {q.id: answers[q.id] == "yes" for q in QUESTIONS}

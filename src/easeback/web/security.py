@@ -14,6 +14,7 @@ walls stand between it and the person's health data:
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -95,16 +96,21 @@ class LocalOnly:
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
         if not host_allowed(host, self.port):
-            body = (
-                b"easeback answers only to localhost, 127.0.0.1 or [::1]: "
-                b"open the address the server printed.\n"
+            refusal = (
+                "easeback answers only to localhost, 127.0.0.1 or [::1]: "
+                "open the address the server printed."
             )
+            if scope.get("path", "").startswith("/api/"):  # the API's one error shape
+                kind = b"application/json"
+                body = json.dumps({"detail": refusal, "errors": [], "cause": None}).encode()
+            else:
+                kind, body = b"text/plain; charset=utf-8", f"{refusal}\n".encode()
             await send(
                 {
                     "type": "http.response.start",
                     "status": 400,
                     "headers": [
-                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-type", kind),
                         (b"content-length", str(len(body)).encode()),
                         *SECURITY_HEADERS,
                     ],

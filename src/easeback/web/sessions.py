@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from easeback.web.static_files import static_url
 from easeback.wording import messages
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def choose_routine(
     from easeback.usecases.today import slot_routine
 
     if not 1 <= speed <= MAX_SPEED:
-        raise PlayRequestError(f"speed must be from 1 to {MAX_SPEED:g} (1 is real time)")
+        raise PlayRequestError(messages.WEB_BAD_SPEED.format(speed=speed, most=MAX_SPEED))
     if slot is not None and routine is not None:
         raise PlayRequestError("give a slot or a routine, not both")
     if routine is not None:
@@ -161,22 +162,27 @@ def figure_for(phase: Phase, library: Library) -> dict[str, Any] | None:
         figure = step.figure or stretch.start_figure
     if figure is None:
         return None
-    return {"src": f"/static/figures/{figure.file}", "alt": figure.alt, "mirrored": figure.mirrored}
+    src = static_url(f"figures/{figure.file}")
+    return {"src": src, "alt": figure.alt, "mirrored": figure.mirrored}
 
 
 def accept_events(
     engine: Engine, session: StoredSession, batch: list[NewEvent]
 ) -> tuple[int, list[str]]:
-    """Store a batch of events once each; a pain stop newly stored is followed up and
-    folded into progression at once (a step back). Other endings wait for the rating
-    after the session, as in the terminal, so a rise in pain is counted with them.
-    Returns how many were new, and what to tell the person."""
+    """Store a batch of events once each; a pain stop is followed up and folded into
+    progression at once (a step back). Other endings wait for the rating after the
+    session, as in the terminal, so a rise in pain is counted with them. Returns how
+    many were new, and what to tell the person.
+
+    The follow-up is made whenever the session holds a pain stop and has none yet: a
+    try that stored the events but could not write the follow-up (the store was
+    taken by another program in between) is made whole by the page's retry."""
     from easeback.store.sessions import add_events
     from easeback.usecases.aftercare import catch_up_progress, follow_up
 
     kinds = add_events(engine, session, batch)
     said: list[str] = []
-    if "pain_stop" in kinds:
+    if "pain_stop" in kinds or session.outcome == "pain_stop":
         if follow_up(engine, session.id, "pain_stop"):
             said.append(messages.REPEATED_PAIN)
         catch_up_progress(engine)
@@ -185,21 +191,26 @@ def accept_events(
 
 def rate_after(engine: Engine, session: StoredSession, value: int | None) -> list[str]:
     """Store the rating after a session (the first one given wins) and follow up a rise
-    of 2 points or more. Returns what to tell the person."""
+    of 2 points or more. Returns what to tell the person.
+
+    As with a pain stop, the follow-up is made whenever the stored ratings call for
+    one and it is missing, so a try that stored the rating but not the follow-up is
+    made whole by the page's retry."""
     from easeback.core.screening import followup_kind
-    from easeback.store.safety import session_pain
+    from easeback.store.safety import followed_up, session_pain
     from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
 
     given = session_pain(engine, session.id)
-    if "after" in given or value is None:
-        catch_up_progress(engine)  # skipped (or already rated): count the session now
-        return []
-    save_pain(engine, session.id, "after", value)
-    before = given.get("before")
+    if "after" not in given and value is not None:
+        save_pain(engine, session.id, "after", value)
+        given["after"] = value
+    before, after = given.get("before"), given.get("after")
     said: list[str] = []
-    if followup_kind(session.outcome, before, value) == "worsening":
-        said.append(messages.WORSENED.format(rise=value - (before or 0)))
+    if followup_kind(session.outcome, before, after) == "worsening" and not followed_up(
+        engine, session.id, "worsening"
+    ):
+        said.append(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
         if follow_up(engine, session.id, "worsening"):
             said.append(messages.REPEATED_PAIN)
-    catch_up_progress(engine)
+    catch_up_progress(engine)  # rated, skipped or rated before: count the session now
     return said

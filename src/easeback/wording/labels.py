@@ -4,6 +4,7 @@ the web player (sent with the timeline, so the browser has no wording of its own
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from easeback.content.models import Library
@@ -68,6 +69,22 @@ def stretch_position(timeline: Timeline, index: int) -> tuple[int, int]:
         done = {p.stretch for p in timeline.phases[: index + 1] if p.stretch}
         return (len(done), len(order))
     return (order.index(current) + 1, len(order))
+
+
+# Days and times are shown one way everywhere in the web app, as in the charts and the
+# terminal's messages: the day in words, the time on the 24-hour clock.
+MONTH_WORDS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAY_WORDS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def day_text(day: date) -> str:
+    """'2 Mar 2026'."""
+    return f"{day.day} {MONTH_WORDS[day.month - 1]} {day.year}"
+
+
+def moment_text(moment: datetime) -> str:
+    """'Mon 2 Mar 2026, 07:05': a local moment, its time on the 24-hour clock."""
+    return f"{WEEKDAY_WORDS[moment.weekday()]} {day_text(moment.date())}, {moment:%H:%M}"
 
 
 def clock_text(ms: int) -> str:

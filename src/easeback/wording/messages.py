@@ -69,6 +69,7 @@ OUTCOME_WORDS = {
     "completed": "completed",
     "pain_stop": "stopped: pain",
     "quit": "ended early",
+    "playing": "still playing (in another window, perhaps)",
     "interrupted": "interrupted",
 }
 
@@ -188,7 +189,7 @@ WORSENED = (
 )
 
 PAIN_BEFORE_QUESTION = "How much does your back hurt right now, from 0 (not at all) to 10 (worst)?"
-PAIN_AFTER_QUESTION = "And now, after the session, from 0 to 10?"
+PAIN_AFTER_QUESTION = "And your pain now, after the session, from 0 (none) to 10 (worst)?"
 PAIN_SKIP_HINT = "(Enter skips)"
 PAIN_BAD_VALUE = "Please type a whole number from 0 to 10, or just press Enter to skip."
 
@@ -258,7 +259,93 @@ WEB_NO_SCRIPT = (
     "'easeback start' plays the same routine in a terminal."
 )
 WEB_PAIN_KEY = "Pain? Stop now"
-WEB_OFFLINE = "easeback is not answering; {count} saved on this device, sent when it is back."
+# Asked before a session is left mid-way (End, or a link to another page); the pain
+# button and keys never ask.
+WEB_LEAVE_QUESTION = "End the session now?"
+WEB_LEAVE_TEXT = (
+    "It is kept in your history as ended early. If something hurts, press the pain "
+    "button instead: it stops at once."
+)
+WEB_LEAVE_YES = "Yes, end it"
+WEB_LEAVE_NO = "No, keep going"
+WEB_BAD_ADDRESS = "This address has a wrong value: {problems}. Open the page from Today instead."
+WEB_BAD_SPEED = (
+    "speed {speed:g} cannot be played: a session plays at speed 1 (real time) or, as a "
+    "rehearsal, up to {most:g} times faster"
+)
+
+# --- wrong values ---------------------------------------------------------------------------
+
+# What is wrong with one value, by the kind of problem found (Pydantic's error types),
+# in our own words; "{...}" are filled from the problem's details. Read after the
+# field's name: "speed must be 500 or less". Pydantic's own words never reach anyone.
+FIELD_PROBLEMS = {
+    "missing": "is missing",
+    "extra_forbidden": "is not a field of this request; leave it out",
+    "int_type": "must be a whole number, such as 4",
+    "int_parsing": "must be a whole number, such as 4",
+    "int_from_float": "must be a whole number, such as 4",
+    "float_type": "must be a number, such as 1.5",
+    "float_parsing": "must be a number, such as 1.5",
+    "finite_number": "must be a number, such as 1.5",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "string_too_short": "must be at least {min_length} characters long",
+    "string_too_long": "must be {max_length} characters or fewer",
+    "string_pattern_mismatch": "must match the form {pattern}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than_equal": "must be {le} or less",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "too_short": "must hold at least {min_length}",
+    "too_long": "must hold at most {max_length}",
+    "list_type": "must be a JSON list",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "datetime_type": "must be a time such as 2026-11-25T07:00:00Z",
+    "json_invalid": "is not valid JSON ({error})",
+    "value_error": "{error}",
+}
+FIELD_PROBLEM_OTHER = "has a value that is not allowed here"
+
+
+# Why something could not be saved just now, by the cause easeback named (the storage
+# faults of store/faults.py, and "down" when easeback did not answer at all); each is
+# read after "Saving is delayed: " or "Not started yet: ".
+WEB_STORE_CAUSES = {
+    "down": (
+        "easeback is not answering (is it still running? Start it again with: easeback serve)"
+    ),
+    "locked": (
+        "another program is using easeback's file just now (a backup, an import or a "
+        "second easeback, perhaps)"
+    ),
+    "full": "the disk that holds easeback's file is full; please free some space",
+    "read-only": "easeback's file cannot be written: it, or its folder, is read-only",
+    "damaged": (
+        "easeback's file is damaged; restore your latest backup with: easeback restore FILE"
+    ),
+    "io": "the disk reported an error; please check the disk",
+    "other": "easeback could not save just now",
+}
+WEB_SAVING_DELAYED = (
+    "Saving is delayed: {cause}. {count} kept on this device and sent as soon as "
+    "easeback can save again."
+)
+WEB_SAVED_AGAIN = "Saving has caught up: everything is saved."
+WEB_REFUSED = (
+    "Some records could not be saved (easeback answered {status}). Please note what "
+    "happened in your diary."
+)
+WEB_BEGIN_DELAYED = "Not started yet: {cause}. Nothing is lost; press Begin again in a moment."
+WEB_FORM_NOT_SAVED = (
+    "This was not saved, because {cause}. What you gave is kept below; press the button "
+    "again in a moment."
+)
 
 # --- the diary ------------------------------------------------------------------------
 
@@ -270,6 +357,7 @@ PSFS_INTRO = (
 PSFS_RATE = "For each, how well can you do it today? 0 = not at all, 10 = as well as before."
 PSFS_LISTED = "Your {count} activities are saved."
 PSFS_SAVED = "Saved. Your score this week: {mean} out of 10 (the mean of your ratings)."
+WEB_NOT_A_DATE = "{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01."
 VERDICT_WORDS = {
     "meaningful improvement": "a meaningful improvement",
     "meaningful worsening": "a meaningful worsening",

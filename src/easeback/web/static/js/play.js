@@ -11,10 +11,20 @@ const $ = (id) => document.getElementById(id);
 const token = document.querySelector('meta[name="csrf-token"]').content;
 const clock = () => performance.now() / 1000;
 
+// The words for saving that is delayed, by its cause, and for catching up again.
+const causes = JSON.parse(root.dataset.causes);
+const because = (problem) => causes[problem] || causes.other;
 const syncNote = $("sync");
-const outbox = new Outbox(token, (count, failing) => {
-  if (count === 0) { syncNote.textContent = ""; return; }
-  syncNote.textContent = failing ? root.dataset.offline.replace("{count}", `${count} ${count === 1 ? "record" : "records"}`) : "";
+let delayed = false;
+const outbox = new Outbox(token, (count, problem) => {
+  if (problem) {
+    delayed = true;
+    const records = `${count} ${count === 1 ? "record" : "records"}`;
+    syncNote.textContent = root.dataset.savingDelayed.replace("{cause}", because(problem)).replace("{count}", records);
+  } else if (count === 0 && delayed) {
+    delayed = false;
+    syncNote.textContent = root.dataset.savedAgain;
+  }
 });
 const cues = new Cues($("flash"));
 const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null };
@@ -37,26 +47,30 @@ async function begin(event) {
   // the server first, so its safety rules see them before this session opens.
   await outbox.flush();
   if (outbox.pending() > 0) {
-    $("begin-error").textContent = root.dataset.down;
-    button.disabled = false;
+    notStarted(root.dataset.beginDelayed.replace("{cause}", because(outbox.problem)));
     return;
   }
   const body = { speed: Number(root.dataset.speed), pain_before: pickedPain("pain_before") };
   if (root.dataset.routine) body.routine = root.dataset.routine;
   if (root.dataset.slot) body.slot = root.dataset.slot;
   let reply;
+  let response;
   try {
-    const response = await fetch("/api/sessions", {
+    response = await fetch("/api/sessions", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
       body: JSON.stringify(body),
       credentials: "same-origin",
     });
     reply = await response.json();
-    if (!response.ok) throw new Error(typeof reply.detail === "string" ? reply.detail : "The session could not start.");
-  } catch (error) {
-    $("begin-error").textContent = error instanceof TypeError ? root.dataset.down : error.message;
-    button.disabled = false;
+  } catch {
+    notStarted(root.dataset.beginDelayed.replace("{cause}", because("down")));
+    return;
+  }
+  if (!response.ok) {
+    // A store that cannot save just now is named by its cause, as the outbox does;
+    // any other refusal (the safety questions are due...) says its own reason.
+    notStarted(response.status === 503 ? root.dataset.beginDelayed.replace("{cause}", because(reply.cause)) : reply.detail);
     return;
   }
   state.session = reply;
@@ -74,6 +88,14 @@ async function begin(event) {
   keepAwake();
   handle(state.player.start(clock()));
   state.scheduler = setInterval(planBeeps, 25);
+}
+
+// The session did not open: say why, and give Begin back (focused, so Enter tries again).
+function notStarted(text) {
+  $("begin-error").textContent = text;
+  const button = $("begin");
+  button.disabled = false;
+  button.focus();
 }
 
 function planBeeps() {
@@ -177,7 +199,54 @@ function act(action) {
   handle(events);
 }
 
+// Leaving mid-session asks first: End, and any link to another page, open a small
+// dialog (not modal, so the pain button and keys keep working, and the session
+// keeps playing meanwhile); reloading or closing the page gets the browser's own
+// question. Whoever leaves anyway has the session recorded as ended early.
+const leave = { opener: null, href: null };
+
+function playing() {
+  return Boolean(state.player && !state.player.ended);
+}
+
+function askToLeave(opener, href) {
+  leave.opener = opener;
+  leave.href = href;
+  $("leave").show();
+  $("leave-no").focus();
+}
+
+function stay() {
+  $("leave").close();
+  if (leave.opener) leave.opener.focus();
+}
+
+function endAndLeave() {
+  const href = leave.href;
+  $("leave").close();
+  act("quit");
+  if (href) window.location.assign(href);
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a[href]");
+  if (!link || !playing() || event.defaultPrevented) return;
+  const to = new URL(link.href, window.location.href);
+  if (to.origin === window.location.origin && to.pathname === window.location.pathname && to.hash) return; // "skip to the content"
+  event.preventDefault();
+  askToLeave(link, link.href);
+});
+window.addEventListener("beforeunload", (event) => {
+  if (!playing()) return;
+  event.preventDefault();
+  event.returnValue = ""; // older browsers need a value to ask
+});
+window.addEventListener("pagehide", () => {
+  if (playing()) act("quit"); // the page goes anyway: the outbox keeps the ending
+});
+
 function finish() {
+  if ($("leave").open) $("leave").close();
   clearTimeout(state.timer);
   clearInterval(state.scheduler);
   cues.cancelPlanned();
@@ -254,13 +323,15 @@ $("begin-form").addEventListener("submit", begin);
 $("after-form").addEventListener("submit", saveAfter);
 $("pause").addEventListener("click", () => act("pause"));
 $("skip").addEventListener("click", () => act("skip"));
-$("quit").addEventListener("click", () => act("quit"));
+$("quit").addEventListener("click", (event) => askToLeave(event.currentTarget, null));
 $("pain").addEventListener("click", () => act("pain"));
+$("leave-no").addEventListener("click", stay);
+$("leave-yes").addEventListener("click", endAndLeave);
 const shortcuts = $("shortcuts");
 shortcuts.checked = localStorage.getItem("easeback-shortcuts") !== "off";
 shortcuts.addEventListener("change", () => localStorage.setItem("easeback-shortcuts", shortcuts.checked ? "on" : "off"));
 document.addEventListener("easeback:refused", (event) => {
-  $("sync").textContent = `Some records could not be saved (easeback answered ${event.detail.status}). Please note what happened in your diary.`;
+  syncNote.textContent = root.dataset.refused.replace("{status}", event.detail.status);
 });
 const speak = $("speak");
 speak.checked = localStorage.getItem("easeback-speak") !== "off";
@@ -270,4 +341,4 @@ speak.addEventListener("change", () => {
   localStorage.setItem("easeback-speak", speak.checked ? "on" : "off");
   if (!speak.checked) cues.silence();
 });
-root.classList.add("ready");
+$("begin").disabled = false; // ready: the form was in place, disabled, all along

@@ -1,0 +1,237 @@
+"""The JSON API's request and response bodies, as Pydantic models: the contract a
+client is generated from (``/api/openapi.json``), and what every route is checked
+against before it answers.
+
+Requests are strict (a string is not a number, unknown fields are refused), with
+one allowance: a whole number may come as ``4.0``, since many JSON writers send
+every number that way; ``4.5`` is still refused where a whole number is wanted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from easeback.core.outcome import Shown
+from easeback.core.timeline import PhaseKind
+from easeback.store.faults import Fault
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+SlotId = Literal["morning", "daytime", "evening"]
+EventKind = Literal[
+    "started", "phase", "paused", "resumed", "skipped", "pain_stop", "completed", "quit"
+]
+
+
+def _whole(value: Any) -> Any:
+    """4.0 is the whole number 4; anything else goes on to the strict check."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN, description="A UUID made by the client.")]
+Pain = Annotated[Whole, Field(ge=0, le=10, description="0 (no pain) to 10 (worst).")]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class FieldProblem(Reply):
+    loc: list[str | int] = Field(
+        description='Where the wrong value is, e.g. ["body", "events", 0, "phase"].'
+    )
+    msg: str = Field(description="What is wrong with it, e.g. 'must be 10 or less'.")
+
+
+class ErrorBody(Reply):
+    """Every error the API answers has this one shape."""
+
+    detail: str = Field(description="What went wrong and what to do, in plain words.")
+    errors: list[FieldProblem] = Field(description="Each wrong value (422), else empty.")
+    cause: Fault | None = Field(
+        description="Why the store could not be used (503 only): locked by another "
+        "program, disk full, read-only, damaged, or a disk error.",
+    )
+
+
+# --- requests ----------------------------------------------------------------------------
+
+
+class SessionRequest(Request):
+    """Which routine to play: a built-in routine by name, or a slot of today's plan
+    (leave both out for the next slot due)."""
+
+    routine: Literal["default", "bed", "office"] | None = None
+    slot: SlotId | None = None
+    speed: float = Field(default=1.0, ge=1, le=500, description="1 is real time.")
+    pain_before: Pain | None = None
+
+
+class EventIn(Request):
+    """One player event, as the browser made it."""
+
+    id: Uuid
+    seq: Whole = Field(ge=0, le=100_000)
+    kind: EventKind
+    phase: Whole = Field(ge=0, le=100_000, description="Index of the phase in the timeline.")
+    position_ms: Whole = Field(ge=0, le=2**40, description="Where in the timeline (clamped).")
+    offset_ms: Whole = Field(
+        ge=0, le=2**40, description="ms since the session started (pauses included)."
+    )
+    at: datetime = Field(description="Wall time with its offset, e.g. 2026-11-25T07:00:00Z.")
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
+        return value
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError("must carry its offset from UTC, e.g. a trailing Z")
+        return value
+
+
+class EventBatch(Request):
+    events: list[EventIn] = Field(min_length=1, max_length=500)
+
+
+class PainIn(Request):
+    """The rating after a session; null when the person skipped it."""
+
+    moment: Literal["after"]
+    value: Pain | None
+
+
+# --- replies -----------------------------------------------------------------------------
+
+
+class SlotStretch(Reply):
+    id: str
+    hold_s: int
+    reps: int
+
+
+class Slot(Reply):
+    id: SlotId
+    time: str = Field(description="HH:MM, 24-hour, in the day's zone.")
+    where: str
+    status: Literal["done", "stopped", "missed", "next", "later"]
+    stretches: list[SlotStretch]
+
+
+class Today(Reply):
+    """Today's plan: slots with their times, doses and status."""
+
+    date: str = Field(description="The local date, YYYY-MM-DD.")
+    zone: str = Field(description="The IANA zone the times are in.")
+    now: str = Field(description="The time now, HH:MM, 24-hour.")
+    set_up: bool = Field(description="False while the times assume the default day.")
+    slots: list[Slot]
+    next: SlotId | None
+
+
+class Phase(Reply):
+    kind: PhaseKind
+    stretch: str | None
+    side: Literal["left", "right", "both"] | None
+    direction: Literal["feet", "head"] | None
+    rep: int | None
+    reps: int | None
+    start_ms: int
+    duration_ms: int
+    say: str
+
+
+class Timeline(Reply):
+    routine: str
+    total_ms: int
+    phases: list[Phase]
+
+
+class FigureRef(Reply):
+    src: str
+    alt: str
+    mirrored: bool
+
+
+class PhaseWords(Reply):
+    stretch: str
+    label: str
+    position: str
+    next: str
+    figure: FigureRef | None
+
+
+class SessionStarted(Reply):
+    """A session just opened: what the browser plays."""
+
+    id: str
+    speed: float
+    title: str
+    since_last_time: list[str] = Field(description="Dose changes since the last session.")
+    timeline: Timeline
+    labels: list[PhaseWords] = Field(description="What to show for each phase, in order.")
+
+
+class SessionSummary(Reply):
+    id: str
+    routine: str
+    title: str
+    started_utc: str
+    zone: str
+    rehearsal: bool
+    speed: float
+    player: str
+    planned_ms: int
+    elapsed_ms: int
+    holds_started: int
+    outcome: Shown = Field(
+        description="How it ended; 'playing' while it could still be running elsewhere."
+    )
+    pain_before: int | None
+    pain_after: int | None
+
+
+class StoredEvent(Reply):
+    id: str | None = Field(description="The client's id; null for a terminal session.")
+    seq: int
+    kind: EventKind
+    phase: int
+    position_ms: int
+    offset_ms: int
+
+
+class SessionDetail(Reply):
+    id: str
+    outcome: Shown
+    speed: float
+    timeline: Timeline
+    events: list[StoredEvent]
+
+
+class Said(Reply):
+    messages: list[str] = Field(description="What to tell the person, if anything.")
+
+
+class EventsStored(Said):
+    stored: int = Field(description="Events newly stored.")
+    already_stored: int = Field(description="Events of the batch stored before (a retry).")

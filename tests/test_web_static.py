@@ -1,0 +1,102 @@
+"""The static files: every page names them by a versioned address that the browser
+keeps for a year (so a new release is fetched fresh), the plain address is checked
+again on every use, and they travel compressed to browsers that accept it."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from easeback.web.static_files import FOLDER, folder_version, static_url, version
+from helpers import screened_store
+
+YEAR = "public, max-age=31536000, immutable"
+PAGES = ["/today", "/stretches", "/stretches/knee-press", "/play?routine=default", "/diary"]
+
+
+def assets(client: TestClient) -> set[str]:
+    found = set()
+    for path in PAGES:
+        soup = BeautifulSoup(client.get(path).text, "html.parser")
+        found |= {tag["href"] for tag in soup.find_all("link", href=True)}
+        found |= {tag["src"] for tag in soup.find_all(["script", "img"], src=True)}
+    return found
+
+
+def test_every_file_a_page_names_has_a_versioned_address_kept_for_a_year(
+    client: TestClient, app: Any
+) -> None:
+    screened_store(app.state.engine)
+
+    named = assets(client)
+
+    assert {static_url("app.css"), static_url("js/play.js"), static_url("icon.svg")} <= named
+    for url in named:
+        assert url.startswith(f"/static/v-{version()}/"), url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == YEAR, url
+
+
+def test_a_plain_address_is_checked_again_before_each_use(client: TestClient) -> None:
+    first = client.get("/static/app.css")
+    again = client.get("/static/app.css", headers={"If-None-Match": first.headers["etag"]})
+
+    assert first.headers["cache-control"] == "no-cache"
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_a_page_left_open_over_an_update_still_gets_the_file_checked_again(
+    client: TestClient,
+) -> None:
+    response = client.get("/static/v-000000000000/js/player.js")
+
+    assert response.status_code == 200
+    assert response.content == (FOLDER / "js" / "player.js").read_bytes()
+    assert response.headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", ["app.css", "js/play.js", "figures/knee-press-hold.svg"])
+def test_static_files_travel_compressed(client: TestClient, path: str) -> None:
+    with client.stream("GET", static_url(path), headers={"Accept-Encoding": "gzip"}) as response:
+        sent = b"".join(response.iter_raw())
+
+    original = (FOLDER / path).read_bytes()
+    assert response.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert len(sent) < len(original) * 0.6
+    assert gzip.decompress(sent) == original
+
+
+def test_pages_are_not_compressed_since_they_carry_the_csrf_token(client: TestClient) -> None:
+    # Compressing a secret next to text an attacker may choose (BREACH) leaks it by size.
+    response = client.get("/diary", headers={"Accept-Encoding": "gzip"})
+
+    assert "content-encoding" not in response.headers
+
+
+def test_the_version_changes_with_any_file(tmp_path: Path) -> None:
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "a.js").write_text("let a = 1;")
+    (tmp_path / "app.css").write_text("body {}")
+    before = folder_version(tmp_path)
+
+    (tmp_path / "js" / "a.js").write_text("let a = 2;")
+    changed = folder_version(tmp_path)
+    (tmp_path / "js" / "a.js").rename(tmp_path / "js" / "b.js")
+    renamed = folder_version(tmp_path)
+
+    assert len({before, changed, renamed}) == 3
+    assert folder_version(tmp_path) == renamed  # and the same files, the same version
+
+
+def test_a_file_that_is_not_there_is_a_404_page(client: TestClient) -> None:
+    response = client.get(f"/static/v-{version()}/js/nothing.js")
+
+    assert response.status_code == 404
+    assert "There is no page at this address." in response.text
