@@ -651,6 +651,7 @@ PAGES = [
     "/history",
     "/settings",
     "/check",
+    "/clear",
     "/play?routine=default",
     "/play?slot=evening",
     "/no-such-page",
@@ -686,6 +687,10 @@ def test_axe_finds_nothing_on_any_page(chromium: Any, ready_server: Server, dark
     page.goto("/diary")
     page.get_by_role("button", name="Save my ratings").click()
     found["diary with errors"] = run_axe(page)
+    page.goto("/clear")
+    page.get_by_label("The day they said so").fill("soon")
+    page.get_by_role("button", name="Record the go-ahead").click()
+    found["go-ahead with an error"] = run_axe(page)
     page.goto("/diary")
     page.get_by_role("radio", name="4").check()
     page.get_by_role("button", name="Save in my diary").click()

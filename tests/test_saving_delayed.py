@@ -20,6 +20,7 @@ import pytest
 
 from easeback.store.location import pending_journals
 from easeback.wording import messages
+from helpers import HeldLock as Lock
 from helpers import SmallDisk, screened
 
 EASEBACK = str(Path(sys.executable).parent / "easeback")
@@ -36,18 +37,6 @@ switch_s = 2
 id = "lower-back-rotation"
 hold_s = 10
 """
-
-
-class Lock:
-    """Another program holding the store: an exclusive transaction until released."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.connection = sqlite3.connect(db_path, isolation_level=None, timeout=10)
-        self.connection.execute("BEGIN EXCLUSIVE")
-
-    def release(self) -> None:
-        self.connection.execute("ROLLBACK")
-        self.connection.close()
 
 
 class Session:

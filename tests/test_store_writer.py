@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,20 +22,9 @@ from easeback.store.safety import safety_records
 from easeback.store.sessions import SessionLog, list_sessions, session_events
 from easeback.store.writer import SessionWriter
 from helpers import ROTATION_TIMELINE
+from helpers import HeldLock as Held
 
 MORNING = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
-
-
-class Held:
-    """Another program holding the store with an exclusive transaction."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.connection = sqlite3.connect(db_path, isolation_level=None)
-        self.connection.execute("BEGIN EXCLUSIVE")
-
-    def release(self) -> None:
-        self.connection.execute("ROLLBACK")
-        self.connection.close()
 
 
 @pytest.fixture

@@ -129,3 +129,61 @@ def test_the_go_ahead_cannot_lift_a_same_day_answer(client: TestClient, app: Any
 
     assert said(response) == [messages.WEB_CLEAR_CANNOT.format(advice=messages.ADVICE["urgent"])]
     assert current_gate(app.state.engine, datetime.now(UTC)).reason == "urgent"
+
+
+def test_after_a_form_error_the_error_summary_takes_the_focus(client: TestClient, app: Any) -> None:
+    pain_twice_then_clean_answers(client, app.state.engine)
+
+    bad = client.post("/clear", data={"csrf": client.token, "on": "soon", "by": ""})
+
+    summary = page(bad).find(class_="error-summary")
+    assert summary.has_attr("autofocus") and summary["role"] == "alert"
+
+
+def test_a_go_ahead_meeting_a_held_store_comes_back_kept_with_the_cause(
+    client: TestClient, app: Any, db_path: Any
+) -> None:
+    from helpers import HeldLock
+
+    pain_twice_then_clean_answers(client, app.state.engine)
+    lock = HeldLock(db_path)
+    try:
+        held = client.post("/clear", data={"csrf": client.token, "on": "", "by": "Dr Okafor"})
+    finally:
+        lock.release()
+
+    assert held.status_code == 503
+    assert held.headers["retry-after"] == "2"
+    assert page(held).find(id="by")["value"] == "Dr Okafor"
+    assert page(held).find(role="alert").h2.get_text() == "Not saved yet"
+    assert current_gate(app.state.engine, datetime.now(UTC)).reason == "repeated-pain"
+
+
+def test_a_second_pain_stop_in_the_browser_says_to_record_the_go_ahead_here(
+    client: TestClient, app: Any
+) -> None:
+    screened_store(app.state.engine)
+    pain_stop(app.state.engine)
+    settled_and_all_no(client)
+    session = client.post("/api/sessions", json={"routine": "office"}).json()
+    now = datetime.now(UTC).isoformat()
+    events = [
+        {
+            "id": f"00000000-0000-4000-8000-00000000000{n}",
+            "seq": n,
+            "kind": kind,
+            "phase": 0,
+            "position_ms": 0,
+            "offset_ms": n,
+            "at": now,
+        }
+        for n, kind in enumerate(["started", "phase", "pain_stop"])
+    ]
+
+    answer = client.post(f"/api/sessions/{session['id']}/events", json={"events": events})
+    refused = client.post("/api/sessions", json={"routine": "office"})
+
+    assert answer.json()["messages"] == [messages.WEB_REPEATED_PAIN]
+    assert "easeback clear" not in messages.WEB_REPEATED_PAIN
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(messages.GATE["pain"][0])

@@ -285,3 +285,36 @@ def test_the_pdfs_from_the_web_app_say_who_they_are_about(client: TestClient, ap
         assert response.status_code == 200, path
         text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
         assert "Name: Sam Doe · Date of birth: 02 May 1974" in text, path
+
+
+def test_your_day_meeting_a_held_store_comes_back_kept_with_the_cause(
+    client: TestClient, app: Any, db_path: Any
+) -> None:
+    from helpers import HeldLock
+
+    form = {
+        "csrf": client.token,
+        "wake": "06:30",
+        "bed": "00:30",
+        "work_start": "08:30",
+        "work_end": "17:00",
+        "work_days": ["mon", "tue"],
+        "zone": "Europe/London",
+        "name": "Sam Doe",
+        "birth_date": "",
+        "clinic_id": "",
+    }
+    lock = HeldLock(db_path)
+    try:
+        held = client.post("/settings", data=form)
+    finally:
+        lock.release()
+
+    assert held.status_code == 503
+    soup = BeautifulSoup(held.text, "html.parser")
+    assert soup.find(role="alert").h2.get_text() == "Not saved yet"
+    assert soup.find(role="alert").has_attr("autofocus")
+    assert soup.find(id="bed")["value"] == "00:30"
+    assert soup.find(id="name")["value"] == "Sam Doe"
+    again = client.post("/settings", data=form, follow_redirects=False)
+    assert again.status_code == 303  # once it is free

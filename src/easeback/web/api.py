@@ -148,7 +148,8 @@ def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
         return start_session(store_of(request), chosen, body.pain_before)
     except NotAllowed as exc:
         reason, _ = messages.GATE[exc.reason]
-        raise HTTPException(409, f"{reason} {messages.WEB_GATE_NEXT}") from None
+        next_step = messages.WEB_GATE_NEXT.get(exc.reason, messages.WEB_GATE_NEXT_QUESTIONS)
+        raise HTTPException(409, f"{reason} {next_step}") from None
 
 
 @router.get(

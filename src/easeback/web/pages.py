@@ -244,18 +244,19 @@ def settings_form(
     errors: dict[str, str],
     saved: bool = False,
     browser_zone: bool = False,
+    fault: StoreError | None = None,
 ) -> HTMLResponse:
     """The Your day page; ``browser_zone``: nothing is saved yet, so the page fills
     the time zone from the browser's own (static/js/settings.js)."""
     from easeback.usecases.zones import offered, zone_choices
 
-    return render(
+    return form_answer(
         request,
         "settings.html",
-        status=400 if errors else 200,
+        errors=errors,
+        fault=fault,
         title="Your day",
         values=values,
-        errors=errors,
         saved=saved,
         days=list(zip(DAY_NAMES, DAY_WORDS, strict=True)),
         zones=zone_choices(),
@@ -336,9 +337,12 @@ async def save_settings_page(request: Request) -> Response:
         )
     if errors:
         return settings_form(request, values, errors=errors)
-    if profile != person:
-        save_profile(engine, profile, at=wall_now())
-    save_settings(engine, settings, at=wall_now())
+    try:
+        if profile != person:
+            save_profile(engine, profile, at=wall_now())
+        save_settings(engine, settings, at=wall_now())
+    except (StoreError, SQLAlchemyError) as exc:
+        return settings_form(request, values, errors={}, fault=not_saved(request, exc))
     rewrite_calendars(engine)
     return RedirectResponse("/settings?saved=true", status_code=303)
 
@@ -452,18 +456,22 @@ def clear_page(request: Request) -> HTMLResponse:
 
 
 def go_ahead_form(
-    request: Request, *, values: dict[str, str], errors: dict[str, str]
+    request: Request,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    fault: StoreError | None = None,
 ) -> HTMLResponse:
     from easeback.usecases.checkup import BY_LIMIT
 
-    return render(
+    return form_answer(
         request,
         "clear.html",
-        status=400 if errors else 200,
+        errors=errors,
+        fault=fault,
         title="Your clinician's go-ahead",
         gate=gate_state(request),
         values=values,
-        errors=errors,
         by_limit=BY_LIMIT,
     )
 
@@ -489,6 +497,8 @@ async def record_clear(request: Request) -> HTMLResponse:
         return go_ahead_form(
             request, values=values, errors={exc.field: message[:1].upper() + message[1:] + "."}
         )
+    except (StoreError, SQLAlchemyError) as exc:
+        return go_ahead_form(request, values=values, errors={}, fault=not_saved(request, exc))
     if done.effect == "nothing":
         lines = [messages.CLEAR_NOT_NEEDED]
     elif done.effect == "cannot":

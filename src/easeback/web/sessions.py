@@ -184,7 +184,7 @@ def accept_events(
     said: list[str] = []
     if "pain_stop" in kinds or session.outcome == "pain_stop":
         if follow_up(engine, session.id, "pain_stop"):
-            said.append(messages.REPEATED_PAIN)
+            said.append(messages.WEB_REPEATED_PAIN)
         catch_up_progress(engine)
     return len(kinds), said
 
@@ -211,6 +211,6 @@ def rate_after(engine: Engine, session: StoredSession, value: int | None) -> lis
     ):
         said.append(messages.WORSENED.format(rise=(after or 0) - (before or 0)))
         if follow_up(engine, session.id, "worsening"):
-            said.append(messages.REPEATED_PAIN)
+            said.append(messages.WEB_REPEATED_PAIN)
     catch_up_progress(engine)  # rated, skipped or rated before: count the session now
     return said

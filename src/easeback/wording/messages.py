@@ -173,6 +173,11 @@ REPEATED_PAIN = (
     "record that they said it is fine (easeback clear), and then takes the doses one "
     "step back."
 )
+WEB_REPEATED_PAIN = (
+    "Pain has stopped a session, or risen after one, twice within 7 days. Please talk to "
+    "your doctor or physiotherapist before your next session. easeback waits until you "
+    "record that they said it is fine, and then takes the doses one step back."
+)
 REPEATED_PAIN_WAIT = (
     "No warning signs in your answers. But pain has stopped a session, or risen after "
     "one, twice within 7 days, so please talk to your doctor or physiotherapist before "
@@ -236,7 +241,13 @@ WEB_CONSENT_DECLINED = (
     "No session until you have checked with a clinician. When you have, come back to "
     "this page and answer again."
 )
-WEB_GATE_NEXT = "Please answer the safety questions on the Check page first."
+WEB_GATE_NEXT = {
+    "clinician": "When they have said it is fine, record their go-ahead on the Today page.",
+    "repeated-pain": "When they have said it is fine, record their go-ahead on the Today page.",
+    "emergency": "When things have changed, answer the safety questions again.",
+    "urgent": "When a doctor has seen you, answer the safety questions again.",
+}
+WEB_GATE_NEXT_QUESTIONS = "Please answer the safety questions on the Check page first."
 WEB_ADVICE = {
     "clinician": (
         "Please check with your doctor or physiotherapist before using the routine. When "
