@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from easeback.core.insight import Week, pain_change
 from easeback.reports.sparks import percent
+from easeback.wording.labels import MONTH_WORDS, WEEKDAY_WORDS, day_text, moment_text
 
 if TYPE_CHECKING:
     from easeback.usecases.overview import PainPoint
@@ -54,8 +55,7 @@ NO_ENTRIES = "No entries in this period"
 SOURCE_WORDS = {"diary": "Diary", "before": "Before a session", "after": "After a session"}
 STOP_WORDS = "Session stopped for pain"
 NOTHING_PLANNED = "nothing planned"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = MONTH_WORDS
 
 # A dot sits inside an "after" diamond with a gap around it when the two scores match.
 DOT_RADIUS = 3
@@ -91,11 +91,6 @@ def _one(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _day(day: date) -> str:
-    """'2 Mar 2026'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def _short_day(day: date) -> str:
     """'2 Mar'."""
     return f"{day.day} {MONTHS[day.month - 1]}"
@@ -103,12 +98,7 @@ def _short_day(day: date) -> str:
 
 def _weekday_day(day: date) -> str:
     """'Mon 2 Mar 2026'."""
-    return f"{WEEKDAYS[day.weekday()]} {_day(day)}"
-
-
-def _when(moment: datetime) -> str:
-    """'Mon 2 Mar 2026, 07:05' (the moment's own, local, time)."""
-    return f"{_weekday_day(moment.date())}, {moment.hour:02d}:{moment.minute:02d}"
+    return f"{WEEKDAY_WORDS[day.weekday()]} {day_text(day)}"
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -129,9 +119,9 @@ def _span(first: date, last: date) -> str:
 def _period(first: date, last: date) -> str:
     """'from 2 Mar to 29 Mar 2026', 'on 2 Mar 2026', 'from 30 Dec 2025 to 5 Jan 2026'."""
     if first == last:
-        return f"on {_day(first)}"
-    start = _short_day(first) if first.year == last.year else _day(first)
-    return f"from {start} to {_day(last)}"
+        return f"on {day_text(first)}"
+    start = _short_day(first) if first.year == last.year else day_text(first)
+    return f"from {start} to {day_text(last)}"
 
 
 # --- positions -----------------------------------------------------------------------
@@ -435,8 +425,8 @@ def pain_chart(points: list[PainPoint], stops: list[datetime], first: date, last
         after_marks = [(p.at, _offset(p.at, first), float(p.value), 1) for p in after]
         stop_offsets = [_offset(moment, first) for moment in stopped]
         headers = ("When", "Pain (0-10)", "Recorded")
-        rows = [(p.at, (_when(p.at), str(p.value), SOURCE_WORDS[p.source])) for p in inside]
-        rows += [(moment, (_when(moment), "", STOP_WORDS)) for moment in stopped]
+        rows = [(p.at, (moment_text(p.at), str(p.value), SOURCE_WORDS[p.source])) for p in inside]
+        rows += [(moment, (moment_text(moment), "", STOP_WORDS)) for moment in stopped]
         table = [row for _, row in sorted(rows, key=lambda item: item[0])]
 
     summary = _pain_summary(trend, after, stopped, first, last, weekly)
@@ -562,7 +552,7 @@ def psfs_chart(means: list[tuple[datetime, float]], first: date, last: date) -> 
     else:
         marks = [(at, _offset(at, first), value, 1) for at, value in inside]
         headers = ("When", "PSFS mean (0-10)")
-        table = [(_when(at), _one(value)) for at, value in inside]
+        table = [(moment_text(at), _one(value)) for at, value in inside]
     summary = _psfs_summary(inside, first, last, weekly)
     body = _legend([(_dots([(0, 0)], DOT_RADIUS), "Mean of the activity ratings")])
     body += _score_grid()
@@ -587,11 +577,11 @@ def _psfs_summary(
         return f"No activity ratings {_period(first, last)}."
     if len(inside) == 1:
         at, value = inside[0]
-        return f"One activity score {scale}: {_one(value)} on {_day(at.date())}."
+        return f"One activity score {scale}: {_one(value)} on {day_text(at.date())}."
     (start, baseline), (end, recent) = inside[0], inside[-1]
     sentence = (
-        f"The activity score {scale} went from {_one(baseline)} on {_day(start.date())} "
-        f"to {_one(recent)} on {_day(end.date())}, over {_plural(len(inside), 'rating')}"
+        f"The activity score {scale} went from {_one(baseline)} on {day_text(start.date())} "
+        f"to {_one(recent)} on {day_text(end.date())}, over {_plural(len(inside), 'rating')}"
     )
     if weekly:
         sentence += "; each point is one week's mean"
