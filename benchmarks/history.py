@@ -56,7 +56,6 @@ from easeback.store import open_store
 from easeback.store.consents import record_consent
 from easeback.store.plan import snapshot_json
 from easeback.store.quick import settings_to_row
-from easeback.store.records import to_utc
 from easeback.store.safety import record_screening
 from easeback.store.schema import (
     day_settings,
@@ -66,6 +65,7 @@ from easeback.store.schema import (
     pain_ratings,
     progress,
     sessions,
+    to_utc,
 )
 from easeback.usecases.clock import local_zone, wall_now
 from easeback.wording import messages

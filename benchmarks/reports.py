@@ -46,8 +46,7 @@ def add_diary(db: Path, days: int, seed: int = 7) -> int:
     start = now - timedelta(days=days)
     from sqlalchemy import insert
 
-    from easeback.store.records import to_utc
-    from easeback.store.schema import diary_entries
+    from easeback.store.schema import diary_entries, to_utc
 
     rows = []
     for day in range(days):

@@ -7,8 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert, select
 
-from easeback.store.records import to_utc
-from easeback.store.schema import consents
+from easeback.store.schema import consents, to_utc
 
 CLINICIAN_CHECK = "clinician_check"
 

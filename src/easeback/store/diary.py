@@ -13,8 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from easeback.store.records import to_utc
-from easeback.store.schema import diary_entries, psfs_activities, psfs_ratings
+from easeback.store.schema import diary_entries, psfs_activities, psfs_ratings, to_utc
 
 
 @dataclass(frozen=True)

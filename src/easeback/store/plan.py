@@ -28,7 +28,6 @@ from easeback.store.quick import (
     unslotted_from_rows,
     unslotted_range,
 )
-from easeback.store.records import to_utc
 from easeback.store.schema import (
     calendar_files,
     day_settings,
@@ -37,6 +36,7 @@ from easeback.store.schema import (
     pain_ratings,
     progress,
     sessions,
+    to_utc,
 )
 from easeback.store.sessions import read_outcome
 

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from easeback.core.profile import Profile
-from easeback.store.records import to_utc
-from easeback.store.schema import profiles
+from easeback.store.schema import profiles, to_utc
 
 
 def save_profile(engine: Engine, profile: Profile, *, at: datetime) -> None:

@@ -19,7 +19,8 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, and_, insert, select
 
 from easeback.core.timeline import Timeline
-from easeback.store.schema import events, followups, pain_ratings, sessions
+from easeback.store.pain_events import read_pain_event_times
+from easeback.store.schema import events, followups, pain_ratings, sessions, to_utc
 
 Kind = Literal["session", "event", "pain", "followup"]
 TABLES = {"session": sessions, "event": events, "pain": pain_ratings, "followup": followups}
@@ -93,7 +94,6 @@ def _step_back(connection: Connection, row: dict[str, Any]) -> bool:
     """Is this the second pain stop (or rise in pain) within 7 days? Read when the
     follow-up is written, so the stop that caused it is already in the store."""
     from easeback.core.screening import repeated_pain
-    from easeback.store.safety import read_pain_event_times
 
     at = _aware(row["at_utc"])
     # This row is what records a worsening, and it is not written yet.
@@ -112,14 +112,6 @@ def write_now(engine: Engine, records: list[Record]) -> int:
 
 
 # --- the records a session makes ---------------------------------------------------
-
-
-def to_utc(moment: datetime) -> datetime:
-    """A naive UTC datetime for storage; refuses naive input (its zone is unknown)."""
-    offset = moment.utcoffset()
-    if offset is None:
-        raise ValueError("wall times must be timezone-aware")
-    return (moment - offset).replace(tzinfo=None)
 
 
 def session_record(

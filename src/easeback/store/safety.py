@@ -12,19 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Engine, insert, select
 
 from easeback.core.screening import Assessment, Gate, Group, Screening, gate
 from easeback.store.consents import latest_consent
-from easeback.store.records import (
-    Record as KeptRecord,
-)
-from easeback.store.records import (
-    followup_record,
-    pain_record,
-    to_utc,
-    write_now,
-)
+from easeback.store.pain_events import PainEvent, read_pain_event_times
+from easeback.store.records import Record as KeptRecord
+from easeback.store.records import followup_record, pain_record, write_now
 from easeback.store.schema import (
     clearances,
     consents,
@@ -32,6 +26,7 @@ from easeback.store.schema import (
     followups,
     pain_ratings,
     screenings,
+    to_utc,
 )
 
 
@@ -180,42 +175,6 @@ def pain_event_times(engine: Engine, *, also: PainEvent | None = None) -> list[d
     ``also`` is one more that may not be stored yet (counted once either way)."""
     with engine.connect() as connection:
         return read_pain_event_times(connection, also=also)
-
-
-# (kind, session id, when): a pain event that may not be in the store yet.
-PainEvent = tuple[str, str, datetime]
-
-
-def read_pain_event_times(
-    connection: Connection, *, also: PainEvent | None = None
-) -> list[datetime]:
-    """``pain_event_times`` inside an open connection (or transaction).
-
-    One time per session and kind. A pain stop counts from the later of its own time
-    and the moment it was recorded here: a browser that was cut off sends its stop
-    late, and that stop must still bring the questions back even if they were
-    answered in between.
-    """
-    stopped = select(events.c.session_id, events.c.wall_utc).where(events.c.kind == "pain_stop")
-    noted = select(followups.c.session_id, followups.c.at_utc).where(
-        followups.c.kind == "pain_stop"
-    )
-    worse = select(followups.c.id, followups.c.session_id, followups.c.at_utc).where(
-        followups.c.kind == "worsening"
-    )
-    latest: dict[tuple[str, str], datetime] = {}
-
-    def note(key: tuple[str, str], moment: datetime) -> None:
-        latest[key] = max(latest.get(key, moment), moment)
-
-    for session_id, moment in [*connection.execute(stopped), *connection.execute(noted)]:
-        note(("pain_stop", session_id), moment)
-    for row_id, session_id, moment in connection.execute(worse):
-        note(("worsening", session_id or f"row {row_id}"), moment)
-    if also is not None:
-        kind, session_id, moment = also
-        note((kind, session_id), to_utc(moment))
-    return sorted(_aware(v) for v in latest.values())
 
 
 @dataclass(frozen=True)

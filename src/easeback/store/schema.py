@@ -6,6 +6,8 @@ written, so a session's outcome is read from its last event, never stored twice.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -22,6 +24,16 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def to_utc(moment: datetime) -> datetime:
+    """A naive UTC datetime, as every time is stored; refuses naive input (its zone
+    is unknown)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError("wall times must be timezone-aware")
+    return (moment - offset).replace(tzinfo=None)
+
 
 sessions = Table(
     "sessions",

@@ -27,7 +27,7 @@ from easeback.web.bodies import (
     SessionSummary,
     Today,
 )
-from easeback.web.pages import db, store_of
+from easeback.web.responses import db, store_of
 from easeback.web.security import CSRF_COOKIE
 from easeback.wording import messages
 

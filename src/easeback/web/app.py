@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from easeback import __version__
 from easeback.usecases.clock import local_time
 from easeback.web.errors import add_handlers, error_json
+from easeback.web.responses import error_page
 from easeback.web.security import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -106,9 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
             if api:
                 response: Response = error_json(403, detail)
             else:
-                response = page_routes.error_page(
-                    request, 403, detail[:1].upper() + detail[1:] + "."
-                )
+                response = error_page(request, 403, detail[:1].upper() + detail[1:] + ".")
         else:
             response = await call_next(request)
         if fresh:

@@ -23,7 +23,7 @@ from easeback.usecases.diary_input import (
     parse_score,
 )
 from easeback.usecases.today import person_zone
-from easeback.web.pages import checked_form, form_answer, not_saved, render, store_of
+from easeback.web.responses import checked_form, form_answer, not_saved, render, store_of
 from easeback.wording import messages
 
 router = APIRouter(include_in_schema=False)

@@ -16,16 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from easeback.core.errors import StoreError
-from easeback.store.faults import explain
-from easeback.store.location import sqlite_file
 from easeback.web.bodies import ErrorBody, FieldProblem
+from easeback.web.responses import error_page, explained, retry_after
 from easeback.wording import messages
 
 log = logging.getLogger("easeback.web")
 
-# Storage faults that pass (another program finishes, space is freed): worth a retry.
-PASSING = ("locked", "full", "io")
-RETRY_AFTER_S = 2
 PARTS = ("body", "query", "path", "header", "cookie")
 
 
@@ -79,26 +75,12 @@ def error_json(
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-def explained(request: Request, exc: BaseException) -> StoreError | None:
-    """A storage fault behind ``exc`` as a StoreError naming its cause, else None."""
-    if isinstance(exc, StoreError):
-        return exc
-    path = sqlite_file(str(request.app.state.engine.url))
-    return explain(exc, path, str(path) if path else None)
-
-
-def retry_after(problem: StoreError) -> dict[str, str]:
-    """The Retry-After header for a fault that passes (none for one that does not)."""
-    return {"Retry-After": str(RETRY_AFTER_S)} if problem.fault in PASSING else {}
-
-
 def _api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
 def add_handlers(app: FastAPI) -> None:
     """Answer every error: JSON of one shape under /api/, a page elsewhere."""
-    from easeback.web.pages import error_page
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
