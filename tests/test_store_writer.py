@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -284,3 +285,22 @@ def test_a_pain_stop_whose_session_was_killed_before_its_follow_up_gets_it_at_th
     assert followups == [
         ("pain_stop", "s-1", (MORNING + timedelta(seconds=4)).replace(tzinfo=None))
     ]
+
+
+def test_the_web_app_saves_a_session_left_in_a_journal_before_it_opens_another(
+    client: Any, app: Any, db_path: Path
+) -> None:
+    from easeback.wording import messages
+    from helpers import screened_store
+
+    screened_store(app.state.engine)
+    stopped = datetime.now(UTC)
+    journal = Journal.open(db_path, "s-1")
+    journal.append([session(started=stopped), *events("s-1", pain_at=4.0, started=stopped)])
+    journal.close()  # the terminal that played it could not save it, and has gone
+
+    refused = client.post("/api/sessions", json={"routine": "office"})
+
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(messages.GATE["pain"][0])
+    assert pending_journals(db_path) == []

@@ -76,7 +76,7 @@ def start(
     with user_errors():
         named = load_routine(routine) if routine is not None else None  # bad input first
         engine = open_store(db)
-        write_waiting(engine, db)
+        write_waiting(engine)
         ensure_allowed(engine)
         warn_all(catch_up_progress(engine))
         slot_id = plan_date = None
@@ -106,7 +106,7 @@ def start(
         if slot_id is None and (filled := slot_filled(engine, timeline, started)):
             slot_id, plan_date = filled  # a routine by name counts for the slot it fills
         session_id = new_session_id()
-        writer = session_writer(engine, db, session_id)
+        writer = session_writer(engine, session_id)
     try:
         log = SessionLog(
             engine,

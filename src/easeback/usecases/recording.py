@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from easeback.core.errors import StoreError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import Engine
 
     from easeback.store.journal import Replay
@@ -19,16 +21,15 @@ if TYPE_CHECKING:
 FINISH_WAIT_S = 3.0
 
 
-def write_waiting(engine: Engine, db: str | None) -> Replay:
+def write_waiting(engine: Engine) -> Replay:
     """Write what journals of earlier sessions hold; StoreError, naming the cause, when
     the store refuses them (a new session must not start before: a pain stop in them
     brings the safety questions back)."""
     from easeback.store.faults import explain
     from easeback.store.journal import Replay, replay
-    from easeback.store.location import store_path
     from easeback.wording import messages
 
-    path = store_path(db)
+    path = store_file(engine)
     if path is None:
         return Replay(0, [])
     done = replay(engine, path)
@@ -42,15 +43,14 @@ def write_waiting(engine: Engine, db: str | None) -> Replay:
     return done
 
 
-def session_writer(engine: Engine, db: str | None, session_id: str) -> SessionWriter:
+def session_writer(engine: Engine, session_id: str) -> SessionWriter:
     """The writer for a new session, its journal's room reserved now: a full disk or a
     read-only folder is found before the session begins, not during it."""
     from easeback.store.faults import explain
     from easeback.store.journal import Journal
-    from easeback.store.location import store_path
     from easeback.store.writer import SessionWriter
 
-    path = store_path(db)
+    path = store_file(engine)
     journal = None
     if path is not None:
         try:
@@ -58,3 +58,11 @@ def session_writer(engine: Engine, db: str | None, session_id: str) -> SessionWr
         except OSError as exc:
             raise explain(exc, path) or StoreError(str(exc)) from exc
     return SessionWriter(engine, journal, store=path)
+
+
+def store_file(engine: Engine) -> Path | None:
+    """The SQLite file behind ``engine`` (None for another kind of database, which
+    keeps no journal beside it)."""
+    from easeback.store.location import sqlite_file
+
+    return sqlite_file(engine.url.render_as_string(hide_password=False))

@@ -92,8 +92,10 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
     from easeback.store.sessions import open_session
     from easeback.usecases.aftercare import catch_up_progress, save_pain
     from easeback.usecases.clock import wall_now
+    from easeback.usecases.recording import write_waiting
     from easeback.usecases.today import person_zone, slot_filled
 
+    write_waiting(engine)  # a session saved late may hold a pain stop the gate must see
     state = current_gate(engine, wall_now())
     if not state.allows:
         raise NotAllowed(state.reason or "first")
