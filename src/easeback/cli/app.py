@@ -4,7 +4,6 @@ Imports here stay light: ``easeback --help`` must not load the database or web
 libraries, so commands import what they need when they run.
 """
 
-from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
@@ -106,6 +105,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
     text = "\n".join(shown(line) for line in message.split("\n"))
     typer.echo(f"easeback: {text}", err=True)
     raise typer.Exit(code)
+
+
+def shown(value: object) -> str:
+    """A path fit to print: control characters written as escapes (content/files.py,
+    imported only when something is printed)."""
+    from easeback.content.files import shown as escaped
+
+    return escaped(value)
 
 
 def write_reason(exc: Exception, target: Path) -> str:

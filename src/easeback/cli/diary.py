@@ -1,6 +1,5 @@
 """Commands about the diary: log pain and notes, the PSFS, and progress."""
 
-from __future__ import annotations
 
 import sys
 from datetime import date, datetime, timedelta
@@ -365,7 +364,7 @@ def progress(
     print_progress(view)
 
 
-def overview_for(db: str | None, start: str | None, end: str | None) -> Overview:
+def overview_for(db: str | None, start: str | None, end: str | None) -> "Overview":
     """The Overview of the period the options name, in the person's zone."""
     from easeback.core.plan import local_day
     from easeback.store import open_store

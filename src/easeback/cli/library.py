@@ -1,6 +1,5 @@
 """Commands about content: stretches, routines, timelines."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,7 +1,6 @@
 """Commands about the day: setup (the person's day), today (what is due and when),
 calendar (reminders for any calendar app)."""
 
-from __future__ import annotations
 
 import sys
 from datetime import time
@@ -14,6 +13,7 @@ from easeback.cli.app import (
     db_option,
     fail,
     print_json,
+    shown,
     user_errors,
     warn_all,
     writable_target,
@@ -145,7 +145,7 @@ def setup(
         print_today(person_today(db_option(ctx)))
 
 
-def _ask_day(settings: DaySettings) -> DaySettings:
+def _ask_day(settings: "DaySettings") -> "DaySettings":
     """Ask for each part of the day at the terminal, again until it all fits; the
     answers given so far are the defaults of the next round."""
     from easeback.core.plan import format_days
@@ -218,8 +218,6 @@ def calendar(
         with user_errors():
             sys.stdout.buffer.write(calendar_bytes(open_store(db_option(ctx))))
         return
-    from easeback.content.files import shown
-
     target = writable_target(ics, "--ics", example="easeback.ics")
     with user_errors():
         engine = open_store(db_option(ctx))

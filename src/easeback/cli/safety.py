@@ -1,7 +1,6 @@
 """Commands about safety: consent, check (consent, pain follow-up, red-flag questions),
 clear, questions. The rules are in core/screening.py; this only asks, records and says."""
 
-from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
     from easeback.core.screening import Gate
 
 
-def ask_consent(engine: Engine, *, yes: bool, then: str = messages.CONSENT_RECORDED) -> None:
+def ask_consent(engine: "Engine", *, yes: bool, then: str = messages.CONSENT_RECORDED) -> None:
     """Show the clinician-check text, ask (unless ``yes``), and record the answer;
     ``then`` is what is said next (with the local date).
 
@@ -139,7 +138,7 @@ def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def run_check(engine: Engine, scripted: AnswerFile | None) -> Gate:
+def run_check(engine: "Engine", scripted: AnswerFile | None) -> "Gate":
     """Ask what is due (consent, "has the pain settled?", the questions), record each
     answer, say what to do, and return the gate as it now stands.
 

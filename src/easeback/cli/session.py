@@ -1,6 +1,5 @@
 """Commands about sessions: start and history."""
 
-from __future__ import annotations
 
 import os
 import sys
@@ -147,11 +146,11 @@ def start(
 
 
 def after_session(
-    engine: Engine,
+    engine: "Engine",
     session_id: str,
     outcome: str | None,
     before: int | None,
-    recorder: Recorder,
+    recorder: "Recorder",
     *,
     asking: bool,
 ) -> None:
@@ -170,7 +169,7 @@ def after_session(
             typer.echo(messages.REPEATED_PAIN)
 
 
-def finish_saving(writer: SessionWriter) -> bool:
+def finish_saving(writer: "SessionWriter") -> bool:
     """Wait a little for saving to catch up, and say plainly what it could not do;
     True when everything of the session is in the store."""
     from easeback.usecases.recording import FINISH_WAIT_S
@@ -197,7 +196,7 @@ def finish_saving(writer: SessionWriter) -> bool:
 REHEARSAL_WITHOUT_KEYBOARD = 5
 
 
-def ensure_allowed(engine: Engine) -> None:
+def ensure_allowed(engine: "Engine") -> None:
     """Start only when the safety rules allow; ask what is due when someone can answer.
 
     Leaves with exit code 1 (and the reason and next step) otherwise.

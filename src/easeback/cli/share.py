@@ -1,7 +1,6 @@
 """Commands that take data out of easeback or put it back: export, import, backup,
 restore, and the clinician's report and routine sheet."""
 
-from __future__ import annotations
 
 import sys
 from collections.abc import Callable
@@ -16,11 +15,11 @@ from easeback.cli.app import (
     app,
     db_option,
     fail,
+    shown,
     user_errors,
     writable_target,
     write_reason,
 )
-from easeback.content.files import shown
 from easeback.wording import messages
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ def write_whole(target: Path, data: bytes | Callable[[IO[bytes]], None], option:
     try:
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".easeback-")
     except OSError as exc:
-        fail(f"{option}: cannot write in {shown(target.parent)}: {write_reason(exc, target)}")
+        fail(f"{option}: cannot write in {target.parent}: {write_reason(exc, target)}")
     try:
         with os.fdopen(fd, "wb") as out:
             if isinstance(data, bytes):
@@ -47,7 +46,7 @@ def write_whole(target: Path, data: bytes | Callable[[IO[bytes]], None], option:
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        fail(f"{option}: cannot write {shown(target)}: {write_reason(exc, target)}")
+        fail(f"{option}: cannot write {target}: {write_reason(exc, target)}")
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -131,7 +130,7 @@ def import_(
     try:
         text = read_text(path, limit=IMPORT_LIMIT)
     except FileProblem as exc:
-        fail(f"{shown(path)}: cannot read it: {exc}; nothing was imported")
+        fail(f"{path}: cannot read it: {exc}; nothing was imported")
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -217,7 +216,7 @@ def restore_command(
     try:
         check_regular(source)
     except FileProblem as exc:
-        fail(f"FILE: {shown(source)}: {exc}; nothing was changed")
+        fail(f"FILE: {source}: {exc}; nothing was changed")
     revisions = known_revisions()
     try:
         check_backup(source, revisions)
