@@ -4,7 +4,6 @@ Imports here stay light: ``easeback --help`` must not load the database or web
 libraries, so commands import what they need when they run.
 """
 
-
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,6 +1,5 @@
 """Commands about the diary: log pain and notes, the PSFS, and progress."""
 
-
 import sys
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated

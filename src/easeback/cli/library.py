@@ -1,6 +1,5 @@
 """Commands about content: stretches, routines, timelines."""
 
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,6 @@
 """Commands about the day: setup (the person's day), today (what is due and when),
 calendar (reminders for any calendar app)."""
 
-
 import sys
 from datetime import time
 from typing import TYPE_CHECKING, Annotated

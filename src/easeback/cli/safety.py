@@ -1,7 +1,6 @@
 """Commands about safety: consent, check (consent, pain follow-up, red-flag questions),
 clear, questions. The rules are in core/screening.py; this only asks, records and says."""
 
-
 import sys
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,6 +1,5 @@
 """The ``serve`` command: the web app on this machine only."""
 
-
 from typing import Annotated
 
 import typer

@@ -1,6 +1,5 @@
 """Commands about sessions: start and history."""
 
-
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated

@@ -1,7 +1,6 @@
 """Commands that take data out of easeback or put it back: export, import, backup,
 restore, and the clinician's report and routine sheet."""
 
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
