@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -169,3 +171,69 @@ class HeldLock:
     def release(self) -> None:
         self.connection.execute("ROLLBACK")
         self.connection.close()
+
+
+def browser_pain_stop(when: Any) -> list[dict[str, Any]]:
+    """The events a browser player sends for a session stopped for pain at once:
+    started, the first phase, the pain stop (ids made as the page makes them)."""
+    at = when.isoformat()
+    return [
+        {
+            "id": f"00000000-0000-4000-8000-00000000000{n}",
+            "seq": n,
+            "kind": kind,
+            "phase": 0,
+            "position_ms": 0,
+            "offset_ms": n,
+            "at": at,
+        }
+        for n, kind in enumerate(["started", "phase", "pain_stop"])
+    ]
+
+
+EASEBACK = str(Path(sys.executable).parent / "easeback")
+TIMEOUT = 30
+
+
+def clean_env() -> dict[str, str]:
+    """The environment of a person's terminal: no store or size given by the tests."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "EASEBACK_DB")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8")
+    return env
+
+
+class Terminal:
+    """`easeback` running in a pseudo-terminal, with everything it printed kept."""
+
+    def __init__(self, db_path: Any, *args: str, columns: int = 110) -> None:
+        import io
+
+        import pexpect
+
+        self.log = io.StringIO()
+        self.child = pexpect.spawn(
+            EASEBACK,
+            ["--db", str(db_path), *args],
+            env=clean_env(),
+            dimensions=(40, columns),
+            encoding="utf-8",
+            timeout=TIMEOUT,
+        )
+        self.child.logfile_read = self.log
+
+    def expect(self, text: str) -> None:
+        self.child.expect_exact(text)
+
+    def finish(self) -> int:
+        import pexpect
+
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus is not None, f"killed by signal {self.child.signalstatus}"
+        return self.child.exitstatus
+
+    @property
+    def output(self) -> str:
+        return self.log.getvalue()

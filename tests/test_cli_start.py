@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from easeback.core.screening import QUESTIONS
 from easeback.wording import messages
-from helpers import screened
-
-EASEBACK = str(Path(sys.executable).parent / "easeback")
-TIMEOUT = 30
+from helpers import EASEBACK, TIMEOUT, Terminal, clean_env, screened
 
 # 3 + 10 + 2 + 10 + 2 = 27 s of timeline: 1.35 s at --speed 20.
 SHORT = """
@@ -50,41 +43,6 @@ def slow_start_routine(tmp_path: Path) -> Path:
     path = tmp_path / "slow-start.toml"
     path.write_text(SLOW_START, "utf-8")
     return path
-
-
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "EASEBACK_DB")}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8")
-    return env
-
-
-class Terminal:
-    """`easeback` running in a pseudo-terminal, with everything it printed kept."""
-
-    def __init__(self, db_path: Path, *args: str) -> None:
-        self.log = io.StringIO()
-        self.child = pexpect.spawn(
-            EASEBACK,
-            ["--db", str(db_path), *args],
-            env=clean_env(),
-            dimensions=(40, 110),
-            encoding="utf-8",
-            timeout=TIMEOUT,
-        )
-        self.child.logfile_read = self.log
-
-    def expect(self, text: str) -> None:
-        self.child.expect_exact(text)
-
-    def finish(self) -> int:
-        self.child.expect(pexpect.EOF)
-        self.child.close()
-        assert self.child.exitstatus is not None, f"killed by signal {self.child.signalstatus}"
-        return self.child.exitstatus
-
-    @property
-    def output(self) -> str:
-        return self.log.getvalue()
 
 
 @pytest.fixture

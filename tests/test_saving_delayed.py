@@ -5,26 +5,19 @@ included) ends up in the store: at the end of the session or at the next start."
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from easeback.store.location import pending_journals
 from easeback.wording import messages
+from helpers import EASEBACK, TIMEOUT, SmallDisk, Terminal, screened
 from helpers import HeldLock as Lock
-from helpers import SmallDisk, screened
-
-EASEBACK = str(Path(sys.executable).parent / "easeback")
-TIMEOUT = 30
 
 # 3 s to get ready, then 10 s holds: the hold begins (an event) while the store is held.
 SHORT = """
@@ -39,36 +32,14 @@ hold_s = 10
 """
 
 
-class Session:
+def started(db_path: Path, routine: Path) -> Terminal:
     """`easeback start ROUTINE --plain` in a pseudo-terminal."""
-
-    def __init__(self, db_path: Path, routine: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in ("EASEBACK_DB", "COLUMNS")}
-        env.update(TERM="xterm-256color", LANG="C.UTF-8")
-        self.log = io.StringIO()
-        self.child = pexpect.spawn(
-            EASEBACK,
-            ["--db", str(db_path), "start", str(routine), "--plain"],
-            env=env,
-            dimensions=(40, 200),
-            encoding="utf-8",
-            timeout=TIMEOUT,
-        )
-        self.child.logfile_read = self.log
-
-    def expect(self, text: str) -> None:
-        self.child.expect_exact(text)
-
-    def finish(self) -> int:
-        self.child.expect(pexpect.EOF)
-        self.child.close()
-        assert self.child.exitstatus is not None
-        return int(self.child.exitstatus)
+    return Terminal(db_path, "start", str(routine), "--plain", columns=200)
 
 
 @pytest.fixture
-def sessions() -> Iterator[list[Session]]:
-    started: list[Session] = []
+def sessions() -> Iterator[list[Terminal]]:
+    started: list[Terminal] = []
     yield started
     for session in started:
         if session.child.isalive():
@@ -87,7 +58,7 @@ def history(db_path: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def play_until_the_hold_then_pain_stop(session: Session, lock: Lock | None = None) -> None:
+def play_until_the_hold_then_pain_stop(session: Terminal, lock: Lock | None = None) -> None:
     """At the pain question: rate 3, let the hold begin (with the store held when
     ``lock``), press p."""
     session.child.sendline("3")
@@ -120,25 +91,32 @@ def routine(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_pain_stop_while_another_program_holds_the_store_is_acted_on_at_once_and_saved_later(
-    db_path: Path, routine: Path, sessions: list[Session]
-) -> None:
+def pain_stop_while_held(
+    db_path: Path, routine: Path, sessions: list[Terminal], *, after: str
+) -> Lock:
+    """A session stopped for pain while another program holds the store, rated
+    ``after`` (Enter skips), played to its end; returns the lock, still held."""
     screened(db_path)
-    session = Session(db_path, routine)
+    session = started(db_path, routine)
     sessions.append(session)
     session.expect(messages.PAIN_BEFORE_QUESTION)
     lock = Lock(db_path)
-    try:
-        play_until_the_hold_then_pain_stop(session, lock)
-        # Still held: the pain stop was acted on without waiting for the disk, and
-        # the questions after the session come at once too.
-        session.expect(messages.PAIN_AFTER_QUESTION)
-        session.child.sendline("5")
-        session.expect("It is kept safe in")
-        assert session.finish() == 0
-        (journal,) = pending_journals(db_path)
-    finally:
-        lock.release()
+    play_until_the_hold_then_pain_stop(session, lock)
+    # Still held: the pain stop was acted on without waiting for the disk, and the
+    # question after the session comes at once too.
+    session.expect(messages.PAIN_AFTER_QUESTION)
+    session.child.sendline(after)
+    session.expect("It is kept safe in")
+    assert session.finish() == 0
+    return lock
+
+
+def test_a_pain_stop_while_another_program_holds_the_store_is_acted_on_at_once_and_saved_later(
+    db_path: Path, routine: Path, sessions: list[Terminal]
+) -> None:
+    lock = pain_stop_while_held(db_path, routine, sessions, after="5")
+    (journal,) = pending_journals(db_path)
+    lock.release()
 
     record = history(db_path)  # the next start of easeback saves what waited
 
@@ -150,22 +128,12 @@ def test_a_pain_stop_while_another_program_holds_the_store_is_acted_on_at_once_a
 
 
 def test_the_next_start_asks_about_the_pain_stop_that_was_saved_late(
-    db_path: Path, routine: Path, sessions: list[Session]
+    db_path: Path, routine: Path, sessions: list[Terminal]
 ) -> None:
-    screened(db_path)
-    session = Session(db_path, routine)
-    sessions.append(session)
-    session.expect(messages.PAIN_BEFORE_QUESTION)
-    lock = Lock(db_path)
-    try:
-        play_until_the_hold_then_pain_stop(session, lock)
-        session.expect(messages.PAIN_AFTER_QUESTION)
-        session.child.sendline("")
-        assert session.finish() == 0
-        refused = easeback(db_path, "start", str(routine), "--speed", "20")
-    finally:
-        lock.release()
-    again = Session(db_path, routine)
+    lock = pain_stop_while_held(db_path, routine, sessions, after="")
+    refused = easeback(db_path, "start", str(routine), "--speed", "20")
+    lock.release()
+    again = started(db_path, routine)
     sessions.append(again)
 
     again.expect(messages.PAIN_SETTLED_QUESTION)
@@ -178,10 +146,10 @@ def test_the_next_start_asks_about_the_pain_stop_that_was_saved_late(
 
 
 def test_saving_catches_up_when_the_store_is_free_again_during_the_session(
-    db_path: Path, routine: Path, sessions: list[Session]
+    db_path: Path, routine: Path, sessions: list[Terminal]
 ) -> None:
     screened(db_path)
-    session = Session(db_path, routine)
+    session = started(db_path, routine)
     sessions.append(session)
     session.expect(messages.PAIN_BEFORE_QUESTION)
     lock = Lock(db_path)
@@ -202,13 +170,13 @@ def test_saving_catches_up_when_the_store_is_free_again_during_the_session(
 
 
 def test_when_the_disk_fills_mid_session_the_session_is_kept_in_its_reserved_journal(
-    tmp_path: Path, routine: Path, sessions: list[Session]
+    tmp_path: Path, routine: Path, sessions: list[Terminal]
 ) -> None:
     disk = SmallDisk(tmp_path / "disk", size_kb=1024)
     try:
         db_path = disk.folder / "easeback.db"
         screened(db_path)
-        session = Session(db_path, routine)
+        session = started(db_path, routine)
         sessions.append(session)
         session.expect(messages.PAIN_BEFORE_QUESTION)
         session.child.sendline("4")

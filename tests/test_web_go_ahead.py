@@ -15,7 +15,7 @@ from easeback.core.screening import QUESTION_IDS
 from easeback.store.safety import current_gate
 from easeback.store.sessions import SessionLog
 from easeback.wording import messages
-from helpers import ROTATION_TIMELINE, screened_store
+from helpers import ROTATION_TIMELINE, browser_pain_stop, screened_store
 
 
 def page(response: Any) -> BeautifulSoup:
@@ -166,19 +166,7 @@ def test_a_second_pain_stop_in_the_browser_says_to_record_the_go_ahead_here(
     pain_stop(app.state.engine)
     settled_and_all_no(client)
     session = client.post("/api/sessions", json={"routine": "office"}).json()
-    now = datetime.now(UTC).isoformat()
-    events = [
-        {
-            "id": f"00000000-0000-4000-8000-00000000000{n}",
-            "seq": n,
-            "kind": kind,
-            "phase": 0,
-            "position_ms": 0,
-            "offset_ms": n,
-            "at": now,
-        }
-        for n, kind in enumerate(["started", "phase", "pain_stop"])
-    ]
+    events = browser_pain_stop(datetime.now(UTC))
 
     answer = client.post(f"/api/sessions/{session['id']}/events", json={"events": events})
     refused = client.post("/api/sessions", json={"routine": "office"})

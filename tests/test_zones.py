@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 import easeback.usecases.clock
 from easeback.core.localtime import readings, skipped_span
 from easeback.core.screening import QUESTION_IDS
-from helpers import answers_json
+from helpers import answers_json, browser_pain_stop
 
 ZONE_TABLES = (
     "sessions",
@@ -59,19 +59,7 @@ def test_every_row_keeps_the_persons_zone_not_the_computers(
     started = client.post("/api/sessions", json={"routine": "office", "pain_before": 2})
     assert started.status_code == 201, started.text
     session = started.json()
-    now = datetime.now(UTC).isoformat()
-    stop = [
-        {
-            "id": f"00000000-0000-4000-8000-00000000000{n}",
-            "seq": n,
-            "kind": kind,
-            "phase": 0,
-            "position_ms": 0,
-            "offset_ms": n,
-            "at": now,
-        }
-        for n, kind in enumerate(["started", "phase", "pain_stop"])
-    ]
+    stop = browser_pain_stop(datetime.now(UTC))
     assert client.post(f"/api/sessions/{session['id']}/events", json={"events": stop}).is_success
     assert client.post(
         f"/api/sessions/{session['id']}/pain", json={"moment": "after", "value": 5}
