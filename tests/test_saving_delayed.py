@@ -225,3 +225,28 @@ def test_a_session_cannot_start_when_there_is_no_room_to_keep_it(
         assert history(db_path)["sessions"] == []
     finally:
         disk.remove()
+
+
+def test_a_session_killed_right_after_a_pain_stop_while_the_store_is_held_keeps_it(
+    db_path: Path, routine: Path, sessions: list[Terminal]
+) -> None:
+    import signal
+
+    screened(db_path)
+    session = started(db_path, routine)
+    sessions.append(session)
+    session.expect(messages.PAIN_BEFORE_QUESTION)
+    lock = Lock(db_path)
+    play_until_the_hold_then_pain_stop(session, lock)
+    session.expect(messages.PAIN_AFTER_QUESTION)  # asked once the pain stop is kept
+    session.child.kill(signal.SIGKILL)
+    session.child.wait()
+    lock.release()
+
+    record = history(db_path)
+
+    (stored,) = record["sessions"]
+    assert stored["outcome"] == "pain_stop"
+    gate = easeback(db_path, "start", str(routine), "--speed", "20")
+    assert gate.returncode == 1  # the questions come back: the pain stop is known
+    assert "stopped because of pain" in gate.stderr

@@ -304,3 +304,29 @@ def test_the_web_app_saves_a_session_left_in_a_journal_before_it_opens_another(
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith(messages.GATE["pain"][0])
     assert pending_journals(db_path) == []
+
+
+def test_while_saving_is_delayed_each_record_goes_to_the_journal_as_it_comes(
+    engine: Engine, db_path: Path
+) -> None:
+    import time
+
+    journal = Journal.open(db_path, "s-1")
+    patient = SessionWriter(engine, journal, store=db_path, retry_s=3600, busy_ms=10)
+    held = Held(db_path)
+    try:
+        patient.record(session())
+        while not patient.status.delayed:
+            pass  # the store refuses the first write within milliseconds
+        for record in events("s-1", pain_at=4.0):
+            patient.record(record)
+        deadline = time.monotonic() + 10  # the next try at the store is an hour away
+        while patient.status.waiting != 5 or not patient.status.kept:
+            assert time.monotonic() < deadline, patient.status
+        on_disk = read_records(journal_path(db_path, "s-1").read_bytes())
+    finally:
+        held.release()
+        patient.finish(0)
+
+    assert [r.kind for r in on_disk] == ["session", "event", "event", "event", "event"]
+    assert on_disk[-1].row["kind"] == "pain_stop"

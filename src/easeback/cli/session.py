@@ -12,7 +12,6 @@ from easeback.wording import messages
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from easeback.store.sessions import Recorder
     from easeback.store.writer import SessionWriter
 
 
@@ -149,17 +148,19 @@ def after_session(
     session_id: str,
     outcome: str | None,
     before: int | None,
-    recorder: "Recorder",
+    recorder: "SessionWriter",
     *,
     asking: bool,
 ) -> None:
-    """The steps after a session: a pain stop's follow-up (kept before the next
-    question, so Ctrl-C there cannot lose it), the rating after, a rise in pain."""
+    """The steps after a session: a pain stop's follow-up, the rating after, a rise in
+    pain. The session and its follow-up are kept (in the store or the journal) before
+    the next question, so Ctrl-C or a kill there cannot lose them."""
     from easeback.core.screening import followup_kind
     from easeback.usecases.aftercare import follow_up, save_pain
 
     if outcome == "pain_stop" and follow_up(engine, session_id, "pain_stop", recorder=recorder):
         typer.echo(messages.REPEATED_PAIN)
+    recorder.settle(SETTLE_WAIT_S)
     after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
     save_pain(engine, session_id, "after", after, recorder=recorder)
     if followup_kind(outcome, before, after) == "worsening":
@@ -190,6 +191,10 @@ def finish_saving(writer: "SessionWriter") -> bool:
         return False
     return True
 
+
+# How long the question after a session may wait for the session to be kept on disk
+# (milliseconds as a rule; longer only while the disk itself hangs).
+SETTLE_WAIT_S = 2.0
 
 # A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.
 REHEARSAL_WITHOUT_KEYBOARD = 5

@@ -4,9 +4,11 @@ never waits for the disk.
 The player hands each record over and carries on at once. The writer commits what it
 has, usually within a few milliseconds. When the store will not take it (another
 program holds it, the disk is full) the writer keeps everything in memory and in the
-session's journal (journal.py), says so through ``status``, and tries again every
-``retry_s`` seconds; at the end of the session ``finish`` waits a little, and what is
-still not written stays in the journal for the next easeback to write.
+session's journal (journal.py), says so through ``status``, and tries the store again
+every ``retry_s`` seconds; meanwhile each record that comes is put in the journal as
+it comes, so a kill loses nothing already handed over. At the end of the session
+``finish`` waits a little, and what is still not written stays in the journal for
+the next easeback to write.
 """
 
 from __future__ import annotations
@@ -92,6 +94,19 @@ class SessionWriter:
             journal=self._journal.path if self._journal else None,
         )
 
+    def settle(self, wait_s: float) -> SavingStatus:
+        """Wait up to ``wait_s`` seconds until every record handed over so far is kept:
+        in the store, or in the journal on disk. For the moment between the end of a
+        session and the next question: a pain stop is kept before anything else."""
+        deadline = time.monotonic() + wait_s
+        with self._cond:
+            while self._journaled < len(self._queue) and self._thread.is_alive():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return self._status()
+
     def finish(self, wait_s: float) -> SavingStatus:
         """Write what is left, trying for up to ``wait_s`` seconds, then stop; what is
         still waiting stays in the journal, for the next easeback to write.
@@ -125,14 +140,35 @@ class SessionWriter:
     # it), and it never holds the lock while it does: ``record`` must never wait.
 
     def _run(self) -> None:
+        retry_at = 0.0  # after a refusal, when the store may be tried again
+        keep_blocked = False  # the journal had no room: wait for the next try
         while True:
             with self._cond:
-                while not self._queue and self._stop_at is None:
-                    self._cond.wait()
-                if not self._queue:
-                    return
+                while True:
+                    now = time.monotonic()
+                    stop_at = self._stop_at
+                    if not self._queue:
+                        if stop_at is not None:
+                            return
+                        self._cond.wait()
+                        continue
+                    if now >= retry_at:
+                        break  # try the store
+                    if len(self._queue) > self._journaled and not keep_blocked:
+                        break  # saving is delayed: keep what just came on disk at once
+                    if stop_at is not None and now >= stop_at:
+                        return
+                    wake = retry_at if stop_at is None else min(retry_at, stop_at)
+                    self._cond.wait(max(0.0, wake - now))
                 batch = list(self._queue)
                 journaled = self._journaled
+            if time.monotonic() < retry_at:
+                kept = self._keep(batch[journaled:])
+                keep_blocked = kept == 0
+                with self._cond:
+                    self._journaled = journaled + kept
+                    self._cond.notify_all()
+                continue
             fault = self._write(batch)
             if fault is None:
                 with self._cond:
@@ -140,6 +176,8 @@ class SessionWriter:
                     self._journaled = max(0, journaled - len(batch))
                     self._fault = None
                     emptied = self._journaled == 0
+                    self._cond.notify_all()
+                keep_blocked = False
                 if emptied and self._journal is not None and self._journal.holds_records:
                     # Replaying records already stored writes nothing twice, so a
                     # journal that cannot be cleared does no harm.
@@ -147,14 +185,12 @@ class SessionWriter:
                         self._journal.clear()
                 continue
             kept = self._keep(batch[journaled:])
+            keep_blocked = kept < len(batch) - journaled
             with self._cond:
                 self._fault = fault
                 self._journaled = journaled + kept
-                retry_at = time.monotonic() + self._retry_s
-                while self._stop_at is None and time.monotonic() < retry_at:
-                    self._cond.wait(retry_at - time.monotonic())
-                if self._stop_at is not None and time.monotonic() >= self._stop_at:
-                    return
+                self._cond.notify_all()
+            retry_at = time.monotonic() + self._retry_s
 
     def _write(self, batch: list[Record]) -> Fault | None:
         try:
