@@ -131,6 +131,7 @@ def start(
                 keyboard=keyboard,
                 voice=voice,
                 saving=lambda: writer.status,
+                keep=lambda: writer.settle(SETTLE_WAIT_S),
             )
         finally:
             if keyboard is not None and keyboard != sys.stdin.fileno():
@@ -160,7 +161,7 @@ def after_session(
 
     if outcome == "pain_stop" and follow_up(engine, session_id, "pain_stop", recorder=recorder):
         typer.echo(messages.REPEATED_PAIN)
-    recorder.settle(SETTLE_WAIT_S)
+    recorder.settle(SETTLE_WAIT_S)  # the follow-up too, before the next question
     after = ask_pain(messages.PAIN_AFTER_QUESTION) if asking else None
     save_pain(engine, session_id, "after", after, recorder=recorder)
     if followup_kind(outcome, before, after) == "worsening":
@@ -192,8 +193,8 @@ def finish_saving(writer: "SessionWriter") -> bool:
     return True
 
 
-# How long the question after a session may wait for the session to be kept on disk
-# (milliseconds as a rule; longer only while the disk itself hangs).
+# How long the words after a session may wait for it to be kept on disk (milliseconds
+# as a rule; longer only while the disk itself hangs).
 SETTLE_WAIT_S = 2.0
 
 # A session with no keyboard has no pain-stop key: only a fast rehearsal may run so.

@@ -27,7 +27,7 @@ from easeback.store.journal import Journal
 from easeback.store.records import Record, apply
 
 RETRY_S = 1.0
-BUSY_MS = 250
+BUSY_MS = 50
 
 
 @dataclass(frozen=True)

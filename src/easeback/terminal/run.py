@@ -36,10 +36,13 @@ def run_terminal_session(
     keyboard: int | None,
     voice: bool,
     saving: Callable[[], SavingStatus] | None = None,
+    keep: Callable[[], object] | None = None,
     console: Console | None = None,
 ) -> None:
     """Play in the terminal; ``saving`` tells how saving stands, so a delay is said
-    plainly on screen while the session carries on."""
+    plainly on screen while the session carries on. ``keep`` is called once the
+    session has ended, before the words that say how: it waits (briefly) until the
+    ending is kept on disk, so what the person reads is already safe."""
     console = console or Console(highlight=False)
     cues = Cues(bell=console.bell, voice=voice)
     if cues.voice_missing:
@@ -87,6 +90,8 @@ def run_terminal_session(
 
         play(player, keys=keys, now=clock, record=record, show=show, on_phase=on_phase)
         cues.stop()
+    if keep is not None:
+        keep()
     console.print(summary(player, clock()))
 
 
