@@ -5,10 +5,17 @@
 // holds its file, the disk is full...), they wait (in localStorage, so a reload or
 // a closed tab keeps them) and are retried, no sooner than the server asks.
 // Nothing here ever blocks the page: pushing is a write to localStorage, sending
-// happens in the background.
+// happens in the background. Every tab of easeback shares the list: each item has
+// an id of its own and is removed by that id once it has landed, and one tab at a
+// time sends (a Web Lock), so one tab can never drop what another has not sent.
 
 const KEY = "easeback-outbox";
 const RETRY_MS = [500, 1000, 2000, 4000];
+
+// An id for an item (crypto.randomUUID where the page is a secure context).
+function newId() {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
 
 export class Outbox {
   // onChange(count, problem): `count` items wait; `problem` is null while sending
@@ -25,7 +32,10 @@ export class Outbox {
   }
 
   items() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch { return []; }
+    let items;
+    try { items = JSON.parse(localStorage.getItem(KEY) || "[]"); } catch { return []; }
+    // Items kept by an older page have no id: their content names them alike in every tab.
+    return items.map((item) => (item.id ? item : { ...item, id: JSON.stringify(item) }));
   }
 
   save(items) {
@@ -35,7 +45,7 @@ export class Outbox {
 
   push(url, body) {
     const items = this.items();
-    items.push({ url, body });
+    items.push({ id: newId(), url, body });
     this.save(items);
     this.flush();
   }
@@ -46,7 +56,9 @@ export class Outbox {
   flush() {
     if (!this.sending) {
       clearTimeout(this.timer);
-      this.sending = this.send().finally(() => { this.sending = null; });
+      const locks = globalThis.navigator && navigator.locks;
+      const round = locks ? locks.request(KEY, () => this.send()) : this.send();
+      this.sending = round.finally(() => { this.sending = null; });
     }
     return this.sending;
   }
@@ -80,7 +92,7 @@ export class Outbox {
       }
       this.failures = 0;
       this.problem = null;
-      this.save(this.items().slice(1));
+      this.save(this.items().filter((other) => other.id !== item.id));
       if (reply && Array.isArray(reply.messages) && reply.messages.length) {
         document.dispatchEvent(new CustomEvent("easeback:said", { detail: reply.messages }));
       }
