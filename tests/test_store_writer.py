@@ -330,3 +330,60 @@ def test_while_saving_is_delayed_each_record_goes_to_the_journal_as_it_comes(
 
     assert [r.kind for r in on_disk] == ["session", "event", "event", "event", "event"]
     assert on_disk[-1].row["kind"] == "pain_stop"
+
+
+def test_a_replay_running_while_a_journal_is_made_never_removes_it(
+    engine: Engine, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import easeback.store.journal as journals
+
+    lock = fcntl.flock
+    seen: list[Any] = []
+
+    def replay_first(fd: int, operation: int) -> None:
+        if not seen:  # another process replays just before the new journal is locked
+            seen.append(replay(engine, db_path))
+        lock(fd, operation)
+
+    monkeypatch.setattr(journals.fcntl, "flock", replay_first)
+    journal = Journal.open(db_path, "s-1")
+    monkeypatch.setattr(journals.fcntl, "flock", lock)
+    journal.append([session()])
+    journal.close()
+
+    assert seen[0].waiting == []  # the replay did not see it at all
+    assert pending_journals(db_path) == [journal_path(db_path, "s-1")]
+
+
+def test_a_journal_opens_with_its_session_so_it_replays_on_its_own(
+    writer: SessionWriter, engine: Engine, db_path: Path
+) -> None:
+    writer.record(session())
+    while writer.status.waiting:
+        pass  # the session's row is written at once
+    held = Held(db_path)
+    try:
+        for record in events("s-1", pain_at=4.0):
+            writer.record(record)
+        writer.finish(0.05)
+        on_disk = read_records(journal_path(db_path, "s-1").read_bytes())
+    finally:
+        held.release()
+
+    assert [r.kind for r in on_disk] == ["session", "event", "event", "event", "event"]
+
+
+def test_a_journal_the_store_cannot_take_whole_is_written_record_by_record_and_never_blocks(
+    engine: Engine, db_path: Path
+) -> None:
+    from easeback.usecases.recording import write_waiting
+
+    journal = Journal.open(db_path, "gone")  # its session's row is in no store now
+    journal.append([*events("gone", pain_at=4.0), session("s-2"), *events("s-2", pain_at=4.0)])
+    journal.close()
+
+    done = write_waiting(engine)
+
+    assert (done.written, done.waiting, done.problem) == (5, [], None)
+    assert [s.id for s in list_sessions(engine, now=datetime.now(UTC))] == ["s-2"]
+    assert pending_journals(db_path) == []

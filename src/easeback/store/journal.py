@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from easeback.store.faults import diagnose
 from easeback.store.location import journal_path, pending_journals
 from easeback.store.records import Record, apply
 
@@ -39,16 +40,23 @@ class Journal:
     @classmethod
     def open(cls, store: Path, session_id: str) -> Journal:
         """Create, lock and reserve the journal of a session; OSError when it cannot
-        (a full disk, a read-only folder), before the session begins."""
+        (a full disk, a read-only folder), before the session begins.
+
+        It is made under a name no replay looks for, and takes its own name only once
+        it is locked: a replay in another process can never find it unlocked and empty
+        (and remove it) in between.
+        """
         path = journal_path(store, session_id)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        making = store.with_name(f".{store.name}-starting-{session_id}")
+        fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.posix_fallocate(fd, 0, RESERVE_BYTES)
             os.fsync(fd)
+            os.rename(making, path)
         except BaseException:
             os.close(fd)
-            path.unlink(missing_ok=True)
+            making.unlink(missing_ok=True)
             raise
         return cls(path, fd)
 
@@ -125,15 +133,32 @@ def replay(engine: Engine, store: Path) -> Replay:
                 try:
                     with engine.begin() as connection:
                         written += apply(connection, records)
-                except Exception as exc:  # kept for the next start; the cause is told
-                    problem = exc
-                    waiting.append(path)
-                    continue
+                except Exception as exc:
+                    if diagnose(exc, store) is not None:  # kept for the next start
+                        problem = exc
+                        waiting.append(path)
+                        continue
+                    # Not the store's fault (a record the store can no longer take,
+                    # say after restoring an older backup): write the others, one by
+                    # one, so a journal can never stop every start for good.
+                    written += _apply_each(engine, records)
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         finally:
             os.close(fd)
     return Replay(written, waiting, problem)
+
+
+def _apply_each(engine: Engine, records: list[Record]) -> int:
+    written = 0
+    for record in records:
+        try:
+            with engine.begin() as connection:
+                written += apply(connection, [record])
+        except Exception as exc:
+            if diagnose(exc) is not None:
+                raise
+    return written
 
 
 def _read_all(fd: int) -> bytes:

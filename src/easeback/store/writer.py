@@ -69,6 +69,7 @@ class SessionWriter:
         self._queue: list[Record] = []
         self._journaled = 0  # how many of the queue's first records are in the journal
         self._fault: Fault | None = None
+        self._head: Record | None = None  # the session's own row: every journal opens with it
         self._stop_at: float | None = None
         self._closed = False
         self._cond = threading.Condition()
@@ -78,6 +79,8 @@ class SessionWriter:
     def record(self, record: Record) -> None:
         """Hand a record over; never waits for the disk."""
         with self._cond:
+            if self._head is None and record.kind == "session":
+                self._head = record
             self._queue.append(record)
             self._cond.notify()
 
@@ -205,8 +208,12 @@ class SessionWriter:
         they stay in memory, and ``status.kept`` says so)."""
         if not records or self._journal is None:
             return 0
+        # A journal names its session first, so it can be replayed on its own (the
+        # session's row may have been written, then lost with an older backup).
+        head = self._head
+        opening = [head] if head and not self._journal.holds_records and head not in records else []
         try:
-            self._journal.append(records)
+            self._journal.append(opening + records)
         except OSError:
             return 0
         return len(records)
