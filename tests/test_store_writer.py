@@ -387,3 +387,63 @@ def test_a_journal_the_store_cannot_take_whole_is_written_record_by_record_and_n
     assert (done.written, done.waiting, done.problem) == (5, [], None)
     assert [s.id for s in list_sessions(engine, now=datetime.now(UTC))] == ["s-2"]
     assert pending_journals(db_path) == []
+
+
+def test_two_writers_that_both_checked_still_keep_one_follow_up(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import easeback.store.records as records
+
+    write_now(engine, [session(), *events("s-1", pain_at=4.0)])
+    follow = followup_record(
+        at=MORNING + timedelta(seconds=9),
+        zone="UTC",
+        kind="pain_stop",
+        session_id="s-1",
+        settled=None,
+    )
+    monkeypatch.setattr(records, "_stored", lambda connection, record: False)  # both checked
+
+    first, second = write_now(engine, [follow]), write_now(engine, [follow])
+
+    kept = [r for r in safety_records(engine) if r.kind == "followup"]
+    assert (first, second, len(kept)) == (1, 0, 1)
+
+
+def test_follow_ups_written_twice_before_are_kept_once_by_the_upgrade(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from easeback.store import open_store
+    from easeback.store.db import make_engine
+
+    path = tmp_path / "old.db"
+    old = make_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(records_module_file()).parent / "migrations")
+    )
+    with old.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    write_now(old, [session(), *events("s-1", pain_at=4.0)])
+    with old.begin() as connection:
+        for at in ("2026-11-20 07:00:10", "2026-11-20 07:00:11"):
+            connection.exec_driver_sql(
+                "INSERT INTO followups (at_utc, zone, kind, session_id, settled, step_back) "
+                "VALUES (?, 'UTC', 'pain_stop', 's-1', NULL, 0)",
+                (at,),
+            )
+    old.dispose()
+
+    upgraded = open_store(str(path))
+
+    kept = [r for r in safety_records(upgraded) if r.kind == "followup"]
+    assert [str(r.at_utc) for r in kept] == ["2026-11-20 07:00:10"]
+    upgraded.dispose()
+
+
+def records_module_file() -> str:
+    import easeback.store.records
+
+    return str(easeback.store.records.__file__)

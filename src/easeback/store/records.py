@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, and_, insert, select
+from sqlalchemy import Connection, Engine, Executable, Table, and_, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from easeback.core.timeline import Timeline
 from easeback.store.pain_events import read_pain_event_times
@@ -66,9 +68,20 @@ def apply(connection: Connection, records: list[Record]) -> int:
         row = record.row
         if record.kind == "followup" and row.get("step_back") is None:
             row = {**row, "step_back": _step_back(connection, row)}
-        connection.execute(insert(TABLES[record.kind]).values(**row))
-        written += 1
+        # Checked above and refused again by the store's unique keys: two writers that
+        # both checked (two tabs, a replay beside a session) still write it once.
+        done = connection.execute(_insert_once(connection, TABLES[record.kind], row))
+        written += done.rowcount
     return written
+
+
+def _insert_once(connection: Connection, table: Table, row: dict[str, Any]) -> Executable:
+    """INSERT ... ON CONFLICT DO NOTHING, in the store's own dialect."""
+    if connection.dialect.name == "sqlite":
+        return sqlite_insert(table).values(**row).on_conflict_do_nothing()
+    if connection.dialect.name == "postgresql":
+        return postgresql_insert(table).values(**row).on_conflict_do_nothing()
+    return insert(table).values(**row)
 
 
 def _stored(connection: Connection, record: Record) -> bool:

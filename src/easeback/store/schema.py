@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -116,6 +117,14 @@ followups = Table(
     Column("session_id", String(36), ForeignKey("sessions.id")),
     Column("settled", Boolean, comment="has the pain settled? null: not asked yet"),
     Column("step_back", Boolean, nullable=False, comment="2 in 7 days: progression steps back"),
+    Index(
+        "ux_followups_session_kind",
+        "session_id",
+        "kind",
+        unique=True,
+        sqlite_where=text("session_id IS NOT NULL"),
+        postgresql_where=text("session_id IS NOT NULL"),
+    ),
 )
 
 pain_ratings = Table(
