@@ -781,3 +781,17 @@ def count_sessions(engine: Engine) -> int:
     from easeback.store.sessions import list_sessions
 
     return len(list_sessions(engine, now=datetime.now(UTC)))
+
+
+def test_a_go_ahead_given_right_after_the_second_pain_stop_is_recorded(cli, engine) -> None:
+    screen(cli)
+    record_pain_stop(engine)
+    record_pain_stop(engine)  # the session's words say: record your clinician's go-ahead
+
+    cleared = cli("clear", "--by", "Dr X")
+    answered = cli("check", "--answers", "-", input=answers_json(pain_settled=True))
+
+    assert cleared.stdout == f"Noted: a clinician cleared you on {utc_today()} (Dr X).\n"
+    assert answered.exit_code == 0, answered.output
+    assert answered.stdout.endswith(f"{messages.ADVICE['none']}\n")
+    assert gate_now(engine).allows

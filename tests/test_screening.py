@@ -12,7 +12,6 @@ from easeback.core.screening import (
     QUESTION_IDS,
     QUESTIONS,
     AnswersError,
-    Gate,
     Screening,
     assess,
     clearance_effect,
@@ -179,7 +178,7 @@ def test_a_clearance_cannot_lift_an_emergency_or_same_day_result(group: str) -> 
     last = Screening(DAY0, group)  # type: ignore[arg-type]
     cleared = DAY0 + timedelta(hours=2)
 
-    assert clearance_effect(Gate("blocked", group), last) == "cannot"  # type: ignore[arg-type]
+    assert clearance_effect(last, [], None) == "cannot"
     assert state(DAY0 + timedelta(hours=3), last=last, cleared=cleared) == ("blocked", group)
 
 
@@ -187,7 +186,7 @@ def test_a_clinician_result_is_lifted_by_a_clearance_recorded_after_it() -> None
     last = Screening(DAY0, "clinician")
     later = DAY0 + timedelta(days=1)
 
-    assert clearance_effect(Gate("blocked", "clinician"), last) == "lifts"
+    assert clearance_effect(last, [], None) == "lifts"
     assert state(later, last=last) == ("blocked", "clinician")
     assert state(later, last=last, cleared=DAY0 + timedelta(hours=5)) == ("ok", None)
 
@@ -202,12 +201,26 @@ def test_a_clearance_from_before_the_result_does_not_lift_it() -> None:
 
 
 def test_nothing_to_lift_without_a_clinician_result() -> None:
-    assert clearance_effect(Gate("due", "first"), None) == "nothing"
-    assert clearance_effect(Gate("ok"), CLEAN) == "nothing"
+    assert clearance_effect(None, [], None) == "nothing"
+    assert clearance_effect(CLEAN, [DAY0], None) == "nothing"
 
 
-def test_a_clearance_lifts_the_wait_after_pain_twice_in_7_days() -> None:
-    assert clearance_effect(Gate("blocked", "repeated-pain"), CLEAN) == "lifts"
+@pytest.mark.parametrize(
+    ("pain_days", "cleared_day", "effect"),
+    [
+        ((1, 3), None, "lifts"),  # questions answered since or not: the go-ahead counts
+        ((1, 9), None, "nothing"),  # 8 days apart: not twice in 7 days
+        ((1, 3), 4, "nothing"),  # already lifted
+        ((1, 3, 5, 6), 4, "lifts"),  # twice again after the last go-ahead
+    ],
+)
+def test_a_clearance_lifts_the_wait_after_pain_twice_in_7_days(
+    pain_days: tuple[int, ...], cleared_day: int | None, effect: str
+) -> None:
+    pains = [DAY0 + timedelta(days=d) for d in pain_days]
+    cleared = DAY0 + timedelta(days=cleared_day) if cleared_day is not None else None
+
+    assert clearance_effect(CLEAN, pains, cleared) == effect
 
 
 # --- pain twice within 7 days: one rule for every screen ------------------------------
@@ -260,6 +273,18 @@ def test_the_wait_after_repeated_pain_lapses_when_the_questions_come_back() -> N
     answered = Screening(DAY0 + timedelta(days=34), None)
 
     assert state(DAY0 + timedelta(days=34, hours=1), last=answered, stops=stops) == ("ok", None)
+
+
+@pytest.mark.parametrize(("now_day", "expected"), [(25, "blocked"), (31, "due"), (40, "due")])
+def test_once_the_wait_lapses_the_questions_are_due_before_the_routine_goes_on(
+    now_day: int, expected: str
+) -> None:
+    stops = (DAY0, DAY0 + timedelta(days=1))
+    answered_on_day_20 = Screening(DAY0 + timedelta(days=20), None)
+
+    kind, _ = state(DAY0 + timedelta(days=now_day), last=answered_on_day_20, stops=stops)
+
+    assert kind == expected
 
 
 def test_warning_signs_come_before_the_wait_after_repeated_pain() -> None:

@@ -146,7 +146,7 @@ def gate(
     worsening) since it. An emergency or same-day result blocks until a new screening
     finds nothing; a "see a clinician first" result is lifted by a clearance recorded
     after it, and by nothing else. Pain twice within 7 days blocks too, even after
-    clean answers (see ``repeated_pain_stands``): one rule, so no screen can say both
+    clean answers (see ``repeated_pain_since``): one rule, so no screen can say both
     "you can use the routine" and "talk to your clinician before going on".
     """
     if consent_at is None:
@@ -165,33 +165,47 @@ def gate(
         return Gate("blocked", last.group)
     if last.group == "clinician" and (cleared_at is None or cleared_at < last.at):
         return Gate("blocked", "clinician")
-    if repeated_pain_stands(pain_stops, cleared_at, now):
-        return Gate("blocked", "repeated-pain")
+    repeated = repeated_pain_since(pain_stops, cleared_at)
+    if repeated is not None:
+        if now - repeated < RESCREEN_AFTER:
+            return Gate("blocked", "repeated-pain")
+        if last.at < repeated + RESCREEN_AFTER:
+            return Gate("due", "30-days")  # the wait lapsed: not without new answers
     return Gate("ok")
 
 
-def repeated_pain_stands(
-    pain_stops: Sequence[datetime], cleared_at: datetime | None, now: datetime
-) -> bool:
-    """Pain twice within 7 days (two pain stops, rises of 2+ points, or one of each)
-    means a word with a clinician before going on: the routine waits until a
-    clinician's go-ahead is recorded after the later of the two. Pain from before a
-    go-ahead has been seen by the clinician and no longer counts. The wait lapses 30
-    days after the later one, when the questions come back in any case."""
+def repeated_pain_since(
+    pain_stops: Sequence[datetime], cleared_at: datetime | None
+) -> datetime | None:
+    """The later of the newest two pain events within 7 days of each other (pain
+    stops, rises of 2+ points, or one of each), None when there are no such two.
+
+    Pain twice within 7 days means a word with a clinician before going on: the
+    routine waits until a clinician's go-ahead is recorded after the later of the two.
+    Pain from before a go-ahead has been seen by the clinician and no longer counts.
+    The wait lapses 30 days after the later one, and then only with new answers to
+    the questions (see ``gate``).
+    """
     times = sorted(t for t in pain_stops if cleared_at is None or t > cleared_at)
-    return any(
-        later - earlier < REPEAT_PAIN_WINDOW and timedelta(0) <= now - later < RESCREEN_AFTER
+    pairs = [
+        later
         for earlier, later in itertools.pairwise(times)
-    )
+        if later - earlier < REPEAT_PAIN_WINDOW
+    ]
+    return pairs[-1] if pairs else None
 
 
-def clearance_effect(state: Gate, last: Screening | None) -> Literal["lifts", "cannot", "nothing"]:
+def clearance_effect(
+    last: Screening | None, pain_stops: Sequence[datetime], cleared_at: datetime | None
+) -> Literal["lifts", "cannot", "nothing"]:
     """What recording a clinician's go-ahead does: it lifts a "see a clinician first"
-    result and the wait after pain twice in 7 days; an emergency or same-day result
-    stands until new answers."""
+    result and the wait after pain twice in 7 days (whether or not the questions have
+    been answered since); an emergency or same-day result stands until new answers."""
     if last is not None and last.group in ("emergency", "urgent"):
         return "cannot"
-    if state.reason == "repeated-pain" or (last is not None and last.group == "clinician"):
+    if last is not None and last.group == "clinician":
+        return "lifts"
+    if repeated_pain_since(pain_stops, cleared_at) is not None:
         return "lifts"
     return "nothing"
 

@@ -98,7 +98,7 @@ def record_go_ahead(
 
     from easeback.core.screening import clearance_effect, clearance_too_old
     from easeback.store.safety import (
-        current_gate,
+        last_clearance,
         last_screening,
         pain_event_times,
         record_clearance,
@@ -122,14 +122,14 @@ def record_go_ahead(
     if name is not None and not (0 < len(name) <= BY_LIMIT and name.isprintable()):
         raise ClearanceProblem("by", f"give a name of 1 to {BY_LIMIT} characters, or leave it out")
     last = last_screening(engine)
-    state = current_gate(engine, now)
-    effect = clearance_effect(state, last)
+    pain_times = pain_event_times(engine)
+    effect = clearance_effect(last, pain_times, last_clearance(engine))
     if effect == "cannot" and last is not None:
         return GoAhead("cannot", advice=messages.ADVICE[last.group or "none"])
     if effect == "nothing":
         return GoAhead("nothing")
-    if state.reason == "repeated-pain":
-        pained_on = local_time(pain_event_times(engine)[-1].replace(tzinfo=None), zone).date()
+    if last is None or last.group != "clinician":  # a go-ahead after repeated pain
+        pained_on = local_time(pain_times[-1].replace(tzinfo=None), zone).date()
         if cleared_on < pained_on:
             raise ClearanceProblem(
                 "on",
