@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from easeback.store.faults import Fault, diagnose
+from easeback.wording import messages
 from helpers import SmallDisk
 
 
@@ -226,3 +228,31 @@ def test_file_system_errors_are_named_by_their_cause(errno_name: str, fault: Fau
     import errno
 
     assert diagnose(OSError(getattr(errno, errno_name), "x")) is fault
+
+
+def test_the_web_app_started_on_a_full_disk_saves_again_once_space_is_freed(
+    store_on_disk, disk: SmallDisk
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from easeback.store.diary import entries
+    from easeback.web.app import Settings, create_app
+    from helpers import WEB_BASE, WEB_PORT
+
+    disk.fill()
+    app = create_app(Settings(db=str(store_on_disk.path), port=WEB_PORT))
+    with TestClient(app, base_url=WEB_BASE) as client:
+        assert client.get("/history").status_code == 200  # reading works on a full disk
+        token = client.cookies["easeback_csrf"]
+        full = client.post("/diary", data={"csrf": token, "pain": "3", "note": "while full"})
+        disk.free()
+        freed = client.post("/diary", data={"csrf": token, "pain": "3", "note": "space freed"})
+
+        notes = [e.note for e in entries(app.state.engine)]
+    app.state.engine.dispose()
+
+    assert full.status_code == 503
+    alert = BeautifulSoup(full.text, "html.parser").find(role="alert").get_text(" ", strip=True)
+    assert messages.WEB_STORE_CAUSES["full"] in alert
+    assert freed.status_code == 200
+    assert notes == ["before the disk filled", "space freed"]

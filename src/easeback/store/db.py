@@ -19,9 +19,10 @@ from urllib.parse import quote
 from alembic.util import CommandError
 from sqlalchemy import URL, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from easeback.core.errors import StoreError
-from easeback.store.faults import Fault, diagnose, explain, remember_fallback
+from easeback.store.faults import Fault, diagnose, explain
 from easeback.store.journal import replay
 from easeback.store.location import resolve_url, sqlite_file
 
@@ -76,10 +77,25 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     raise last
 
 
-def read_only_engine(path: Path) -> Engine:
-    """An engine over ``read_only_connection``: every connection it makes reads only."""
+def fallback_engine(path: Path, busy_ms: int) -> Engine:
+    """An engine for a store that could not be written when it was opened: each
+    connection it makes tries to open the file as usual first, and reads only when
+    that fails. So a long-running app (the web app) writes again as soon as space is
+    freed or the folder made writable, with no restart."""
     read_only_connection(path).close()  # fails here, not at the first query
-    return create_engine(f"sqlite:///{path}", creator=lambda: read_only_connection(path))
+    pragmas = _pragmas(busy_ms)
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, check_same_thread=False)
+        try:
+            pragmas(connection, None)
+            connection.execute("SELECT 1 FROM sqlite_master").close()
+        except sqlite3.Error:
+            connection.close()
+            return read_only_connection(path)
+        return connection
+
+    return create_engine(f"sqlite:///{path}", creator=connect, poolclass=NullPool)
 
 
 def migrate(engine: Engine) -> None:
@@ -187,7 +203,7 @@ def open_store(db: str | None = None, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
         engine.dispose()
         fault = diagnose(exc, path)
         if path is not None and fault in (Fault.FULL, Fault.READ_ONLY, Fault.IO):
-            return _opened_for_reading(path, fault, exc, shown)
+            return _opened_for_reading(path, fault, exc, shown, busy_ms)
         problem = explain(exc, path, shown)
         if problem is not None:
             raise problem from exc
@@ -212,13 +228,16 @@ def _in_memory(url: str) -> bool:
     return (parsed.database or "") in ("", ":memory:") or "mode=memory" in url
 
 
-def _opened_for_reading(path: Path, fault: Fault, exc: SQLAlchemyError, shown: str) -> Engine:
-    """The store at ``path`` for reading only, when writing failed with ``fault``."""
+def _opened_for_reading(
+    path: Path, fault: Fault, exc: SQLAlchemyError, shown: str, busy_ms: int
+) -> Engine:
+    """The store at ``path`` for reading (writing again once it can: see
+    ``fallback_engine``), when writing failed with ``fault``."""
     from easeback.store.quick import SCHEMA_REVISION
 
     problem = explain(exc, path, shown) or StoreError(str(exc), fault=fault)
     try:
-        engine = read_only_engine(path)
+        engine = fallback_engine(path, busy_ms)
     except sqlite3.Error:
         raise problem from exc
     try:
@@ -230,7 +249,6 @@ def _opened_for_reading(path: Path, fault: Fault, exc: SQLAlchemyError, shown: s
     if current != SCHEMA_REVISION:  # an older store needs writing to be brought up to date
         engine.dispose()
         raise problem from exc
-    remember_fallback(path, fault)
     return engine
 
 

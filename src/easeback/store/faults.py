@@ -35,20 +35,10 @@ FULL_BELOW_BYTES = 1 << 20
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 
-# Stores opened read-only because writing was impossible, with the reason: a later
-# write through them fails as "readonly", but the cause to name is the original one.
-_fallbacks: dict[str, Fault] = {}
-
-
-def remember_fallback(path: Path, fault: Fault) -> None:
-    _fallbacks[str(path)] = fault
-
 
 def diagnose(exc: BaseException, path: Path | None = None) -> Fault | None:
     """The cause behind ``exc`` (an sqlite3, SQLAlchemy or OS error), or None when
     it is not a storage fault at all (a bug, say)."""
-    if path is not None and str(path) in _fallbacks:
-        return _fallbacks[str(path)]
     orig = getattr(exc, "orig", None) or exc
     if isinstance(orig, OSError) and orig.errno is not None:
         if orig.errno in _FULL_ERRNOS:
