@@ -175,3 +175,18 @@ def test_a_second_pain_stop_in_the_browser_says_to_record_the_go_ahead_here(
     assert "easeback clear" not in messages.WEB_REPEATED_PAIN
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith(messages.GATE["pain"][0])
+
+
+def test_a_pain_stop_dated_ahead_by_the_devices_clock_still_brings_the_questions_back(
+    client: TestClient, app: Any
+) -> None:
+    screened_store(app.state.engine)
+    session = client.post("/api/sessions", json={"routine": "office"}).json()
+    ahead = datetime.now(UTC) + timedelta(hours=2)
+
+    client.post(f"/api/sessions/{session['id']}/events", json={"events": browser_pain_stop(ahead)})
+
+    assert current_gate(app.state.engine, datetime.now(UTC)).reason == "pain"
+    with app.state.engine.connect() as connection:
+        latest = connection.exec_driver_sql("SELECT MAX(wall_utc) FROM events").scalar()
+    assert datetime.fromisoformat(latest) <= datetime.now(UTC).replace(tzinfo=None)

@@ -46,6 +46,8 @@ def advice_after_check(result: Assessment, after: Gate, *, web: bool = False) ->
         return [advice or messages.ADVICE[group], messages.ADVICE_NOTE]
     if after.reason == "repeated-pain":
         return [messages.WEB_REPEATED_PAIN_WAIT if web else messages.REPEATED_PAIN_WAIT]
+    if not after.allows:  # whatever else still stands: never "you can use the routine"
+        return [messages.GATE[after.reason or "first"][0]]
     return [messages.ADVICE["none"]]
 
 

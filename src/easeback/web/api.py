@@ -14,6 +14,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import Field
 
 from easeback.content.models import Stretch
+from easeback.usecases.clock import wall_now
 from easeback.web.bodies import (
     UUID_PATTERN,
     ErrorBody,
@@ -206,6 +207,7 @@ def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dic
                 for i in bad
             ]
         )
+    received = wall_now()
     batch = [
         NewEvent(
             client_id=e.id.lower(),
@@ -214,7 +216,9 @@ def add_events(request: Request, session_id: SessionId, body: EventBatch) -> dic
             phase_index=e.phase,
             position_ms=min(e.position_ms, found.timeline.total_ms),
             offset_ms=min(e.offset_ms, MAX_OFFSET_MS),
-            wall=e.at,
+            # A device clock running ahead must not date a pain stop in the future,
+            # where the safety rules would not see it yet.
+            wall=min(e.at, received),
         )
         for e in body.events
     ]
