@@ -192,16 +192,52 @@ def test_an_empty_sqlite_file_becomes_a_new_store(cli, db_path: Path) -> None:
 
 
 def test_a_damaged_store_points_to_restore(cli, db_path: Path) -> None:
-    db_path.write_bytes(b"this is not a database at all, just junk " * 200)
+    assert cli("consent", "--yes").exit_code == 0
+    data = bytearray(db_path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the first page, past SQLite's header
+    db_path.write_bytes(bytes(data))
+
+    result = cli("history")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"easeback: {db_path} is damaged (SQLite says: ")
+    assert result.stderr.endswith(
+        "Restore your latest backup with: easeback restore BACKUP-FILE (the damaged file is "
+        "kept until that succeeds).\n"
+    )
+
+
+def test_a_file_that_is_no_database_is_named_so_and_left_untouched(cli, db_path: Path) -> None:
+    db_path.write_text("my shopping list\n")
 
     result = cli("history")
 
     assert result.exit_code == 2
     assert result.stderr == (
-        f"easeback: {db_path} is damaged (SQLite says: file is not a database). Restore your "
-        "latest backup with: easeback restore BACKUP-FILE (the damaged file is kept until "
-        "that succeeds).\n"
+        f"easeback: {db_path} is not an SQLite database, so it cannot be an easeback store; "
+        "easeback has left it untouched. Give the path of your store, or of a new file, with "
+        "--db or EASEBACK_DB; if it was your store and something wrote over it, restore your "
+        "latest backup with: easeback restore BACKUP-FILE\n"
     )
+    assert db_path.read_text() == "my shopping list\n"
+
+
+def test_a_restore_over_a_file_that_is_no_database_keeps_that_file(
+    cli, db_path: Path, tmp_path: Path
+) -> None:
+    assert cli("consent", "--yes").exit_code == 0
+    assert cli("backup", str(tmp_path / "backup.db")).exit_code == 0
+    db_path.write_text("my shopping list\n")
+
+    result = cli("restore", "--yes", str(tmp_path / "backup.db"))
+
+    assert result.exit_code == 0, result.output
+    kept = db_path.with_name("easeback.db.before-restore")
+    assert result.stdout.endswith(
+        f"The file it replaced was not a database; it is kept as {kept}.\n"
+    )
+    assert kept.read_text() == "my shopping list\n"
+    assert cli("history").exit_code == 0
 
 
 def test_a_store_locked_by_another_program_is_named_as_locked(tmp_path: Path) -> None:

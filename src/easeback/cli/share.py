@@ -229,12 +229,14 @@ def restore_command(
             raise typer.Exit(1)
     with user_errors():
         try:
-            restore(source, store, revisions)
+            replaced = restore(source, store, revisions)
         except BackupError as exc:
             fail(f"{exc}; nothing was changed")
         except OSError as exc:
             fail(f"cannot restore into {store}: {write_reason(exc, store)}; nothing was changed")
     typer.echo(messages.RESTORED.format(path=shown(source)))
+    if replaced is not None:
+        typer.echo(messages.RESTORE_KEPT.format(path=shown(replaced)))
 
 
 def _size(count: int) -> str:

@@ -10,6 +10,7 @@ untouched.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -96,8 +97,9 @@ def check_backup(path: Path, known_revisions: set[str]) -> str:
     return str(revision[0])
 
 
-def restore(backup_file: Path, store: Path, known_revisions: set[str]) -> None:
-    """Replace the store at ``store`` with ``backup_file``, all or nothing."""
+def restore(backup_file: Path, store: Path, known_revisions: set[str]) -> Path | None:
+    """Replace the store at ``store`` with ``backup_file``, all or nothing; returns
+    where the file it replaced is kept, when it was not an SQLite database."""
     from easeback.store.db import make_engine, migrate
 
     check_backup(backup_file, known_revisions)
@@ -117,18 +119,20 @@ def restore(backup_file: Path, store: Path, known_revisions: set[str]) -> None:
             if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise StoreError("the restored copy failed its integrity check; nothing changed")
         check.close()
-        _swap_in(Path(temporary), store)
+        return _swap_in(Path(temporary), store)
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(temporary + suffix).unlink(missing_ok=True)
 
 
-def _swap_in(ready: Path, store: Path) -> None:
-    """Make the store hold what ``ready`` holds.
+def _swap_in(ready: Path, store: Path) -> Path | None:
+    """Make the store hold what ``ready`` holds; returns where the file it replaced is
+    kept, when it was replaced as a file.
 
     Through SQLite's own backup into the live file, so a running easeback (the web
     app, say) sees the restored data at once instead of writing on into a replaced
-    file. Only a store so damaged that SQLite cannot open it is replaced as a file.
+    file. Only a store so damaged that SQLite cannot open it is replaced as a file,
+    and that file is kept beside it first: it may not have been a store at all.
     """
     try:
         with sqlite3.connect(ready) as source, sqlite3.connect(store, timeout=10) as live:
@@ -138,7 +142,12 @@ def _swap_in(ready: Path, store: Path) -> None:
     except sqlite3.DatabaseError as exc:
         if "not a database" not in str(exc) and "malformed" not in str(exc):
             raise StoreError(f"could not restore into {store}: {exc}; nothing changed") from exc
+        kept = store.with_name(f"{store.name}.before-restore")
+        shutil.copyfile(store, kept)
+        os.chmod(kept, 0o600)
         os.chmod(ready, 0o600)
         os.replace(ready, store)
         for suffix in ("-wal", "-shm"):
             Path(str(store) + suffix).unlink(missing_ok=True)
+        return kept
+    return None

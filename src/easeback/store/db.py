@@ -183,6 +183,14 @@ def open_store(db: str | None = None, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
         ) from exc
     path = sqlite_file(url)
     shown = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+    if path is not None and not _looks_like_sqlite(path):
+        engine.dispose()
+        raise StoreError(
+            f"{shown} is not an SQLite database, so it cannot be an easeback store; easeback "
+            "has left it untouched. Give the path of your store, or of a new file, with --db "
+            "or EASEBACK_DB; if it was your store and something wrote over it, restore your "
+            "latest backup with: easeback restore BACKUP-FILE"
+        )
     try:
         migrate(engine)
         if path is not None:
@@ -213,6 +221,18 @@ def open_store(db: str | None = None, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
             "EASEBACK_DB or --db at a writable file."
         ) from exc
     return engine
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    """An empty or missing file (a new store), or one that begins as SQLite's do."""
+    from easeback.store.backup import SQLITE_HEADER
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return True  # not readable here: opening it names the real cause
+    return head in (b"", SQLITE_HEADER)
 
 
 def _in_memory(url: str) -> bool:

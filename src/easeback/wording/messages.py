@@ -382,5 +382,6 @@ EXPORTED = "Wrote {path} ({size}). It holds health data: share it only with peop
 IMPORTED = "Imported {sessions} sessions, {events} events and {diary} diary entries."
 BACKED_UP = "Backed up to {path} ({size})."
 RESTORED = "Restored from {path}."
+RESTORE_KEPT = "The file it replaced was not a database; it is kept as {path}."
 REPORT_WRITTEN = "Wrote {path} ({pages} page{s}) for {first} to {last}."
 SHEET_WRITTEN = "Wrote {path}: your routine on one sheet, ready to print."
