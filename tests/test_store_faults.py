@@ -292,3 +292,30 @@ def test_the_web_app_started_on_a_full_disk_saves_again_once_space_is_freed(
     assert messages.WEB_STORE_CAUSES["full"] in alert
     assert freed.status_code == 200
     assert notes == ["before the disk filled", "space freed"]
+
+
+def test_a_store_whose_name_holds_a_question_mark_is_that_very_file(runner, tmp_path: Path) -> None:
+    from easeback.cli import app
+
+    path = tmp_path / "my?notes#1.db"
+
+    result = runner.invoke(app, ["--db", str(path), "consent", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    name = "my?notes#1.db"
+    assert {p.name for p in tmp_path.iterdir()} <= {name, f"{name}-wal", f"{name}-shm"}
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_database_url_in_a_folder_that_does_not_exist_says_so(runner, tmp_path: Path) -> None:
+    from easeback.cli import app
+
+    missing = tmp_path / "no-such-folder" / "x.db"
+
+    result = runner.invoke(app, ["--db", f"sqlite:///{missing}", "history"])
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"easeback: the folder of {missing} does not exist. Create it, or point --db (or "
+        "EASEBACK_DB) at a file in a folder that exists.\n"
+    )

@@ -25,6 +25,7 @@ class Fault(StrEnum):
     FULL = "full"
     READ_ONLY = "read-only"
     DAMAGED = "damaged"
+    MISSING = "missing"
     IO = "io"
 
 
@@ -70,6 +71,8 @@ def _by_folder(path: Path | None) -> Fault | None:
     if path is None:
         return None
     folder = path.parent
+    if not folder.is_dir():
+        return Fault.MISSING
     try:
         stats = os.statvfs(folder)
     except OSError:
@@ -101,6 +104,11 @@ def describe(fault: Fault, shown: str, detail: str = "") -> str:
             f"{shown} cannot be written: the file or its folder is read-only. Make it "
             "writable, or point --db (or EASEBACK_DB) at a file you can write; reading, "
             "exporting and backing up still work."
+        )
+    if fault is Fault.MISSING:
+        return (
+            f"the folder of {shown} does not exist. Create it, or point --db (or "
+            "EASEBACK_DB) at a file in a folder that exists."
         )
     if fault is Fault.DAMAGED:
         return (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from easeback.core.errors import StoreError
 
@@ -43,7 +44,8 @@ def resolve_url(db: str | None = None) -> str:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise StoreError(f"cannot use {shown(path)} for the database: {reason_for(exc)}") from exc
-    return f"sqlite:///{path.resolve()}"
+    # Quoted: a '?' or '#' in a file name would otherwise start a URL's query.
+    return f"sqlite:///{quote(str(path.resolve()), safe='/')}"
 
 
 def store_path(db: str | None = None) -> Path | None:
@@ -56,9 +58,11 @@ def store_path(db: str | None = None) -> Path | None:
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file behind a plain SQLite URL, or None for any other database."""
-    prefix = "sqlite:///"
-    return Path(url[len(prefix) :]) if url.startswith(prefix) else None
+    """The file behind a SQLite URL, or None for any other database."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            return Path(unquote(url[len(prefix) :].split("?", 1)[0]))
+    return None
 
 
 def journal_path(store: Path, session_id: str) -> Path:

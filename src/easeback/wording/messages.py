@@ -48,6 +48,7 @@ SAVING_CAUSES = {
     "full": "the disk is full",
     "read-only": "easeback's data folder cannot be written",
     "damaged": "easeback's data file is damaged",
+    "missing": "easeback's data folder is missing",
     "io": "the disk reported an error",
 }
 SAVING_DELAYED = "Saving is delayed: {cause}. Carry on; every step is kept and will be saved."
@@ -341,6 +342,7 @@ WEB_STORE_CAUSES = {
         "easeback's file is damaged; restore your latest backup with: easeback restore FILE"
     ),
     "io": "the disk reported an error; please check the disk",
+    "missing": "the folder of easeback's file is missing",
     "other": "easeback could not save just now",
 }
 WEB_SAVING_DELAYED = (
