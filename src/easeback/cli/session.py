@@ -102,45 +102,46 @@ def start(
         started = wall_now()
         if slot_id is None and (filled := slot_filled(engine, timeline, started)):
             slot_id, plan_date = filled  # a routine by name counts for the slot it fills
+        zone = person_zone(engine)
         session_id = new_session_id()
         writer = session_writer(engine, session_id)
-    try:
-        log = SessionLog(
-            engine,
-            timeline,
-            session_id=session_id,
-            title=chosen.display_title,
-            speed=speed,
-            started=started,
-            zone=person_zone(engine),
-            player="terminal",
-            slot=slot_id,
-            plan_date=plan_date,
-            recorder=writer,
-        )
-        save_pain(engine, log.id, "before", before, recorder=writer)
+    with user_errors():  # a store error during or after the session: named, not a crash
         try:
-            run_terminal_session(
-                player,
-                log,
-                library=library,
+            log = SessionLog(
+                engine,
+                timeline,
+                session_id=session_id,
                 title=chosen.display_title,
-                clock=monotonic,
-                wall=wall_now,
-                live=sys.stdout.isatty() and keyboard is not None and not plain,
-                keyboard=keyboard,
-                voice=voice,
-                saving=lambda: writer.status,
-                keep=lambda: writer.settle(SETTLE_WAIT_S),
+                speed=speed,
+                started=started,
+                zone=zone,
+                player="terminal",
+                slot=slot_id,
+                plan_date=plan_date,
+                recorder=writer,
             )
+            save_pain(engine, log.id, "before", before, recorder=writer)
+            try:
+                run_terminal_session(
+                    player,
+                    log,
+                    library=library,
+                    title=chosen.display_title,
+                    clock=monotonic,
+                    wall=wall_now,
+                    live=sys.stdout.isatty() and keyboard is not None and not plain,
+                    keyboard=keyboard,
+                    voice=voice,
+                    saving=lambda: writer.status,
+                    keep=lambda: writer.settle(SETTLE_WAIT_S),
+                )
+            finally:
+                if keyboard is not None and keyboard != sys.stdin.fileno():
+                    os.close(keyboard)
+            after_session(engine, log.id, player.outcome, before, writer, asking=asking)
         finally:
-            if keyboard is not None and keyboard != sys.stdin.fileno():
-                os.close(keyboard)
-        after_session(engine, log.id, player.outcome, before, writer, asking=asking)
-    finally:
-        saved = finish_saving(writer)
-    if saved:
-        with user_errors():
+            saved = finish_saving(writer)
+        if saved:
             warn_all(catch_up_progress(engine))  # rehearsals are never counted
 
 
