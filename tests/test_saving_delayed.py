@@ -6,6 +6,7 @@ included) ends up in the store: at the end of the session or at the next start."
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import time
@@ -91,16 +92,24 @@ def routine(tmp_path: Path) -> Path:
     return path
 
 
+def held_at_the_pain_question(
+    db_path: Path, routine: Path, sessions: list[Terminal]
+) -> tuple[Terminal, Lock]:
+    """A session started after the safety questions, at its first question, with
+    another program now holding the store."""
+    screened(db_path)
+    session = started(db_path, routine)
+    sessions.append(session)
+    session.expect(messages.PAIN_BEFORE_QUESTION)
+    return session, Lock(db_path)
+
+
 def pain_stop_while_held(
     db_path: Path, routine: Path, sessions: list[Terminal], *, after: str
 ) -> Lock:
     """A session stopped for pain while another program holds the store, rated
     ``after`` (Enter skips), played to its end; returns the lock, still held."""
-    screened(db_path)
-    session = started(db_path, routine)
-    sessions.append(session)
-    session.expect(messages.PAIN_BEFORE_QUESTION)
-    lock = Lock(db_path)
+    session, lock = held_at_the_pain_question(db_path, routine, sessions)
     play_until_the_hold_then_pain_stop(session, lock)
     # Still held: the pain stop was acted on without waiting for the disk, and the
     # question after the session comes at once too.
@@ -148,11 +157,7 @@ def test_the_next_start_asks_about_the_pain_stop_that_was_saved_late(
 def test_saving_catches_up_when_the_store_is_free_again_during_the_session(
     db_path: Path, routine: Path, sessions: list[Terminal]
 ) -> None:
-    screened(db_path)
-    session = started(db_path, routine)
-    sessions.append(session)
-    session.expect(messages.PAIN_BEFORE_QUESTION)
-    lock = Lock(db_path)
+    session, lock = held_at_the_pain_question(db_path, routine, sessions)
     session.child.sendline("2")
     session.expect(messages.SAVING_DELAYED.split(":")[0])
     lock.release()
@@ -230,13 +235,7 @@ def test_a_session_cannot_start_when_there_is_no_room_to_keep_it(
 def test_a_session_killed_right_after_a_pain_stop_while_the_store_is_held_keeps_it(
     db_path: Path, routine: Path, sessions: list[Terminal]
 ) -> None:
-    import signal
-
-    screened(db_path)
-    session = started(db_path, routine)
-    sessions.append(session)
-    session.expect(messages.PAIN_BEFORE_QUESTION)
-    lock = Lock(db_path)
+    session, lock = held_at_the_pain_question(db_path, routine, sessions)
     play_until_the_hold_then_pain_stop(session, lock)  # its words come once it is kept
     session.child.kill(signal.SIGKILL)
     session.child.wait()
