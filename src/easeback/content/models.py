@@ -52,6 +52,18 @@ class Range(Strict):
         return str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
 
 
+DoseField = Literal["hold_s", "reps", "times_per_day"]
+DOSE_FIELDS: tuple[DoseField, ...] = ("hold_s", "reps", "times_per_day")
+
+
+class Limits(Strict):
+    """How far a clinician's prescription may take a stretch's dose."""
+
+    hold_s: Range
+    reps: Range
+    times_per_day: Range
+
+
 class Figure(Strict):
     """A picture of a position: an SVG file in web/static/figures, its text alternative,
     and whether it is shown mirrored (the same drawing serves both sides)."""
@@ -92,6 +104,29 @@ class Stretch(Strict):
     when: str = Field(min_length=1, description="The seed's timing, in our words.")
     cautions: list[str] = Field(min_length=1)
     start_figure: Figure | None = Field(default=None, description="The starting position.")
+    clinical: Limits = Field(description="The clinical bounds a prescription stays inside.")
+
+    @model_validator(mode="after")
+    def _article_inside_clinical(self) -> Stretch:
+        for name in DOSE_FIELDS:
+            article, clinical = self.article(name), self.clinical_range(name)
+            if article.min < clinical.min or article.max > clinical.max:
+                raise ValueError(
+                    f"{self.id}: the article's {name} {article.text()} is outside the "
+                    f"clinical bounds {clinical.text()}"
+                )
+        return self
+
+    def article(self, name: DoseField) -> Range:
+        """The article's range for one part of the dose (routines and the article's
+        progression stay inside it)."""
+        value: Range = getattr(self, name)
+        return value
+
+    def clinical_range(self, name: DoseField) -> Range:
+        """The clinical bounds for one part of the dose (a prescription stays inside)."""
+        value: Range = getattr(self.clinical, name)
+        return value
 
     @property
     def sides(self) -> list[Side]:
