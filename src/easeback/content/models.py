@@ -153,6 +153,13 @@ class Library(Strict):
     def get(self, stretch_id: str) -> Stretch | None:
         return next((s for s in self.stretches if s.id == stretch_id), None)
 
+    def stretch(self, stretch_id: str) -> Stretch:
+        """A stretch known to be in the library (already validated); KeyError if not."""
+        found = self.get(stretch_id)
+        if found is None:
+            raise KeyError(stretch_id)
+        return found
+
     @property
     def ids(self) -> list[str]:
         return [s.id for s in self.stretches]

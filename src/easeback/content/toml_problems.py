@@ -63,9 +63,12 @@ def problem(file: str, text: str, err: Any, root: type[BaseModel]) -> Problem:
         # A rule about one entry of a list (a stretch twice, in the wrong place...).
         # A rule about one entry of a list (a stretch twice, in the wrong place...): the
         # context names the list (below the model that raised it), the entry and field.
-        name = str(context.get("list", "stretches"))
-        base = loc if loc and loc[-1] == name else (*loc, name)
-        loc = (*base, int(context["index"]), str(context.get("field", "id")))
+        names = tuple(str(context.get("list", "stretches")).split("."))
+        base = loc if loc[-len(names) :] == names else (*loc, *names)
+        loc = (*base, int(context["index"]), *str(context.get("field", "id")).split("."))
+    elif "field" in context:
+        # A rule about one field of a table (a ceiling below the start...).
+        loc = (*loc, *str(context["field"]).split("."))
     elif kind in _TYPE_WORDS:
         message = f"must be {_TYPE_WORDS[kind]} (got {got})"
     elif kind in {"greater_than_equal", "less_than_equal"}:

@@ -78,3 +78,10 @@ def pending_journals(store: Path) -> list[Path]:
         return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
     except OSError:
         return []
+
+
+def data_folder(db: str | None = None) -> Path:
+    """The person's data folder: the SQLite store's folder (so ``--db`` and
+    ``EASEBACK_DB`` move everything together), else the default one."""
+    path = store_path(db)
+    return (path or default_path()).parent
