@@ -144,45 +144,84 @@ class Slot:
     where: Where
 
 
-def plan_day(day: date, settings: DaySettings, rotation_per_day: int = 2) -> list[Slot]:
-    """The slots of one day, in time order.
+@dataclass(frozen=True)
+class Course:
+    """Which stretches the plan holds and in which of the day's slots: the article's
+    (``Course.article``) or a clinician's prescription. ``seated`` are the stretches
+    done sitting, the only ones a slot at work can hold."""
 
-    Morning, just after waking: knee press, rotation, pelvic tilts. During the day:
-    chair twists, at the middle of work hours on a work day, else midway through the
-    waking day. Evening, just before bed: knee press and rotation.
+    slots: tuple[tuple[str, tuple[SlotId, ...]], ...]
+    seated: frozenset[str] = frozenset({"chair-twist"})
 
-    When the rotation is done three times a day, its third time joins the chair twists,
-    but only at home: it is done lying down, never at a desk. On a work day that slot
-    moves to half an hour after work, at home. When work ends so late that this would
-    crowd the evening stretches, the day keeps the chair twists at work and does the
-    rotation twice, morning and evening: still within the two to three times a day
-    the stretch is meant for, and better than a third time squeezed in before bed.
+    @classmethod
+    def article(cls, rotation_per_day: int = 2) -> Course:
+        """The article's timing: knee press first and last thing, the rotation morning
+        and evening (and a third time during the day when it is done three times a
+        day), pelvic tilts in the morning, chair twists during the day."""
+        rotation: tuple[SlotId, ...] = ("morning", "evening")
+        if rotation_per_day >= 3:
+            rotation = ("morning", "daytime", "evening")
+        # In this order each slot lists its stretches as the article does them (chair
+        # twists before the day's rotation).
+        return cls(
+            (
+                ("knee-press", ("morning", "evening")),
+                ("chair-twist", ("daytime",)),
+                ("lower-back-rotation", rotation),
+                ("pelvic-tilt", ("morning",)),
+            )
+        )
+
+    def holding(self, slot: SlotId) -> tuple[str, ...]:
+        """The stretches due in ``slot``, in the course's order."""
+        return tuple(sid for sid, slots in self.slots if slot in slots)
+
+    @property
+    def stretches(self) -> tuple[str, ...]:
+        return tuple(sid for sid, _ in self.slots)
+
+
+def plan_day(day: date, settings: DaySettings, course: Course | int = 2) -> list[Slot]:
+    """The slots of one day, in time order (a slot with nothing due is left out).
+    ``course`` is what the plan holds; a number is the article's course with the
+    rotation done that many times a day.
+
+    Morning, just after waking; evening, just before bed. The day's middle slot, for
+    stretches done sitting (chair twists), is at the middle of work hours on a work
+    day, else midway through the waking day. A stretch done lying down in the middle
+    of the day (the rotation's third time) is done only at home: on a work day that
+    slot moves to half an hour after work, at home. When work ends so late that this
+    would crowd the evening stretches, the day keeps the sitting ones at work and
+    leaves the lying ones out that day: for the rotation, still within the two to three
+    times a day it is meant for, and better than a third time squeezed in before bed.
     """
+    if isinstance(course, int):
+        course = Course.article(course)
     wake, bed = settings.on(day, settings.wake), settings.on(day, settings.bed)
     morning, evening = wake + AFTER_WAKING, bed - BEFORE_BED
     # Knee press stays first and last: the day's slot keeps clear of both ends (and,
     # at work, within work hours; problems() makes sure both can hold).
     earliest, latest = morning + DAYTIME_GAP, evening - DAYTIME_GAP
-    day_stretches: tuple[str, ...] = ("chair-twist",)
-    third_rotation = rotation_per_day >= 3
+    day_stretches = course.holding("daytime")
+    lying = any(sid not in course.seated for sid in day_stretches)
     work = settings.work_hours(day)
     where: Where = "at home"
     if work is None:
         daytime = wake + (bed - wake) / 2
-    elif third_rotation and work[1] + AFTER_WORK <= latest:
+    elif lying and work[1] + AFTER_WORK <= latest:
         daytime = work[1] + AFTER_WORK  # never before ``earliest``: work ends 20 min after waking
     else:
         start, end = work
-        daytime, where, third_rotation = start + (end - start) / 2, "at work", False
+        daytime, where = start + (end - start) / 2, "at work"
+        day_stretches = tuple(sid for sid in day_stretches if sid in course.seated)
         earliest, latest = max(earliest, start), min(latest, end)
-    if third_rotation:
-        day_stretches += ("lower-back-rotation",)
     daytime = min(max(_round5(daytime), earliest), latest)
-    return [
-        Slot("morning", morning, MORNING, "lying down"),
+    slots = [
+        Slot("morning", morning, course.holding("morning"), "lying down"),
         Slot("daytime", daytime, day_stretches, where),
-        Slot("evening", evening, EVENING, "lying down"),
+        Slot("evening", evening, course.holding("evening"), "lying down"),
     ]
+    return [slot for slot in slots if slot.stretches]
 
 
 MORNING = ("knee-press", "lower-back-rotation", "pelvic-tilt")
@@ -264,21 +303,23 @@ class Series:
     days: frozenset[int]
 
 
-def plan_week(settings: DaySettings, rotation_per_day: int = 2) -> list[Series]:
+def plan_week(settings: DaySettings, course: Course | int = 2) -> list[Series]:
     """The week's plan, each slot once per kind of day, in the order of the day: the
     grouping that the calendar's events and the exports by day share."""
     has_work = settings.work_start is not None and settings.work_end is not None
     work_days = frozenset(settings.work_days) if has_work else frozenset[int]()
     kinds = [("work", work_days), ("home", EVERY_DAY - work_days)]
     out: list[Series] = []
-    for index, slot_id in enumerate(SLOT_IDS):
+    for slot_id in SLOT_IDS:
         if slot_id in BY_KIND_OF_DAY:
             groups = [(f"{slot_id}-{kind}", days) for kind, days in kinds if days]
         else:
             groups = [(slot_id, EVERY_DAY)]
         for name, days in groups:
             day = _A_MONDAY + timedelta(days=min(days))
-            slot = plan_day(day, settings, rotation_per_day)[index]
+            slot = next((s for s in plan_day(day, settings, course) if s.id == slot_id), None)
+            if slot is None:
+                continue
             shift = (slot.at.date() - day).days
             calendar_days = frozenset((d + shift) % 7 for d in days)
             out.append(

@@ -13,8 +13,8 @@ statuses and progression's "once per slot a day" count it the same way. The rule
 * times are the plan's own (core/plan.py), on the next calendar date after midnight,
   so a slot after midnight belongs to the day its plan was made for.
 
-Pure: the start time, the stretches, the person's day settings and the rotation's
-times a day come in; the slot and the plan's date go out.
+Pure: the start time, the stretches, the person's day settings and the plan's
+course come in; the slot and the plan's date go out.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from easeback.core.plan import DaySettings, Slot, SlotId, plan_day
+from easeback.core.plan import Course, DaySettings, Slot, SlotId, plan_day
 
 Window = tuple[Slot, datetime, datetime]
 
@@ -45,7 +45,7 @@ def filled_slot(
     started: datetime,
     stretches: Collection[str],
     settings: DaySettings,
-    rotation_per_day: int,
+    course: Course | int,
 ) -> tuple[SlotId, date] | None:
     """The slot (and the date of its plan) a session started at ``started`` (aware)
     holding ``stretches`` fills, or None when it fills none."""
@@ -53,7 +53,7 @@ def filled_slot(
     held = set(stretches)
     # A slot after midnight belongs to the plan of the day before.
     for day in (local.date() - timedelta(days=1), local.date()):
-        slots = plan_day(day, settings, rotation_per_day)
+        slots = plan_day(day, settings, course)
         for slot, opens, closes in slot_windows(day, settings, slots):
             if opens <= local < closes and set(slot.stretches) <= held:
                 return slot.id, day
