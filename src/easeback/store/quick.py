@@ -19,7 +19,7 @@ from typing import Any
 
 from easeback.core.plan import DaySettings, format_days, parse_days
 
-SCHEMA_REVISION = "0007"  # the newest file in store/migrations/versions (a test checks)
+SCHEMA_REVISION = "0008"  # the newest file in store/migrations/versions (a test checks)
 
 
 @dataclass(frozen=True)

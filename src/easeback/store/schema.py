@@ -159,6 +159,7 @@ progress = Table(
     Column("at_utc", DateTime, nullable=False),
     Column("session_id", String(36), ForeignKey("sessions.id")),
     Column("state", Text, nullable=False, comment="JSON: stretch -> [level, streak]"),
+    Column("basis", String(36), comment="the prescription it climbs; NULL: the article's"),
 )
 
 dose_changes = Table(
@@ -222,4 +223,60 @@ profiles = Table(
     Column("name", String(120), comment="the person's name as they give it; null: not given"),
     Column("birth_date", String(10), comment="date of birth, YYYY-MM-DD; null: not given"),
     Column("clinic_id", String(64), comment="the identifier their clinic gave them; null: none"),
+)
+
+
+prescriptions = Table(
+    "prescriptions",
+    metadata,
+    Column("id", String(36), primary_key=True, comment="the Bundle's identifier, a uuid"),
+    Column("imported_utc", DateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False, comment="the signing key's"),
+    Column("clinician", Text, nullable=False, comment="JSON: name, role, organisation, contact"),
+    Column("patient", String(200), nullable=False),
+    Column("issued_utc", DateTime, nullable=False),
+    Column("start", String(10), nullable=False),
+    Column("end", String(10)),
+    Column("plan", Text, nullable=False, comment="JSON: the prescription, every dose stated"),
+    Column("file", Text, nullable=False, comment="the signed file, byte for byte"),
+)
+
+# What the plan follows: each import of a prescription and each removal (back to the
+# article's plan), oldest first; the newest row decides.
+plan_sources = Table(
+    "plan_sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("prescription_id", String(36), ForeignKey("prescriptions.id")),
+    Column("action", String(16), nullable=False, comment="import or remove"),
+)
+
+trusted_clinicians = Table(
+    "trusted_clinicians",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("at_utc", DateTime, nullable=False),
+)
+
+flare_ups = Table(
+    "flare_ups",
+    metadata,
+    Column("id", String(36), primary_key=True, comment="uuid4, made where it was started"),
+    Column("started_utc", DateTime, nullable=False),
+    Column("day", String(10), nullable=False, comment="the person's local date it began"),
+    Column("days", Integer, nullable=False),
+    Column("prescription_id", String(36), ForeignKey("prescriptions.id")),
+)
+
+flare_checks = Table(
+    "flare_checks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("flare_id", String(36), ForeignKey("flare_ups.id"), nullable=False),
+    Column("at_utc", DateTime, nullable=False),
+    Column("day", String(10), nullable=False, comment="the person's local date"),
+    Column("answer", String(16), nullable=False, comment="better, same, worse or ended"),
 )
