@@ -150,6 +150,7 @@ def test_today_on_an_empty_store_shows_the_default_day_at_the_starting_doses(
             },
         ],
         "next": "daytime",
+        "plan": {"source": "article"},
     }
 
 

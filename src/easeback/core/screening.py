@@ -111,6 +111,7 @@ GateReason = Literal[
     "urgent",
     "clinician",
     "repeated-pain",
+    "flare-up",
 ]
 CLOCK_SLACK = timedelta(minutes=5)
 
@@ -138,6 +139,7 @@ def gate(
     last: Screening | None,
     cleared_at: datetime | None,
     pain_stops: Sequence[datetime],
+    flare_alerts: Sequence[datetime] = (),
 ) -> Gate:
     """The rule for starting a session, from the records.
 
@@ -147,7 +149,9 @@ def gate(
     finds nothing; a "see a clinician first" result is lifted by a clearance recorded
     after it, and by nothing else. Pain twice within 7 days blocks too, even after
     clean answers (see ``repeated_pain_since``): one rule, so no screen can say both
-    "you can use the routine" and "talk to your clinician before going on".
+    "you can use the routine" and "talk to your clinician before going on". During a
+    flare-up, a back worse two mornings running or a new symptom (``flare_alerts``)
+    calls for the questions again, as a pain stop does.
     """
     if consent_at is None:
         return Gate("due", "consent")
@@ -161,6 +165,8 @@ def gate(
         return Gate("due", "30-days")
     if any(stop > last.at for stop in pain_stops):
         return Gate("due", "pain")
+    if any(alert > last.at for alert in flare_alerts):
+        return Gate("due", "flare-up")
     if last.group in ("emergency", "urgent"):
         return Gate("blocked", last.group)
     if last.group == "clinician" and (cleared_at is None or cleared_at < last.at):

@@ -15,6 +15,7 @@ from easeback.core.outcome import ENDINGS
 from easeback.core.plan import DaySettings
 from easeback.core.progression import Change, Dose, Standing
 from easeback.core.timeline import Timeline
+from easeback.store.prescriptions import followed, latest_flare
 from easeback.store.quick import (
     OUTCOMES_SQL,
     SETTINGS_SQL,
@@ -52,7 +53,10 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
     """The same reads as store/quick.py, through SQLAlchemy (any database)."""
     with engine.connect() as connection:
         row = connection.execute(text(SETTINGS_SQL)).mappings().first()
-        state = connection.execute(text(SNAPSHOT_SQL)).scalar()
+        state = connection.execute(text(SNAPSHOT), {"basis": ""}).scalar()
+        rx = followed(connection)
+        rx_state = connection.execute(text(SNAPSHOT), {"basis": rx.id}).scalar() if rx else None
+        flare = latest_flare(connection)
         rows = [
             (r[0], r[1])
             for r in connection.execute(text(OUTCOMES_SQL.replace("?", ":d")), {"d": plan_date})
@@ -68,6 +72,9 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
         snapshot=json.loads(state) if state is not None else None,
         outcomes=outcomes_from_rows(rows),
         unslotted=unslotted_from_rows(loose),
+        followed=rx,
+        rx_snapshot=json.loads(rx_state) if rx_state is not None else None,
+        flare=flare,
     )
 
 
@@ -94,9 +101,14 @@ def latest_settings(engine: Engine) -> DaySettings | None:
     return settings_from_row(dict(row)) if row is not None else None
 
 
-def latest_snapshot(engine: Engine) -> dict[str, dict[str, int]] | None:
+SNAPSHOT = SNAPSHOT_SQL.replace("?", ":basis")
+
+
+def latest_snapshot(engine: Engine, basis: str | None = None) -> dict[str, dict[str, int]] | None:
+    """The latest progression state under the article's plan, or under the
+    prescription ``basis``."""
     with engine.connect() as connection:
-        state = connection.execute(text(SNAPSHOT_SQL)).scalar()
+        state = connection.execute(text(SNAPSHOT), {"basis": basis or ""}).scalar()
     return json.loads(state) if state is not None else None
 
 
@@ -115,12 +127,17 @@ def save_progress(
     changes: list[Change],
     at: datetime,
     zone: str,
+    basis: str | None = None,
 ) -> None:
-    """The new snapshot and its changes, in one transaction."""
+    """The new snapshot (under the article's plan, or the prescription ``basis``) and
+    its changes, in one transaction."""
     with engine.begin() as connection:
         connection.execute(
             insert(progress).values(
-                at_utc=to_utc(at), session_id=session_id, state=snapshot_json(state, doses)
+                at_utc=to_utc(at),
+                session_id=session_id,
+                state=snapshot_json(state, doses),
+                basis=basis,
             )
         )
         for change in changes:

@@ -18,6 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from easeback.core.plan import DaySettings, format_days, parse_days
+from easeback.store.prescription_rows import (
+    FLARE_CHECKS_SQL,
+    FLARE_SQL,
+    SOURCE_SQL,
+    Flare,
+    Followed,
+    flare_from_rows,
+    followed_from_row,
+)
 
 SCHEMA_REVISION = "0008"  # the newest file in store/migrations/versions (a test checks)
 
@@ -32,6 +41,11 @@ class PlanInputs:
     # Sessions stored without a slot around that date: the use case decides which slot
     # each one fills (core/slotting.py), with the settings and doses read here.
     unslotted: tuple[Unslotted, ...] = ()
+    # The prescription the plan follows (None: the article's), the progression state
+    # under it, and the latest flare-up (store/prescriptions.py).
+    followed: Followed | None = None
+    rx_snapshot: dict[str, dict[str, int]] | None = None
+    flare: Flare | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,9 @@ def settings_to_row(settings: DaySettings) -> dict[str, Any]:
 
 
 SETTINGS_SQL = "SELECT * FROM day_settings ORDER BY id DESC LIMIT 1"
-SNAPSHOT_SQL = "SELECT state FROM progress ORDER BY id DESC LIMIT 1"
+# The latest progression state under one plan: '' for the article's, else the id of
+# the prescription it climbs.
+SNAPSHOT_SQL = "SELECT state FROM progress WHERE COALESCE(basis, '') = ? ORDER BY id DESC LIMIT 1"
 # The last ending of each session started for a slot on the given date.
 OUTCOMES_SQL = """
 SELECT s.slot, e.kind
@@ -147,7 +163,13 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         if revision is None or revision[0] != SCHEMA_REVISION:
             return None
         row = connection.execute(SETTINGS_SQL).fetchone()
-        state = connection.execute(SNAPSHOT_SQL).fetchone()
+        state = connection.execute(SNAPSHOT_SQL, ("",)).fetchone()
+        followed = followed_from_row(connection.execute(SOURCE_SQL).fetchone())
+        rx_state = connection.execute(SNAPSHOT_SQL, (followed.id,)).fetchone() if followed else None
+        flare_row = connection.execute(FLARE_SQL).fetchone()
+        answers = (
+            connection.execute(FLARE_CHECKS_SQL, (flare_row[0],)).fetchall() if flare_row else []
+        )
         rows = [(r[0], r[1]) for r in connection.execute(OUTCOMES_SQL, (plan_date,))]
         loose = [
             (r[0], r[1], r[2])
@@ -162,4 +184,7 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         snapshot=json.loads(state[0]) if state is not None else None,
         outcomes=outcomes_from_rows(rows),
         unslotted=unslotted_from_rows(loose),
+        followed=followed,
+        rx_snapshot=json.loads(rx_state[0]) if rx_state is not None else None,
+        flare=flare_from_rows(flare_row, answers),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Engine, insert, select
@@ -44,7 +44,36 @@ def current_gate(engine: Engine, now: datetime) -> Gate:
         last=last_screening(engine),
         cleared_at=last_clearance(engine),
         pain_stops=pain_event_times(engine),
+        flare_alerts=flare_alert_times(engine),
     )
+
+
+def flare_alert_times(engine: Engine) -> list[datetime]:
+    """When a flare-up's morning answer called for the safety questions."""
+    from easeback.core.prescribed import alert_days
+    from easeback.store.schema import flare_checks
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                flare_checks.c.flare_id,
+                flare_checks.c.day,
+                flare_checks.c.answer,
+                flare_checks.c.at_utc,
+            ).order_by(flare_checks.c.at_utc)
+        ).all()
+    out: list[datetime] = []
+    by_flare: dict[str, list[tuple[Any, str, datetime]]] = {}
+    for flare_id, day, answer, at in rows:
+        by_flare.setdefault(flare_id, []).append((date.fromisoformat(day), answer, at))
+    for checks in by_flare.values():
+        alerts = set(alert_days([(day, answer) for day, answer, _ in checks]))
+        out += [
+            _aware(at)
+            for day, answer, at in checks
+            if day in alerts and answer in ("worse", "warning")
+        ]
+    return out
 
 
 def record_screening(

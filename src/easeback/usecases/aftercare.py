@@ -13,6 +13,7 @@ from easeback.usecases.today import current_doses
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from easeback.core.progression import Change
     from easeback.reports.calendar import PlanVersion
     from easeback.store.sessions import Recorder
 
@@ -87,10 +88,12 @@ def catch_up_progress(engine: Engine) -> list[str]:
     (the session was killed) gets it here first. Returns a message for each calendar
     file that could not be rewritten."""
     from easeback.content.library import load_library
+    from easeback.core.plan import person_day
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
     from easeback.store.plan import (
         counted_slot_days,
+        latest_settings,
         latest_snapshot,
         save_progress,
         standings,
@@ -99,6 +102,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
     from easeback.store.records import write_now
     from easeback.store.safety import unfollowed_pain_stops
     from easeback.usecases.clock import wall_now
+    from easeback.usecases.following import store_basis
     from easeback.usecases.today import held_stretches, person_zone, store_fitter
 
     missing = unfollowed_pain_stops(engine)
@@ -108,12 +112,22 @@ def catch_up_progress(engine: Engine) -> list[str]:
     if not pending:
         return []
     zone = person_zone(engine)
-    ladder = ladders(load_library())
-    state: dict[str, Standing] = standings(latest_snapshot(engine))
+    library = load_library()
+    settings = latest_settings(engine)
     fit = store_fitter(engine)
     done = counted_slot_days(engine, fit)
     calendar_changed = False
     for session in pending:
+        day = person_day(session.started, settings) if settings else session.started.date()
+        basis = store_basis(engine, day)
+        if basis.followed is not None:
+            from easeback.core.prescribed import ladders_of
+
+            names = {s.id: s.name for s in library.stretches}
+            ladder = ladders_of(basis.followed.plan, names)
+        else:
+            ladder = ladders(library)
+        state: dict[str, Standing] = standings(latest_snapshot(engine, basis.basis))
         current = doses(state, ladder)
         filled = (
             (session.slot, session.plan_date)
@@ -129,7 +143,12 @@ def catch_up_progress(engine: Engine) -> list[str]:
             worsened=worsened(session.pain_before, session.pain_after),
             counts=not replay,
         )
-        state, changes = advance(state, outcome, ladder)
+        if basis.flaring:
+            # Progression waits while the back has flared up: the session is counted
+            # (once) but moves no dose and no run of easy sessions.
+            changes: list[Change] = []
+        else:
+            state, changes = advance(state, outcome, ladder)
         save_progress(
             engine,
             session_id=session.id,
@@ -138,6 +157,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
             changes=changes,
             at=outcome.at,
             zone=zone,
+            basis=basis.basis,
         )
         if outcome.completed and filled is not None:
             done.add(filled)

@@ -150,10 +150,11 @@ def build_overview(
     """
     from easeback.core.plan import DaySettings, plan_day
     from easeback.store.diary import current_activities, entries, ratings
-    from easeback.store.plan import counted_slot_days, latest_settings, latest_snapshot
+    from easeback.store.plan import counted_slot_days, latest_settings
     from easeback.store.safety import safety_records
     from easeback.store.sessions import list_sessions
-    from easeback.usecases.today import current_doses, rotation_per_day, slot_fitter
+    from easeback.usecases.following import store_basis
+    from easeback.usecases.today import slot_fitter
 
     tz = ZoneInfo(zone)
     start = datetime.combine(first, time(0), tz)
@@ -179,8 +180,9 @@ def build_overview(
         raise EmptyPeriod(f"nothing was recorded from {first.isoformat()} to {last.isoformat()}")
 
     settings = latest_settings(engine) or DaySettings(zone=zone)
-    per_day = rotation_per_day(current_doses(latest_snapshot(engine)))
     moment = now.astimezone(tz)
+    # Adherence is judged against today's plan (the course in force now).
+    per_day = store_basis(engine, moment.date()).course
     # Slots count from the first day the person had a plan, and up to now: none
     # before they began, none later today (or tonight, after midnight) or in days to come.
     began = plan_began(engine, tz) or moment.date()

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from easeback.content.models import Routine
-    from easeback.core.plan import DaySettings
+    from easeback.core.plan import Course, DaySettings
     from easeback.core.timeline import Timeline
     from easeback.store.plan import SlotFit
     from easeback.store.quick import PlanInputs
@@ -58,26 +58,27 @@ def rotation_per_day(dose: dict[str, dict[str, int]]) -> int:
     return dose["lower-back-rotation"]["times_per_day"]
 
 
-def slot_fitter(settings: DaySettings, per_day: int) -> SlotFit:
-    """core/slotting.py's rule for this day and dose: which slot (and plan date, ISO)
-    a session started at a time (aware) with these stretches fills."""
+def slot_fitter(settings: DaySettings, course: Course | int) -> SlotFit:
+    """core/slotting.py's rule for this day and course: which slot (and plan date,
+    ISO) a session started at a time (aware) with these stretches fills."""
     from easeback.core.slotting import filled_slot
 
     def fit(started: datetime, stretches: frozenset[str]) -> tuple[str, str] | None:
-        found = filled_slot(started, stretches, settings, per_day)
+        found = filled_slot(started, stretches, settings, course)
         return (found[0], found[1].isoformat()) if found else None
 
     return fit
 
 
 def store_fitter(engine: Engine) -> SlotFit:
-    """The slot rule for the person's day and doses as they stand in the store."""
-    from easeback.core.plan import DaySettings
-    from easeback.store.plan import latest_settings, latest_snapshot
-    from easeback.usecases.clock import local_zone
+    """The slot rule for the person's day and plan as they stand in the store."""
+    from easeback.core.plan import DaySettings, person_day
+    from easeback.store.plan import latest_settings
+    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.following import store_basis
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
-    return slot_fitter(settings, rotation_per_day(current_doses(latest_snapshot(engine))))
+    return slot_fitter(settings, store_basis(engine, person_day(wall_now(), settings)).course)
 
 
 def slot_filled(engine: Engine, timeline: Timeline, started: datetime) -> tuple[str, str] | None:
@@ -111,14 +112,21 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
     from zoneinfo import ZoneInfo
 
     from easeback.core.plan import DaySettings, person_day, plan_day, slot_statuses
+    from easeback.usecases.following import basis_on, plan_words
 
     settings = inputs.settings or DaySettings(zone=zone)
-    dose = current_doses(inputs.snapshot)
     day = person_day(now, settings)
-    per_day = rotation_per_day(dose)
-    slots = plan_day(day, settings, per_day)
+    basis = basis_on(
+        day,
+        followed=inputs.followed,
+        article_snapshot=inputs.snapshot,
+        rx_snapshot=inputs.rx_snapshot,
+        flare=inputs.flare,
+    )
+    dose = basis.doses
+    slots = plan_day(day, settings, basis.course)
     local_now = now.astimezone(ZoneInfo(settings.zone))
-    outcomes = day_outcomes(inputs, slot_fitter(settings, per_day), day.isoformat())
+    outcomes = day_outcomes(inputs, slot_fitter(settings, basis.course), day.isoformat())
     statuses = slot_statuses(
         slots, local_now.replace(tzinfo=None), outcomes, settings.on(day, settings.bed)
     )
@@ -141,6 +149,7 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
             for slot in slots
         ],
         "next": next((s.id for s in slots if statuses[s.id] == "next"), None),
+        "plan": plan_words(basis),
     }
 
 
@@ -201,17 +210,21 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
     Sat-Sun 14:45 (at home)"), empty for a stretch the plan does not hold.
     """
     from easeback.content.library import load_library
-    from easeback.core.plan import DAY_NAMES, DaySettings, plan_week, stretch_week
-    from easeback.store.plan import latest_settings, latest_snapshot
-    from easeback.usecases.clock import local_zone
+    from easeback.core.plan import DAY_NAMES, DaySettings, person_day, plan_week, stretch_week
+    from easeback.store.plan import latest_settings
+    from easeback.usecases.clock import local_zone, wall_now
+    from easeback.usecases.following import store_basis
     from easeback.wording.labels import timing_text
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
-    dose = current_doses(latest_snapshot(engine))
-    week = plan_week(settings, dose["lower-back-rotation"]["times_per_day"])
+    basis = store_basis(engine, person_day(wall_now(), settings))
+    dose = basis.doses
+    week = plan_week(settings, basis.course)
     library = load_library()
     plan = []
     for stretch in library.stretches:
+        if stretch.id not in dose:
+            continue
         schedule: list[dict[str, Any]] = []
         for days, times in stretch_week(week, stretch.id):
             clock = [(at.strftime("%H:%M"), where) for at, where in times]

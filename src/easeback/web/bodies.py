@@ -147,6 +147,35 @@ class Today(Reply):
     set_up: bool = Field(description="False while the times assume the default day.")
     slots: list[Slot]
     next: SlotId | None
+    plan: PlanSource
+
+
+class FlareUpState(Reply):
+    """A flare-up on today's plan."""
+
+    active: bool
+    began: str
+    day: int = Field(description="Which day of the flare-up today is (1 = the first).")
+    days: int
+    last_day: str
+    check_due: bool = Field(description="This morning's question is still to be answered.")
+    needs_safety: bool = Field(description="The answers call for the safety questions.")
+
+
+class PlanSource(Reply):
+    """Where today's plan comes from: the article, or a clinician's prescription."""
+
+    source: Literal["article", "prescription"]
+    id: str | None = None
+    version: int | None = None
+    clinician: dict[str, str] | None = None
+    issued: str | None = None
+    start: str | None = None
+    end: str | None = None
+    note: str | None = None
+    text: str | None = Field(default=None, description="'Prescribed by ... on ..., version N'.")
+    notice: str | None = Field(default=None, description="A prescription that has ended.")
+    flare_up: FlareUpState | None = None
 
 
 class Phase(Reply):

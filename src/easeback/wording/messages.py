@@ -161,6 +161,12 @@ GATE = {
         "to your doctor or physiotherapist before going on.",
         "When they have said it is fine, run: easeback clear",
     ),
+    "flare-up": (
+        "Your back has been worse two mornings running during this flare-up, or you "
+        "noticed a new or changed symptom. Please get in touch with your clinician, and "
+        "answer the safety questions before the next session.",
+        "Run: easeback check",
+    ),
 }
 
 PAIN_SETTLED_QUESTION = "Has the pain from your last session settled?"

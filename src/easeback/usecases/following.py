@@ -1,0 +1,179 @@
+"""What the plan follows today, as one value every shell and report reads: the
+article's plan or the clinician's prescription in force, the flare-up if one is on,
+and from them the course (which stretches, in which slots) and the doses.
+
+The rules are in core/prescribed.py and core/progression.py; this puts the stored
+facts through them, so that Today, ``start``, progression, the calendar, the sheet,
+the report and the FHIR export never decide it twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from easeback.core.plan import Course
+from easeback.core.prescribed import FlareState, course_of, flare_doses, flare_state, in_force
+
+if TYPE_CHECKING:
+    from easeback.store.prescription_rows import Flare, Followed
+
+DoseMap = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The plan on one day.
+
+    ``followed``: the prescription in force (None: the article's plan). ``ended``: a
+    prescription the person imported whose end has passed (the plan fell back to the
+    article's; say so). ``flare``: the flare-up's state when one is on today (or its
+    answers still call for the safety questions). ``course`` and ``doses``: what is due
+    and at what dose, flare-up included. ``basis``: the id progression climbs under.
+    """
+
+    followed: Followed | None
+    ended: Followed | None
+    flare: Flare | None
+    flare_today: FlareState | None
+    course: Course
+    doses: DoseMap
+
+    @property
+    def basis(self) -> str | None:
+        return self.followed.id if self.followed else None
+
+    @property
+    def flaring(self) -> bool:
+        return self.flare_today is not None and self.flare_today.active
+
+
+def basis_on(
+    day: date,
+    *,
+    followed: Followed | None,
+    article_snapshot: DoseMap | None,
+    rx_snapshot: DoseMap | None,
+    flare: Flare | None,
+) -> Basis:
+    """The plan on ``day`` from the stored facts (snapshots: the latest progression
+    state under the article's plan, and under the followed prescription)."""
+    from easeback.usecases.today import current_doses
+
+    ended = None
+    if followed is not None and in_force(followed.start, followed.end, day) != "active":
+        ended = followed if in_force(followed.start, followed.end, day) == "expired" else None
+        followed = None
+    if followed is None:
+        doses = current_doses(article_snapshot)
+        course = Course.article(doses["lower-back-rotation"]["times_per_day"])
+    else:
+        course = course_of(followed.plan)
+        doses = {
+            item["id"]: {
+                "hold_s": item["hold_s"],
+                "reps": item["reps"],
+                "times_per_day": len(item["slots"]),
+            }
+            for item in followed.plan["stretches"]
+        }
+        for sid, dose in (rx_snapshot or {}).items():
+            if sid in doses:
+                doses[sid] = {k: dose[k] for k in ("hold_s", "reps", "times_per_day")}
+    state = None
+    if flare is not None:
+        state = flare_state(flare.day, flare.days, flare.answers, day)
+        if state.active:
+            course, doses = _flaring(course, doses, followed, flare)
+    return Basis(followed, ended, flare, state, course, doses)
+
+
+def _flaring(
+    course: Course, doses: DoseMap, followed: Followed | None, flare: Flare
+) -> tuple[Course, DoseMap]:
+    """The flare-up plan: the prescription's (its stretches, at its doses), else the
+    plan's stretches at their gentlest starting doses."""
+    from easeback.usecases.today import current_doses
+
+    plan = followed.plan if followed is not None and followed.id == flare.prescription_id else None
+    easier = flare_doses(plan)
+    if easier is None:
+        if followed is None:
+            starting = current_doses(None)
+            return course, {sid: dict(starting[sid]) for sid in doses}
+        return course, {
+            item["id"]: {
+                "hold_s": item["hold_s"],
+                "reps": item["reps"],
+                "times_per_day": len(item["slots"]),
+            }
+            for item in followed.plan["stretches"]
+        }
+    assert plan is not None  # noqa: S101 - flare_doses gives None without a plan
+    only = [sid for sid in course.stretches if sid in easier]
+    return course_of(plan, only), {
+        sid: {"hold_s": easier[sid][0], "reps": easier[sid][1], "times_per_day": 0} for sid in only
+    }
+
+
+def store_basis(engine: Any, day: date) -> Basis:
+    """The plan on ``day``, read from the store."""
+    from easeback.store.plan import latest_snapshot
+    from easeback.store.prescriptions import current, current_flare
+
+    followed = current(engine)
+    return basis_on(
+        day,
+        followed=followed,
+        article_snapshot=latest_snapshot(engine),
+        rx_snapshot=latest_snapshot(engine, followed.id) if followed else None,
+        flare=current_flare(engine),
+    )
+
+
+def plan_words(basis: Basis) -> dict[str, Any]:
+    """Where the plan comes from, as plain data for every shell: "prescribed by ... on
+    ..., version N", or the article's; a notice when a prescription has ended."""
+    out: dict[str, Any] = {"source": "article"}
+    rx = basis.followed
+    if rx is not None:
+        out = {
+            "source": "prescription",
+            "id": rx.id,
+            "version": rx.version,
+            "clinician": rx.clinician,
+            "issued": rx.issued.date().isoformat(),
+            "start": rx.start.isoformat(),
+            "end": rx.end.isoformat() if rx.end else None,
+            "note": rx.plan.get("note", ""),
+            "text": prescribed_text(rx),
+        }
+    if basis.ended is not None:
+        out["notice"] = (
+            f"The prescription from {basis.ended.clinician['name']} ended on "
+            f"{basis.ended.end}; easeback is back to the article's plan. Ask your "
+            "clinician for a new one if you want to go on with it."
+        )
+    if basis.flare_today is not None and basis.flare is not None:
+        state = basis.flare_today
+        out["flare_up"] = {
+            "active": state.active,
+            "began": basis.flare.day.isoformat(),
+            "day": state.day_number,
+            "days": basis.flare.days,
+            "last_day": state.last_day.isoformat(),
+            "check_due": state.check_due,
+            "needs_safety": state.needs_safety,
+        }
+    return out
+
+
+def prescribed_text(rx: Followed) -> str:
+    """'Prescribed by Dr Ada Okafor (Physiotherapist, Riverside Physio) on 2026-11-28,
+    version 2'."""
+    who = rx.clinician
+    return (
+        f"Prescribed by {who['name']} ({who['role']}, {who['organisation']}) on "
+        f"{rx.issued.date().isoformat()}, version {rx.version}"
+    )
