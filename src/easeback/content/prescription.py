@@ -40,7 +40,8 @@ def default_slots(stretch: Stretch, times: int) -> tuple[TimeOfDay, ...]:
     three. The article's plan is this rule at the article's times a day."""
     if stretch.posture == "seated":
         return SEATED_SLOTS[:times]
-    return {1: ("morning",), 2: ("morning", "evening")}.get(times, SLOT_ORDER)
+    lying: dict[int, tuple[TimeOfDay, ...]] = {1: ("morning",), 2: ("morning", "evening")}
+    return lying.get(times, SLOT_ORDER)
 
 
 class Ceiling(Strict):

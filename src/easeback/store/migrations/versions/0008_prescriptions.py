@@ -67,5 +67,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("progress") as batch:
         batch.drop_column("basis")
-    for name in ("flare_checks", "flare_ups", "trusted_clinicians", "plan_sources", "prescriptions"):
+    dropped = ("flare_checks", "flare_ups", "trusted_clinicians", "plan_sources", "prescriptions")
+    for name in dropped:
         op.drop_table(name)
