@@ -239,7 +239,7 @@ class Prescription(Strict):
             raise PydanticCustomError(
                 "end_before_start",
                 "the end ({end}) is before the start ({start})",
-                {"end": self.end.isoformat(), "start": self.start.isoformat()},
+                {"end": self.end.isoformat(), "start": self.start.isoformat(), "field": "end"},
             )
         lib = _library(info)
         if self.flare_up is None or lib is None:
