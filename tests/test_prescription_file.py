@@ -230,9 +230,9 @@ def test_any_valid_prescription_opens_exactly_as_it_was_signed(
     rx_id: str,
 ) -> None:
     key, fingerprint = clinician_key
-    given_ = Issued(rx, clinician, patient, issued, rx_id, fingerprint)
+    sent = Issued(rx, clinician, patient, issued, rx_id, fingerprint)
 
-    opened = open_file(make_file(given_, key, LIBRARY), LIBRARY)
+    opened = open_file(make_file(sent, key, LIBRARY), LIBRARY)
 
     assert opened.prescription == full(rx, LIBRARY)
     assert opened.clinician == clinician
