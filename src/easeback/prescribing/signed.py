@@ -86,4 +86,10 @@ def open_file(raw: bytes, library: Library) -> Issued:
         raise SignatureProblem(
             "the prescription names one clinician's key but was signed with another"
         )
+    # The JWS covers the Bundle, not the signature element around it: its other parts
+    # (when, who, type) must be exactly what make_file wrote for this Bundle.
+    if signature != signature_element(issued, token):
+        raise SignatureProblem(
+            "the signature's details (when, who, type) were changed after it was made"
+        )
     return issued
