@@ -22,6 +22,8 @@ SLOT_ORDER: tuple[TimeOfDay, ...] = ("morning", "daytime", "evening")
 # just after waking and before bed).
 SEATED_SLOTS: tuple[TimeOfDay, ...] = ("daytime",)
 NOTE_LIMIT = 2000
+# The version travels as a FHIR integer (signed 32-bit).
+FHIR_INTEGER_MAX = 2**31 - 1
 Text = Annotated[str, Field(min_length=1, max_length=NOTE_LIMIT)]
 
 
@@ -217,7 +219,9 @@ class FlareUp(Strict):
 class Prescription(Strict):
     """The whole prescription, as a clinician writes it."""
 
-    version: int = Field(ge=1, description="Raise it with each new prescription you give.")
+    version: int = Field(
+        ge=1, le=FHIR_INTEGER_MAX, description="Raise it with each new prescription you give."
+    )
     start: date = Field(description="The first day, e.g. 2026-12-01.")
     end: date | None = Field(default=None, description="The last day; none for no end.")
     note: str = Field(default="", max_length=NOTE_LIMIT, description="A note to the person.")
@@ -239,7 +243,7 @@ class Prescription(Strict):
             raise PydanticCustomError(
                 "end_before_start",
                 "the end ({end}) is before the start ({start})",
-                {"end": self.end.isoformat(), "start": self.start.isoformat()},
+                {"end": self.end.isoformat(), "start": self.start.isoformat(), "field": "end"},
             )
         lib = _library(info)
         if self.flare_up is None or lib is None:
