@@ -13,7 +13,16 @@ from __future__ import annotations
 import os
 import sys
 
-from easeback.cli import diary, library, plan, safety, serve, session, share  # noqa: F401 - registers commands
+from easeback.cli import (  # noqa: F401 - registers commands
+    diary,
+    library,
+    plan,
+    prescription,
+    safety,
+    serve,
+    session,
+    share,
+)
 from easeback.cli.app import app
 
 __all__ = ["app", "main"]

@@ -51,6 +51,22 @@ log_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(log_app, name="log")
+clinician_app = typer.Typer(
+    help="For clinicians: make your signing key and the card you share with patients.\n\n"
+    "Example:\n\n  easeback clinician init --name 'Ada Okafor' --role Physiotherapist "
+    "--organisation 'Riverside Physio' --contact ada@riverside.example",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+app.add_typer(clinician_app, name="clinician")
+prescription_app = typer.Typer(
+    help="Follow a prescription from your clinician: import the signed file, see it, see "
+    "every version, or go back to the article's plan.\n\n"
+    "Example:\n\n  easeback prescription import rx.json",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
+app.add_typer(prescription_app, name="prescription")
 
 
 def _version(value: bool) -> None:

@@ -393,3 +393,29 @@ RESTORED = "Restored from {path}."
 RESTORE_KEPT = "The file it replaced was not a database; it is kept as {path}."
 REPORT_WRITTEN = "Wrote {path} ({pages} page{s}) for {first} to {last}."
 SHEET_WRITTEN = "Wrote {path}: your routine on one sheet, ready to print."
+
+# --- the clinician's prescription and the flare-up --------------------------------------
+
+FLARE_ADVICE = (
+    "For the next {days} days, easeback keeps your stretches at their gentlest and does "
+    "not raise any dose. Keep moving gently through the day, as much as is comfortable; "
+    "rest from anything that makes the pain sharply worse."
+)
+FLARE_CONTACT = (
+    "Get in touch with your doctor or physiotherapist if it is not easing after a few "
+    "days, or sooner if it keeps getting worse. Seek care at once for numbness around the "
+    "genitals or back passage, new bladder or bowel trouble, or weakness in the legs."
+)
+FLARE_QUESTION = "How does your back feel today, compared with usual?"
+FLARE_SYMPTOM_QUESTION = (
+    "Any new or changed symptom since yesterday (numbness, tingling or weakness in the "
+    "legs, bladder or bowel changes, fever)?"
+)
+FLARE_SAFETY = (
+    "Please get in touch with your clinician, and answer the safety questions before your "
+    "next session: easeback check"
+)
+UNTRUSTED_CLINICIAN = (
+    "{name} is new to easeback on this computer. Check the fingerprint with them (it is "
+    "on their clinician card): {fingerprint}"
+)
