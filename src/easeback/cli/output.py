@@ -165,9 +165,28 @@ def format_today(view: dict[str, Any]) -> RenderableType:
             "\n".join(names),
             status,
         )
-    if view["set_up"]:
-        return table
-    return Group(table, f"[dim]{messages.NOT_SET_UP}[/dim]")
+    from rich.markup import escape
+
+    lines: list[RenderableType] = []
+    plan = view.get("plan") or {}
+    if plan.get("text"):
+        lines.append(f"{escape(plan['text'])}.")
+    if plan.get("notice"):
+        lines.append(f"[bold]{escape(plan['notice'])}[/bold]")
+    flare = plan.get("flare_up")
+    if flare and flare["active"]:
+        lines.append(
+            f"[bold]Flare-up: day {flare['day']} of {flare['days']}[/bold], easier doses; "
+            "no dose is raised meanwhile."
+        )
+        if flare["check_due"]:
+            lines.append(f"{messages.FLARE_QUESTION} {messages.FLARE_ANSWER_HOW}")
+    if flare and flare["needs_safety"]:
+        lines.append(f"[bold red]{messages.FLARE_SAFETY}[/bold red]")
+    lines.append(table)
+    if not view["set_up"]:
+        lines.append(f"[dim]{messages.NOT_SET_UP}[/dim]")
+    return Group(*lines)
 
 
 def print_today(view: dict[str, Any]) -> None:

@@ -360,9 +360,7 @@ def flare_up(
         typer.echo(messages.FLARE_SAFETY)
         raise typer.Exit(1)
     if view["check_due"]:
-        typer.echo(
-            f"{messages.FLARE_QUESTION} Answer with: easeback flare-up --check better|same|worse"
-        )
+        typer.echo(f"{messages.FLARE_QUESTION} {messages.FLARE_ANSWER_HOW}")
 
 
 def _reps(count: int) -> str:

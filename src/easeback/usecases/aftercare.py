@@ -146,6 +146,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
         if basis.flaring:
             # Progression waits while the back has flared up: the session is counted
             # (once) but moves no dose and no run of easy sessions.
+            state = {sid: state.get(sid, Standing()) for sid in ladder}
             changes: list[Change] = []
         else:
             state, changes = advance(state, outcome, ladder)

@@ -419,3 +419,4 @@ UNTRUSTED_CLINICIAN = (
     "{name} is new to easeback on this computer. Check the fingerprint with them (it is "
     "on their clinician card): {fingerprint}"
 )
+FLARE_ANSWER_HOW = "Answer with: easeback flare-up --check better|same|worse"
