@@ -506,3 +506,17 @@ def test_the_clinician_record_is_what_the_card_says(clinic: Any) -> None:
     assert Clinician.model_validate({k: card[k] for k in Clinician.model_fields}).name == (
         "Ada Okafor"
     )
+
+
+def test_start_puts_the_morning_question_first(cli: Any, set_now: SetNow) -> None:
+    from easeback.wording import messages
+
+    set_now(f"{DAY} 08:00")
+    assert cli("check", "--answers", "-", input=answers_json()).exit_code == 0
+    cli("flare-up")
+    set_now("2026-03-05 07:30")
+
+    result = cli("start", "--plain", input="")
+
+    assert messages.FLARE_QUESTION in result.stdout
+    assert messages.FLARE_ANSWER_HOW in result.stdout

@@ -4,6 +4,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
 
 from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
@@ -13,6 +14,27 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from easeback.store.writer import SessionWriter
+
+
+def ask_flare_question(engine: "Engine") -> None:
+    """During a flare-up, each morning's question comes before the session (at a
+    terminal; elsewhere, the command to answer it is shown)."""
+    from easeback.usecases.clock import wall_now
+    from easeback.usecases.prescription import answer_flare, flare_check_due
+
+    if not flare_check_due(engine, now=wall_now()):
+        return
+    if not sys.stdin.isatty():
+        typer.echo(f"{messages.FLARE_QUESTION} {messages.FLARE_ANSWER_HOW}")
+        return
+    answer = typer.prompt(
+        f"{messages.FLARE_QUESTION} (better/same/worse)",
+        type=click.Choice(["better", "same", "worse"], case_sensitive=False),
+    )
+    symptom = typer.confirm(messages.FLARE_SYMPTOM_QUESTION, default=False)
+    view = answer_flare(engine, answer.lower(), new_symptom=symptom, now=wall_now())
+    if view["needs_safety"]:
+        typer.echo(messages.FLARE_SAFETY)
 
 
 @app.command()
@@ -74,6 +96,7 @@ def start(
         named = load_routine(routine) if routine is not None else None  # bad input first
         engine = open_store(db)
         write_waiting(engine)
+        ask_flare_question(engine)
         ensure_allowed(engine)
         warn_all(catch_up_progress(engine))
         slot_id = plan_date = None

@@ -281,6 +281,12 @@ def answer_flare(
     return flare_view(_today_basis(engine, now)[1])
 
 
+def flare_check_due(engine: Engine, *, now: datetime) -> bool:
+    """Whether this morning's flare-up question is still to be answered."""
+    state = _today_basis(engine, now)[1].flare_today
+    return state is not None and state.check_due
+
+
 def end_flare(engine: Engine, *, now: datetime) -> bool:
     """End the flare-up early (the back is back to usual); False when none is on."""
     from easeback.store.prescriptions import add_flare_answer
