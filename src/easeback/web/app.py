@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Open (and migrate) the store, and build the app around it."""
     from easeback.store import open_store
     from easeback.web import api as api_routes
-    from easeback.web import diary_pages
+    from easeback.web import diary_pages, prescription_pages
     from easeback.web import pages as page_routes
 
     app = FastAPI(
@@ -76,10 +76,12 @@ def create_app(settings: Settings) -> FastAPI:
         safety=safety_words,
     )
     app.state.templates = templates
+    app.state.pending_files = prescription_pages.PendingFiles()
 
     app.mount("/static", VersionedStatic(), name="static")
     app.include_router(page_routes.router)
     app.include_router(diary_pages.router)
+    app.include_router(prescription_pages.router)
     app.include_router(api_routes.router)
 
     @app.middleware("http")

@@ -42,23 +42,40 @@ def home(request: Request) -> Response:
 
 
 @router.get("/today", response_class=HTMLResponse)
-def today(request: Request) -> Response:
-    return today_page(request, gate_state(request))
+def today(request: Request, flare: str | None = None) -> Response:
+    return today_page(request, gate_state(request), flare=flare)
 
 
-def today_page(request: Request, state: Any) -> HTMLResponse:
+def today_page(
+    request: Request,
+    state: Any = None,
+    *,
+    flare: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """Today; ``flare``: what a flare-up button just did (said at the top);
+    ``errors``/``values``: the flare-up's morning question shown again."""
     from easeback.content.library import load_library
     from easeback.usecases.today import person_today
+    from easeback.web.prescription_pages import flare_advice
 
     view = person_today(db(request))
+    plan_day = date.fromisoformat(view["date"])
+    flaring = (view["plan"].get("flare_up") or {}).get("active", False)
     return render(
         request,
         "today.html",
+        status=400 if errors else 200,
         title="Today",
         view=view,
-        plan_day=date.fromisoformat(view["date"]),
+        plan_day=plan_day,
         library=load_library(),
-        gate=state,
+        gate=state if state is not None else gate_state(request),
+        flare=flare_advice(request, plan_day) if flaring else None,
+        flare_done=messages.WEB_FLARE_DONE.get(flare or ""),
+        errors=errors or {},
+        values=values or {},
     )
 
 

@@ -53,6 +53,7 @@ async def checked_form(request: Request) -> FormData:
     given = form.get(CSRF_FIELD)
     cookie = request.cookies.get("easeback_csrf")
     if not tokens_match(cookie, given if isinstance(given, str) else None):
+        await form.close()  # an uploaded file's temporary copy, gone at once
         raise HTTPException(
             403, "This form had expired or came from elsewhere. Reload the page and try again."
         )

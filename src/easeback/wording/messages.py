@@ -420,3 +420,31 @@ UNTRUSTED_CLINICIAN = (
     "on their clinician card): {fingerprint}"
 )
 FLARE_ANSWER_HOW = "Answer with: easeback flare-up --check better|same|worse"
+WEB_FLARE_SAFETY = (
+    "Please get in touch with your clinician, and answer the safety questions before your "
+    "next session."
+)
+WEB_TRUST_QUESTION = "Do you know this clinician, and does the fingerprint match their card?"
+WEB_RX_DONE = {
+    "followed": "Your plan now follows this prescription.",
+    "already": "Your plan already follows this prescription; nothing changed.",
+    "cancelled": "Not imported; your plan is unchanged.",
+    "removed": "Your plan is the article's again; the prescription stays in your history.",
+    "none": "No prescription is followed; your plan is the article's already.",
+}
+WEB_RX_NO_FILE = "Choose the signed .json file your clinician gave you."
+WEB_RX_TOO_BIG = (
+    "This file is larger than {limit} KB, so it cannot be a prescription; check that you "
+    "chose the file your clinician gave you. Your plan is unchanged."
+)
+WEB_RX_EXPIRED = (
+    "This confirmation has expired or was already answered; choose the file again. Your "
+    "plan is unchanged."
+)
+WEB_FLARE_DONE = {
+    "started": "The flare-up plan is on.",
+    "answered": "Thank you; your answer is kept.",
+    "ended": "The flare-up is over; your usual plan is back.",
+    "none": "No flare-up is on.",
+}
+WEB_FLARE_NO_ANSWER = "Please choose better, the same or worse."
