@@ -105,3 +105,29 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def open_page(chromium: Any, server: Server, *, dark: bool = False) -> Any:
+    """A page of a new browser context on ``server`` that records every request, page
+    error and Content-Security-Policy violation (``page.requests_seen``, ``page.errors``)."""
+    context = chromium.new_context(
+        base_url=server.base,
+        has_touch=True,
+        color_scheme="dark" if dark else "light",
+        service_workers="block",
+    )
+    page = context.new_page()
+    page.requests_seen = []  # type: ignore[attr-defined]
+    page.on("request", lambda request: page.requests_seen.append(request.url))
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # A blocked inline style or script is no exception: listen for the policy itself.
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    page.on(
+        "console",
+        lambda m: page.errors.append(m.text) if m.text.startswith("CSP violation") else None,
+    )
+    return page

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser import Server, run_axe, running
+from browser import Server, open_page, run_axe, running
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
@@ -38,30 +38,6 @@ def ready_server(db_path: Path) -> Iterator[Server]:
     screened_store(open_store(str(db_path)))
     with running(db_path) as live:
         yield live
-
-
-def open_page(chromium: Any, server: Server, *, dark: bool = False) -> Any:
-    context = chromium.new_context(
-        base_url=server.base,
-        has_touch=True,
-        color_scheme="dark" if dark else "light",
-        service_workers="block",
-    )
-    page = context.new_page()
-    page.requests_seen = []  # type: ignore[attr-defined]
-    page.on("request", lambda request: page.requests_seen.append(request.url))
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    # A blocked inline style or script is no exception: listen for the policy itself.
-    page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', e => "
-        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
-    )
-    page.on(
-        "console",
-        lambda m: page.errors.append(m.text) if m.text.startswith("CSP violation") else None,
-    )
-    return page
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser import Server, run_axe, running
+from browser import Server, open_page, run_axe, running
 from easeback.content.prescription import Clinician
 from easeback.core.plan import DaySettings, person_day
 from easeback.prescribing import keys
@@ -83,24 +83,6 @@ def server(db_path: Path) -> Iterator[Server]:
     engine.dispose()
     with running(db_path) as live:
         yield live
-
-
-def open_page(chromium: Any, server: Server) -> Any:
-    context = chromium.new_context(base_url=server.base, service_workers="block")
-    page = context.new_page()
-    page.requests_seen = []  # type: ignore[attr-defined]
-    page.on("request", lambda request: page.requests_seen.append(request.url))
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', e => "
-        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
-    )
-    page.on(
-        "console",
-        lambda m: page.errors.append(m.text) if m.text.startswith("CSP violation") else None,
-    )
-    return page
 
 
 @pytest.fixture

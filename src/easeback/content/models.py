@@ -174,6 +174,19 @@ def _library(info: ValidationInfo) -> Library | None:
     return None
 
 
+def known_stretch(value: str, info: ValidationInfo) -> str:
+    """A stretch id the library (given as validation context) knows, or a problem that
+    lists the ids it does know."""
+    lib = _library(info)
+    if lib is not None and lib.get(value) is None:
+        raise PydanticCustomError(
+            "unknown_stretch",
+            "unknown stretch '{value}'; known stretches: {known}",
+            {"value": value, "known": ", ".join(lib.ids)},
+        )
+    return value
+
+
 class Dose(Strict):
     """One stretch in a routine, with the chosen hold and repetitions."""
 
@@ -188,14 +201,7 @@ class Dose(Strict):
     @field_validator("id")
     @classmethod
     def _known(cls, value: str, info: ValidationInfo) -> str:
-        lib = _library(info)
-        if lib is not None and lib.get(value) is None:
-            raise PydanticCustomError(
-                "unknown_stretch",
-                "unknown stretch '{value}'; known stretches: {known}",
-                {"value": value, "known": ", ".join(lib.ids)},
-            )
-        return value
+        return known_stretch(value, info)
 
     @field_validator("hold_s", "reps")
     @classmethod

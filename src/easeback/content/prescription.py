@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from easeback.content.models import DoseField, Library, Stretch, Strict, TimeOfDay
+from easeback.content.models import DoseField, Library, Stretch, Strict, TimeOfDay, known_stretch
 
 SLOT_ORDER: tuple[TimeOfDay, ...] = ("morning", "daytime", "evening")
 # Only the day's middle slot can be done sitting (morning and evening are lying down,
@@ -81,14 +81,7 @@ class PrescribedStretch(Strict):
     @field_validator("id")
     @classmethod
     def _known(cls, value: str, info: ValidationInfo) -> str:
-        lib = _library(info)
-        if lib is not None and lib.get(value) is None:
-            raise PydanticCustomError(
-                "unknown_stretch",
-                "unknown stretch '{value}'; known stretches: {known}",
-                {"value": value, "known": ", ".join(lib.ids)},
-            )
-        return value
+        return known_stretch(value, info)
 
     @field_validator("slots")
     @classmethod
