@@ -520,3 +520,28 @@ def test_start_puts_the_morning_question_first(cli: Any, set_now: SetNow) -> Non
 
     assert messages.FLARE_QUESTION in result.stdout
     assert messages.FLARE_ANSWER_HOW in result.stdout
+
+
+def test_the_slot_plays_the_prescribed_doses_beyond_the_articles_range(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow, db_path: Path
+) -> None:
+    from easeback.usecases.today import slot_routine
+
+    set_now(f"{DAY} 07:10")
+    fingerprint = init_clinician(clinic)
+    source = tmp_path / "long.toml"
+    source.write_text(
+        f'version = 1\nstart = {DAY}\n\n[[stretches]]\nid = "knee-press"\nhold_s = 45\nreps = 3\n'
+    )
+    out = tmp_path / "long.json"
+    assert clinic("prescribe", str(source), "--for", "Sam", "--output", str(out)).exit_code == 0
+    assert cli("prescription", "import", str(out), "--trust", fingerprint).exit_code == 0
+
+    found = slot_routine(str(db_path), None)
+
+    assert found is not None
+    routine, slot, _ = found
+    assert slot == "morning"
+    assert [(d.id, d.hold_s, d.reps) for d in routine.stretches] == [("knee-press", 45, 3)]
+    played = json.loads(cli("timeline", "--json").stdout)  # the article's routine is untouched
+    assert played["routine"] == "default"

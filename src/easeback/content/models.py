@@ -210,10 +210,15 @@ class Dose(Strict):
         stretch = lib.get(info.data.get("id", "")) if lib is not None else None
         if stretch is None or value is None:
             return value
+        # A routine a person writes keeps to the article's ranges; one made from a
+        # clinician's prescription (context "bounds": "clinical") to the clinical ones.
+        clinical = isinstance(info.context, dict) and info.context.get("bounds") == "clinical"
         if info.field_name == "hold_s":
-            _check("hold", value, stretch.hold_s, stretch.id, "s")
+            allowed = stretch.clinical.hold_s if clinical else stretch.hold_s
+            _check("hold", value, allowed, stretch.id, "s")
         else:
-            _check("repetitions", value, stretch.reps, stretch.id, "")
+            allowed = stretch.clinical.reps if clinical else stretch.reps
+            _check("repetitions", value, allowed, stretch.id, "")
         return value
 
     def repetitions(self, stretch: Stretch) -> int:

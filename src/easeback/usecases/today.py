@@ -194,7 +194,9 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
                 {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
             ],
         },
-        context={"library": load_library()},
+        # The plan's doses: the article's, or a prescription's within the clinical bounds
+        # (checked when it was imported, and again here).
+        context={"library": load_library(), "bounds": "clinical"},
     )
     return routine, slot["id"], view["date"]
 
