@@ -34,6 +34,11 @@ TABLES = (
     "psfs_activities",
     "psfs_ratings",
     "profiles",
+    "prescriptions",
+    "plan_sources",
+    "trusted_clinicians",
+    "flare_ups",
+    "flare_checks",
 )
 
 
@@ -155,6 +160,29 @@ def _read_back(engine: Engine) -> None:
     unfolded_sessions(engine, now=now)
     current_gate(engine, now)
     psfs_view(engine, now)
+    _check_prescriptions(engine)
+
+
+def _check_prescriptions(engine: Engine) -> None:
+    """Each prescription's plan must be what its signed file says, inside the clinical
+    bounds: an edited export cannot slip in a dose no clinician signed."""
+    import json
+
+    from easeback.content.library import load_library
+    from easeback.prescribing.bundle import full
+    from easeback.prescribing.signed import open_file
+    from easeback.store.schema import prescriptions
+
+    library = load_library()
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(prescriptions.c.id, prescriptions.c.plan, prescriptions.c.file)
+        ).all()
+    for rx_id, plan, file in rows:
+        issued = open_file(file.encode("utf-8"), library)
+        stated = full(issued.prescription, library).model_dump(mode="json")
+        if issued.id != rx_id or json.loads(plan) != stated:
+            raise ValueError(f"prescription {rx_id} does not match its signed file")
 
 
 def _empty(engine: Engine) -> None:
