@@ -545,3 +545,26 @@ def test_the_slot_plays_the_prescribed_doses_beyond_the_articles_range(
     assert [(d.id, d.hold_s, d.reps) for d in routine.stretches] == [("knee-press", 45, 3)]
     played = json.loads(cli("timeline", "--json").stdout)  # the article's routine is untouched
     assert played["routine"] == "default"
+
+
+def test_the_quick_read_of_today_sees_the_prescription_and_flare_up_as_the_store_does(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow, db_path: Path
+) -> None:
+    from easeback.store.plan import plan_inputs
+    from easeback.store.quick import read_plan_inputs
+
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path)
+    assert cli("prescription", "import", str(rx), "--trust", fingerprint).exit_code == 0
+    cli("flare-up")
+    set_now("2026-03-05 07:30")
+    cli("flare-up", "--check", "worse")
+
+    quick = read_plan_inputs(db_path, "2026-03-05")
+    full = plan_inputs(open_store(str(db_path)), "2026-03-05")
+
+    assert quick is not None
+    assert quick == full
+    assert quick.followed is not None and quick.followed.version == 1
+    assert quick.flare is not None and quick.flare.answers[-1][1] == "worse"
