@@ -237,3 +237,72 @@ class Terminal:
     @property
     def output(self) -> str:
         return self.log.getvalue()
+
+
+# --- a clinician's prescription, stored as the import command keeps one ------------------
+
+CLINICIAN = {
+    "name": "Dr Ada Okafor",
+    "role": "Physiotherapist",
+    "organisation": "Riverside Physio",
+    "contact": "ada@riverside.example",
+}
+RX_ID = "3f8a2c1e-7b4d-4e9a-8c2f-1d6e5b4a3c21"
+# Knee press held longer and twice, first and last thing; pelvic tilts in the evening;
+# no rotation and no chair twist (so no stretch in the middle of the day).
+RX_STRETCHES: list[dict[str, Any]] = [
+    {"id": "knee-press", "hold_s": 25, "reps": 2, "slots": ["morning", "evening"]},
+    {"id": "pelvic-tilt", "hold_s": 8, "slots": ["evening"]},
+]
+
+
+def prescribe(
+    engine: Any,
+    *,
+    at: Any,
+    start: Any,
+    end: Any = None,
+    version: int = 2,
+    note: str = "Go gently for the first week.\nStop and call me if the pain spreads.",
+    stretches: list[dict[str, Any]] | None = None,
+    flare_up: dict[str, Any] | None = None,
+    rx_id: str = RX_ID,
+    issued: Any = None,
+) -> str:
+    """Keep a prescription and follow it from ``at`` (aware), as importing its file
+    does: every dose stated (``bundle.full``); issued at 09:00 UTC the day before it
+    starts unless ``issued`` says when."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from easeback.content.prescription import Prescription
+    from easeback.prescribing.bundle import full
+    from easeback.store.prescriptions import save_import
+
+    library = load_library()
+    prescription = Prescription.model_validate(
+        {
+            "version": version,
+            "start": start,
+            "end": end,
+            "note": note,
+            "stretches": RX_STRETCHES if stretches is None else stretches,
+            "flare_up": flare_up,
+        },
+        context={"library": library},
+    )
+    save_import(
+        engine,
+        rx_id=rx_id,
+        version=version,
+        fingerprint="f" * 64,
+        clinician=CLINICIAN,
+        patient="Sam Doe",
+        issued=issued or datetime.combine(start - timedelta(days=1), time(9), UTC),
+        start=start,
+        end=end,
+        plan=full(prescription, library).model_dump(mode="json"),
+        file=b"{}",
+        at=at,
+        trust_name=None,
+    )
+    return rx_id

@@ -16,7 +16,7 @@ import recurring_ical_events
 from icalendar import Calendar, Event
 
 from easeback.content.library import load_library
-from easeback.core.plan import DaySettings
+from easeback.core.plan import Course, DaySettings
 from easeback.reports.calendar import STRETCH_NAMES, PlanVersion, calendar_ics
 from test_wording import forbidden_in
 
@@ -434,7 +434,9 @@ ALL_FOUR = [
 ]
 
 
-def replay(*versions: tuple[datetime, DaySettings, int], generated: datetime = LATER) -> bytes:
+def replay(
+    *versions: tuple[datetime, DaySettings, Course | int], generated: datetime = LATER
+) -> bytes:
     """The calendar of these versions of the plan, the first of revision 0, the next 1..."""
     history = [PlanVersion(*version, revision) for revision, version in enumerate(versions)]
     return calendar_ics(history, generated=generated)
@@ -562,6 +564,26 @@ def test_an_unchanged_event_is_written_exactly_as_before() -> None:
     assert after["morning@easeback"] == before["morning@easeback"]
     assert after["daytime-work@easeback"] == before["daytime-work@easeback"]
     assert after["evening@easeback"] != before["evening@easeback"]
+
+
+def test_a_version_carries_the_plans_course_a_number_being_the_articles() -> None:
+    assert replay((MADE, DEFAULT, Course.article(3))) == replay((MADE, DEFAULT, 3))
+
+
+def test_a_prescriptions_course_updates_the_slots_it_changes_and_cancels_those_it_leaves() -> None:
+    prescribed = Course((("knee-press", ("morning", "evening")), ("pelvic-tilt", ("evening",))))
+
+    ics = replay((MADE, DEFAULT, 2), (CHANGED, DEFAULT, prescribed))
+
+    assert sequences(ics) == {
+        "morning@easeback": (1, ""),
+        "evening@easeback": (1, ""),
+        "daytime-work@easeback": (1, "CANCELLED"),
+        "daytime-home@easeback": (1, "CANCELLED"),
+    }
+    found = events(ics)
+    assert str(found["morning@easeback"]["SUMMARY"]) == "Stretches: knee press"
+    assert str(found["evening@easeback"]["SUMMARY"]) == "Stretches: knee press, pelvic tilt"
 
 
 def test_writing_the_same_history_later_changes_only_the_stamp() -> None:

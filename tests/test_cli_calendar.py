@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -182,3 +182,146 @@ def test_the_rotation_a_third_time_a_day_updates_the_daytime_events(
         "Stretches: chair twist, lower-back rotation"
     )
     assert found["daytime-work@easeback"].start.isoformat() == "2026-03-10T17:30:00+00:00"
+
+
+# --- the file follows a clinician's prescription ----------------------------------------
+
+# The article's plan on the default day (07:00 to 22:30) with work, and a prescription's
+# (helpers.RX_STRETCHES: knee press first and last thing, pelvic tilts in the evening).
+ARTICLE = {
+    "morning@easeback": "Stretches: knee press, lower-back rotation, pelvic tilt",
+    "daytime-work@easeback": "Stretches: chair twist",
+    "daytime-home@easeback": "Stretches: chair twist",
+    "evening@easeback": "Stretches: knee press, lower-back rotation",
+}
+PRESCRIBED = {
+    "morning@easeback": "Stretches: knee press",
+    "evening@easeback": "Stretches: knee press, pelvic tilt",
+}
+
+
+def summaries(path_or_bytes: Path | bytes) -> dict[str, str]:
+    """uid -> SUMMARY of the events still in the plan (not cancelled)."""
+    return {
+        uid: str(e["SUMMARY"])
+        for uid, e in events_in(path_or_bytes).items()
+        if str(e.get("STATUS", "")) != "CANCELLED"
+    }
+
+
+@pytest.fixture
+def calendar_file(cli: Any, set_now: Callable[[str], datetime], tmp_path: Path) -> Path:
+    """The day set up in London on Wednesday 4 March 2026 (revision 1) and a calendar
+    written then, with the article's plan."""
+    target = tmp_path / "easeback.ics"
+    set_now("2026-03-04 09:00")
+    assert cli("setup", "--zone", "Europe/London").exit_code == 0
+    assert cli("calendar", "--ics", str(target)).exit_code == 0
+    assert summaries(target) == ARTICLE
+    return target
+
+
+def test_importing_a_prescription_rewrites_the_calendar_to_its_course_from_then_on(
+    engine: Engine, set_now: Callable[[str], datetime], calendar_file: Path
+) -> None:
+    from easeback.usecases.aftercare import rewrite_calendars
+    from helpers import prescribe
+
+    before = states(calendar_file)
+    imported = set_now("2026-03-06 19:00")  # a Friday
+    prescribe(engine, at=imported, start=date(2026, 3, 6))
+
+    assert rewrite_calendars(engine) == []
+
+    # revision 2 is the import; the middle of the day has nothing left in it
+    assert summaries(calendar_file) == PRESCRIBED
+    assert states(calendar_file) == {
+        "morning@easeback": (2, "", "20260307T070500"),
+        "evening@easeback": (2, "", "20260306T221000"),
+        "daytime-work@easeback": (2, "CANCELLED", before["daytime-work@easeback"][2]),
+        "daytime-home@easeback": (2, "CANCELLED", before["daytime-home@easeback"][2]),
+    }
+    until = events_in(calendar_file)["daytime-work@easeback"]["RRULE"]["UNTIL"][0]
+    assert until == imported.astimezone(UTC)
+
+
+def test_removing_the_prescription_brings_the_articles_course_back(
+    engine: Engine, set_now: Callable[[str], datetime], calendar_file: Path
+) -> None:
+    from easeback.store.prescriptions import save_removal
+    from easeback.usecases.aftercare import rewrite_calendars
+    from helpers import prescribe
+
+    prescribe(engine, at=set_now("2026-03-06 19:00"), start=date(2026, 3, 6))
+    rewrite_calendars(engine)
+    save_removal(engine, at=set_now("2026-03-11 08:00"))  # a Wednesday
+
+    assert rewrite_calendars(engine) == []
+
+    # revision 3 is the removal
+    assert summaries(calendar_file) == ARTICLE
+    assert states(calendar_file) == {
+        "morning@easeback": (3, "", "20260312T070500"),
+        "daytime-work@easeback": (3, "", "20260311T130000"),
+        "daytime-home@easeback": (3, "", "20260314T144500"),
+        "evening@easeback": (3, "", "20260311T221000"),
+    }
+
+
+def test_a_prescription_that_starts_later_changes_the_calendar_from_its_first_day(
+    cli: Any, engine: Engine, set_now: Callable[[str], datetime], calendar_file: Path
+) -> None:
+    from easeback.usecases.aftercare import rewrite_calendars
+    from helpers import prescribe
+
+    before = states(calendar_file)
+    prescribe(engine, at=set_now("2026-03-06 19:00"), start=date(2026, 3, 9))
+    rewrite_calendars(engine)
+    assert states(calendar_file) == before  # Friday: not in force before Monday
+
+    set_now("2026-03-10 09:00")
+    assert cli("calendar", "--ics", str(calendar_file)).exit_code == 0
+
+    # revision 2 is the import, 3 the first day of the prescription
+    assert summaries(calendar_file) == PRESCRIBED
+    assert states(calendar_file) == {
+        "morning@easeback": (3, "", "20260309T070500"),
+        "evening@easeback": (3, "", "20260309T221000"),
+        "daytime-work@easeback": (3, "CANCELLED", before["daytime-work@easeback"][2]),
+        "daytime-home@easeback": (3, "CANCELLED", before["daytime-home@easeback"][2]),
+    }
+    until = events_in(calendar_file)["daytime-home@easeback"]["RRULE"]["UNTIL"][0]
+    assert until == datetime(2026, 3, 9, tzinfo=LONDON)
+
+
+def test_after_the_prescriptions_last_day_the_calendar_is_the_articles_again(
+    cli: Any, engine: Engine, set_now: Callable[[str], datetime], calendar_file: Path
+) -> None:
+    from helpers import prescribe
+
+    prescribe(engine, at=set_now("2026-03-06 19:00"), start=date(2026, 3, 6), end=date(2026, 3, 8))
+    set_now("2026-03-10 09:00")
+
+    assert cli("calendar", "--ics", str(calendar_file)).exit_code == 0
+
+    # revision 2 is the import, 3 the day after its last (Monday 9 March)
+    assert summaries(calendar_file) == ARTICLE
+    assert states(calendar_file) == {
+        "morning@easeback": (3, "", "20260309T070500"),
+        "daytime-work@easeback": (3, "", "20260309T130000"),
+        "daytime-home@easeback": (3, "", "20260314T144500"),
+        "evening@easeback": (3, "", "20260309T221000"),
+    }
+
+
+def test_a_prescription_imported_before_the_first_calendar_shapes_it(
+    cli: Any, engine: Engine, set_now: Callable[[str], datetime]
+) -> None:
+    from helpers import prescribe
+
+    prescribe(engine, at=set_now("2026-03-04 09:00"), start=date(2026, 3, 1))
+    set_now("2026-03-05 09:00")
+
+    result = cli("calendar", "--ics", "-")
+
+    assert summaries(result.stdout_bytes) == PRESCRIBED

@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -677,3 +677,214 @@ def test_a_busy_month_still_fits_the_report_on_one_page(
     assert "sessions stopped for pain; the last 5" in flat
     assert "earlier shared notes not shown" in flat
     assert "a warning sign 5 times" in flat
+
+
+# --- the documents follow a clinician's prescription ---------------------------------
+
+RX_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # a Saturday
+PRESCRIBED = (
+    "Prescribed by Dr Ada Okafor (Physiotherapist, Riverside Physio) on 2026-11-19, version 2"
+)
+
+
+@pytest.fixture
+def rx_clock(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> datetime:
+    """The wall clock fixed at RX_NOW on a computer in UTC, with a pain score the week
+    before (so the report has a period to cover)."""
+    import easeback.usecases.clock
+
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: RX_NOW)
+    add_entry(engine, at=RX_NOW - timedelta(days=7), zone="UTC", pain=5, note=None)
+    return RX_NOW
+
+
+def documents(cli: Any, tmp_path: Path) -> dict[str, tuple[str, int]]:
+    """The routine sheet's and the report's text (whitespace made single spaces) and
+    page counts."""
+    out = {}
+    for command in ("sheet", "report"):
+        target = tmp_path / f"{command}.pdf"
+        result = cli(command, "--pdf", str(target))
+        assert result.exit_code == 0, result.output
+        text, pages = pdf_text(target)
+        out[command] = (" ".join(text.split()), pages)
+    return out
+
+
+def test_the_sheet_of_a_prescribed_plan_names_who_prescribed_it_with_their_note_and_doses(
+    cli: Any, engine: Engine, tmp_path: Path, rx_clock: datetime
+) -> None:
+    from helpers import prescribe
+
+    prescribe(engine, at=rx_clock - timedelta(days=1), start=date(2026, 11, 20))
+
+    sheet, pages = documents(cli, tmp_path)["sheet"]
+
+    assert pages == 1
+    assert f"{PRESCRIBED}." in sheet
+    assert (
+        "Note from Dr Ada Okafor: Go gently for the first week. Stop and call me if the "
+        "pain spreads." in sheet
+    )
+    assert "Hold 25 s, 2 times · Every day 07:05 and 22:10 (lying down)" in sheet
+    assert "Hold 8 s, 5 times · Every day 22:10 (lying down)" in sheet
+    assert "Lower-back rotation" not in sheet and "Chair twist" not in sheet
+
+
+def test_the_report_of_a_prescribed_plan_gives_its_source_note_and_doses_on_one_page(
+    cli: Any, engine: Engine, tmp_path: Path, rx_clock: datetime
+) -> None:
+    from helpers import prescribe
+
+    prescribe(
+        engine, at=rx_clock - timedelta(days=1), start=date(2026, 11, 20), end=date(2027, 2, 28)
+    )
+
+    report, pages = documents(cli, tmp_path)["report"]
+
+    assert pages == 1
+    assert f"Routine and doses now: daily plan {PRESCRIBED}, until 2027-02-28." in report
+    assert "Note from Dr Ada Okafor: Go gently for the first week." in report
+    assert "Knee press 25 s 2 Every day 07:05 and 22:10 (lying down)" in report
+    assert "Pelvic tilt 8 s 5 Every day 22:10 (lying down)" in report
+    assert "Lower-back rotation" not in report and "Chair twist" not in report
+
+
+def test_a_long_note_is_whole_on_the_sheet_and_cut_short_on_the_one_page_report(
+    cli: Any, engine: Engine, tmp_path: Path, rx_clock: datetime
+) -> None:
+    from helpers import prescribe
+
+    lines = [
+        f"Week {n}: keep each hold slow and steady, and breathe out as you go."
+        for n in range(1, 27)
+    ]
+    prescribe(
+        engine,
+        at=rx_clock - timedelta(days=1),
+        start=date(2026, 11, 20),
+        note="\n".join([*lines, "Last line."]),
+    )
+
+    found = documents(cli, tmp_path)
+
+    sheet, report = found["sheet"][0], found["report"][0]
+    assert "Week 26: keep each hold slow" in sheet and "Last line." in sheet
+    assert "Week 1: keep each hold slow" in report and "Last line." not in report
+    assert found["report"][1] == 1
+
+
+def test_when_the_prescription_has_ended_the_documents_say_so_and_give_the_articles_plan(
+    cli: Any, engine: Engine, tmp_path: Path, rx_clock: datetime
+) -> None:
+    from helpers import prescribe
+
+    prescribe(
+        engine, at=rx_clock - timedelta(days=30), start=date(2026, 10, 29), end=date(2026, 11, 25)
+    )
+    notice = (
+        "The prescription from Dr Ada Okafor ended on 2026-11-25; easeback is back to the "
+        "article's plan. Ask your clinician for a new one if you want to go on with it."
+    )
+
+    found = documents(cli, tmp_path)
+
+    report, sheet = found["report"][0], found["sheet"][0]
+    assert f"Routine and doses now: daily plan {notice}" in report
+    assert notice in sheet
+    for text in (report, sheet):
+        assert "Prescribed by" not in text and "Note from" not in text
+    assert "Knee press 15 s 1 Every day 07:05 and 22:10 (lying down)" in report
+    assert "Chair twist" in report and "Lower-back rotation" in report
+
+
+def test_with_the_articles_plan_the_documents_say_nothing_of_a_prescription(
+    cli: Any, tmp_path: Path, rx_clock: datetime
+) -> None:
+    found = documents(cli, tmp_path)
+
+    for text, _pages in found.values():
+        assert "rescri" not in text and "Note from" not in text and "Flare-up" not in text
+    assert "Routine and doses now: daily plan Stretch Hold" in found["report"][0]
+
+
+def test_during_a_flare_up_the_documents_give_its_easier_plan_and_say_so(
+    cli: Any, engine: Engine, tmp_path: Path, rx_clock: datetime
+) -> None:
+    from easeback.store.prescriptions import start_flare
+    from helpers import prescribe
+
+    rx = prescribe(
+        engine,
+        at=rx_clock - timedelta(days=8),
+        start=date(2026, 11, 20),
+        flare_up={
+            "days": 3,
+            "advice": "Rest, keep moving gently.",
+            "contact": "Call the clinic if it is no better in 3 days.",
+            "stretches": [{"id": "knee-press", "hold_s": 10}],
+        },
+    )
+    start_flare(
+        engine, day=date(2026, 11, 27), days=3, prescription_id=rx, at=rx_clock - timedelta(days=1)
+    )
+
+    found = documents(cli, tmp_path)
+
+    flare = (
+        "Flare-up plan since 2026-11-27, day 2 of 3: the stretches and doses below are its "
+        "easier ones."
+    )
+    report, sheet = found["report"][0], found["sheet"][0]
+    assert flare in report and flare in sheet
+    assert "Knee press 10 s 1 Every day 07:05 and 22:10 (lying down)" in report
+    assert "Pelvic tilt" not in report and "Pelvic tilt" not in sheet
+
+
+def test_the_fhir_export_of_a_prescribed_plan_is_based_on_the_prescription(
+    cli: Any, engine: Engine, rx_clock: datetime
+) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    from helpers import RX_ID, prescribe
+
+    prescribe(engine, at=rx_clock - timedelta(days=1), start=date(2026, 11, 20))
+
+    bundle = json.loads(cli("export", "--format", "fhir").stdout)
+
+    Bundle.model_validate(bundle)
+    resources = [e["resource"] for e in bundle["entry"]]
+    care_plan = next(r for r in resources if r["resourceType"] == "CarePlan")
+    assert care_plan["basedOn"] == [
+        {
+            "type": "CarePlan",
+            "identifier": {"system": "https://easeback.invalid/fhir/prescription", "value": RX_ID},
+            "display": PRESCRIBED,
+        }
+    ]
+    notes = {
+        r["code"]["text"]: r["note"][0]["text"]
+        for r in resources
+        if r["resourceType"] == "ServiceRequest"
+    }
+    assert set(notes) == {"Knee press", "Pelvic tilt"}
+    assert notes["Knee press"].startswith("Hold 25 s on each side")
+    assert "2 repetitions" in notes["Knee press"]
+
+
+def test_the_fhir_export_of_the_articles_plan_is_based_on_nothing(
+    cli: Any, engine: Engine, rx_clock: datetime
+) -> None:
+    from helpers import prescribe
+
+    prescribe(
+        engine, at=rx_clock - timedelta(days=30), start=date(2026, 10, 29), end=date(2026, 11, 25)
+    )
+
+    bundle = json.loads(cli("export", "--format", "fhir").stdout)
+
+    care_plan = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan"
+    )
+    assert "basedOn" not in care_plan

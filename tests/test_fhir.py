@@ -293,6 +293,69 @@ def test_care_plan_has_one_activity_per_stretch_each_a_service_request() -> None
     assert [a["reference"]["display"] for a in plan["activity"]] == ["Knee press", "Pelvic tilt"]
 
 
+PRESCRIBED = {
+    "source": "prescription",
+    "id": "3f8a2c1e-7b4d-4e9a-8c2f-1d6e5b4a3c21",
+    "version": 2,
+    "clinician": {
+        "name": "Dr Ada Okafor",
+        "role": "Physiotherapist",
+        "organisation": "Riverside Physio",
+        "contact": "ada@riverside.example",
+    },
+    "issued": "2026-11-19",
+    "start": "2026-11-20",
+    "end": None,
+    "note": "Go gently.",
+    "text": "Prescribed by Dr Ada Okafor (Physiotherapist, Riverside Physio) on 2026-11-19, "
+    "version 2",
+}
+
+
+def test_a_plan_that_follows_a_prescription_is_based_on_it_by_its_identifier() -> None:
+    bundle = fhir_bundle(export(), PLAN, PRESCRIBED)
+
+    Bundle.model_validate(bundle)
+    (plan,) = resources(bundle, "CarePlan")
+    assert plan["basedOn"] == [
+        {
+            "type": "CarePlan",
+            "identifier": {
+                "system": "https://easeback.invalid/fhir/prescription",
+                "value": "3f8a2c1e-7b4d-4e9a-8c2f-1d6e5b4a3c21",
+            },
+            "display": "Prescribed by Dr Ada Okafor (Physiotherapist, Riverside Physio) on "
+            "2026-11-19, version 2",
+        }
+    ]
+    assert references(plan["basedOn"]) == []  # the prescription is not in this Bundle
+    assert len(plan["activity"]) == 2
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        None,
+        {"source": "article"},
+        {"source": "article", "notice": "The prescription from Dr Ada Okafor ended on ..."},
+    ],
+    ids=["none given", "the article's", "the article's after a prescription ended"],
+)
+def test_the_articles_plan_is_based_on_nothing(source: dict[str, Any] | None) -> None:
+    bundle = fhir_bundle(export(), PLAN, source)
+
+    (plan,) = resources(bundle, "CarePlan")
+    assert "basedOn" not in plan
+    assert bundle == fhir_bundle(export(), PLAN)
+
+
+def test_the_prescriptions_identifier_is_the_one_its_own_bundle_carries() -> None:
+    from easeback.prescribing.bundle import PRESCRIPTION_SYSTEM
+    from easeback.reports import fhir
+
+    assert fhir.PRESCRIPTION_SYSTEM == PRESCRIPTION_SYSTEM
+
+
 def test_service_request_timing_has_the_plan_times() -> None:
     bundle = fhir_bundle(export(), PLAN)
 

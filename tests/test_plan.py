@@ -15,6 +15,7 @@ from easeback.content.library import load_library
 from easeback.core.plan import (
     DaySettings,
     Slot,
+    day_begins,
     format_days,
     local_day,
     parse_days,
@@ -844,6 +845,25 @@ def test_the_persons_day_is_read_in_their_own_zone() -> None:
     settings = DaySettings(bed=time(0, 30), zone="Europe/Paris")
 
     assert person_day(datetime(2026, 3, 4, 23, 15, tzinfo=UTC), settings) == WEDNESDAY
+
+
+@pytest.mark.parametrize(
+    ("bed", "zone", "begins"),
+    [
+        ("22:30", "Europe/London", "2026-03-05 00:00"),
+        ("00:30", "Europe/London", "2026-03-05 00:30"),
+        ("00:00", "Europe/London", "2026-03-05 00:00"),
+        ("03:00", "America/New_York", "2026-03-05 03:00"),
+    ],
+)
+def test_a_persons_day_begins_when_person_day_turns_to_it(bed: str, zone: str, begins: str) -> None:
+    settings = DaySettings(bed=time.fromisoformat(bed), zone=zone)
+
+    moment = day_begins(THURSDAY, settings)
+
+    assert moment == datetime.fromisoformat(begins).replace(tzinfo=ZoneInfo(zone))
+    assert person_day(moment, settings) == THURSDAY
+    assert person_day(moment - timedelta(seconds=1), settings) == WEDNESDAY
 
 
 # --- time zones and daylight saving -------------------------------------------------

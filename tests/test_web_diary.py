@@ -172,6 +172,36 @@ def test_the_downloads_are_files_of_the_right_kind(client: TestClient, app: Any)
     assert client.get("/export/xml").status_code == 404
 
 
+def test_the_downloads_follow_a_prescription_as_the_commands_do(
+    client: TestClient, app: Any
+) -> None:
+    from pypdf import PdfReader
+
+    from helpers import RX_ID, prescribe
+
+    now = datetime.now(UTC)
+    add_entry(app.state.engine, at=now, zone="UTC", pain=5, note=None)
+    prescribe(app.state.engine, at=now, start=now.date() - timedelta(days=1))
+
+    texts = {
+        path: " ".join(
+            " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+        )
+        for path, pdf in (
+            (path, client.get(path).content) for path in ("/report.pdf", "/sheet.pdf")
+        )
+    }
+    fhir = json.loads(client.get("/export/fhir").content)
+
+    for text in texts.values():
+        assert "Prescribed by Dr Ada Okafor (Physiotherapist, Riverside Physio)" in text
+        assert "Note from Dr Ada Okafor: Go gently for the first week." in text
+    (care_plan,) = (
+        e["resource"] for e in fhir["entry"] if e["resource"]["resourceType"] == "CarePlan"
+    )
+    assert care_plan["basedOn"][0]["identifier"]["value"] == RX_ID
+
+
 def test_a_report_for_an_empty_period_is_a_404_page(client: TestClient) -> None:
     response = client.get("/report.pdf?start=2020-01-01&end=2020-01-02")
 

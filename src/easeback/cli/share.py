@@ -261,7 +261,7 @@ def report(
     from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import EmptyPeriod
-    from easeback.usecases.today import plan_for_export
+    from easeback.usecases.today import export_plan
 
     target = writable_target(pdf, "--pdf")
     with user_errors():
@@ -270,12 +270,14 @@ def report(
         except EmptyPeriod as exc:
             fail(f"{exc}; choose a period with sessions or diary entries (--from/--to)")
         engine = open_store(db_option(ctx))
+        plan = export_plan(engine)
         html = report_html(
             view,
-            plan_for_export(engine),
+            plan.stretches,
             generated=wall_now().astimezone(),
             routine="daily plan",
             person=latest_profile(engine),
+            source=plan.source,
         )
     data, pages = render_pdf(html)
     write_whole(target, data, "--pdf")
@@ -303,13 +305,17 @@ def sheet(
     from easeback.store import open_store
     from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
-    from easeback.usecases.today import plan_for_export
+    from easeback.usecases.today import export_plan
 
     target = writable_target(pdf, "--pdf")
     with user_errors():
         engine = open_store(db_option(ctx))
+        plan = export_plan(engine)
         html = sheet_html(
-            plan_for_export(engine), generated=wall_now(), person=latest_profile(engine)
+            plan.stretches,
+            generated=wall_now(),
+            person=latest_profile(engine),
+            source=plan.source,
         )
     data, _pages = render_pdf(html)
     write_whole(target, data, "--pdf")

@@ -249,6 +249,14 @@ def person_day(moment: datetime, settings: DaySettings) -> date:
     return local.date()
 
 
+def day_begins(day: date, settings: DaySettings) -> datetime:
+    """The moment (aware) the person's ``day`` begins, as ``person_day`` reads it:
+    midnight in their zone, or their bed time that night when bed comes after midnight
+    (until then the day before is still being lived)."""
+    start = settings.bed if settings.bed < settings.wake else time(0)
+    return datetime.combine(day, start, tzinfo=ZoneInfo(settings.zone))
+
+
 SlotStatus = Literal["done", "stopped", "missed", "next", "later"]
 
 

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import STATUS, TRANSP, Alarm, Calendar, Event
 
-from easeback.core.plan import EVERY_DAY, DaySettings, Series, plan_week
+from easeback.core.plan import EVERY_DAY, Course, DaySettings, Series, plan_week
 from easeback.reports.zone_rules import ICAL_DAYS, vtimezone
 
 CALENDAR_NAME = "easeback stretches"
@@ -61,12 +61,15 @@ WHEN = {"morning": "Morning", "daytime": "Daytime", "evening": "Evening"}
 
 @dataclass(frozen=True)
 class PlanVersion:
-    """The plan as it stood from ``begins`` (aware) until the next version began;
-    ``revision`` counts the changes to the plan stored up to this version."""
+    """The plan as it stood from ``begins`` (aware) until the next version began:
+    the person's day, and the ``course`` (which stretches in which slots: the
+    article's or a clinician's prescription; a number is the article's course with
+    the rotation done that many times a day). ``revision`` counts the changes to the
+    plan up to this version."""
 
     begins: datetime
     settings: DaySettings
-    rotation_per_day: int
+    course: Course | int
     revision: int
 
 
@@ -129,7 +132,7 @@ def _entries(history: Sequence[PlanVersion]) -> list[_Entry]:
     week: list[Series] = []
     for version in history:
         zone = version.settings.zone
-        week = plan_week(version.settings, version.rotation_per_day)
+        week = plan_week(version.settings, version.course)
         names = {series.name for series in week}
         for name, entry in list(entries.items()):
             if name not in names and entry.ended is None:

@@ -61,7 +61,7 @@ def write_json(engine: Engine, now: datetime, out: IO[bytes]) -> None:
 def fhir_export(engine: Engine, now: datetime) -> dict[str, Any]:
     from easeback.reports.fhir import fhir_bundle
     from easeback.store.dump import header, iter_rows
-    from easeback.usecases.today import plan_for_export
+    from easeback.usecases.today import export_plan
 
     wanted = (
         "sessions",
@@ -74,7 +74,10 @@ def fhir_export(engine: Engine, now: datetime) -> dict[str, Any]:
     with engine.connect() as connection:
         tables = {name: list(iter_rows(connection, name)) for name in wanted}
         tables["events"] = list(iter_rows(connection, "events", FHIR_EVENTS))
-    bundle: dict[str, Any] = fhir_bundle(header(now) | {"tables": tables}, plan_for_export(engine))
+    plan = export_plan(engine)
+    bundle: dict[str, Any] = fhir_bundle(
+        header(now) | {"tables": tables}, plan.stretches, plan.source
+    )
     return bundle
 
 

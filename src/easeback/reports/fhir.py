@@ -9,7 +9,9 @@ What goes in the Bundle:
   person chose to give (``easeback setup``), so a clinic can file the Bundle;
 - a ``CarePlan`` (the stretching routine) with one activity per stretch and group of
   days with the same times, each a ``ServiceRequest`` giving the stretch, its hold,
-  repetitions, sides, days of the week and times of day;
+  repetitions, sides, days of the week and times of day; when the plan follows a
+  clinician's prescription, the CarePlan is ``basedOn`` it, referred to by the
+  identifier the prescription's own Bundle and CarePlan carry;
 - each session played as a ``Procedure``: rehearsals (played faster) are left out,
   except one stopped for pain, which is a safety event whatever the speed: it goes in,
   marked as a rehearsal, as in the report;
@@ -51,6 +53,9 @@ CARE_PLAN_DESCRIPTION = (
     "A gentle daily lower-back stretching routine and a pain diary, kept by the person "
     "with easeback. Not medical advice."
 )
+# A prescription's identifier, as its Bundle (prescribing/bundle.py) carries it; a test
+# checks that the two agree.
+PRESCRIPTION_SYSTEM = "https://easeback.invalid/fhir/prescription"
 
 LOINC = "http://loinc.org"
 PAIN_CODE = "72514-3"
@@ -76,7 +81,9 @@ _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
 DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # FHIR's codes
 
 
-def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str, Any]:
+def fhir_bundle(
+    export: dict[str, Any], plan: list[dict[str, Any]], source: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The export and the current plan as a FHIR R4B Bundle of type "collection".
 
     ``export`` is what ``easeback.store.dump.dump`` returns; its naive times are UTC.
@@ -84,6 +91,9 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
     id, name, hold_s, reps, zone, summary, sides and schedule (groups of days, each
     with days "mon"..."sun", times "HH:MM" local in zone, and its text). The
     Bundle's timestamp is the export's ``exported_utc``; every time in it is UTC.
+    ``source`` says where the plan comes from, as ``usecases.following.plan_words``
+    gives it (none: the article's): a prescription's "id" and "text" ("Prescribed by
+    ... on ..., version N") make the CarePlan's ``basedOn``.
 
     The Patient holds only what the person chose to give: a name, a date of birth and
     the identifier their clinic gave them (the newest ``profiles`` row); nothing else
@@ -114,7 +124,7 @@ def fhir_bundle(export: dict[str, Any], plan: list[dict[str, Any]]) -> dict[str,
 
     resources: list[Json] = [
         _patient_resource(tables.get("profiles", [])),
-        _care_plan(plan),
+        _care_plan(plan, source or {}),
         *(_service_request(stretch, group) for stretch in plan for group in _groups(stretch)),
         *(_procedure(row, by_session.get(row["id"], [])) for row in sessions),
         *_pain_observations(tables, exported),
@@ -179,7 +189,7 @@ def _patient_resource(profiles: list[Json]) -> Json:
 # --- the plan -------------------------------------------------------------------------
 
 
-def _care_plan(plan: list[Json]) -> Json:
+def _care_plan(plan: list[Json], source: Json) -> Json:
     activities = [
         {
             "reference": _reference(
@@ -198,6 +208,16 @@ def _care_plan(plan: list[Json]) -> Json:
         "description": CARE_PLAN_DESCRIPTION,
         "subject": _patient(),
     }
+    if source.get("source") == "prescription":
+        # The prescription is a CarePlan in the clinician's records: referred to by its
+        # identifier, since this Bundle does not hold it.
+        resource["basedOn"] = [
+            {
+                "type": "CarePlan",
+                "identifier": {"system": PRESCRIPTION_SYSTEM, "value": source["id"]},
+                "display": _fhir_text(source["text"]),
+            }
+        ]
     if activities:
         resource["activity"] = activities
     return resource

@@ -77,6 +77,13 @@ def render_pdf(html: str) -> tuple[bytes, int]:
     return data, len(document.pages)
 
 
+# The plan's source when none is given: the article's (``usecases.following.plan_words``).
+ARTICLE = {"source": "article"}
+# The report gives this much of the clinician's note (their own words, and the report
+# keeps to one page); the routine sheet gives it whole.
+REPORT_NOTE_LIMIT = 300
+
+
 def report_html(
     view: Overview,
     plan: list[dict[str, Any]],
@@ -84,7 +91,11 @@ def report_html(
     generated: datetime,
     routine: str,
     person: Profile | None = None,
+    source: dict[str, Any] | None = None,
 ) -> str:
+    """The report's HTML. ``plan`` and ``source`` are ``usecases.today.export_plan``'s:
+    with a prescription followed, its plan section says who prescribed it and when,
+    with the clinician's note; when one has ended, it says so."""
     from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
     from easeback.reports.sparks import percent
 
@@ -94,6 +105,8 @@ def report_html(
         .render(
             view=view,
             plan=plan,
+            source=source or ARTICLE,
+            note_limit=REPORT_NOTE_LIMIT,
             generated=generated,
             routine=routine,
             person=person or Profile(),
@@ -111,8 +124,13 @@ def report_html(
 
 
 def sheet_html(
-    plan: list[dict[str, Any]], *, generated: datetime, person: Profile | None = None
+    plan: list[dict[str, Any]],
+    *,
+    generated: datetime,
+    person: Profile | None = None,
+    source: dict[str, Any] | None = None,
 ) -> str:
+    """The routine sheet's HTML; ``plan`` and ``source`` as for ``report_html``."""
     from easeback.content.library import load_library
 
     library = load_library()
@@ -121,6 +139,8 @@ def sheet_html(
         .get_template("sheet.html")
         .render(
             plan=plan,
+            source=source or ARTICLE,
+            note_limit=None,
             stretches={s.id: s for s in library.stretches},
             generated=generated,
             person=person or Profile(),

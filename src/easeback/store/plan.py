@@ -15,7 +15,8 @@ from easeback.core.outcome import ENDINGS
 from easeback.core.plan import DaySettings
 from easeback.core.progression import Change, Dose, Standing
 from easeback.core.timeline import Timeline
-from easeback.store.prescriptions import followed, latest_flare
+from easeback.store.prescription_rows import Followed
+from easeback.store.prescriptions import followed, followed_since, latest_flare
 from easeback.store.quick import (
     OUTCOMES_SQL,
     SETTINGS_SQL,
@@ -286,11 +287,14 @@ class PlanHistory:
     began: datetime | None  # the first day settings or calendar file saved, if any
     settings: list[tuple[datetime, DaySettings]]
     rotations: list[tuple[datetime, int, int]]  # the rotation's times a day: (at, old, new)
+    # each prescription imported, or removed (None): what the plan follows from then on
+    sources: list[tuple[datetime, Followed | None]]
 
 
 def plan_history(engine: Engine) -> PlanHistory:
-    """Every day settings saved and every change to how often the rotation is done
-    (the only dose that moves a slot), for the calendar to replay."""
+    """Every day settings saved, every change to how often the rotation is done (the
+    only dose that moves a slot) and every prescription imported or removed, for the
+    calendar to replay."""
     from sqlalchemy import func
 
     with engine.connect() as connection:
@@ -307,9 +311,10 @@ def plan_history(engine: Engine) -> PlanHistory:
                 .order_by(dose_changes.c.id)
             )
         ]
+        sources = followed_since(connection)
         first_file = connection.execute(select(func.min(calendar_files.c.at_utc))).scalar()
     if isinstance(first_file, str):  # SQLite returns the stored text from an aggregate
         first_file = datetime.fromisoformat(first_file)
     first_settings = settings[0][0] if settings else None
     began = min((at for at in (first_file, first_settings) if at is not None), default=None)
-    return PlanHistory(began=began, settings=settings, rotations=rotations)
+    return PlanHistory(began=began, settings=settings, rotations=rotations, sources=sources)

@@ -40,6 +40,27 @@ def followed(connection: Connection) -> Followed | None:
     return followed_from_row(connection.execute(text(SOURCE_SQL)).first())
 
 
+def followed_since(connection: Connection) -> list[tuple[datetime, Followed | None]]:
+    """Every import and removal, oldest first: when (naive UTC) and what the plan
+    followed from then on (None: the article's plan)."""
+    query = (
+        select(
+            plan_sources.c.at_utc,
+            prescriptions.c.id,
+            prescriptions.c.version,
+            prescriptions.c.clinician,
+            prescriptions.c.issued_utc,
+            prescriptions.c.start,
+            prescriptions.c.end,
+            prescriptions.c.plan,
+            prescriptions.c.fingerprint,
+        )
+        .select_from(plan_sources.outerjoin(prescriptions))
+        .order_by(plan_sources.c.id)
+    )
+    return [(row[0], followed_from_row(row[1:])) for row in connection.execute(query)]
+
+
 def latest_flare(connection: Connection) -> Flare | None:
     from sqlalchemy import text
 

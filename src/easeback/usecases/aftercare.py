@@ -5,7 +5,7 @@ rewriting the calendar files when the plan changes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from easeback.store.sessions import WriteNow
 from easeback.usecases.today import current_doses
@@ -13,8 +13,10 @@ from easeback.usecases.today import current_doses
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from easeback.core.plan import DaySettings
     from easeback.core.progression import Change
     from easeback.reports.calendar import PlanVersion
+    from easeback.store.plan import PlanHistory
     from easeback.store.sessions import Recorder
 
 
@@ -167,8 +169,10 @@ def catch_up_progress(engine: Engine) -> list[str]:
 
 
 def rewrite_calendars(engine: Engine) -> list[str]:
-    """Rewrite every calendar file easeback has written, after the plan changed; returns
-    a message for each file that could not be written (the others are still done)."""
+    """Rewrite every calendar file easeback has written, after the plan changed: day
+    settings saved, the rotation's times a day changed, a prescription imported or
+    removed (call it once the import or removal is stored). Returns a message for each
+    file that could not be written (the others are still done)."""
     from easeback.store.plan import calendar_paths
 
     failures: list[str] = []
@@ -193,12 +197,11 @@ def plan_versions(engine: Engine, now: datetime) -> list[PlanVersion]:
     """The plan's versions, oldest first, from when the day was first set or the first
     calendar written (the first version is easeback's default day until then); with
     neither stored yet, the history begins ``now``. A change stored before that
-    beginning shapes the first version. Each version's revision counts every change
-    stored up to it, as earlier easeback versions numbered their calendars."""
+    beginning shapes the first version. See ``fold_versions`` for what makes a
+    version and how versions are numbered."""
     from datetime import UTC
 
     from easeback.core.plan import DaySettings
-    from easeback.reports.calendar import PlanVersion
     from easeback.store.plan import latest_snapshot, plan_history
     from easeback.usecases.clock import local_zone
 
@@ -208,25 +211,89 @@ def plan_versions(engine: Engine, now: datetime) -> list[PlanVersion]:
     else:
         rotation = current_doses(latest_snapshot(engine))["lower-back-rotation"]["times_per_day"]
     began = history.began.replace(tzinfo=UTC) if history.began else now
-    versions = [PlanVersion(began, DaySettings(zone=local_zone()), rotation, 0)]
-    changes: list[tuple[datetime, DaySettings | None, int | None]] = [
-        *((at, settings, None) for at, settings in history.settings),
-        *((at, None, new) for at, _old, new in history.rotations),
-    ]
-    for revision, (at, settings, times) in enumerate(
-        sorted(changes, key=lambda change: change[0]), start=1
-    ):
-        last = versions[-1]
-        version = PlanVersion(
-            max(at.replace(tzinfo=UTC), began),
-            settings or last.settings,
-            times or last.rotation_per_day,
-            revision,
-        )
-        if version.begins <= last.begins:
+    return fold_versions(
+        history, began=began, settings=DaySettings(zone=local_zone()), rotation=rotation, now=now
+    )
+
+
+def fold_versions(
+    history: PlanHistory, *, began: datetime, settings: DaySettings, rotation: int, now: datetime
+) -> list[PlanVersion]:
+    """The plan's versions from ``began`` to ``now`` (aware), from easeback's default
+    ``settings`` and the article's course with the rotation ``rotation`` times a day.
+
+    A new version begins with each day settings saved, each change to how often the
+    rotation is done, each prescription imported or removed, and, while one is
+    followed, the moment the person's day of its start and the day after its end
+    begin (by ``now``): its course is the prescription's while it is in force on the
+    person's day, else the article's, as the plan everywhere else (usecases/following).
+    Each version's revision counts these changes up to it. A calendar written before
+    any prescription counted the same changes (the others all come later), so no
+    event's SEQUENCE ever goes down."""
+    from datetime import UTC, timedelta
+
+    from easeback.core.plan import Course, day_begins, person_day
+    from easeback.core.prescribed import course_of, in_force
+    from easeback.reports.calendar import PlanVersion
+    from easeback.store.prescription_rows import Followed
+
+    def aware(at: datetime) -> datetime:
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+    followed: Followed | None = None
+
+    def course_at(moment: datetime) -> Course:
+        if followed is not None:
+            day = person_day(moment, settings)
+            if in_force(followed.start, followed.end, day) == "active":
+                return course_of(followed.plan)
+        return Course.article(rotation)
+
+    versions = [PlanVersion(began, settings, course_at(began), 0)]
+
+    def add(at: datetime) -> None:
+        begins = max(at, began)
+        version = PlanVersion(begins, settings, course_at(begins), versions[-1].revision + 1)
+        if version.begins <= versions[-1].begins:
             versions[-1] = version
         else:
             versions.append(version)
+
+    def boundaries(after: datetime | None, until: datetime) -> list[datetime]:
+        """When the person's day of the followed prescription's start, and the day
+        after its end, begin: those after ``after`` and by ``until``."""
+        if followed is None or after is None:
+            return []
+        days = [followed.start]
+        if followed.end is not None:
+            days.append(followed.end + timedelta(days=1))
+        moments = (day_begins(day, settings) for day in days)
+        return sorted(m for m in moments if after < m <= until)
+
+    # (when, what changed, its new value), in the order they came; at the same moment,
+    # settings before the rotation before what the plan follows
+    changes: list[tuple[datetime, str, Any]] = sorted(
+        [
+            *((aware(at), "settings", new) for at, new in history.settings),
+            *((aware(at), "rotation", new) for at, _old, new in history.rotations),
+            *((aware(at), "followed", rx) for at, rx in history.sources),
+        ],
+        key=lambda change: change[0],
+    )
+    last: datetime | None = None
+    for at, what, value in changes:
+        for moment in boundaries(last, min(at, now)):
+            add(moment)
+        if what == "settings":
+            settings = value
+        elif what == "rotation":
+            rotation = value
+        else:
+            followed = value
+        add(at)
+        last = at
+    for moment in boundaries(last, now):
+        add(moment)
     return versions
 
 

@@ -4,6 +4,7 @@ the store, and the rules stay in core/plan.py and core/progression.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -201,10 +202,29 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
     return routine, slot["id"], view["date"]
 
 
+@dataclass(frozen=True)
+class ExportPlan:
+    """The plan now, as the FHIR export, the routine sheet and the report give it:
+    ``stretches`` as ``plan_for_export`` describes them, and ``source``, where the plan
+    comes from (``usecases.following.plan_words``: the article's, or "Prescribed by
+    ... on ..., version N" with the clinician's note; a notice when a prescription
+    has ended; the flare-up when one is on)."""
+
+    stretches: list[dict[str, Any]]
+    source: dict[str, Any]
+
+
 def plan_for_export(engine: Any) -> list[dict[str, Any]]:
+    """The current plan per stretch (dose, sides and when): ``export_plan``'s
+    stretches."""
+    return export_plan(engine).stretches
+
+
+def export_plan(engine: Any) -> ExportPlan:
     """The current plan per stretch (dose, sides and when), for the FHIR export, the
-    routine sheet and the report: the whole week, as groups of days with the same
-    times (``stretch_week``), whatever day it is exported on.
+    routine sheet and the report, and where it comes from, both read from one basis:
+    the whole week, as groups of days with the same times (``stretch_week``), whatever
+    day it is exported on.
 
     Each stretch's "schedule" lists its groups: weekdays ("mon"...), times ("HH:MM",
     local in "zone", in the order of the person's day), where each is done, and the
@@ -215,7 +235,7 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
     from easeback.core.plan import DAY_NAMES, DaySettings, person_day, plan_week, stretch_week
     from easeback.store.plan import latest_settings
     from easeback.usecases.clock import local_zone, wall_now
-    from easeback.usecases.following import store_basis
+    from easeback.usecases.following import plan_words, store_basis
     from easeback.wording.labels import timing_text
 
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
@@ -251,7 +271,7 @@ def plan_for_export(engine: Any) -> list[dict[str, Any]]:
                 "zone": settings.zone,
             }
         )
-    return plan
+    return ExportPlan(plan, plan_words(basis))
 
 
 def person_zone(engine: Any) -> str:

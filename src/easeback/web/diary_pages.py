@@ -253,7 +253,7 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
     from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
     from easeback.usecases.overview import EmptyPeriod, build_overview
-    from easeback.usecases.today import plan_for_export
+    from easeback.usecases.today import export_plan
 
     first, last = _period(request, start, end)
     engine = store_of(request)
@@ -261,12 +261,14 @@ def report_pdf(request: Request, start: str | None = None, end: str | None = Non
         view = build_overview(engine, first, last, zone=_zone(request))
     except EmptyPeriod as exc:
         raise HTTPException(404, f"{str(exc).capitalize()}; choose another period.") from None
+    plan = export_plan(engine)
     html = report_html(
         view,
-        plan_for_export(engine),
+        plan.stretches,
         generated=wall_now().astimezone(),
         routine="daily plan",
         person=latest_profile(engine),
+        source=plan.source,
     )
     data, _pages = render_pdf(html)
     return _download(data, "application/pdf", f"easeback-report-{first}-{last}.pdf")
@@ -277,10 +279,13 @@ def sheet_pdf(request: Request) -> Response:
     from easeback.reports.pdf import render_pdf, sheet_html
     from easeback.store.profile import latest_profile
     from easeback.usecases.clock import wall_now
-    from easeback.usecases.today import plan_for_export
+    from easeback.usecases.today import export_plan
 
     engine = store_of(request)
-    html = sheet_html(plan_for_export(engine), generated=wall_now(), person=latest_profile(engine))
+    plan = export_plan(engine)
+    html = sheet_html(
+        plan.stretches, generated=wall_now(), person=latest_profile(engine), source=plan.source
+    )
     data, _pages = render_pdf(html)
     return _download(data, "application/pdf", "easeback-routine.pdf")
 
