@@ -277,19 +277,22 @@ def test_a_prescription_that_starts_later_changes_the_calendar_from_its_first_da
     before = states(calendar_file)
     prescribe(engine, at=set_now("2026-03-06 19:00"), start=date(2026, 3, 9))
     rewrite_calendars(engine)
-    assert states(calendar_file) == before  # Friday: not in force before Monday
-
-    set_now("2026-03-10 09:00")
-    assert cli("calendar", "--ics", str(calendar_file)).exit_code == 0
-
-    # revision 2 is the import, 3 the first day of the prescription
-    assert summaries(calendar_file) == PRESCRIBED
-    assert states(calendar_file) == {
+    # revision 2 is the import, 3 the first day of the prescription: known ahead, so
+    # the calendar written on Friday already changes on Monday, and a rewrite on
+    # Tuesday writes the same.
+    expected = {
         "morning@easeback": (3, "", "20260309T070500"),
         "evening@easeback": (3, "", "20260309T221000"),
         "daytime-work@easeback": (3, "CANCELLED", before["daytime-work@easeback"][2]),
         "daytime-home@easeback": (3, "CANCELLED", before["daytime-home@easeback"][2]),
     }
+    assert states(calendar_file) == expected
+
+    set_now("2026-03-10 09:00")
+    assert cli("calendar", "--ics", str(calendar_file)).exit_code == 0
+
+    assert summaries(calendar_file) == PRESCRIBED
+    assert states(calendar_file) == expected
     until = events_in(calendar_file)["daytime-home@easeback"]["RRULE"]["UNTIL"][0]
     assert until == datetime(2026, 3, 9, tzinfo=LONDON)
 
@@ -306,6 +309,24 @@ def test_after_the_prescriptions_last_day_the_calendar_is_the_articles_again(
 
     # revision 2 is the import, 3 the day after its last (Monday 9 March)
     assert summaries(calendar_file) == ARTICLE
+    assert states(calendar_file) == {
+        "morning@easeback": (3, "", "20260309T070500"),
+        "daytime-work@easeback": (3, "", "20260309T130000"),
+        "daytime-home@easeback": (3, "", "20260314T144500"),
+        "evening@easeback": (3, "", "20260309T221000"),
+    }
+
+
+def test_the_calendar_written_at_import_already_ends_the_prescription_on_its_last_day(
+    engine: Engine, set_now: Callable[[str], datetime], calendar_file: Path
+) -> None:
+    from easeback.usecases.aftercare import rewrite_calendars
+    from helpers import prescribe
+
+    prescribe(engine, at=set_now("2026-03-06 19:00"), start=date(2026, 3, 6), end=date(2026, 3, 8))
+
+    rewrite_calendars(engine)  # as the import does; nothing is written after the end
+
     assert states(calendar_file) == {
         "morning@easeback": (3, "", "20260309T070500"),
         "daytime-work@easeback": (3, "", "20260309T130000"),

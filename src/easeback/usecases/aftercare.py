@@ -225,7 +225,7 @@ def fold_versions(
     A new version begins with each day settings saved, each change to how often the
     rotation is done, each prescription imported or removed, and, while one is
     followed, the moment the person's day of its start and the day after its end
-    begin (by ``now``): its course is the prescription's while it is in force on the
+    begin (also when still to come, so the calendar ends its events on time): its course is the prescription's while it is in force on the
     person's day, else the article's, as the plan everywhere else (usecases/following).
     Each version's revision counts these changes up to it. A calendar written before
     any prescription counted the same changes (the others all come later), so no
@@ -292,7 +292,9 @@ def fold_versions(
             followed = value
         add(at)
         last = at
-    for moment in boundaries(last, now):
+    # The followed prescription's start and end are known ahead: the calendar written
+    # now already ends its events with it, and a rewrite later finds the same versions.
+    for moment in boundaries(last, datetime.max.replace(tzinfo=UTC)):
         add(moment)
     return versions
 
