@@ -568,3 +568,64 @@ def test_the_quick_read_of_today_sees_the_prescription_and_flare_up_as_the_store
     assert quick == full
     assert quick.followed is not None and quick.followed.version == 1
     assert quick.flare is not None and quick.flare.answers[-1][1] == "worse"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("end", "2099-12-31"), ("version", 99), ("clinician", '{"name": "Dr Mallory"}')],
+)
+def test_an_export_edited_to_stretch_a_prescription_is_not_imported(
+    cli: Any,
+    clinic: Any,
+    tmp_path: Path,
+    set_now: SetNow,
+    column: str,
+    value: object,
+) -> None:
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path, end="2026-04-01")
+    assert cli("prescription", "import", str(rx), "--trust", fingerprint).exit_code == 0
+    exported = tmp_path / "export.json"
+    assert cli("export", "--format", "json", "--output", str(exported)).exit_code == 0
+    data = json.loads(exported.read_text())
+    data["tables"]["prescriptions"][0][column] = value
+    exported.write_text(json.dumps(data))
+    other = tmp_path / "other.db"
+
+    result = CliRunner().invoke(cli_app, ["--db", str(other), "import", str(exported)])
+
+    assert result.exit_code == 2
+    assert "differs from its signed file" in result.stderr
+    assert column in result.stderr
+
+
+def test_an_export_with_a_prescription_imports_whole(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow
+) -> None:
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path)
+    assert cli("prescription", "import", str(rx), "--trust", fingerprint).exit_code == 0
+    cli("flare-up")
+    exported = tmp_path / "export.json"
+    assert cli("export", "--format", "json", "--output", str(exported)).exit_code == 0
+    other = tmp_path / "other.db"
+    runner = CliRunner()
+
+    result = runner.invoke(cli_app, ["--db", str(other), "import", str(exported)])
+
+    assert result.exit_code == 0, result.stderr
+    again = json.loads(runner.invoke(cli_app, ["--db", str(other), "today", "--json"]).stdout)
+    assert again["plan"]["version"] == 1
+    assert again["plan"]["flare_up"]["active"] is True
+
+
+def test_a_deeply_nested_file_is_refused_plainly(cli: Any, tmp_path: Path) -> None:
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000 + "]" * 100_000)
+
+    result = cli("prescription", "import", str(nested))
+
+    assert result.exit_code == 2
+    assert "nests too deeply" in result.stderr

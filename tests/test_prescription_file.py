@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +19,14 @@ from easeback.content.library import load_library
 from easeback.content.models import Stretch
 from easeback.content.prescription import SLOT_ORDER, Clinician, Prescription
 from easeback.prescribing import keys
-from easeback.prescribing.bundle import BundleProblem, Issued, build_bundle, full
-from easeback.prescribing.signature import SignatureProblem, canonical
+from easeback.prescribing.bundle import (
+    BundleProblem,
+    Issued,
+    build_bundle,
+    full,
+    signature_element,
+)
+from easeback.prescribing.signature import SignatureProblem, canonical, sign
 from easeback.prescribing.signed import make_file, open_file
 
 LIBRARY = load_library()
@@ -407,3 +415,31 @@ def test_the_signed_file_opens(signed: bytes, clinician_key: tuple[OKPKey, str])
     opened = open_file(signed, LIBRARY)
 
     assert opened == issue(full(EVERYTHING, LIBRARY), clinician_key[1])
+
+
+def test_a_signed_file_with_an_extension_without_a_value_is_refused_plainly(
+    tmp_path: Path,
+) -> None:
+    """Signed with a key of its own, so the signature holds: the content is still
+    checked, and refused as a prescription problem, never a crash."""
+    library = load_library()
+    keys.init(tmp_path, Clinician(name="A", role="B", organisation="C", contact="D"))
+    key, card = keys.load(tmp_path)
+    rx = Prescription.model_validate(
+        {
+            "version": 1,
+            "start": date(2026, 3, 2),
+            "stretches": [{"id": "knee-press", "hold_s": 15}],
+        },
+        context={"library": library},
+    )
+    issued = Issued(
+        rx, card.clinician, "Sam", datetime(2026, 3, 2, tzinfo=UTC), str(uuid4()), card.fingerprint
+    )
+    bundle = build_bundle(issued, library)
+    plan = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan")
+    plan["resource"]["extension"] = [{"url": "x"}]
+    raw = canonical({**bundle, "signature": signature_element(issued, sign(bundle, key))})
+
+    with pytest.raises(BundleProblem, match="no single value"):
+        open_file(raw, library)

@@ -194,7 +194,10 @@ class FlareDose(Strict):
 
     id: str = Field(description="A stretch of the prescription.")
     hold_s: int = Field(description="Seconds each hold lasts, no more than prescribed.")
-    reps: int | None = Field(default=None, description="Repetitions, no more than prescribed.")
+    reps: int | None = Field(
+        default=None,
+        description="Repetitions, no more than prescribed (as prescribed when left out).",
+    )
 
 
 class FlareUp(Strict):
@@ -260,7 +263,8 @@ class Prescription(Strict):
                 )
             flare_seen.add(dose.id)
             stretch = lib.stretch(dose.id)  # one of the prescription's, already checked
-            reps = dose.reps if dose.reps is not None else stretch.reps.min
+            # Left out, the flare-up's repetitions are the prescribed ones.
+            reps = dose.reps if dose.reps is not None else given.repetitions(stretch)
             for name, value, most in (
                 ("hold_s", dose.hold_s, given.hold_s),
                 ("reps", reps, given.repetitions(stretch)),

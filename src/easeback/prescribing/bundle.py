@@ -100,15 +100,21 @@ def full(prescription: Prescription, library: Library) -> Prescription:
         flare = flare.model_copy(
             update={
                 "stretches": [
-                    d.model_copy(update={"reps": _flare_reps(d, library)}) for d in flare.stretches
+                    d.model_copy(update={"reps": _flare_reps(d, prescription, library)})
+                    for d in flare.stretches
                 ]
             }
         )
     return prescription.model_copy(update={"stretches": items, "flare_up": flare})
 
 
-def _flare_reps(dose: FlareDose, library: Library) -> int:
-    return dose.reps if dose.reps is not None else library.stretch(dose.id).reps.min
+def _flare_reps(dose: FlareDose, prescription: Prescription, library: Library) -> int:
+    """The flare-up's repetitions: as written, else as prescribed."""
+    if dose.reps is not None:
+        return dose.reps
+    given = prescription.get(dose.id)
+    stretch = library.stretch(dose.id)
+    return given.repetitions(stretch) if given is not None else stretch.reps.min
 
 
 def _urn(kind: str, rx_id: str) -> str:
@@ -171,7 +177,7 @@ def build_bundle(issued: Issued, library: Library) -> Json:
         {"fullUrl": plan_url, "resource": care_plan},
     ]
     if rx.flare_up is not None:
-        flare = _flare(rx.flare_up, plan_url, urls, library)
+        flare = _flare(rx.flare_up, rx, plan_url, urls, library)
         entries.append({"fullUrl": flare_url, "resource": flare})
     return {
         "resourceType": "Bundle",
@@ -253,11 +259,13 @@ def _code(stretch_id: str, library: Library) -> Json:
     return {"coding": [{"system": STRETCH_SYSTEM, "code": stretch_id, "display": name}]}
 
 
-def _flare(flare: FlareUp, plan_url: str, urls: dict[str, str], library: Library) -> Json:
+def _flare(
+    flare: FlareUp, rx: Prescription, plan_url: str, urls: dict[str, str], library: Library
+) -> Json:
     activities = []
     for dose in flare.stretches:
         stretch = library.stretch(dose.id)
-        reps = _flare_reps(dose, library)
+        reps = _flare_reps(dose, rx, library)
         activities.append(
             {
                 "detail": {
@@ -296,7 +304,7 @@ def read_bundle(bundle: Json, library: Library) -> Issued:
     bounds; BundleProblem when it is not an easeback prescription or breaks a rule."""
     try:
         return _read(bundle, library)
-    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, StopIteration) as exc:
         if isinstance(exc, BundleProblem):
             raise
         raise BundleProblem(
@@ -353,8 +361,10 @@ def _read(bundle: Json, library: Library) -> Issued:
 def _extensions(resource: Json) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in resource.get("extension", []):
-        value = next(v for k, v in item.items() if k.startswith("value"))
-        out[item["url"]] = value
+        values = [v for k, v in item.items() if k.startswith("value")]
+        if len(values) != 1:
+            raise BundleProblem("an extension of the prescription has no single value")
+        out[item["url"]] = values[0]
     return out
 
 

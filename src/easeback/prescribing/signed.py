@@ -53,6 +53,8 @@ def open_file(raw: bytes, library: Library) -> Issued:
         )
     try:
         data: Any = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise BundleProblem("the file nests too deeply to be a prescription") from None
     except (UnicodeDecodeError, ValueError):
         raise BundleProblem(
             "the file is not JSON, so it is not a prescription (a prescription file is "

@@ -137,6 +137,8 @@ def load(engine: Engine, data: Any, *, source: str) -> dict[str, int]:
         _read_back(engine)
     except Exception as exc:  # whatever the readers trip on, the import is undone
         _empty(engine)
+        if isinstance(exc, DumpError):
+            raise DumpError(f"{source}: {exc}") from None
         raise DumpError(f"{source}: the data cannot be read back ({type(exc).__name__})") from None
     return {name: len(rows[name]) for name in TABLES}
 
@@ -164,25 +166,46 @@ def _read_back(engine: Engine) -> None:
 
 
 def _check_prescriptions(engine: Engine) -> None:
-    """Each prescription's plan must be what its signed file says, inside the clinical
-    bounds: an edited export cannot slip in a dose no clinician signed."""
+    """Each prescription row must be what its signed file says (the plan inside the
+    clinical bounds, its dates, version, clinician and person): an edited export
+    cannot slip in a dose, a date or a name no clinician signed."""
     import json
 
     from easeback.content.library import load_library
     from easeback.prescribing.bundle import full
     from easeback.prescribing.signed import open_file
-    from easeback.store.schema import prescriptions
+    from easeback.store.schema import prescriptions, to_utc
 
     library = load_library()
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(prescriptions.c.id, prescriptions.c.plan, prescriptions.c.file)
-        ).all()
-    for rx_id, plan, file in rows:
-        issued = open_file(file.encode("utf-8"), library)
-        stated = full(issued.prescription, library).model_dump(mode="json")
-        if issued.id != rx_id or json.loads(plan) != stated:
-            raise ValueError(f"prescription {rx_id} does not match its signed file")
+        rows = connection.execute(select(prescriptions)).mappings().all()
+    for row in rows:
+        try:
+            issued = open_file(row["file"].encode("utf-8"), library)
+        except ValueError as exc:
+            raise DumpError(f"prescription {row['id']}: {exc}") from None
+        rx = issued.prescription
+        signed = {
+            "id": issued.id,
+            "version": rx.version,
+            "fingerprint": issued.fingerprint,
+            "clinician": issued.clinician.model_dump(),
+            "patient": issued.patient,
+            "issued_utc": to_utc(issued.issued),
+            "start": rx.start.isoformat(),
+            "end": rx.end.isoformat() if rx.end else None,
+            "plan": full(rx, library).model_dump(mode="json"),
+        }
+        stored = {
+            **{key: row[key] for key in signed},
+            "clinician": json.loads(row["clinician"]),
+            "plan": json.loads(row["plan"]),
+        }
+        if isinstance(stored["issued_utc"], str):
+            stored["issued_utc"] = datetime.fromisoformat(stored["issued_utc"])
+        if stored != signed:
+            wrong = ", ".join(key for key in signed if stored[key] != signed[key])
+            raise DumpError(f"prescription {row['id']} differs from its signed file ({wrong})")
 
 
 def _empty(engine: Engine) -> None:

@@ -225,8 +225,9 @@ def fold_versions(
     A new version begins with each day settings saved, each change to how often the
     rotation is done, each prescription imported or removed, and, while one is
     followed, the moment the person's day of its start and the day after its end
-    begin (also when still to come, so the calendar ends its events on time): its course is the prescription's while it is in force on the
-    person's day, else the article's, as the plan everywhere else (usecases/following).
+    begin (also when still to come, so a calendar written today ends its events on
+    time): its course is the prescription's while it is in force on the person's day,
+    else the article's, as the plan everywhere else (usecases/following).
     Each version's revision counts these changes up to it. A calendar written before
     any prescription counted the same changes (the others all come later), so no
     event's SEQUENCE ever goes down."""
