@@ -375,8 +375,11 @@ def test_remove_goes_back_to_the_article_and_history_keeps_every_version(
 # --- the flare-up, day by day ----------------------------------------------------------
 
 
-def played_clean(engine: Engine, at: datetime, stretches: dict[str, tuple[int, int]]) -> None:
-    """A session of these stretches (id -> hold, reps) completed at ``at``."""
+def played_clean(
+    engine: Engine, at: datetime, stretches: dict[str, tuple[int, int]], *, pain: bool = False
+) -> None:
+    """A session of these stretches (id -> hold, reps) completed at ``at``, or stopped
+    for pain 5 s into its first hold."""
     from easeback.content.models import Routine
 
     library = load_library()
@@ -392,7 +395,11 @@ def played_clean(engine: Engine, at: datetime, stretches: dict[str, tuple[int, i
         player="terminal", slot=None, plan_date=None,
     )  # fmt: skip
     player = Player(timeline, speed=1.0)
-    events = player.start(0.0) + player.tick(timeline.total_ms / 1000 + 1)
+    first_hold = next(p for p in timeline.phases if p.kind == "hold").start_ms / 1000
+    if pain:
+        events = player.start(0.0) + player.tick(first_hold + 5) + player.pain_stop(first_hold + 5)
+    else:
+        events = player.start(0.0) + player.tick(timeline.total_ms / 1000 + 1)
     for event in events:
         log.append(event, wall=at + timedelta(seconds=event.at), offset_ms=round(event.at * 1000))
 
@@ -629,3 +636,85 @@ def test_a_deeply_nested_file_is_refused_plainly(cli: Any, tmp_path: Path) -> No
 
     assert result.exit_code == 2
     assert "nests too deeply" in result.stderr
+
+
+def test_the_morning_question_is_answered_once_a_morning_from_the_second_day(
+    cli: Any, set_now: SetNow
+) -> None:
+    set_now(f"{DAY} 08:00")
+    cli("flare-up")
+
+    first_day = cli("flare-up", "--check", "worse")
+    set_now("2026-03-05 07:30")
+    answered = cli("flare-up", "--check", "worse")
+    again = cli("flare-up", "--check", "worse")
+
+    assert first_day.exit_code == 2 and "begins tomorrow" in first_day.stderr
+    assert answered.exit_code == 0  # one worse morning: no alert yet
+    assert again.exit_code == 2 and "already answered" in again.stderr
+
+
+def test_answering_the_safety_questions_settles_the_flare_up_warning(
+    cli: Any, set_now: SetNow
+) -> None:
+    set_now(f"{DAY} 08:00")
+    assert cli("check", "--answers", "-", input=answers_json()).exit_code == 0
+    cli("flare-up")
+    for day in ("2026-03-05", "2026-03-06"):
+        set_now(f"{day} 07:30")
+        cli("flare-up", "--check", "worse")
+    assert today(cli)["plan"]["flare_up"]["needs_safety"] is True
+
+    set_now("2026-03-06 08:00")
+    assert cli("check", "--answers", "-", input=answers_json()).exit_code == 0
+
+    assert today(cli)["plan"]["flare_up"]["needs_safety"] is False
+    shown = cli("flare-up", "--json")
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout)["needs_safety"] is False
+
+
+def test_a_pain_stop_during_a_flare_up_still_takes_a_step_back(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow, db_path: Path
+) -> None:
+    from easeback.usecases.aftercare import catch_up_progress
+
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path)
+    assert cli("prescription", "import", str(rx), "--trust", fingerprint).exit_code == 0
+    engine = open_store(str(db_path))
+    for hour in (9, 12, 15):
+        played_clean(engine, set_now(f"{DAY} {hour:02d}:00"), {"knee-press": (20, 1)})
+        catch_up_progress(engine)
+    set_now("2026-03-05 08:00")
+    cli("flare-up")
+
+    played_clean(engine, set_now("2026-03-05 09:00"), {"knee-press": (15, 1)}, pain=True)
+    catch_up_progress(engine)
+
+    set_now("2026-03-09 08:00")  # after the flare-up: one step back from 21 s
+    assert doses(today(cli))["morning"][0] == ("knee-press", 20, 1)
+
+
+def test_a_new_version_during_a_flare_up_brings_its_own_flare_up_plan(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow
+) -> None:
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    v1 = prescribe(clinic, tmp_path, version=1, name="v1.json")
+    assert cli("prescription", "import", str(v1), "--trust", fingerprint).exit_code == 0
+    cli("flare-up")
+    source = tmp_path / "v2.toml"
+    source.write_text(
+        PRESCRIPTION.format(version=2, start=DAY, end="").replace(
+            '[[flare_up.stretches]]\nid = "knee-press"\nhold_s = 15',
+            '[[flare_up.stretches]]\nid = "knee-press"\nhold_s = 12',
+        )
+    )
+    v2 = tmp_path / "v2.json"
+    assert clinic("prescribe", str(source), "--for", "Sam", "--output", str(v2)).exit_code == 0
+
+    assert cli("prescription", "import", str(v2)).exit_code == 0
+
+    assert doses(today(cli))["morning"] == [("knee-press", 12, 1)]

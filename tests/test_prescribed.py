@@ -14,7 +14,7 @@ from easeback.content.library import load_library
 from easeback.content.prescription import Prescription
 from easeback.core.plan import Course, DaySettings, plan_day
 from easeback.core.prescribed import (
-    alert_days,
+    alert_times,
     course_of,
     flare_state,
     in_force,
@@ -153,8 +153,8 @@ def test_a_flare_up_lasts_its_days_and_asks_from_the_second_morning() -> None:
 def test_an_answered_morning_is_not_asked_again_and_ended_ends_it() -> None:
     tuesday = MONDAY + timedelta(days=1)
 
-    answered = flare_state(MONDAY, 3, [(tuesday, "same")], tuesday)
-    ended = flare_state(MONDAY, 3, [(tuesday, "ended")], tuesday)
+    answered = flare_state(MONDAY, 3, [morning(1, "same")], tuesday)
+    ended = flare_state(MONDAY, 3, [morning(1, "ended")], tuesday)
 
     assert answered.check_due is False and answered.active is True
     assert ended.active is False and ended.ended_early is True
@@ -174,12 +174,27 @@ def test_an_answered_morning_is_not_asked_again_and_ended_ends_it() -> None:
 def test_worse_two_mornings_running_or_a_new_symptom_calls_for_the_questions(
     answers: list[str], alerts: list[int]
 ) -> None:
-    checks = [(MONDAY + timedelta(days=n + 1), a) for n, a in enumerate(answers)]
+    checks = [morning(n + 1, a) for n, a in enumerate(answers)]
 
-    found = alert_days(checks)
+    found = alert_times(checks)
 
-    assert found == [MONDAY + timedelta(days=n) for n in alerts]
+    assert found == [morning(n, "")[2] for n in alerts]
     assert flare_state(MONDAY, 14, checks, MONDAY + timedelta(days=6)).needs_safety is bool(alerts)
+
+
+def test_answering_the_safety_questions_settles_an_alert() -> None:
+    checks = [morning(1, "worse"), morning(2, "worse")]
+    later = morning(2, "")[2] + timedelta(hours=1)
+
+    state = flare_state(MONDAY, 5, checks, MONDAY + timedelta(days=3), screened_at=later)
+
+    assert state.needs_safety is False
+
+
+def morning(n: int, answer: str) -> tuple[date, str, datetime]:
+    """The answer given at 07:30 UTC on the flare-up's day n + 1."""
+    day = MONDAY + timedelta(days=n)
+    return day, answer, datetime(day.year, day.month, day.day, 7, 30, tzinfo=UTC)
 
 
 def test_during_a_flare_up_only_its_stretches_are_due_at_its_doses() -> None:

@@ -352,6 +352,8 @@ def flare_up(
             _refuse(exc)
     if as_json:
         print_json(view)
+        if view["needs_safety"]:
+            raise typer.Exit(1)
         return
     typer.echo(f"Flare-up: day {view['day']} of {view['days']} (until {view['last_day']}).")
     typer.echo(view["advice"])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from easeback.core.plan import Course, SlotId
@@ -91,35 +91,40 @@ class FlareState:
     ended_early: bool
 
 
+Check = tuple[date, str, datetime]  # a morning's answer: its day, what, when (aware)
+
+
 def flare_state(
-    began: date, days: int, answers: Sequence[tuple[date, str]], today: date
+    began: date,
+    days: int,
+    answers: Sequence[Check],
+    today: date,
+    screened_at: datetime | None = None,
 ) -> FlareState:
-    ended = any(answer == "ended" for _, answer in answers)
+    """The flare-up on ``today``. ``screened_at``: when the safety questions were last
+    answered; an alert from before it is settled."""
+    ended = any(answer == "ended" for _, answer, _ in answers)
     last_day = began + timedelta(days=days - 1)
     active = not ended and began <= today <= last_day
-    checks = [(day, answer) for day, answer in answers if answer in ANSWERS]
-    answered_today = any(day == today for day, _ in checks)
+    answered_today = any(day == today and answer in ANSWERS for day, answer, _ in answers)
     return FlareState(
         active=active,
         day_number=(today - began).days + 1,
         last_day=last_day,
         check_due=active and today > began and not answered_today,
-        needs_safety=_needs_safety(checks),
+        needs_safety=any(screened_at is None or at > screened_at for at in alert_times(answers)),
         ended_early=ended,
     )
 
 
-def _needs_safety(checks: Sequence[tuple[date, str]]) -> bool:
-    return bool(alert_days(checks))
-
-
-def alert_days(checks: Sequence[tuple[date, str]]) -> list[date]:
-    """The mornings whose answer calls for the safety questions: a new or changed
-    symptom, or the second of two mornings running that were worse."""
-    worse = {day for day, answer in checks if answer == "worse"}
+def alert_times(checks: Sequence[Check]) -> list[datetime]:
+    """When a morning's answer called for the safety questions: a new or changed
+    symptom, or the second of two mornings running that were worse. The gate asks the
+    questions again after any of these, as after a pain stop (core/screening.py)."""
+    worse = {day for day, answer, _ in checks if answer == "worse"}
     return sorted(
-        day
-        for day, answer in checks
+        at
+        for day, answer, at in checks
         if answer == "warning" or (answer == "worse" and day - timedelta(days=1) in worse)
     )
 

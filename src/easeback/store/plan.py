@@ -15,7 +15,7 @@ from easeback.core.outcome import ENDINGS
 from easeback.core.plan import DaySettings
 from easeback.core.progression import Change, Dose, Standing
 from easeback.core.timeline import Timeline
-from easeback.store.prescription_rows import Followed
+from easeback.store.prescription_rows import SCREENED_SQL, Followed, stored_time
 from easeback.store.prescriptions import followed, followed_since, latest_flare
 from easeback.store.quick import (
     OUTCOMES_SQL,
@@ -58,6 +58,7 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
         rx = followed(connection)
         rx_state = connection.execute(text(SNAPSHOT), {"basis": rx.id}).scalar() if rx else None
         flare = latest_flare(connection)
+        screened = connection.execute(text(SCREENED_SQL)).scalar()
         rows = [
             (r[0], r[1])
             for r in connection.execute(text(OUTCOMES_SQL.replace("?", ":d")), {"d": plan_date})
@@ -76,6 +77,7 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
         followed=rx,
         rx_snapshot=json.loads(rx_state) if rx_state is not None else None,
         flare=flare,
+        screened_at=stored_time(screened) if screened is not None else None,
     )
 
 

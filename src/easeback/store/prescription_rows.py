@@ -21,7 +21,11 @@ ORDER BY s.id DESC LIMIT 1
 FLARE_SQL = (
     "SELECT id, day, days, prescription_id FROM flare_ups ORDER BY started_utc DESC, id LIMIT 1"
 )
-FLARE_CHECKS_SQL = "SELECT day, answer FROM flare_checks WHERE flare_id = ? ORDER BY at_utc, id"
+FLARE_CHECKS_SQL = (
+    "SELECT day, answer, at_utc FROM flare_checks WHERE flare_id = ? ORDER BY at_utc, id"
+)
+# When the safety questions were last answered: a flare-up's alert before it is settled.
+SCREENED_SQL = "SELECT MAX(at_utc) FROM screenings"
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Flare:
     day: date
     days: int
     prescription_id: str | None
-    answers: tuple[tuple[date, str], ...]
+    answers: tuple[tuple[date, str, datetime], ...]  # (day, answer, when: aware UTC)
 
 
 def flare_from_rows(row: Any, answers: list[Any]) -> Flare | None:
@@ -74,5 +78,11 @@ def flare_from_rows(row: Any, answers: list[Any]) -> Flare | None:
         day=date.fromisoformat(row[1]),
         days=row[2],
         prescription_id=row[3],
-        answers=tuple((date.fromisoformat(a[0]), a[1]) for a in answers),
+        answers=tuple((date.fromisoformat(a[0]), a[1], stored_time(a[2])) for a in answers),
     )
+
+
+def stored_time(value: Any) -> datetime:
+    """A stored time (naive UTC: a datetime, or SQLite's text) as an aware one."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC)

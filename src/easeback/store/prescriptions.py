@@ -18,11 +18,13 @@ from sqlalchemy import Connection, Engine, insert, select
 from easeback.store.prescription_rows import (
     FLARE_CHECKS_SQL,
     FLARE_SQL,
+    SCREENED_SQL,
     SOURCE_SQL,
     Flare,
     Followed,
     flare_from_rows,
     followed_from_row,
+    stored_time,
 )
 from easeback.store.schema import (
     flare_checks,
@@ -224,19 +226,29 @@ def start_flare(
     return flare_id
 
 
-def add_flare_answer(
-    engine: Engine, flare_id: str, *, day: date, answer: str, at: datetime
+def screened_at(engine: Engine) -> datetime | None:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        value = connection.execute(text(SCREENED_SQL)).scalar()
+    return stored_time(value) if value is not None else None
+
+
+def add_flare_answers(
+    engine: Engine, flare_id: str, *, day: date, answers: list[str], at: datetime
 ) -> None:
+    """A morning's answers (or "ended"), in one transaction."""
     with engine.begin() as connection:
-        connection.execute(
-            insert(flare_checks).values(
-                id=str(uuid.uuid4()),
-                flare_id=flare_id,
-                at_utc=to_utc(at),
-                day=day.isoformat(),
-                answer=answer,
+        for answer in answers:
+            connection.execute(
+                insert(flare_checks).values(
+                    id=str(uuid.uuid4()),
+                    flare_id=flare_id,
+                    at_utc=to_utc(at),
+                    day=day.isoformat(),
+                    answer=answer,
+                )
             )
-        )
 
 
 def current_flare(engine: Engine) -> Flare | None:

@@ -21,11 +21,13 @@ from easeback.core.plan import DaySettings, format_days, parse_days
 from easeback.store.prescription_rows import (
     FLARE_CHECKS_SQL,
     FLARE_SQL,
+    SCREENED_SQL,
     SOURCE_SQL,
     Flare,
     Followed,
     flare_from_rows,
     followed_from_row,
+    stored_time,
 )
 
 SCHEMA_REVISION = "0008"  # the newest file in store/migrations/versions (a test checks)
@@ -46,6 +48,7 @@ class PlanInputs:
     followed: Followed | None = None
     rx_snapshot: dict[str, dict[str, int]] | None = None
     flare: Flare | None = None
+    screened_at: datetime | None = None  # aware: when the safety questions were answered
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         answers = (
             connection.execute(FLARE_CHECKS_SQL, (flare_row[0],)).fetchall() if flare_row else []
         )
+        screened = connection.execute(SCREENED_SQL).fetchone()[0]
         rows = [(r[0], r[1]) for r in connection.execute(OUTCOMES_SQL, (plan_date,))]
         loose = [
             (r[0], r[1], r[2])
@@ -187,4 +191,5 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         followed=followed,
         rx_snapshot=json.loads(rx_state[0]) if rx_state is not None else None,
         flare=flare_from_rows(flare_row, answers),
+        screened_at=stored_time(screened) if screened is not None else None,
     )

@@ -50,30 +50,20 @@ def current_gate(engine: Engine, now: datetime) -> Gate:
 
 def flare_alert_times(engine: Engine) -> list[datetime]:
     """When a flare-up's morning answer called for the safety questions."""
-    from easeback.core.prescribed import alert_days
+    from easeback.core.prescribed import alert_times
+    from easeback.store.prescription_rows import stored_time
     from easeback.store.schema import flare_checks
 
+    query = select(
+        flare_checks.c.flare_id, flare_checks.c.day, flare_checks.c.answer, flare_checks.c.at_utc
+    ).order_by(flare_checks.c.at_utc)
+    by_flare: dict[str, list[tuple[date, str, datetime]]] = {}
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(
-                flare_checks.c.flare_id,
-                flare_checks.c.day,
-                flare_checks.c.answer,
-                flare_checks.c.at_utc,
-            ).order_by(flare_checks.c.at_utc)
-        ).all()
-    out: list[datetime] = []
-    by_flare: dict[str, list[tuple[Any, str, datetime]]] = {}
-    for flare_id, day, answer, at in rows:
-        by_flare.setdefault(flare_id, []).append((date.fromisoformat(day), answer, at))
-    for checks in by_flare.values():
-        alerts = set(alert_days([(day, answer) for day, answer, _ in checks]))
-        out += [
-            _aware(at)
-            for day, answer, at in checks
-            if day in alerts and answer in ("worse", "warning")
-        ]
-    return out
+        for flare_id, day, answer, at in connection.execute(query):
+            by_flare.setdefault(flare_id, []).append(
+                (date.fromisoformat(day), answer, stored_time(at))
+            )
+    return [at for checks in by_flare.values() for at in alert_times(checks)]
 
 
 def record_screening(

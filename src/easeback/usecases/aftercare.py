@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from easeback.core.plan import DaySettings
-    from easeback.core.progression import Change
     from easeback.reports.calendar import PlanVersion
     from easeback.store.plan import PlanHistory
     from easeback.store.sessions import Recorder
@@ -89,6 +88,8 @@ def catch_up_progress(engine: Engine) -> list[str]:
     longer be playing in another window); a pain stop whose follow-up was never kept
     (the session was killed) gets it here first. Returns a message for each calendar
     file that could not be rewritten."""
+    from dataclasses import replace
+
     from easeback.content.library import load_library
     from easeback.core.plan import person_day
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
@@ -146,10 +147,10 @@ def catch_up_progress(engine: Engine) -> list[str]:
             counts=not replay,
         )
         if basis.flaring:
-            # Progression waits while the back has flared up: the session is counted
-            # (once) but moves no dose and no run of easy sessions.
-            state = {sid: state.get(sid, Standing()) for sid in ladder}
-            changes: list[Change] = []
+            # Progression waits while the back has flared up: no step up and no run of
+            # easy sessions towards one (a pain stop still takes a step back).
+            state, changes = advance(state, replace(outcome, follow_up_open=True), ladder)
+            state = {sid: replace(standing, streak=0) for sid, standing in state.items()}
         else:
             state, changes = advance(state, outcome, ladder)
         save_progress(

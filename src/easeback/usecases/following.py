@@ -10,7 +10,7 @@ the report and the FHIR export never decide it twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from easeback.core.plan import Course
@@ -56,6 +56,7 @@ def basis_on(
     article_snapshot: DoseMap | None,
     rx_snapshot: DoseMap | None,
     flare: Flare | None,
+    screened_at: datetime | None = None,
 ) -> Basis:
     """The plan on ``day`` from the stored facts (snapshots: the latest progression
     state under the article's plan, and under the followed prescription)."""
@@ -83,7 +84,7 @@ def basis_on(
                 doses[sid] = {k: dose[k] for k in ("hold_s", "reps", "times_per_day")}
     state = None
     if flare is not None:
-        state = flare_state(flare.day, flare.days, flare.answers, day)
+        state = flare_state(flare.day, flare.days, flare.answers, day, screened_at)
         if state.active:
             course, doses = _flaring(course, doses, followed, flare)
     return Basis(followed, ended, flare, state, course, doses)
@@ -96,7 +97,9 @@ def _flaring(
     plan's stretches at their gentlest starting doses."""
     from easeback.usecases.today import current_doses
 
-    plan = followed.plan if followed is not None and followed.id == flare.prescription_id else None
+    # The flare-up plan of the prescription followed now (a new version imported during
+    # a flare-up brings its own), as the advice shown with it.
+    plan = followed.plan if followed is not None else None
     easier = flare_doses(plan)
     if easier is None:
         if followed is None:
@@ -120,7 +123,7 @@ def _flaring(
 def store_basis(engine: Any, day: date) -> Basis:
     """The plan on ``day``, read from the store."""
     from easeback.store.plan import latest_snapshot
-    from easeback.store.prescriptions import current, current_flare
+    from easeback.store.prescriptions import current, current_flare, screened_at
 
     followed = current(engine)
     return basis_on(
@@ -129,6 +132,7 @@ def store_basis(engine: Any, day: date) -> Basis:
         article_snapshot=latest_snapshot(engine),
         rx_snapshot=latest_snapshot(engine, followed.id) if followed else None,
         flare=current_flare(engine),
+        screened_at=screened_at(engine),
     )
 
 

@@ -264,20 +264,27 @@ def answer_flare(
 ) -> dict[str, Any]:
     """This morning's answer: better, same or worse than usual, and whether there is a
     new or changed symptom."""
-    from easeback.store.prescriptions import add_flare_answer
+    from easeback.store.prescriptions import add_flare_answers
 
     if answer not in FLARE_ANSWERS:
         raise PrescriptionProblem(
             f"{answer!r}: answer better, same or worse (how your back feels compared with usual)"
         )
     today, basis = _today_basis(engine, now)
-    if not basis.flaring or basis.flare is None:
+    state = basis.flare_today
+    if not basis.flaring or basis.flare is None or state is None:
         raise PrescriptionProblem(
             "no flare-up is on; start one with: easeback flare-up (or the button on Today)"
         )
-    add_flare_answer(engine, basis.flare.id, day=today, answer=answer, at=now)
-    if new_symptom:
-        add_flare_answer(engine, basis.flare.id, day=today, answer="warning", at=now)
+    if not state.check_due:
+        first = "the morning question begins tomorrow, on the flare-up's second day"
+        again = "this morning's question is already answered; the next comes tomorrow"
+        raise PrescriptionProblem(
+            f"{first if state.day_number == 1 else again}. For a new or changed symptom "
+            "now, answer the safety questions: easeback check"
+        )
+    answers = [answer, "warning"] if new_symptom else [answer]
+    add_flare_answers(engine, basis.flare.id, day=today, answers=answers, at=now)
     return flare_view(_today_basis(engine, now)[1])
 
 
@@ -289,12 +296,12 @@ def flare_check_due(engine: Engine, *, now: datetime) -> bool:
 
 def end_flare(engine: Engine, *, now: datetime) -> bool:
     """End the flare-up early (the back is back to usual); False when none is on."""
-    from easeback.store.prescriptions import add_flare_answer
+    from easeback.store.prescriptions import add_flare_answers
 
     today, basis = _today_basis(engine, now)
     if not basis.flaring or basis.flare is None:
         return False
-    add_flare_answer(engine, basis.flare.id, day=today, answer="ended", at=now)
+    add_flare_answers(engine, basis.flare.id, day=today, answers=["ended"], at=now)
     return True
 
 

@@ -123,6 +123,7 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
         article_snapshot=inputs.snapshot,
         rx_snapshot=inputs.rx_snapshot,
         flare=inputs.flare,
+        screened_at=inputs.screened_at,
     )
     dose = basis.doses
     slots = plan_day(day, settings, basis.course)
