@@ -5,7 +5,7 @@ questions. Pure: no store, no clock."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -231,3 +231,20 @@ def test_an_ended_prescription_gives_the_articles_plan_and_says_so() -> None:
 
     assert basis.followed is None and basis.ended is not None
     assert basis.course == Course.article(2)
+
+
+def test_a_prescribed_daytime_stretch_moves_to_the_evening_on_a_long_work_day() -> None:
+    stated = plan(
+        stretches=[
+            {"id": "lower-back-rotation", "hold_s": 10, "slots": ["daytime"]},
+            {"id": "chair-twist", "hold_s": 8, "reps": 2},
+        ],
+        flare_up=None,
+    )
+    long_day = DaySettings(
+        bed=time(23, 0), work_start=time(9, 0), work_end=time(22, 0), zone="Europe/London"
+    )
+
+    slots = {s.id: s.stretches for s in plan_day(MONDAY, long_day, course_of(stated))}
+
+    assert slots == {"daytime": ("chair-twist",), "evening": ("lower-back-rotation",)}

@@ -191,9 +191,10 @@ def plan_day(day: date, settings: DaySettings, course: Course | int = 2) -> list
     day, else midway through the waking day. A stretch done lying down in the middle
     of the day (the rotation's third time) is done only at home: on a work day that
     slot moves to half an hour after work, at home. When work ends so late that this
-    would crowd the evening stretches, the day keeps the sitting ones at work and
-    leaves the lying ones out that day: for the rotation, still within the two to three
-    times a day it is meant for, and better than a third time squeezed in before bed.
+    would crowd the evening stretches, the day keeps the sitting ones at work and the
+    lying ones move to the evening; one the evening holds already is left out that day:
+    for the rotation, still within the two to three times a day it is meant for, and
+    better than a third time squeezed in before bed.
     """
     if isinstance(course, int):
         course = Course.article(course)
@@ -216,10 +217,17 @@ def plan_day(day: date, settings: DaySettings, course: Course | int = 2) -> list
         day_stretches = tuple(sid for sid in day_stretches if sid in course.seated)
         earliest, latest = max(earliest, start), min(latest, end)
     daytime = min(max(_round5(daytime), earliest), latest)
+    # A lying-down stretch left out of a day at work is done in the evening, unless the
+    # evening holds it already (the article's third rotation).
+    left_out = tuple(
+        sid
+        for sid in course.holding("daytime")
+        if sid not in day_stretches and sid not in course.holding("evening")
+    )
     slots = [
         Slot("morning", morning, course.holding("morning"), "lying down"),
         Slot("daytime", daytime, day_stretches, where),
-        Slot("evening", evening, course.holding("evening"), "lying down"),
+        Slot("evening", evening, course.holding("evening") + left_out, "lying down"),
     ]
     return [slot for slot in slots if slot.stretches]
 
