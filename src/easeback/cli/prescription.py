@@ -148,7 +148,7 @@ def prescription_import(
         who = issued.clinician
         typer.echo(
             f"Signed by {who.name} ({who.role}, {who.organisation}), {who.contact}, on "
-            f"{issued.issued.date()}; version {issued.prescription.version}, for {issued.patient}."
+            f"{opened.signed_on}; version {issued.prescription.version}, for {issued.patient}."
         )
         typer.echo(f"Key fingerprint: {issued.fingerprint}")
         if opened.already:
@@ -244,12 +244,17 @@ def prescription_history(
 
     Example: easeback prescription history
     """
+    from zoneinfo import ZoneInfo
+
     from easeback.store import open_store
     from easeback.store.prescriptions import history
+    from easeback.usecases.today import person_zone
     from easeback.wording.labels import moment_text
 
     with user_errors():
-        rows = history(open_store(db_option(ctx)))
+        engine = open_store(db_option(ctx))
+        rows = history(engine)
+        zone = ZoneInfo(person_zone(engine))
     if as_json:
         print_json(
             [
@@ -269,7 +274,7 @@ def prescription_history(
     if not rows:
         typer.echo("No prescription yet: your plan is the article's.")
     for row in rows:
-        when = moment_text(row.at.astimezone())
+        when = moment_text(row.at.astimezone(zone))
         if row.action == "import":
             typer.echo(
                 f"{when}  version {row.version} from {row.clinician}, from {row.start}"

@@ -39,6 +39,7 @@ class Basis:
     flare_today: FlareState | None
     course: Course
     doses: DoseMap
+    zone: str = "UTC"  # the person's: the day a prescription was signed is told in it
 
     @property
     def basis(self) -> str | None:
@@ -57,6 +58,7 @@ def basis_on(
     rx_snapshot: DoseMap | None,
     flare: Flare | None,
     screened_at: datetime | None = None,
+    zone: str = "UTC",
 ) -> Basis:
     """The plan on ``day`` from the stored facts (snapshots: the latest progression
     state under the article's plan, and under the followed prescription)."""
@@ -87,7 +89,7 @@ def basis_on(
         state = flare_state(flare.day, flare.days, flare.answers, day, screened_at)
         if state.active:
             course, doses = _flaring(course, doses, followed, flare)
-    return Basis(followed, ended, flare, state, course, doses)
+    return Basis(followed, ended, flare, state, course, doses, zone)
 
 
 def _flaring(
@@ -124,6 +126,7 @@ def store_basis(engine: Any, day: date) -> Basis:
     """The plan on ``day``, read from the store."""
     from easeback.store.plan import latest_snapshot
     from easeback.store.prescriptions import current, current_flare, screened_at
+    from easeback.usecases.today import person_zone
 
     followed = current(engine)
     return basis_on(
@@ -133,6 +136,7 @@ def store_basis(engine: Any, day: date) -> Basis:
         rx_snapshot=latest_snapshot(engine, followed.id) if followed else None,
         flare=current_flare(engine),
         screened_at=screened_at(engine),
+        zone=person_zone(engine),
     )
 
 
@@ -147,11 +151,11 @@ def plan_words(basis: Basis) -> dict[str, Any]:
             "id": rx.id,
             "version": rx.version,
             "clinician": rx.clinician,
-            "issued": rx.issued.date().isoformat(),
+            "issued": signed_day(rx, basis.zone).isoformat(),
             "start": rx.start.isoformat(),
             "end": rx.end.isoformat() if rx.end else None,
             "note": rx.plan.get("note", ""),
-            "text": prescribed_text(rx),
+            "text": prescribed_text(rx, basis.zone),
         }
     if basis.ended is not None:
         out["notice"] = (
@@ -173,11 +177,18 @@ def plan_words(basis: Basis) -> dict[str, Any]:
     return out
 
 
-def prescribed_text(rx: Followed) -> str:
+def signed_day(rx: Followed, zone: str) -> date:
+    """The day the prescription was signed, in the person's time zone."""
+    from zoneinfo import ZoneInfo
+
+    return rx.issued.astimezone(ZoneInfo(zone)).date()
+
+
+def prescribed_text(rx: Followed, zone: str = "UTC") -> str:
     """'Prescribed by Dr Ada Okafor (Physiotherapist, Riverside Physio) on 2026-11-28,
     version 2'."""
     who = rx.clinician
     return (
         f"Prescribed by {who['name']} ({who['role']}, {who['organisation']}) on "
-        f"{rx.issued.date().isoformat()}, version {rx.version}"
+        f"{signed_day(rx, zone).isoformat()}, version {rx.version}"
     )

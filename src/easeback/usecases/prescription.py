@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -103,6 +104,7 @@ class Opened:
     raw: bytes
     trusted: bool
     already: bool  # the very same file is what the plan follows now
+    signed_on: date  # the day it was signed, in the person's time zone
 
 
 def open_prescription(engine: Engine, raw: bytes, *, now: datetime) -> Opened:
@@ -147,7 +149,8 @@ def open_prescription(engine: Engine, raw: bytes, *, now: datetime) -> Opened:
             f"this is version {rx.version}, older than version {following.version} from the "
             "same clinician, which your plan follows; your plan is unchanged"
         )
-    return Opened(issued, raw, trusted(engine, issued.fingerprint), already)
+    signed_on = issued.issued.astimezone(ZoneInfo(settings.zone)).date()
+    return Opened(issued, raw, trusted(engine, issued.fingerprint), already, signed_on)
 
 
 def follow(engine: Engine, opened: Opened, *, now: datetime, trust: bool) -> list[str]:

@@ -124,6 +124,7 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
         rx_snapshot=inputs.rx_snapshot,
         flare=inputs.flare,
         screened_at=inputs.screened_at,
+        zone=settings.zone,
     )
     dose = basis.doses
     slots = plan_day(day, settings, basis.course)

@@ -227,6 +227,7 @@ def confirm_page(request: Request, pending: str = "") -> HTMLResponse:
         "prescription-confirm.html",
         title="Do you know this clinician?",
         issued=opened.issued,
+        signed_on=opened.signed_on,
         pending=pending,
     )
 
