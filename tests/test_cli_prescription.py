@@ -718,3 +718,43 @@ def test_a_new_version_during_a_flare_up_brings_its_own_flare_up_plan(
     assert cli("prescription", "import", str(v2)).exit_code == 0
 
     assert doses(today(cli))["morning"] == [("knee-press", 12, 1)]
+
+
+def test_a_prescription_can_leave_out_a_side_and_the_session_plays_only_the_rest(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow, db_path: Path
+) -> None:
+    from easeback.usecases.today import slot_routine
+
+    set_now(f"{DAY} 07:10")
+    fingerprint = init_clinician(clinic)
+    source = tmp_path / "sides.toml"
+    source.write_text(
+        f'version = 1\nstart = {DAY}\n\n[[stretches]]\nid = "knee-press"\nhold_s = 20\n'
+        'sides = ["right", "left"]\n'
+    )
+    out = tmp_path / "sides.json"
+    assert clinic("prescribe", str(source), "--for", "Sam", "--output", str(out)).exit_code == 0
+    assert cli("prescription", "import", str(out), "--trust", fingerprint).exit_code == 0
+
+    morning = today(cli)["slots"][0]["stretches"]
+    found = slot_routine(str(db_path), None)
+
+    assert morning == [{"id": "knee-press", "hold_s": 20, "reps": 1, "sides": ["left", "right"]}]
+    assert found is not None
+    timeline = build_timeline(found[0], load_library())
+    held = [p.side for p in timeline.phases if p.kind == "hold"]
+    assert held == ["left", "right"]
+
+
+def test_a_side_the_stretch_does_not_have_is_refused(clinic: Any, tmp_path: Path) -> None:
+    init_clinician(clinic)
+    source = tmp_path / "bad.toml"
+    source.write_text(
+        f'version = 1\nstart = {DAY}\n\n[[stretches]]\nid = "pelvic-tilt"\nhold_s = 7\n'
+        'sides = ["left"]\n'
+    )
+
+    result = clinic("prescribe", str(source), "--for", "Sam", "--output", str(tmp_path / "o.json"))
+
+    assert result.exit_code == 2
+    assert "bad.toml:7: stretches[0].sides: sides of pelvic-tilt are feet, head" in result.stderr

@@ -147,6 +147,9 @@ def prescribed(draw: st.DrawFn, stretch: Stretch) -> dict[str, Any]:
         item["slots"] = slots
     if timing == "both":
         item["times_per_day"] = len(slots)
+    if draw(st.booleans()):
+        keys = stretch.step_keys
+        item["sides"] = draw(st.lists(st.sampled_from(keys), min_size=1, unique=True))
     item["progression"] = draw(st.booleans())
     if draw(st.booleans()):
         start_reps = reps if reps is not None else stretch.reps.min

@@ -307,7 +307,7 @@ MISTAKES = [
         [
             "rx.toml:4: stretches[0].hold_s: this required key is missing",
             "rx.toml:6: stretches[0].hold: unknown key 'hold'; allowed keys: id, hold_s, reps, "
-            "times_per_day, slots, progression, ceiling",
+            "times_per_day, slots, sides, progression, ceiling",
         ],
         id="unknown key",
     ),

@@ -15,7 +15,7 @@ from easeback.content.library import builtin_routine_text, load_library, load_ro
 
 KNOWN = "knee-press, lower-back-rotation, pelvic-tilt, chair-twist"
 ROUTINE_KEYS = "name, title, place, prepare_s, release_s, switch_s, rest_s, stretches"
-DOSE_KEYS = "id, hold_s, reps"
+DOSE_KEYS = "id, hold_s, reps, sides"
 
 
 def doses(name: str) -> list[tuple[str, int, int]]:

@@ -129,6 +129,11 @@ class Stretch(Strict):
         return value
 
     @property
+    def step_keys(self) -> list[str]:
+        """Each step's side or direction, in order: what a dose's ``sides`` picks from."""
+        return [s.side or s.direction or "" for s in self.steps]
+
+    @property
     def sides(self) -> list[Side]:
         """The sides in the order they are held (empty for a stretch with no sides)."""
         return [s.side for s in self.steps if s.side is not None]
@@ -221,8 +226,46 @@ class Dose(Strict):
             _check("repetitions", value, allowed, stretch.id, "")
         return value
 
+    sides: list[str] | None = Field(
+        default=None,
+        description="Only these of the stretch's steps, by side or direction (e.g. "
+        "['left', 'right'] for the knee press without both knees); all when left out.",
+    )
+
+    @field_validator("sides")
+    @classmethod
+    def _sides(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        lib = _library(info)
+        stretch = lib.get(info.data.get("id", "")) if lib is not None else None
+        return chosen_sides(stretch, value)
+
     def repetitions(self, stretch: Stretch) -> int:
         return self.reps if self.reps is not None else stretch.reps.min
+
+    def steps(self, stretch: Stretch) -> list[Step]:
+        """The stretch's steps this dose does, in the stretch's order."""
+        return [
+            step
+            for step, key in zip(stretch.steps, stretch.step_keys, strict=True)
+            if self.sides is None or key in self.sides
+        ]
+
+
+def chosen_sides(stretch: Stretch | None, value: list[str] | None) -> list[str] | None:
+    """A choice of a stretch's steps by side or direction, checked and put in the
+    stretch's order: none missing, none twice, at least one."""
+    if value is None or stretch is None:
+        return value
+    keys = stretch.step_keys
+    unknown = [v for v in value if v not in keys]
+    if unknown or not value or len(set(value)) != len(value):
+        raise PydanticCustomError(
+            "wrong_sides",
+            "sides of {sid} are {keys}: give one or more of them, each once "
+            "(or leave sides out for all)",
+            {"sid": stretch.id, "keys": ", ".join(keys)},
+        )
+    return [key for key in keys if key in value]
 
 
 def _check(what: str, value: int, allowed: Range, stretch_id: str, unit: str) -> None:

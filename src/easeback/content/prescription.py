@@ -15,7 +15,15 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from easeback.content.models import DoseField, Library, Stretch, Strict, TimeOfDay, known_stretch
+from easeback.content.models import (
+    DoseField,
+    Library,
+    Stretch,
+    Strict,
+    TimeOfDay,
+    chosen_sides,
+    known_stretch,
+)
 
 SLOT_ORDER: tuple[TimeOfDay, ...] = ("morning", "daytime", "evening")
 # Only the day's middle slot can be done sitting (morning and evening are lying down,
@@ -69,6 +77,11 @@ class PrescribedStretch(Strict):
     slots: list[TimeOfDay] | None = Field(
         default=None, description="Which of the day's slots: morning, daytime, evening."
     )
+    sides: list[str] | None = Field(
+        default=None,
+        description="Only these steps, by side or direction (knee press: left, right, both; "
+        "pelvic tilt: feet, head); all when left out.",
+    )
     progression: bool = Field(
         default=True, description="Whether easeback may raise the dose after easy sessions."
     )
@@ -82,6 +95,13 @@ class PrescribedStretch(Strict):
     @classmethod
     def _known(cls, value: str, info: ValidationInfo) -> str:
         return known_stretch(value, info)
+
+    @field_validator("sides")
+    @classmethod
+    def _sides(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        lib = _library(info)
+        stretch = lib.get(info.data.get("id", "")) if lib is not None else None
+        return chosen_sides(stretch, value)
 
     @field_validator("slots")
     @classmethod

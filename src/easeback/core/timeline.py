@@ -97,9 +97,8 @@ def build_timeline(routine: Routine, library: Library) -> Timeline:
         if stretch is None:  # a Routine validated against this library cannot get here
             raise ValueError(f"unknown stretch {dose.id!r}")
         reps = dose.repetitions(stretch)
-        holds = [
-            _Hold(stretch, step, rep, reps) for rep in range(1, reps + 1) for step in stretch.steps
-        ]
+        steps = dose.steps(stretch)
+        holds = [_Hold(stretch, step, rep, reps) for rep in range(1, reps + 1) for step in steps]
         if position > 0 and routine.rest_s > 0:
             add("rest", routine.rest_s, f"Rest and breathe easily. Next: {stretch.name.lower()}.")
         first = holds[0]

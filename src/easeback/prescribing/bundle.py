@@ -46,6 +46,7 @@ EXT = f"{BASE}/StructureDefinition"
 HOLD = f"{EXT}/hold-seconds"
 REPS = f"{EXT}/repetitions"
 PROGRESSION = f"{EXT}/progression"
+SIDE = f"{EXT}/side"
 CEILING_HOLD = f"{EXT}/ceiling-hold-seconds"
 CEILING_REPS = f"{EXT}/ceiling-repetitions"
 VERSION = f"{EXT}/prescription-version"
@@ -80,7 +81,8 @@ class Issued:
 
 def full(prescription: Prescription, library: Library) -> Prescription:
     """The prescription with every dose stated: repetitions, slots, the ceiling (none
-    when progression is off). What the Bundle carries and what easeback follows."""
+    when progression is off), and the sides where not all of them. What the Bundle
+    carries and what easeback follows; stating a stated one changes nothing."""
     items = []
     for item in prescription.stretches:
         stretch = library.stretch(item.id)
@@ -89,6 +91,8 @@ def full(prescription: Prescription, library: Library) -> Prescription:
             item.model_copy(
                 update={
                     "reps": item.repetitions(stretch),
+                    # all the steps: none named (the file names them all)
+                    "sides": None if item.sides == stretch.step_keys else item.sides,
                     "times_per_day": None,
                     "slots": list(item.day_slots(stretch)),
                     "ceiling": Ceiling(hold_s=hold, reps=reps) if item.progression else None,
@@ -219,6 +223,10 @@ def _activity(item: PrescribedStretch, library: Library) -> Json:
         {"url": HOLD, "valueInteger": item.hold_s},
         {"url": REPS, "valueInteger": reps},
         {"url": PROGRESSION, "valueBoolean": item.progression},
+        *(
+            {"url": SIDE, "valueCode": key}
+            for key in (item.sides if item.sides is not None else stretch.step_keys)
+        ),
     ]
     words = dose_words(stretch.name, item.hold_s, reps, len(slots))
     if item.ceiling is not None:
@@ -349,7 +357,7 @@ def _read(bundle: Json, library: Library) -> Issued:
         raise BundleProblem(f"the prescription breaks a rule ({where}: {first['msg']})") from None
     issued = datetime.fromisoformat(bundle["timestamp"].replace("Z", "+00:00"))
     return Issued(
-        prescription=prescription,
+        prescription=full(prescription, library),
         clinician=clinician,
         patient=by_url[_urn("patient", rx_id)]["name"][0]["text"],
         issued=issued,
@@ -374,6 +382,7 @@ def _prescribed(detail: Json) -> Json:
         "id": detail["code"]["coding"][0]["code"],
         "hold_s": ext[HOLD],
         "reps": ext[REPS],
+        "sides": [item["valueCode"] for item in detail["extension"] if item["url"] == SIDE],
         "slots": [SLOT_OF[w] for w in detail["scheduledTiming"]["repeat"]["when"]],
         "progression": ext[PROGRESSION],
     }

@@ -9,7 +9,7 @@ the report and the FHIR export never decide it twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,8 @@ class Basis:
     course: Course
     doses: DoseMap
     zone: str = "UTC"  # the person's: the day a prescription was signed is told in it
+    # stretch -> the steps a prescription keeps (by side or direction), where not all
+    sides: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def basis(self) -> str | None:
@@ -89,7 +91,15 @@ def basis_on(
         state = flare_state(flare.day, flare.days, flare.answers, day, screened_at)
         if state.active:
             course, doses = _flaring(course, doses, followed, flare)
-    return Basis(followed, ended, flare, state, course, doses, zone)
+    sides = _restricted_sides(followed)
+    return Basis(followed, ended, flare, state, course, doses, zone, sides)
+
+
+def _restricted_sides(followed: Followed | None) -> dict[str, list[str]]:
+    """The stored plan names sides only where not all of them (bundle.full)."""
+    if followed is None:
+        return {}
+    return {item["id"]: item["sides"] for item in followed.plan["stretches"] if item.get("sides")}
 
 
 def _flaring(

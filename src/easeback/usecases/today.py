@@ -146,6 +146,7 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
                 "status": statuses[slot.id],
                 "stretches": [
                     {"id": sid, "hold_s": dose[sid]["hold_s"], "reps": dose[sid]["reps"]}
+                    | ({"sides": basis.sides[sid]} if sid in basis.sides else {})
                     for sid in slot.stretches
                 ],
             }
@@ -194,7 +195,8 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
             "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
             "place": ROUTINE_PLACES[slot["where"]],
             "stretches": [
-                {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"]} for s in slot["stretches"]
+                {"id": s["id"], "hold_s": s["hold_s"], "reps": s["reps"], "sides": s.get("sides")}
+                for s in slot["stretches"]
             ],
         },
         # The plan's doses: the article's, or a prescription's within the clinical bounds

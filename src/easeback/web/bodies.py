@@ -128,6 +128,9 @@ class SlotStretch(Reply):
     id: str
     hold_s: int
     reps: int
+    sides: list[str] | None = Field(
+        default=None, description="Only these steps (by side or direction), as prescribed."
+    )
 
 
 class Slot(Reply):
