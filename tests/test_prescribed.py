@@ -248,3 +248,22 @@ def test_a_prescribed_daytime_stretch_moves_to_the_evening_on_a_long_work_day() 
     slots = {s.id: s.stretches for s in plan_day(MONDAY, long_day, course_of(stated))}
 
     assert slots == {"daytime": ("chair-twist",), "evening": ("lower-back-rotation",)}
+
+
+@pytest.mark.parametrize("rotation", [2, 3])
+def test_the_articles_course_is_the_prescription_rule_at_the_articles_times(
+    rotation: int,
+) -> None:
+    """core/plan.py holds the article's course without the library (``today`` starts
+    without loading it): it must be what the prescription's rule gives at the article's
+    times a day, and its stretches done sitting the library's."""
+    from easeback.content.prescription import default_slots
+
+    library = load_library()
+    article = Course.article(rotation)
+    times = {s.id: s.times_per_day.min for s in library.stretches} | {
+        "lower-back-rotation": rotation
+    }
+
+    assert dict(article.slots) == {s.id: default_slots(s, times[s.id]) for s in library.stretches}
+    assert article.seated == {s.id for s in library.stretches if s.posture == "seated"}
