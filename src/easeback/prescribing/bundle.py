@@ -382,7 +382,8 @@ def _prescribed(detail: Json) -> Json:
         "id": detail["code"]["coding"][0]["code"],
         "hold_s": ext[HOLD],
         "reps": ext[REPS],
-        "sides": [item["valueCode"] for item in detail["extension"] if item["url"] == SIDE],
+        # none named: all of them (as a clinic system that leaves them out means)
+        "sides": [item["valueCode"] for item in detail["extension"] if item["url"] == SIDE] or None,
         "slots": [SLOT_OF[w] for w in detail["scheduledTiming"]["repeat"]["when"]],
         "progression": ext[PROGRESSION],
     }

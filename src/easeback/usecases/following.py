@@ -14,7 +14,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from easeback.core.plan import Course
-from easeback.core.prescribed import FlareState, course_of, flare_doses, flare_state, in_force
+from easeback.core.prescribed import (
+    FlareState,
+    course_of,
+    flare_days,
+    flare_doses,
+    flare_state,
+    in_force,
+)
 
 if TYPE_CHECKING:
     from easeback.store.prescription_rows import Flare, Followed
@@ -88,7 +95,11 @@ def basis_on(
                 doses[sid] = {k: dose[k] for k in ("hold_s", "reps", "times_per_day")}
     state = None
     if flare is not None:
-        state = flare_state(flare.day, flare.days, flare.answers, day, screened_at)
+        # How long it lasts: as the flare-up plan of the prescription followed now says
+        # (its advice and doses are the ones shown), else as it was started.
+        plan = followed.plan if followed is not None else None
+        days = flare_days(plan) if flare_doses(plan) else flare.days
+        state = flare_state(flare.day, days, flare.answers, day, screened_at)
         if state.active:
             course, doses = _flaring(course, doses, followed, flare)
     sides = _restricted_sides(followed)
@@ -179,7 +190,7 @@ def plan_words(basis: Basis) -> dict[str, Any]:
             "active": state.active,
             "began": basis.flare.day.isoformat(),
             "day": state.day_number,
-            "days": basis.flare.days,
+            "days": (state.last_day - basis.flare.day).days + 1,
             "last_day": state.last_day.isoformat(),
             "check_due": state.check_due,
             "needs_safety": state.needs_safety,
