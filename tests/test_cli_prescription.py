@@ -758,3 +758,20 @@ def test_a_side_the_stretch_does_not_have_is_refused(clinic: Any, tmp_path: Path
 
     assert result.exit_code == 2
     assert "bad.toml:7: stretches[0].sides: sides of pelvic-tilt are feet, head" in result.stderr
+
+
+def test_show_gives_the_prescribed_dose_and_says_what_differs_today(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow
+) -> None:
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path)
+    assert cli("prescription", "import", str(rx), "--trust", fingerprint).exit_code == 0
+    cli("flare-up")
+
+    shown = json.loads(cli("prescription", "show", "--json").stdout)
+
+    knee, rotation = shown["stretches"]
+    assert (knee["hold_s"], knee["reps"]) == (20, 1)
+    assert knee["now_text"] == "During the flare-up: hold 15 s, 1 time."
+    assert rotation["now_text"] == "Not due during the flare-up."

@@ -217,15 +217,17 @@ def _print_view(view: dict[str, Any]) -> None:
     for item in view["stretches"]:
         ceiling = item["ceiling"]
         rise = (
-            f"may rise to {ceiling['hold_s']} s and {ceiling['reps']} reps"
+            f"may rise to {ceiling['hold_s']} s and {_reps(ceiling['reps'])}"
             if item["progression"] and ceiling
             else "stays as prescribed"
         )
-        now = item["now"] or {}
+        only = f" ({', '.join(item['sides'])} only)" if item["sides"] else ""
         typer.echo(
-            f"  {item['name']}: hold {now.get('hold_s', item['hold_s'])} s, "
-            f"{_reps(now.get('reps', item['reps']))}, {', '.join(item['slots'])}; {rise}"
+            f"  {item['name']}: hold {item['hold_s']} s, {_reps(item['reps'])}{only}, "
+            f"{', '.join(item['slots'])}; {rise}"
         )
+        if item["now_text"]:
+            typer.echo(f"    {item['now_text']}")
     flare = view.get("flare_up_plan")
     if flare:
         typer.echo(f"If your back flares up ({flare['days']} days): {flare['advice']}")

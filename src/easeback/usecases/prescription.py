@@ -224,7 +224,9 @@ def shown_prescription(engine: Engine, *, now: datetime) -> dict[str, Any]:
             "slots": item["slots"],
             "progression": item["progression"],
             "ceiling": item.get("ceiling"),
+            "sides": item.get("sides"),
             "now": basis.doses.get(item["id"]),
+            "now_text": _now_text(item, basis.doses.get(item["id"]), basis.flaring),
         }
         for item in rx.plan["stretches"]
     ]
@@ -235,6 +237,18 @@ def shown_prescription(engine: Engine, *, now: datetime) -> dict[str, Any]:
             "stretches": [{**d, "name": library.stretch(d["id"]).name} for d in flare["stretches"]],
         }
     return out
+
+
+def _now_text(item: dict[str, Any], now: dict[str, int] | None, flaring: bool) -> str | None:
+    """Where today's dose differs from the prescribed one, why, in words."""
+    if now is None:
+        return "Not due during the flare-up." if flaring else None
+    if (now["hold_s"], now["reps"]) == (item["hold_s"], item["reps"]):
+        return None
+    dose = f"hold {now['hold_s']} s, {now['reps']} time{'s' if now['reps'] != 1 else ''}"
+    if flaring:
+        return f"During the flare-up: {dose}."
+    return f"Now {dose}, raised after easy sessions."
 
 
 # --- the flare-up --------------------------------------------------------------------
