@@ -4,7 +4,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 
 from easeback.cli.app import app, db_option, fail, print_json, user_errors, warn_all
@@ -27,10 +26,9 @@ def ask_flare_question(engine: "Engine") -> None:
     if not sys.stdin.isatty():
         typer.echo(f"{messages.FLARE_QUESTION} {messages.FLARE_ANSWER_HOW}")
         return
-    answer = typer.prompt(
-        f"{messages.FLARE_QUESTION} (better/same/worse)",
-        type=click.Choice(["better", "same", "worse"], case_sensitive=False),
-    )
+    answer = ""
+    while answer not in ("better", "same", "worse"):
+        answer = typer.prompt(f"{messages.FLARE_QUESTION} (better/same/worse)").strip().lower()
     symptom = typer.confirm(messages.FLARE_SYMPTOM_QUESTION, default=False)
     view = answer_flare(engine, answer.lower(), new_symptom=symptom, now=wall_now())
     if view["needs_safety"]:

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from easeback.content.models import Library, Stretch
-from easeback.core.timeline import Timeline
+if TYPE_CHECKING:  # only names here: `easeback today` reads doses without the library
+    from easeback.content.models import Library, Stretch
+    from easeback.core.timeline import Timeline
 
 CLEAN_IN_A_ROW = 3
 Field = Literal["hold_s", "reps", "times_per_day"]
