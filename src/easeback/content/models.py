@@ -235,9 +235,7 @@ class Dose(Strict):
     @field_validator("sides")
     @classmethod
     def _sides(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        lib = _library(info)
-        stretch = lib.get(info.data.get("id", "")) if lib is not None else None
-        return chosen_sides(stretch, value)
+        return sides_of_dose(value, info)
 
     def repetitions(self, stretch: Stretch) -> int:
         return self.reps if self.reps is not None else stretch.reps.min
@@ -249,6 +247,14 @@ class Dose(Strict):
             for step, key in zip(stretch.steps, stretch.step_keys, strict=True)
             if self.sides is None or key in self.sides
         ]
+
+
+def sides_of_dose(value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+    """A dose's ``sides`` (in a routine or a prescription), checked against its stretch
+    in the library given as validation context."""
+    lib = _library(info)
+    stretch = lib.get(info.data.get("id", "")) if lib is not None else None
+    return chosen_sides(stretch, value)
 
 
 def chosen_sides(stretch: Stretch | None, value: list[str] | None) -> list[str] | None:

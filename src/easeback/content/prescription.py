@@ -21,8 +21,8 @@ from easeback.content.models import (
     Stretch,
     Strict,
     TimeOfDay,
-    chosen_sides,
     known_stretch,
+    sides_of_dose,
 )
 
 SLOT_ORDER: tuple[TimeOfDay, ...] = ("morning", "daytime", "evening")
@@ -99,9 +99,7 @@ class PrescribedStretch(Strict):
     @field_validator("sides")
     @classmethod
     def _sides(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        lib = _library(info)
-        stretch = lib.get(info.data.get("id", "")) if lib is not None else None
-        return chosen_sides(stretch, value)
+        return sides_of_dose(value, info)
 
     @field_validator("slots")
     @classmethod
