@@ -775,3 +775,52 @@ def test_show_gives_the_prescribed_dose_and_says_what_differs_today(
     assert (knee["hold_s"], knee["reps"]) == (20, 1)
     assert knee["now_text"] == "During the flare-up: hold 15 s, 1 time."
     assert rotation["now_text"] == "Not due during the flare-up."
+
+
+@pytest.mark.parametrize(("answer", "code"), [("y", 0), ("n", 1)])
+def test_at_a_terminal_the_person_confirms_a_new_clinician_by_their_fingerprint(
+    cli: Any, clinic: Any, tmp_path: Path, db_path: Path, answer: str, code: int
+) -> None:
+    """In a real terminal, with the real clock: a prescription starting today."""
+    from datetime import date
+
+    from helpers import Terminal
+
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path, start=date.today().isoformat())
+
+    terminal = Terminal(db_path, "prescription", "import", str(rx))
+    terminal.expect(fingerprint)
+    terminal.expect("does the fingerprint match?")
+    terminal.child.sendline(answer)
+
+    assert terminal.finish() == code
+    followed = today(cli)["plan"]["source"]
+    assert followed == ("prescription" if code == 0 else "article")
+
+
+def test_at_a_terminal_start_asks_the_morning_question_and_keeps_the_answer(
+    cli: Any, db_path: Path
+) -> None:
+    """In a real terminal, with the real clock: a flare-up that began yesterday."""
+    from datetime import UTC, date
+
+    from easeback.store.prescriptions import start_flare
+    from helpers import Terminal
+
+    engine = open_store(str(db_path))
+    yesterday = date.today() - timedelta(days=1)
+    start_flare(engine, day=yesterday, days=3, prescription_id=None, at=datetime.now(UTC))
+    assert today(cli)["plan"]["flare_up"]["check_due"] is True
+
+    terminal = Terminal(db_path, "start", "--plain")
+    terminal.expect("compared with usual? (better/same/worse)")
+    terminal.child.sendline("awful")  # asked again until it is one of the three
+    terminal.expect("compared with usual? (better/same/worse)")
+    terminal.child.sendline("same")
+    terminal.expect("Any new or changed symptom")
+    terminal.child.sendline("n")
+    terminal.expect("clinician")  # then the consent the first session needs: answered
+    terminal.child.terminate(force=True)
+
+    assert today(cli)["plan"]["flare_up"]["check_due"] is False
