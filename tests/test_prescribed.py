@@ -267,3 +267,27 @@ def test_the_articles_course_is_the_prescription_rule_at_the_articles_times(
 
     assert dict(article.slots) == {s.id: default_slots(s, times[s.id]) for s in library.stretches}
     assert article.seated == {s.id for s in library.stretches if s.posture == "seated"}
+
+
+def test_a_flare_up_on_the_articles_plan_goes_back_to_its_start_rotation_included() -> None:
+    progressed = {
+        "knee-press": {"hold_s": 20, "reps": 1, "times_per_day": 2, "level": 5, "streak": 0},
+        "lower-back-rotation": {
+            "hold_s": 10,
+            "reps": 1,
+            "times_per_day": 3,
+            "level": 1,
+            "streak": 0,
+        },
+        "pelvic-tilt": {"hold_s": 7, "reps": 9, "times_per_day": 1, "level": 4, "streak": 0},
+        "chair-twist": {"hold_s": 10, "reps": 3, "times_per_day": 1, "level": 4, "streak": 0},
+    }
+    flare = Flare("flare-1", MONDAY, 3, None, ())
+
+    basis = basis_on(
+        MONDAY, followed=None, article_snapshot=progressed, rx_snapshot=None, flare=flare
+    )
+
+    assert basis.course == Course.article(2)
+    assert basis.doses["knee-press"]["hold_s"] == 15
+    assert basis.doses["pelvic-tilt"]["reps"] == 5

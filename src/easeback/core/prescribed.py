@@ -51,6 +51,7 @@ def course_of(plan: Mapping[str, Any], only: Sequence[str] | None = None) -> Cou
 
 
 def starting_doses(plan: Mapping[str, Any]) -> dict[str, Dose]:
+    """Each prescribed stretch's dose before any progression."""
     return {
         item["id"]: Dose(item["hold_s"], item["reps"], len(item["slots"]))
         for item in plan["stretches"]
@@ -62,8 +63,9 @@ def ladders_of(plan: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, L
     repetitions, from the starting dose to the ceiling (just the start when progression
     is off). ``names``: stretch id -> name, for the words of a change."""
     out = {}
+    start = starting_doses(plan)
     for item in plan["stretches"]:
-        dose = Dose(item["hold_s"], item["reps"], len(item["slots"]))
+        dose = start[item["id"]]
         steps = [dose]
         ceiling = item.get("ceiling") if item.get("progression") else None
         if ceiling:

@@ -9,7 +9,7 @@ the report and the FHIR export never decide it twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from easeback.core.prescribed import (
     flare_doses,
     flare_state,
     in_force,
+    starting_doses,
 )
 
 if TYPE_CHECKING:
@@ -82,14 +83,7 @@ def basis_on(
         course = Course.article(doses["lower-back-rotation"]["times_per_day"])
     else:
         course = course_of(followed.plan)
-        doses = {
-            item["id"]: {
-                "hold_s": item["hold_s"],
-                "reps": item["reps"],
-                "times_per_day": len(item["slots"]),
-            }
-            for item in followed.plan["stretches"]
-        }
+        doses = prescribed_doses(followed)
         for sid, dose in (rx_snapshot or {}).items():
             if sid in doses:
                 doses[sid] = {k: dose[k] for k in ("hold_s", "reps", "times_per_day")}
@@ -113,6 +107,11 @@ def _restricted_sides(followed: Followed | None) -> dict[str, list[str]]:
     return {item["id"]: item["sides"] for item in followed.plan["stretches"] if item.get("sides")}
 
 
+def prescribed_doses(followed: Followed) -> DoseMap:
+    """The prescription's starting doses, stretch by stretch, as plain data."""
+    return {sid: asdict(dose) for sid, dose in starting_doses(followed.plan).items()}
+
+
 def _flaring(
     course: Course, doses: DoseMap, followed: Followed | None, flare: Flare
 ) -> tuple[Course, DoseMap]:
@@ -126,16 +125,10 @@ def _flaring(
     easier = flare_doses(plan)
     if easier is None:
         if followed is None:
+            # The article's plan at its start: the gentlest doses, the rotation twice.
             starting = current_doses(None)
-            return course, {sid: dict(starting[sid]) for sid in doses}
-        return course, {
-            item["id"]: {
-                "hold_s": item["hold_s"],
-                "reps": item["reps"],
-                "times_per_day": len(item["slots"]),
-            }
-            for item in followed.plan["stretches"]
-        }
+            return Course.article(starting["lower-back-rotation"]["times_per_day"]), starting
+        return course, prescribed_doses(followed)
     assert plan is not None  # noqa: S101 - flare_doses gives None without a plan
     only = [sid for sid in course.stretches if sid in easier]
     return course_of(plan, only), {
