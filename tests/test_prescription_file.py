@@ -446,3 +446,43 @@ def test_a_signed_file_with_an_extension_without_a_value_is_refused_plainly(
 
     with pytest.raises(BundleProblem, match="no single value"):
         open_file(raw, library)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from easeback.store import open_store
+
+    return open_store(str(tmp_path_factory.mktemp("store") / "easeback.db"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(rx=prescriptions(), clinician=clinicians, patient=words(120))
+def test_any_valid_prescription_is_imported_and_exported_exactly_as_signed(
+    clinician_key: tuple[OKPKey, str],
+    store: Any,
+    rx: Prescription,
+    clinician: Clinician,
+    patient: str,
+) -> None:
+    """write -> sign -> import -> export: the person's easeback follows the prescription
+    as signed, and its export carries the very file, which opens to the same."""
+    from easeback.store.dump import dump
+    from easeback.store.prescriptions import current
+    from easeback.usecases.prescription import follow, open_prescription, remove
+
+    key, fingerprint = clinician_key
+    rx_id = str(uuid4())  # each signed file has its own
+    now = datetime.combine(rx.start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    issued = Issued(rx, clinician, patient, now, rx_id, fingerprint)
+    raw = make_file(issued, key, LIBRARY)
+
+    opened = open_prescription(store, raw, now=now)
+    follow(store, opened, now=now, trust=True)
+
+    followed = current(store)
+    assert followed is not None and followed.id == rx_id
+    assert followed.plan == full(rx, LIBRARY).model_dump(mode="json")
+    exported = {row["id"]: row for row in dump(store, exported=now)["tables"]["prescriptions"]}
+    assert exported[rx_id]["file"].encode("utf-8") == raw
+    assert open_file(raw, LIBRARY).prescription == full(rx, LIBRARY)
+    remove(store, now=now)  # the next example's version may be lower: start afresh
