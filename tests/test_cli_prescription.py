@@ -824,3 +824,65 @@ def test_at_a_terminal_start_asks_the_morning_question_and_keeps_the_answer(
     terminal.child.terminate(force=True)
 
     assert today(cli)["plan"]["flare_up"]["check_due"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--trust", "junk"], "is not a key fingerprint"),
+        (["--trust", ""], "is not a key fingerprint"),
+        (["--trust", "A" * 43, "--card", "card.json"], "not both"),
+    ],
+)
+def test_a_wrong_trust_option_is_refused_before_the_file_is_read(
+    cli: Any, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = cli("prescription", "import", str(tmp_path / "none.json"), *args)
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_different_file_with_a_kept_prescriptions_identifier_is_refused(
+    cli: Any, clinic: Any, tmp_path: Path, set_now: SetNow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uuid
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID("5f0c8a52-2b1e-4c7d-9a36-0d4e8b1f2a73"))
+    set_now(f"{DAY} 08:00")
+    fingerprint = init_clinician(clinic)
+    rx = prescribe(clinic, tmp_path)
+    assert cli("prescription", "import", str(rx), "--trust", fingerprint).exit_code == 0
+    assert cli("prescription", "remove").exit_code == 0
+    same_id = prescribe(clinic, tmp_path, version=2, name="same-id.json")  # validly signed
+
+    result = cli("prescription", "import", str(same_id), "--trust", fingerprint)
+
+    assert result.exit_code == 2
+    assert "identifier of another prescription" in result.stderr
+    assert today(cli)["plan"] == {"source": "article"}
+
+
+def test_flare_up_end_speaks_json_when_asked(cli: Any, set_now: SetNow) -> None:
+    set_now(f"{DAY} 08:00")
+    cli("flare-up")
+
+    ended = cli("flare-up", "--end", "--json")
+    again = cli("flare-up", "--end", "--json")
+
+    assert json.loads(ended.stdout) == {"ended": True}
+    assert json.loads(again.stdout) == {"ended": False}
+
+
+def test_prescribe_can_write_the_file_to_standard_output(clinic: Any, tmp_path: Path) -> None:
+    from easeback.prescribing.signed import open_file
+
+    init_clinician(clinic)
+    source = tmp_path / "rx.toml"
+    source.write_text(PRESCRIPTION.format(version=1, start=DAY, end=""))
+
+    result = clinic("prescribe", str(source), "--for", "Sam", "--output", "-")
+
+    assert result.exit_code == 0
+    assert open_file(result.stdout_bytes, load_library()).patient == "Sam"
+    assert not (Path.cwd() / "-").exists()

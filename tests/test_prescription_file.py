@@ -113,11 +113,18 @@ def signed(clinician_key: tuple[OKPKey, str]) -> bytes:
 # --- any valid prescription ---------------------------------------------------------
 
 # Text a person types: no control characters but the line break.
-PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"), include_characters="\n")
+# What str.isprintable() accepts (the rule for every text of a prescription), and the
+# line break that a note, the advice and when to get in touch may hold.
+ONE_LINE = st.characters(
+    exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"), include_characters=" "
+)
+PRINTABLE = st.characters(
+    exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"), include_characters=" \n"
+)
 
 
 def words(max_size: int) -> st.SearchStrategy[str]:
-    return st.text(PRINTABLE, min_size=1, max_size=max_size)
+    return st.text(ONE_LINE, min_size=1, max_size=max_size)
 
 
 def within(low: int, high: int) -> st.SearchStrategy[int]:
@@ -217,7 +224,7 @@ clinicians = st.builds(
     contact=st.one_of(words(200), st.just("ada@riverside.example"), st.just("020 7946 0000")),
 )
 moments = st.datetimes(
-    min_value=datetime(2000, 1, 1),
+    min_value=datetime(2000, 1, 2),
     max_value=datetime(2100, 1, 1),
     timezones=st.timezones(),
     allow_imaginary=False,
@@ -486,3 +493,95 @@ def test_any_valid_prescription_is_imported_and_exported_exactly_as_signed(
     assert exported[rx_id]["file"].encode("utf-8") == raw
     assert open_file(raw, LIBRARY).prescription == full(rx, LIBRARY)
     remove(store, now=now)  # the next example's version may be lower: start afresh
+
+
+# --- crafted files, signed by a key of their own: the content is still checked ------
+
+
+def resigned(edit: Any, tmp_path: Path, header: dict[str, Any] | None = None) -> bytes:
+    """A prescription's Bundle changed by ``edit`` (in place), then signed again as
+    ``make_file`` signs, with a fresh key (or the JWS ``header`` given)."""
+    from joserfc import jws
+
+    library = load_library()
+    keys.init(tmp_path, Clinician(name="A", role="B", organisation="C", contact="D"))
+    key, card = keys.load(tmp_path)
+    rx = Prescription.model_validate(
+        {
+            "version": 1,
+            "start": date(2026, 3, 2),
+            "stretches": [{"id": "knee-press", "hold_s": 15}],
+        },
+        context={"library": library},
+    )
+    issued = Issued(
+        rx, card.clinician, "Sam", datetime(2026, 3, 2, tzinfo=UTC), str(uuid4()), card.fingerprint
+    )
+    bundle = build_bundle(issued, library)
+    edit(bundle)
+    if header is None:
+        token = sign(bundle, key)
+    else:
+        full_header = {"alg": "Ed25519", "kid": card.fingerprint, "jwk": key.as_dict(private=False)}
+        token = jws.detach_content(
+            jws.serialize_compact(
+                full_header | header, canonical(bundle), key, algorithms=["Ed25519"]
+            )
+        )
+    return canonical({**bundle, "signature": signature_element(issued, token)})
+
+
+def entry(bundle: dict[str, Any], kind: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind
+    )
+    return found
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda b: entry(b, "Practitioner")["name"][0].update(text="Ada\x1b[8m"),
+        lambda b: entry(b, "Patient")["name"][0].update(text="Sam\u202eevil"),
+        lambda b: entry(b, "Patient")["name"][0].update(text={"x": 1}),
+        lambda b: entry(b, "Patient")["name"][0].update(text=5),
+        lambda b: b.update(timestamp="2026-03-02T00:00:00"),
+        lambda b: b.update(timestamp="0001-01-01T00:00:00Z"),
+        lambda b: b["entry"].append(b["entry"][-1]),
+        lambda b: b["entry"].append(
+            {"fullUrl": "urn:uuid:x", "resource": {"resourceType": "Basic"}}
+        ),
+        lambda b: entry(b, "CarePlan")["period"].update(start="20260302"),
+    ],
+    ids=[
+        "an escape code in the clinician's name",
+        "a right-to-left override in the person's name",
+        "a person's name that is not text",
+        "a person's name that is a number",
+        "a time without its zone",
+        "a time in the year 1",
+        "an entry twice",
+        "an entry easeback does not write",
+        "a start date written another way",
+    ],
+)
+def test_a_crafted_file_is_refused_as_not_a_prescription(edit: Any, tmp_path: Path) -> None:
+    raw = resigned(edit, tmp_path)
+
+    with pytest.raises(BundleProblem):
+        open_file(raw, load_library())
+
+
+@pytest.mark.parametrize("extra", [{"typ": "JOSE"}, {"cty": "json"}])
+def test_a_signature_header_other_than_easebacks_is_refused(
+    extra: dict[str, Any], tmp_path: Path
+) -> None:
+    raw = resigned(lambda b: None, tmp_path, header=extra)
+
+    with pytest.raises(SignatureProblem, match="header"):
+        open_file(raw, load_library())
+
+
+def test_the_crafting_itself_makes_a_file_that_opens(tmp_path: Path) -> None:
+    """The control for the crafted files: with nothing changed, it opens."""
+    assert open_file(resigned(lambda b: None, tmp_path), load_library()).patient == "Sam"

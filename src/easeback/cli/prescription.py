@@ -2,6 +2,7 @@
 the clinician's side; ``prescription import|show|history|remove`` and ``flare-up`` on
 the person's. The rules live in usecases/prescription.py; this asks, calls and says."""
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,6 +25,10 @@ from easeback.wording import messages
 
 if TYPE_CHECKING:
     from easeback.usecases.prescription import PrescriptionProblem
+
+
+# A key fingerprint: an RFC 7638 thumbprint, SHA-256 in base64url without padding.
+FINGERPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def _refuse(exc: "PrescriptionProblem") -> None:
@@ -71,7 +76,9 @@ def prescribe(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The prescription, written in TOML.")],
     for_: Annotated[str, typer.Option("--for", help="The person's name.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="The signed file to write.")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The signed file to write ('-': standard output).")
+    ],
 ) -> None:
     """For clinicians: check a prescription written in TOML (every problem at once,
     with its line and field), sign it with your key, and write the file to give the
@@ -84,7 +91,7 @@ def prescribe(
     from easeback.usecases.clock import wall_now
     from easeback.usecases.prescription import PrescriptionProblem, write_prescription
 
-    target = writable_target(output, "--output", "rx.json")
+    target = None if output == "-" else writable_target(output, "--output", "rx.json")
     with user_errors():
         try:
             raw, issued = write_prescription(
@@ -92,6 +99,9 @@ def prescribe(
             )
         except PrescriptionProblem as exc:
             _refuse(exc)
+        if target is None:  # "-": the file on standard output, for a pipe
+            sys.stdout.buffer.write(raw)
+            return
         size = write_whole(target, raw, "--output")
     rx = issued.prescription
     typer.echo(
@@ -127,6 +137,13 @@ def prescription_import(
     from easeback.usecases.clock import wall_now
     from easeback.usecases.prescription import PrescriptionProblem, follow, open_prescription
 
+    if trust is not None and card is not None:
+        fail("give --trust or --card, not both")
+    if trust is not None and not FINGERPRINT.fullmatch(trust):
+        fail(
+            f"--trust: {trust!r} is not a key fingerprint (43 letters, digits, - and _); "
+            "copy it from the clinician's card"
+        )
     try:
         raw = read_bytes(file, limit=FILE_LIMIT)
     except FileProblem as exc:
@@ -151,16 +168,16 @@ def prescription_import(
             f"{opened.signed_on}; version {issued.prescription.version}, for {issued.patient}."
         )
         typer.echo(f"Key fingerprint: {issued.fingerprint}")
-        if opened.already:
-            typer.echo("Your plan already follows this prescription; nothing changed.")
-            return
-        confirm = False
         if expected is not None and expected != issued.fingerprint:
             fail(
                 "the file was signed with another key than the one you named "
                 f"({shown(expected)}); your plan is unchanged. Ask your clinician.",
                 1,
             )
+        if opened.already:
+            typer.echo("Your plan already follows this prescription; nothing changed.")
+            return
+        confirm = False
         if not opened.trusted and expected is None:
             typer.echo(
                 messages.UNTRUSTED_CLINICIAN.format(name=who.name, fingerprint=issued.fingerprint)
@@ -346,9 +363,14 @@ def flare_up(
         now = wall_now()
         if end:
             ended = end_flare(engine, now=now)
-            typer.echo(
-                "The flare-up is over; your usual plan is back." if ended else "No flare-up is on."
-            )
+            if as_json:
+                print_json({"ended": ended})
+            else:
+                typer.echo(
+                    "The flare-up is over; your usual plan is back."
+                    if ended
+                    else "No flare-up is on."
+                )
             return
         try:
             if check is not None:

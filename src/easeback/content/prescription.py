@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from easeback.content.models import (
@@ -32,7 +32,33 @@ SEATED_SLOTS: tuple[TimeOfDay, ...] = ("daytime",)
 NOTE_LIMIT = 2000
 # The version travels as a FHIR integer (signed 32-bit).
 FHIR_INTEGER_MAX = 2**31 - 1
-Text = Annotated[str, Field(min_length=1, max_length=NOTE_LIMIT)]
+
+
+def _one_line(value: str) -> str:
+    """Printable text on one line: no control or format characters (an escape code
+    or a right-to-left override could rewrite what a terminal shows around it, such
+    as the fingerprint a person checks)."""
+    if not value.isprintable():
+        raise PydanticCustomError(
+            "not_printable", "must be plain text on one line (no control characters)"
+        )
+    return value
+
+
+def _lines(value: str) -> str:
+    """Printable text, on as many lines as it needs."""
+    if not all(line.isprintable() for line in value.split("\n")):
+        raise PydanticCustomError(
+            "not_printable", "must be plain text (line breaks are fine; no control characters)"
+        )
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+Lines = Annotated[str, AfterValidator(_lines)]
+Text = Annotated[Lines, Field(min_length=1, max_length=NOTE_LIMIT)]
+PATIENT_LIMIT = 200
+Patient = Annotated[OneLine, Field(min_length=1, max_length=PATIENT_LIMIT)]
 
 
 def _library(info: ValidationInfo) -> Library | None:
@@ -238,7 +264,7 @@ class Prescription(Strict):
     )
     start: date = Field(description="The first day, e.g. 2026-12-01.")
     end: date | None = Field(default=None, description="The last day; none for no end.")
-    note: str = Field(default="", max_length=NOTE_LIMIT, description="A note to the person.")
+    note: Lines = Field(default="", max_length=NOTE_LIMIT, description="A note to the person.")
     stretches: list[PrescribedStretch] = Field(min_length=1)
     flare_up: FlareUp | None = Field(default=None, description="The plan for a flare-up.")
 
@@ -315,7 +341,20 @@ class Prescription(Strict):
 class Clinician(Strict):
     """Who prescribes: shown to the person, and on every sheet and report."""
 
-    name: str = Field(min_length=1, max_length=120)
-    role: str = Field(min_length=1, max_length=80, description="e.g. Physiotherapist")
-    organisation: str = Field(min_length=1, max_length=120)
-    contact: str = Field(min_length=1, max_length=200, description="A phone or an email.")
+    name: OneLine = Field(min_length=1, max_length=120)
+    role: OneLine = Field(min_length=1, max_length=80, description="e.g. Physiotherapist")
+    organisation: OneLine = Field(min_length=1, max_length=120)
+    contact: OneLine = Field(min_length=1, max_length=200, description="A phone or an email.")
+
+
+def patient_name(value: object) -> str:
+    """The name a prescription is for, checked (1 to 200 printable characters on one
+    line); ValueError otherwise."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(Patient).validate_python(value, strict=True)
+    except ValidationError:
+        raise ValueError(
+            f"the name must be plain text on one line, 1 to {PATIENT_LIMIT} characters"
+        ) from None

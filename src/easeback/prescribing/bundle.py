@@ -34,6 +34,7 @@ from easeback.content.prescription import (
     FlareUp,
     PrescribedStretch,
     Prescription,
+    patient_name,
 )
 
 Json = dict[str, Any]
@@ -329,6 +330,8 @@ def _read(bundle: Json, library: Library) -> Issued:
         raise BundleProblem("this FHIR Bundle is not an easeback prescription")
     rx_id = str(uuid.UUID(identifier["value"]))
     by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    if len(by_url) != len(bundle["entry"]):
+        raise BundleProblem("an entry of the Bundle is there twice")
     plan = by_url[_urn("careplan", rx_id)]
     practitioner = by_url[_urn("practitioner", rx_id)]
     role = by_url[_urn("role", rx_id)]
@@ -355,15 +358,34 @@ def _read(bundle: Json, library: Library) -> Issued:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise BundleProblem(f"the prescription breaks a rule ({where}: {first['msg']})") from None
-    issued = datetime.fromisoformat(bundle["timestamp"].replace("Z", "+00:00"))
-    return Issued(
+    issued = _instant_read(bundle["timestamp"])
+    try:
+        patient = patient_name(by_url[_urn("patient", rx_id)]["name"][0]["text"])
+    except ValueError as exc:
+        raise BundleProblem(f"the person it is for is not given right: {exc}") from None
+    found = Issued(
         prescription=full(prescription, library),
         clinician=clinician,
-        patient=by_url[_urn("patient", rx_id)]["name"][0]["text"],
+        patient=patient,
         issued=issued,
         id=rx_id,
-        fingerprint=practitioner["identifier"][0]["value"],
+        fingerprint=str(practitioner["identifier"][0]["value"]),
     )
+    if build_bundle(found, library) != bundle:
+        # One form only: no entry twice or left over, no value written two ways, so
+        # what a clinic system reads in the file is exactly what easeback follows.
+        raise BundleProblem(
+            "the Bundle holds more, or other, than the prescription easeback reads in it"
+        )
+    return found
+
+
+def _instant_read(text: str) -> datetime:
+    """An instant as ``_instant`` writes it (UTC, to the second), from 2000 to 2200."""
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if not 2000 <= moment.year <= 2200:
+        raise BundleProblem(f"the prescription's time {text} is not a plausible one")
+    return moment
 
 
 def _extensions(resource: Json) -> dict[str, Any]:

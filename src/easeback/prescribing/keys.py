@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 from pydantic import ValidationError
 
@@ -91,8 +92,12 @@ def load(data: Path) -> tuple[OKPKey, Card]:
             f"no clinician key in {where}; make one first with "
             "easeback clinician init --name ... --role ... --organisation ... --contact ..."
         ) from None
-    except (OSError, ValueError, KeyProblem) as exc:
-        raise KeyProblem(f"the clinician key in {where} cannot be used: {exc}") from None
+    except (OSError, ValueError, KeyProblem, JoseError):
+        raise KeyProblem(
+            f"the clinician key in {where} is damaged or not a key easeback made; restore "
+            "that folder from a backup, or move it away and run easeback clinician init "
+            "again (people who trusted the old key will be asked to trust the new one)"
+        ) from None
     if card.fingerprint != fingerprint(key):
         raise KeyProblem(f"the card in {where} does not belong to the key beside it")
     return key, card
@@ -109,8 +114,11 @@ def read_card(text: str) -> Card:
     try:
         clinician = Clinician.model_validate({k: data.get(k) for k in Clinician.model_fields})
         key = OKPKey.import_key(data["key"])
-    except (ValidationError, ValueError, KeyError, TypeError):
-        raise KeyProblem("the clinician card is damaged: a field is missing or wrong") from None
+    except (ValidationError, ValueError, KeyError, TypeError, JoseError):
+        raise KeyProblem(
+            "the clinician card is damaged: a field is missing or wrong; ask the clinician "
+            "for their card again"
+        ) from None
     if key.is_private:
         raise KeyProblem("this card holds a private key; it must never be shared")
     if data.get("fingerprint") != fingerprint(key):

@@ -71,12 +71,16 @@ def verify(document: dict[str, Any], token: str) -> Verified:
         raise SignatureProblem(f"the signature cannot be read ({exc})") from None
     if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
         raise SignatureProblem(f"the signature is not made with {ALGORITHM}")
+    if set(header) != {"alg", "kid", "jwk"}:
+        # Only what ``sign`` writes: no unencoded payload ("b64"), no "crit", no other
+        # way to say the same thing.
+        raise SignatureProblem("the signature's header is not the one easeback writes")
     jwk = header.get("jwk")
     if (
         not isinstance(jwk, dict)
+        or set(jwk) != {"kty", "crv", "x"}
         or jwk.get("kty") != "OKP"
         or jwk.get("crv") != "Ed25519"
-        or "d" in jwk
     ):
         raise SignatureProblem("the signature does not carry an Ed25519 public key")
     try:
@@ -87,7 +91,7 @@ def verify(document: dict[str, Any], token: str) -> Verified:
             "the signature does not match the content: the file was changed after it was "
             "signed, or signed with another key"
         ) from exc
-    if header.get("kid") not in (None, fingerprint(key)):
+    if header.get("kid") != fingerprint(key):
         raise SignatureProblem("the signature names a key other than the one it carries")
     return Verified(key, fingerprint(key))
 

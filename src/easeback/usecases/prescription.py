@@ -52,18 +52,19 @@ def write_prescription(
     signed with the clinician's key; the signed file's bytes."""
     from easeback.content.files import FileProblem, read_text, shown
     from easeback.content.library import load_library
-    from easeback.content.prescription import Prescription
+    from easeback.content.prescription import Prescription, patient_name
     from easeback.content.toml_problems import load_toml, problems_of
     from easeback.core.errors import Problem, RoutineError
     from easeback.prescribing.bundle import Issued
     from easeback.prescribing.keys import KeyProblem, load
     from easeback.prescribing.signed import make_file
 
-    patient = patient.strip()
-    if not patient or len(patient) > 200 or not patient.isprintable():
+    try:
+        patient = patient_name(patient.strip())
+    except ValueError as exc:
         raise PrescriptionProblem(
-            "--for: give the person's name as they will recognise it (1 to 200 characters)"
-        )
+            f"--for: give the person's name as they will recognise it; {exc}"
+        ) from None
     name = shown(source)
     try:
         text = read_text(source, limit=64 * 1024)
@@ -115,7 +116,7 @@ def open_prescription(engine: Engine, raw: bytes, *, now: datetime) -> Opened:
     from easeback.core.prescribed import in_force
     from easeback.prescribing.signed import open_file
     from easeback.store.plan import latest_settings
-    from easeback.store.prescriptions import current, trusted
+    from easeback.store.prescriptions import current, stored_file, trusted
     from easeback.usecases.clock import local_zone
     from easeback.wording.labels import day_text
 
@@ -136,6 +137,12 @@ def open_prescription(engine: Engine, raw: bytes, *, now: datetime) -> Opened:
         raise PrescriptionProblem(
             f"this prescription starts on {day_text(rx.start)}; import it on or after that "
             "day. Your plan is unchanged."
+        )
+    kept = stored_file(engine, issued.id)
+    if kept is not None and kept != raw:
+        raise PrescriptionProblem(
+            "this file carries the identifier of another prescription kept here, with "
+            "other content; ask your clinician for the file again. Your plan is unchanged."
         )
     following = current(engine)
     already = following is not None and following.id == issued.id

@@ -252,7 +252,7 @@ async def confirm(request: Request) -> Response:
     except PrescriptionProblem as exc:
         return prescription_page(request, errors={"file": _sentence(str(exc))})
     if str(form.get("fingerprint", "")) != opened.issued.fingerprint:
-        return _expired(request)
+        return prescription_page(request, errors={"file": messages.WEB_RX_OTHER_KEY})
     if opened.already:
         return RedirectResponse("/prescription?done=already", status_code=303)
     try:

@@ -437,6 +437,10 @@ WEB_RX_TOO_BIG = (
     "This file is larger than {limit} KB, so it cannot be a prescription; check that you "
     "chose the file your clinician gave you. Your plan is unchanged."
 )
+WEB_RX_OTHER_KEY = (
+    "The fingerprint confirmed is not the one of the file's key, so nothing was imported; "
+    "choose the file again and check the fingerprint shown. Your plan is unchanged."
+)
 WEB_RX_EXPIRED = (
     "This confirmation has expired or was already answered; choose the file again. Your "
     "plan is unchanged."
