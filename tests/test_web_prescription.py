@@ -368,7 +368,7 @@ def test_a_fingerprint_other_than_the_one_shown_is_refused(
     )
 
     assert answered.status_code == 400
-    assert "is not the one of the file's key" in answered.text
+    assert "The fingerprint confirmed is not the one" in answered.text
     assert answered.text.count("Your plan is unchanged.") == 1
     assert current(engine) is None
 
