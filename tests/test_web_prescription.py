@@ -369,7 +369,8 @@ def test_a_fingerprint_other_than_the_one_shown_is_refused(
 
     assert answered.status_code == 400
     assert "The fingerprint confirmed is not the one" in answered.text
-    assert answered.text.count("Your plan is unchanged.") == 1
+    summary = page(answered).find("div", class_="error-summary").get_text()
+    assert summary.count("Your plan is unchanged.") == 1
     assert current(engine) is None
 
 
