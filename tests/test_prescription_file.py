@@ -432,27 +432,10 @@ def test_a_signed_file_with_an_extension_without_a_value_is_refused_plainly(
 ) -> None:
     """Signed with a key of its own, so the signature holds: the content is still
     checked, and refused as a prescription problem, never a crash."""
-    library = load_library()
-    keys.init(tmp_path, Clinician(name="A", role="B", organisation="C", contact="D"))
-    key, card = keys.load(tmp_path)
-    rx = Prescription.model_validate(
-        {
-            "version": 1,
-            "start": date(2026, 3, 2),
-            "stretches": [{"id": "knee-press", "hold_s": 15}],
-        },
-        context={"library": library},
-    )
-    issued = Issued(
-        rx, card.clinician, "Sam", datetime(2026, 3, 2, tzinfo=UTC), str(uuid4()), card.fingerprint
-    )
-    bundle = build_bundle(issued, library)
-    plan = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan")
-    plan["resource"]["extension"] = [{"url": "x"}]
-    raw = canonical({**bundle, "signature": signature_element(issued, sign(bundle, key))})
+    raw = resigned(lambda b: entry(b, "CarePlan").update(extension=[{"url": "x"}]), tmp_path)
 
     with pytest.raises(BundleProblem, match="no single value"):
-        open_file(raw, library)
+        open_file(raw, load_library())
 
 
 @pytest.fixture(scope="module")
