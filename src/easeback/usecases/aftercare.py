@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from easeback.reports.calendar import PlanVersion
     from easeback.store.plan import PlanHistory
     from easeback.store.sessions import Recorder
+    from easeback.usecases.following import Basis
 
 
 def save_pain(
@@ -120,9 +121,12 @@ def catch_up_progress(engine: Engine) -> list[str]:
     fit = store_fitter(engine)
     done = counted_slot_days(engine, fit)
     calendar_changed = False
+    bases: dict[Any, Basis] = {}  # what was followed each day: read once per day
     for session in pending:
         day = person_day(session.started, settings) if settings else session.started.date()
-        basis = store_basis(engine, day)
+        if day not in bases:
+            bases[day] = store_basis(engine, day)
+        basis = bases[day]
         if basis.followed is not None:
             from easeback.core.prescribed import ladders_of
 
