@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import signal
+import threading
 import time
+from pathlib import Path
 
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player, PlayerEvent
@@ -19,7 +20,9 @@ def test_a_stop_signal_during_a_save_waits_until_the_save_is_done() -> None:
 
     def record(event: PlayerEvent) -> None:
         if len(saved) == 2:
-            os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of this save
+            # Ctrl-C, as the kernel hands it to the main thread (a test process has other
+            # threads, and easeback's own writer thread holds every signal back).
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         saved.append(event.kind)
 
     with signals_held():
@@ -35,3 +38,23 @@ def test_a_stop_signal_during_a_save_waits_until_the_save_is_done() -> None:
     assert saved[:3] == ["started", "phase", "phase"]
     assert saved[-1] == "quit"
     assert player.outcome == "quit"
+
+
+def test_the_writer_thread_leaves_every_signal_to_the_main_thread(tmp_path: Path) -> None:
+    """A Ctrl-C handed to the writer's thread would interrupt the main one at any
+    point, even between playing a phase and saving it: the writer holds them back."""
+    from easeback.store import open_store
+    from easeback.usecases.recording import session_writer
+
+    engine = open_store(str(tmp_path / "easeback.db"))
+    writer = session_writer(engine, "0b6f3c1e-6a43-4d8e-9c51-2f0d7a9e4b10")
+    try:
+        thread = next(t for t in threading.enumerate() if t.name == "easeback-writer")
+        status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+        blocked = int(
+            next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1], 16
+        )
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            assert blocked & (1 << (stop - 1)), f"{stop.name} is not held back by the writer"
+    finally:
+        writer.finish(1.0)

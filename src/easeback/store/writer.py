@@ -14,6 +14,7 @@ the next easeback to write.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -74,7 +75,15 @@ class SessionWriter:
         self._closed = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="easeback-writer", daemon=True)
-        self._thread.start()
+        # Signals are the main thread's: a Ctrl-C the kernel handed to this thread would
+        # still interrupt the main one, even where it holds stop signals back between
+        # playing a phase and saving it (terminal/keys.py). A thread starts with its
+        # maker's signal mask, so it is made with every signal held back.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        try:
+            self._thread.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def record(self, record: Record) -> None:
         """Hand a record over; never waits for the disk."""
