@@ -26,7 +26,9 @@ from easeback.core.progression import Dose, Ladder
 
 InForce = Literal["active", "expired", "not-yet"]
 Answer = Literal["better", "same", "worse", "warning", "ended"]
-ANSWERS: tuple[Answer, ...] = ("better", "same", "worse", "warning")
+# A morning's answer, compared with usual; "warning" records a new or changed symptom.
+MORNING_ANSWERS: tuple[Answer, ...] = ("better", "same", "worse")
+ANSWERS: tuple[Answer, ...] = (*MORNING_ANSWERS, "warning")
 # Without a prescription (or one without a flare-up plan), a flare-up keeps the plan's
 # stretches at the article's gentlest doses for this many days.
 ARTICLE_FLARE_DAYS = 3

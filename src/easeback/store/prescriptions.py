@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -235,7 +236,7 @@ def screened_at(engine: Engine) -> datetime | None:
 
 
 def add_flare_answers(
-    engine: Engine, flare_id: str, *, day: date, answers: list[str], at: datetime
+    engine: Engine, flare_id: str, *, day: date, answers: Sequence[str], at: datetime
 ) -> None:
     """A morning's answers (or "ended"), in one transaction."""
     with engine.begin() as connection:

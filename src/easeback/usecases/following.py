@@ -75,9 +75,10 @@ def basis_on(
     from easeback.usecases.today import current_doses
 
     ended = None
-    if followed is not None and in_force(followed.start, followed.end, day) != "active":
-        ended = followed if in_force(followed.start, followed.end, day) == "expired" else None
-        followed = None
+    if followed is not None:
+        state_of = in_force(followed.start, followed.end, day)
+        if state_of != "active":
+            ended, followed = (followed if state_of == "expired" else None), None
     if followed is None:
         doses = current_doses(article_snapshot)
         course = Course.article(doses["lower-back-rotation"]["times_per_day"])
@@ -130,9 +131,10 @@ def _flaring(
             return Course.article(starting["lower-back-rotation"]["times_per_day"]), starting
         return course, prescribed_doses(followed)
     assert plan is not None  # noqa: S101 - flare_doses gives None without a plan
-    only = [sid for sid in course.stretches if sid in easier]
-    return course_of(plan, only), {
-        sid: {"hold_s": easier[sid][0], "reps": easier[sid][1], "times_per_day": 0} for sid in only
+    flaring = course_of(plan, [sid for sid in course.stretches if sid in easier])
+    return flaring, {
+        sid: {"hold_s": easier[sid][0], "reps": easier[sid][1], "times_per_day": len(slots)}
+        for sid, slots in flaring.slots
     }
 
 

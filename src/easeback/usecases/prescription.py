@@ -261,9 +261,6 @@ def _now_text(item: dict[str, Any], now: dict[str, int] | None, flaring: bool) -
 # --- the flare-up --------------------------------------------------------------------
 
 
-FLARE_ANSWERS = ("better", "same", "worse")
-
-
 def start_flare(engine: Engine, *, now: datetime) -> dict[str, Any]:
     """Start a flare-up today (one already on is left as it is); what to do meanwhile."""
     from easeback.core.prescribed import flare_days
@@ -288,9 +285,10 @@ def answer_flare(
 ) -> dict[str, Any]:
     """This morning's answer: better, same or worse than usual, and whether there is a
     new or changed symptom."""
+    from easeback.core.prescribed import MORNING_ANSWERS
     from easeback.store.prescriptions import add_flare_answers
 
-    if answer not in FLARE_ANSWERS:
+    if answer not in MORNING_ANSWERS:
         raise PrescriptionProblem(
             f"{answer!r}: answer better, same or worse (how your back feels compared with usual)"
         )
@@ -343,7 +341,7 @@ def flare_view(basis: Any) -> dict[str, Any]:
         state["contact"] = plan["contact"]
         state["from_clinician"] = True
     else:
-        state["advice"] = messages.FLARE_ADVICE.format(days=ARTICLE_FLARE_DAYS)
+        state["advice"] = messages.FLARE_ADVICE.format(days=state.get("days", ARTICLE_FLARE_DAYS))
         state["contact"] = messages.FLARE_CONTACT
         state["from_clinician"] = False
     state["stretches"] = [

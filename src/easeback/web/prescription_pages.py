@@ -300,14 +300,15 @@ async def flare_start(request: Request) -> Response:
 
 @router.post("/flare-up/check", response_class=HTMLResponse)
 async def flare_check(request: Request) -> Response:
+    from easeback.core.prescribed import MORNING_ANSWERS
     from easeback.usecases.clock import wall_now
-    from easeback.usecases.prescription import FLARE_ANSWERS, PrescriptionProblem, answer_flare
+    from easeback.usecases.prescription import PrescriptionProblem, answer_flare
     from easeback.web.pages import today_page
 
     form = await checked_form(request)
     answer = str(form.get("answer", ""))
     new_symptom = form.get("new_symptom") is not None
-    if answer not in FLARE_ANSWERS:
+    if answer not in MORNING_ANSWERS:
         return today_page(
             request,
             errors={"answer": messages.WEB_FLARE_NO_ANSWER},
