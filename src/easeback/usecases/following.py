@@ -189,6 +189,7 @@ def plan_words(basis: Basis) -> dict[str, Any]:
             "last_day": state.last_day.isoformat(),
             "check_due": state.check_due,
             "needs_safety": state.needs_safety,
+            **flare_advice(basis, (state.last_day - basis.flare.day).days + 1),
         }
     return out
 
@@ -198,6 +199,21 @@ def signed_day(rx: Followed, zone: str) -> date:
     from zoneinfo import ZoneInfo
 
     return rx.issued.astimezone(ZoneInfo(zone)).date()
+
+
+def flare_advice(basis: Basis, days: int) -> dict[str, Any]:
+    """What to do during a flare-up and when to get in touch: the clinician's words from
+    the prescription followed, else easeback's."""
+    from easeback.wording import messages
+
+    plan = basis.followed.plan.get("flare_up") if basis.followed is not None else None
+    if plan:
+        return {"advice": plan["advice"], "contact": plan["contact"], "from_clinician": True}
+    return {
+        "advice": messages.FLARE_ADVICE.format(days=days),
+        "contact": messages.FLARE_CONTACT,
+        "from_clinician": False,
+    }
 
 
 def prescribed_text(rx: Followed, zone: str = "UTC") -> str:

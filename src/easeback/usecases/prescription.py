@@ -328,22 +328,14 @@ def end_flare(engine: Engine, *, now: datetime) -> bool:
 
 
 def flare_view(basis: Any) -> dict[str, Any]:
-    """The flare-up as plain data: its state, and the advice to follow."""
+    """The flare-up as plain data: its state, the advice to follow, and its doses."""
     from easeback.core.prescribed import ARTICLE_FLARE_DAYS
-    from easeback.usecases.following import plan_words
-    from easeback.wording import messages
+    from easeback.usecases.following import flare_advice, plan_words
 
-    words = plan_words(basis)
-    state = words.get("flare_up") or {"active": False}
-    plan = basis.followed.plan.get("flare_up") if basis.followed is not None else None
-    if plan:
-        state["advice"] = plan["advice"]
-        state["contact"] = plan["contact"]
-        state["from_clinician"] = True
-    else:
-        state["advice"] = messages.FLARE_ADVICE.format(days=state.get("days", ARTICLE_FLARE_DAYS))
-        state["contact"] = messages.FLARE_CONTACT
-        state["from_clinician"] = False
+    state = plan_words(basis).get("flare_up") or {
+        "active": False,
+        **flare_advice(basis, ARTICLE_FLARE_DAYS),
+    }
     state["stretches"] = [
         {"id": sid, "hold_s": d["hold_s"], "reps": d["reps"]} for sid, d in basis.doses.items()
     ]

@@ -163,6 +163,9 @@ class FlareUpState(Reply):
     last_day: str
     check_due: bool = Field(description="This morning's question is still to be answered.")
     needs_safety: bool = Field(description="The answers call for the safety questions.")
+    advice: str = Field(description="What to do meanwhile.")
+    contact: str = Field(description="When to get in touch, and how.")
+    from_clinician: bool = Field(description="The advice is the clinician's own words.")
 
 
 class PlanSource(Reply):

@@ -58,11 +58,10 @@ def today_page(
     ``errors``/``values``: the flare-up's morning question shown again."""
     from easeback.content.library import load_library
     from easeback.usecases.today import person_today
-    from easeback.web.prescription_pages import flare_advice
 
     view = person_today(db(request))
     plan_day = date.fromisoformat(view["date"])
-    flaring = (view["plan"].get("flare_up") or {}).get("active", False)
+    flare_up = view["plan"].get("flare_up") or {}
     return render(
         request,
         "today.html",
@@ -72,7 +71,7 @@ def today_page(
         plan_day=plan_day,
         library=load_library(),
         gate=state if state is not None else gate_state(request),
-        flare=flare_advice(request, plan_day) if flaring else None,
+        flare=flare_up if flare_up.get("active") else None,
         flare_done=messages.WEB_FLARE_DONE.get(flare or ""),
         errors=errors or {},
         values=values or {},

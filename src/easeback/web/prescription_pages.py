@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -278,14 +277,6 @@ async def back_to_article(request: Request) -> Response:
 
 
 # --- the flare-up -----------------------------------------------------------------------
-
-
-def flare_advice(request: Request, day: date) -> dict[str, Any]:
-    """The flare-up's state with its advice and when to get in touch, for Today."""
-    from easeback.usecases.following import store_basis
-    from easeback.usecases.prescription import flare_view
-
-    return flare_view(store_basis(store_of(request), day))
 
 
 @router.post("/flare-up", response_class=HTMLResponse)
