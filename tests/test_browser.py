@@ -194,7 +194,7 @@ def test_phase_changes_are_announced_politely_and_the_countdown_is_big(page: Any
     assert live.inner_text() == "Knee press. Hold · left side. 15 seconds"  # not every second
     size = page.locator("#countdown").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 64
-    figure = page.get_by_role("img", name="Lying on the back, hands around one knee")
+    figure = page.get_by_role("img", name="Lying on the back, both hands drawing the left knee")
     assert figure.is_visible()
 
 

@@ -15,7 +15,7 @@ from easeback.core.timeline import build_timeline
 from easeback.store.safety import current_gate, safety_records
 from easeback.store.sessions import list_sessions, session_events
 from easeback.web.bodies import UUID_PATTERN
-from easeback.web.static_files import static_url
+from easeback.web.pictures import picture_url
 from easeback.wording import messages
 from helpers import HeldLock, screened_store
 
@@ -75,9 +75,14 @@ def test_a_session_plays_the_timeline_the_core_builds(ready: TestClient) -> None
     assert session["timeline"] == expected
     assert len(session["labels"]) == len(expected["phases"])
     assert session["labels"][1]["label"] == "Hold · left side"
-    assert session["labels"][1]["figure"]["src"] == static_url("figures/knee-press-hold.svg")
+    assert session["labels"][1]["figure"] == {
+        "src": picture_url("knee-press/left-move"),
+        "alt": "Lying on the back, both hands drawing the left knee in to the chest; "
+        "the right foot stays flat on the mat.",
+        "motion": "hold",
+    }
     assert session["labels"][3]["label"] == "Hold · right side"
-    assert session["labels"][3]["figure"]["mirrored"] is True
+    assert session["labels"][3]["figure"]["src"] == picture_url("knee-press/right-move")
 
 
 def test_events_sent_twice_are_stored_once(ready: TestClient, app: Any) -> None:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from easeback.content.files import FileProblem, read_text, shown
 from easeback.content.models import Library, Routine
+from easeback.content.poses import Pictures
 from easeback.content.toml_problems import load_toml, problems_of
 from easeback.core.errors import Problem, RoutineError
 
@@ -29,6 +30,34 @@ def load_library() -> Library:
     """The shipped stretch library, validated once per process."""
     text = resources.files("easeback.content").joinpath("stretches.toml").read_text("utf-8")
     return Library.model_validate(tomllib.loads(text))
+
+
+@cache
+def load_pictures() -> Pictures:
+    """The shipped pictures, validated once per process, with one for every step of
+    every stretch of the library (a missing one is an error, not a blank)."""
+    text = resources.files("easeback.content").joinpath("poses.toml").read_text("utf-8")
+    pictures = Pictures.model_validate(tomllib.loads(text))
+    problems = pictures_missing(load_library(), pictures)
+    if problems:
+        raise ValueError("poses.toml: " + "; ".join(problems))
+    return pictures
+
+
+def pictures_missing(library: Library, pictures: Pictures) -> list[str]:
+    """What the library has that the pictures lack: a stretch, or a step of one."""
+    drawn = {p.stretch: {s.key for s in p.steps} for p in pictures.pictures}
+    problems = []
+    for stretch in library.stretches:
+        if stretch.id not in drawn:
+            problems.append(f"no pictures for {stretch.id}")
+            continue
+        problems += [
+            f"no pictures for {stretch.id}'s step {key!r}"
+            for key in stretch.step_keys
+            if key not in drawn[stretch.id]
+        ]
+    return problems
 
 
 def builtin_routine_text(name: str) -> str:

@@ -64,15 +64,6 @@ class Limits(Strict):
     times_per_day: Range
 
 
-class Figure(Strict):
-    """A picture of a position: an SVG file in web/static/figures, its text alternative,
-    and whether it is shown mirrored (the same drawing serves both sides)."""
-
-    file: str = Field(pattern=r"^[a-z0-9-]+\.svg$")
-    alt: str = Field(min_length=1, description="What the picture shows, for screen readers.")
-    mirrored: bool = False
-
-
 class Step(Strict):
     """The words said and shown during one hold of a stretch."""
 
@@ -80,7 +71,6 @@ class Step(Strict):
     direction: Direction | None = None
     hold: str = Field(min_length=1, description="Said as the hold begins.")
     release: str = Field(min_length=1, description="Said as the hold ends.")
-    figure: Figure | None = Field(default=None, description="The held position.")
 
 
 class Stretch(Strict):
@@ -103,7 +93,6 @@ class Stretch(Strict):
     times_per_day: Range
     when: str = Field(min_length=1, description="The seed's timing, in our words.")
     cautions: list[str] = Field(min_length=1)
-    start_figure: Figure | None = Field(default=None, description="The starting position.")
     clinical: Limits = Field(description="The clinical bounds a prescription stays inside.")
 
     @model_validator(mode="after")

@@ -4,12 +4,14 @@ WeasyPrint: the one-page report and the printable routine sheet.
 Both are tagged PDF/UA-1 with the document's language, so a screen reader reads them
 in order. Charts come from reports/charts.py, the same code the web page uses. The
 person's own words pass through ``printable`` (reports/glyphs.py), so nothing is
-drawn with a glyph the font lacks. WeasyPrint may load only our own files (the
-drawings): any other address is refused, so making a PDF never reaches the network.
+drawn with a glyph the font lacks. The stretch pictures are drawn from their poses
+(easeback.pictures) and placed as data addresses; WeasyPrint may load nothing else,
+so making a PDF never reaches the network or reads a file.
 """
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 PDF_VARIANT = "pdf/ua-1"  # tagged, with a structure tree and the language
-FIGURES = HERE.parent / "web" / "static" / "figures"
+PICTURE_PREFIX = "data:image/svg+xml;base64,"
 
 
 def _environment() -> Any:
@@ -38,6 +40,7 @@ def _environment() -> Any:
     env.globals.update(messages=messages)
     env.filters["printable"] = printable
     env.filters["note_lines"] = note_lines
+    env.globals["picture"] = picture_data
     return env
 
 
@@ -51,28 +54,31 @@ def note_lines(text: str) -> str:
     return "\n".join([*lines[: NOTE_LINES - 1], " ".join(lines[NOTE_LINES - 1 :])]).strip()
 
 
+def picture_data(name: str) -> str:
+    """A stretch picture (``knee-press/start``...) as a data address for ``<img>``."""
+    from easeback.pictures.catalogue import rendered
+
+    return PICTURE_PREFIX + base64.b64encode(rendered(name).encode()).decode()
+
+
 def _fetcher() -> Any:
-    """WeasyPrint's fetcher, limited to the drawings shipped with easeback."""
+    """WeasyPrint's fetcher, limited to the pictures placed in the page itself."""
     from weasyprint.urls import URLFetcher
 
-    prefix = FIGURES.resolve().as_uri() + "/"
-
-    class LocalFigures(URLFetcher):  # type: ignore[misc]
+    class OwnPictures(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith(prefix) or ".." in url:
-                raise ValueError(f"easeback PDFs load nothing from {url}")
+            if not url.startswith(PICTURE_PREFIX):
+                raise ValueError(f"easeback PDFs load nothing from {url[:80]}")
             return super().fetch(url, headers)
 
-    return LocalFigures(allowed_protocols=["file"])
+    return OwnPictures(allowed_protocols=["data"])
 
 
 def render_pdf(html: str) -> tuple[bytes, int]:
     """The PDF's bytes and its page count."""
     from weasyprint import HTML
 
-    document = HTML(
-        string=html, base_url=FIGURES.resolve().as_uri() + "/", url_fetcher=_fetcher()
-    ).render()
+    document = HTML(string=html, url_fetcher=_fetcher()).render()
     data: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return data, len(document.pages)
 
@@ -132,6 +138,7 @@ def sheet_html(
 ) -> str:
     """The routine sheet's HTML; ``plan`` and ``source`` as for ``report_html``."""
     from easeback.content.library import load_library
+    from easeback.pictures.catalogue import sheet_pictures
 
     library = load_library()
     return str(
@@ -142,6 +149,7 @@ def sheet_html(
             source=source or ARTICLE,
             note_limit=None,
             stretches={s.id: s for s in library.stretches},
+            sheet_pictures=sheet_pictures,
             generated=generated,
             person=person or Profile(),
         )

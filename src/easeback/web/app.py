@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from easeback import __version__
 from easeback.usecases.clock import local_time
 from easeback.web.errors import add_handlers, error_json
+from easeback.web.pictures import picture_inline, picture_url
 from easeback.web.responses import error_page
 from easeback.web.security import (
     CSRF_COOKIE,
@@ -49,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Open (and migrate) the store, and build the app around it."""
     from easeback.store import open_store
     from easeback.web import api as api_routes
-    from easeback.web import diary_pages, prescription_pages
+    from easeback.web import diary_pages, pictures, prescription_pages
     from easeback.web import pages as page_routes
 
     app = FastAPI(
@@ -73,6 +74,8 @@ def create_app(settings: Settings) -> FastAPI:
         clock=clock_text,
         day=day_text,
         static=static_url,
+        picture=picture_inline,
+        picture_url=picture_url,
         safety=safety_words,
     )
     app.state.templates = templates
@@ -83,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(diary_pages.router)
     app.include_router(prescription_pages.router)
     app.include_router(api_routes.router)
+    app.include_router(pictures.router)
 
     @app.middleware("http")
     async def csrf(request: Request, call_next: Any) -> Response:

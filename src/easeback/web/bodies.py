@@ -203,9 +203,13 @@ class Timeline(Reply):
 
 
 class FigureRef(Reply):
+    """A phase's picture: its address, its words, and how it moves on the page's clock:
+    ``show`` start to hold and back, ``hold`` start to hold then still, ``release``
+    back to the start, ``still`` the start."""
+
     src: str
     alt: str
-    mirrored: bool
+    motion: Literal["show", "hold", "release", "still"]
 
 
 class PhaseWords(Reply):

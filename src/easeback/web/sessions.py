@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from easeback.web.static_files import static_url
 from easeback.wording import messages
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from easeback.content.models import Library, Routine
-    from easeback.core.timeline import Phase, Timeline
+    from easeback.core.timeline import Timeline
     from easeback.store.sessions import NewEvent, StoredSession
 
 MAX_SPEED = 500.0
@@ -142,30 +141,28 @@ def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
                 "label": phase_label(phase),
                 "position": f"Stretch {n} of {m}" if n else "",
                 "next": f"Next: {next_label(timeline, index, library)}",
-                "figure": figure_for(phase, library),
+                "figure": figure_for(timeline, index),
             }
         )
     return words
 
 
-def figure_for(phase: Phase, library: Library) -> dict[str, Any] | None:
-    """The picture for a phase: a stretch's start position while getting ready, the
-    held position (mirrored for the other side) otherwise."""
-    stretch = library.get(phase.stretch) if phase.stretch else None
-    if stretch is None:
+# Pictures (issue 15): the player's figure for each phase.
+def figure_for(timeline: Timeline, index: int) -> dict[str, Any] | None:
+    """The player's picture for a phase: the step's moving picture (its address and
+    words) and how the page moves it on its clock (``pictures.phases``)."""
+    from easeback.pictures.catalogue import catalogue
+    from easeback.pictures.phases import phase_picture
+    from easeback.web.pictures import picture_url
+
+    chosen = phase_picture(timeline, index)
+    if chosen is None:
         return None
-    if phase.kind == "prepare":
-        figure = stretch.start_figure
-    else:
-        step = next(
-            (s for s in stretch.steps if s.side == phase.side and s.direction == phase.direction),
-            stretch.steps[0],
-        )
-        figure = step.figure or stretch.start_figure
-    if figure is None:
-        return None
-    src = static_url(f"figures/{figure.file}")
-    return {"src": src, "alt": figure.alt, "mirrored": figure.mirrored}
+    return {
+        "src": picture_url(chosen.name),
+        "alt": catalogue()[chosen.name].alt,
+        "motion": chosen.motion,
+    }
 
 
 def accept_events(

@@ -5,6 +5,7 @@
 import { Player } from "./player.js";
 import { Outbox } from "./outbox.js";
 import { Cues } from "./cues.js";
+import { FigureView } from "./figure.js";
 
 const root = document.getElementById("player");
 const $ = (id) => document.getElementById(id);
@@ -27,6 +28,12 @@ const outbox = new Outbox(token, (count, problem) => {
   }
 });
 const cues = new Cues($("flash"));
+// The figure (pictures, issue 15): moved by the session's clock, where in its phase.
+const figureView = new FigureView($("figure-art"), () => {
+  const player = state.player;
+  if (!player || player.ended) return null;
+  return { elapsed: player.positionMs(clock()) - player.phase.start_ms, duration: player.phase.duration_ms };
+});
 const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null };
 window.easeback = { timing: [], state, outbox };
 
@@ -75,6 +82,7 @@ async function begin(event) {
   }
   state.session = reply;
   state.labels = reply.labels;
+  figureView.preload(reply.labels);
   state.player = new Player(reply.timeline, reply.speed);
   $("progress").max = reply.timeline.total_ms;
   $("since").replaceChildren(...reply.since_last_time.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
@@ -164,15 +172,9 @@ function render() {
   progress.value = player.positionMs(now);
   progress.setAttribute("aria-valuetext", `${Math.round((100 * player.positionMs(now)) / player.total)}% of the routine`);
   const figure = $("figure");
-  if (words.figure) {
-    delete figure.dataset.empty;
-    const img = $("figure-img");
-    if (img.getAttribute("src") !== words.figure.src) img.src = words.figure.src;
-    img.alt = words.figure.alt;
-    img.classList.toggle("mirrored", words.figure.mirrored);
-  } else {
-    figure.dataset.empty = ""; // keeps its space, so nothing below it jumps
-  }
+  if (words.figure) delete figure.dataset.empty;
+  else figure.dataset.empty = ""; // keeps its space, so nothing below it jumps
+  figureView.show(words.figure);
 }
 
 function announce(index) {
@@ -249,6 +251,7 @@ function finish() {
   if ($("leave").open) $("leave").close();
   clearTimeout(state.timer);
   clearInterval(state.scheduler);
+  figureView.stop();
   cues.cancelPlanned();
   releaseWake();
   const outcome = state.player.outcome;

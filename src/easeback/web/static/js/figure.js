@@ -1,0 +1,97 @@
+// The player's picture (issue 15): the step's moving picture, inlined so it takes the
+// page's colours, held still by its own clock and set to the point the player's
+// clock has reached. So it moves with the session: paused when the session pauses,
+// at the right place after a skip, and under a test's fake clock. With reduced
+// motion asked for, it shows where the step starts or its hold, without moving.
+
+const pictures = new Map(); // address -> Promise of the picture's SVG element (or null)
+
+function load(src) {
+  if (!pictures.has(src)) {
+    const parsed = fetch(src)
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((text) => {
+        const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+        const svg = doc.documentElement;
+        return svg && svg.localName === "svg" ? svg : null;
+      })
+      .catch(() => null);
+    pictures.set(src, parsed);
+  }
+  return pictures.get(src);
+}
+
+const smooth = (x) => x * x * (3 - 2 * x);
+const clamp = (x) => Math.min(1, Math.max(0, x));
+const HOLD_MOVE_MS = 3000; // a hold's picture reaches the held position within 3 s
+
+// How far from the start (0) to the hold (1) the picture is, at ``elapsed`` ms of a
+// phase lasting ``duration`` ms.
+export function progress(motion, elapsed, duration, still) {
+  const t = duration > 0 ? clamp(elapsed / duration) : 1;
+  if (motion === "hold") return still ? 1 : clamp(elapsed / Math.min(HOLD_MOVE_MS, duration / 2));
+  if (still) return 0;
+  if (motion === "show") return t < 0.5 ? smooth(t / 0.5) : t < 0.7 ? 1 : 1 - smooth((t - 0.7) / 0.3);
+  if (motion === "release") return 1 - t;
+  return 0;
+}
+
+export class FigureView {
+  // ``box`` holds the picture; ``timing()`` gives {elapsed, duration} of the phase
+  // now playing, or null when nothing plays.
+  constructor(box, timing) {
+    this.box = box;
+    this.timing = timing;
+    this.figure = null;
+    this.svg = null;
+    this.frame = 0;
+    this.reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
+  }
+
+  // Every address the session will show, fetched now, so no step waits for one.
+  preload(labels) {
+    for (const words of labels) if (words.figure) load(words.figure.src);
+  }
+
+  show(figure) {
+    if (!figure) {
+      this.figure = null;
+      this.svg = null;
+      this.box.replaceChildren();
+      return;
+    }
+    const changed = !this.figure || this.figure.src !== figure.src;
+    this.figure = figure;
+    if (changed) {
+      this.svg = null;
+      const src = figure.src;
+      load(src).then((svg) => {
+        if (!svg || !this.figure || this.figure.src !== src) return;
+        const copy = document.importNode(svg, true);
+        copy.pauseAnimations();
+        this.box.replaceChildren(copy);
+        this.svg = copy;
+        this.update();
+      });
+    }
+    this.update();
+  }
+
+  update() {
+    cancelAnimationFrame(this.frame);
+    const timing = this.timing();
+    if (!this.figure || !timing) return;
+    const p = progress(this.figure.motion, timing.elapsed, timing.duration, this.reduced.matches);
+    if (this.svg) {
+      this.svg.setCurrentTime(Math.min(p, 0.999));
+      this.box.dataset.progress = p.toFixed(3);
+    }
+    if (!this.reduced.matches && this.figure.motion !== "still") {
+      this.frame = requestAnimationFrame(() => this.update());
+    }
+  }
+
+  stop() {
+    cancelAnimationFrame(this.frame);
+  }
+}
