@@ -1,9 +1,9 @@
 """Which picture a player shows in each phase of a timeline, and how it moves.
 
-Pure, from the timeline alone: getting ready shows the coming step moving from its
-start to its hold and back (what is about to happen); a hold moves from the start
-to the hold, then stays; a release moves back to the start; switching sides and
-resting show where the next step starts, still.
+Pure, from the timeline alone: getting ready and switching sides show the coming
+step moving from its start to its hold and back (what is about to happen, and with
+which limb); a hold moves from the start to the hold, then stays; a release moves
+back to the start; a rest shows where the next stretch starts, still.
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ if TYPE_CHECKING:
     from easeback.core.timeline import Phase, Timeline
 
 Motion = Literal["show", "hold", "release", "still"]
-MOTIONS: dict[str, Motion] = {"prepare": "show", "hold": "hold", "release": "release"}
+MOTIONS: dict[str, Motion] = {
+    "prepare": "show",
+    "switch": "show",
+    "hold": "hold",
+    "release": "release",
+}
 
 
 @dataclass(frozen=True)
