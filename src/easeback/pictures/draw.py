@@ -18,6 +18,7 @@ own clock has reached (``svg.setCurrentTime``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 from easeback.content.poses import HEIGHT, WIDTH, Arrow, Pose, View
@@ -45,6 +46,7 @@ PAINT = {
     "pic-m": f'stroke="{MOVE}" {ROUND}',
     "pic-in": f'stroke="{PANEL}" {ROUND}',
     "pic-hd": f'fill="{INK}"',
+    "pic-eye": f'fill="{PANEL}"',
     "pic-mhd": f'fill="{MOVE}"',
     "pic-a": f'stroke="{MOVE}" fill="none" stroke-width="3.5" stroke-dasharray="7 5" '
     'stroke-linecap="round"',
@@ -124,18 +126,48 @@ def _path(part: str, start: Pose, hold: Pose | None, cls: str, width: float) -> 
     return f'<path {_paint(cls)} stroke-width="{_n(width)}" d="{d}">{motion}</path>'
 
 
-def _head(start: Pose, hold: Pose | None, radius: float, moving: bool) -> str:
-    return _dot("head", start, hold, radius, moving)
+# Where the eyes sit on the head when the face looks at us: from above (lying on the
+# back, the top of the head to the left) and from the front. They say "face up".
+EYES: dict[View, tuple[tuple[float, float], ...]] = {
+    "above": ((-2.5, -4.5), (-2.5, 4.5)),
+    "front": ((-4.5, -1), (4.5, -1)),
+}
 
 
-def _dot(joint: str, start: Pose, hold: Pose | None, radius: float, moving: bool) -> str:
-    (x, y) = start[joint]
+def _head(view: View, start: Pose, hold: Pose | None, radius: float, moving: bool) -> str:
+    def eye(ex: float, ey: float) -> Callable[[Pose], tuple[float, float]]:
+        # Seen from the front, a head turned aside (off the line of the neck) has its
+        # eyes turned that way too.
+        turn = 1.5 if view == "front" else 0.0
+        return lambda pose: (ex + turn * (pose["head"][0] - pose["neck"][0]), ey)
+
+    eyes = "".join(
+        _dot("head", start, hold, radius / 5, False, offset=eye(*at), cls="pic-eye")
+        for at in EYES.get(view, ())
+    )
+    return _dot("head", start, hold, radius, moving) + eyes
+
+
+def _dot(
+    joint: str,
+    start: Pose,
+    hold: Pose | None,
+    radius: float,
+    moving: bool,
+    *,
+    offset: Callable[[Pose], tuple[float, float]] = lambda pose: (0, 0),
+    cls: str | None = None,
+) -> str:
+    def at(pose: Pose) -> tuple[float, float]:
+        dx, dy = offset(pose)
+        return pose[joint][0] + dx, pose[joint][1] + dy
+
+    (x, y) = at(start)
     motion = ""
     if hold is not None:
-        motion = _animate("cx", _n(x), _n(hold[joint][0])) + _animate(
-            "cy", _n(y), _n(hold[joint][1])
-        )
-    cls = "pic-mhd" if moving else "pic-hd"
+        (hx, hy) = at(hold)
+        motion = _animate("cx", _n(x), _n(hx)) + _animate("cy", _n(y), _n(hy))
+    cls = cls or ("pic-mhd" if moving else "pic-hd")
     return f'<circle {_paint(cls)} cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}">{motion}</circle>'
 
 
@@ -240,7 +272,12 @@ def draw(
     # What moves is drawn last, over the rest, so it is never hidden.
     for part in sorted(order, key=lambda p: p in moving):
         body_part(part)
-    parts.append(_head(pose, hold, radius, "head" in moving))
+    arrow_mark = _arrow(arrow) if arrow is not None else ""
+    if view == "front":
+        # A turn of the head and shoulders: the arrow goes round behind the head.
+        parts.append(arrow_mark)
+        arrow_mark = ""
+    parts.append(_head(view, pose, hold, radius, "head" in moving))
     if view == "above":
         # Bent knees point up at us: a kneecap dot says "bent", not "short legs".
         parts += [
@@ -256,7 +293,7 @@ def draw(
         f'<title id="{title_id}">{escape(title)}</title>'
         f'<rect {_paint("pic-bg")} width="{WIDTH}" height="{HEIGHT}" rx="8"/>'
         f"{_scenery(view)}{''.join(parts)}"
-        f"{_arrow(arrow) if arrow is not None else ''}"
+        f"{arrow_mark}"
         f"{_label(label, label_at) if label else ''}"
         "</svg>"
     )
