@@ -122,7 +122,7 @@ def test_every_picture_is_an_svg_named_by_its_words(name: str) -> None:
 @pytest.mark.parametrize(("stretch_id", "key"), steps_of_every_stretch())
 def test_what_moves_stands_out_by_shape_as_well_as_colour(stretch_id: str, key: str) -> None:
     root = parsed(f"{stretch_id}/{key}-hold")
-    paths = root.findall(f"{SVG}path")
+    paths = list(root.iter(f"{SVG}path"))
     moving = [p for p in paths if p.get("class") == "pic-m"]
     hollow = [p for p in paths if p.get("class") == "pic-in"]
     still = [p for p in paths if p.get("class") == "pic-b"]

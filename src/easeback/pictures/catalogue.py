@@ -2,7 +2,9 @@
 hold and the move from one to the other (for the player).
 
 Names are ``<stretch>/start`` and ``<stretch>/<step>-start``, ``-hold`` or ``-move``,
-where ``<step>`` is the step's side or direction as in stretches.toml.
+where ``<step>`` is the step's side or direction as in stretches.toml, and
+``<stretch>/thumb``: the first step's hold without its label, for the small pictures
+in lists (the start positions of the lying stretches look alike; their holds do not).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from easeback.content.library import load_pictures
 from easeback.content.poses import Pictures, StretchPictures
 from easeback.pictures.draw import draw, moving_parts
 
-Which = Literal["start", "hold", "move"]
+Which = Literal["start", "hold", "move", "thumb"]
 WHICH: tuple[Which, ...] = ("start", "hold", "move")
 
 
@@ -42,13 +44,13 @@ class Picture:
         moving = frozenset(step.moves) if step.moves else moving_parts(start, hold)
         return draw(
             pics.view,
-            hold if self.which == "hold" else start,
+            hold if self.which in ("hold", "thumb") else start,
             hold=hold if self.which == "move" else None,
             title=self.alt,
             ident=ident,
             moving=moving,
             arrow=step.arrow,
-            label=step.label,
+            label=None if self.which == "thumb" else step.label,
             label_at=step.label_at,
             width=width,
             height=height,
@@ -56,7 +58,11 @@ class Picture:
 
 
 def _pictures_of(pics: StretchPictures) -> list[Picture]:
-    found = [Picture(f"{pics.stretch}/start", pics.alt, pics)]
+    first = pics.steps[0]
+    found = [
+        Picture(f"{pics.stretch}/start", pics.alt, pics),
+        Picture(f"{pics.stretch}/thumb", first.hold_alt, pics, first.key, "thumb"),
+    ]
     for step in pics.steps:
         alts = {"start": pics.start_alt_of(step), "hold": step.hold_alt, "move": step.hold_alt}
         found += [

@@ -33,6 +33,7 @@ SIZES: dict[View, tuple[float, float, float]] = {
 FAR: dict[View, str | None] = {"side": "left", "above": None, "front": None}
 
 INK, MOVE, PANEL, SET, SEAT = "#1f2933", "#0a58ca", "#f7f5ef", "#d9d2c3", "#8d8471"
+# The body's lines are round-ended and unfilled: said once, on the group around them.
 ROUND = 'fill="none" stroke-linecap="round" stroke-linejoin="round"'
 # Each kind of mark: its class (for the page's CSS, which wins over these when the
 # picture is inlined) and its fixed paint (presentation attributes: no <style>
@@ -41,10 +42,10 @@ PAINT = {
     "pic-bg": f'fill="{PANEL}"',
     "pic-set": f'fill="{SET}"',
     "pic-seat": f'stroke="{SEAT}" fill="none" stroke-linecap="round"',
-    "pic-b": f'stroke="{INK}" {ROUND}',
-    "pic-far": f'stroke="{INK}" opacity=".5" {ROUND}',
-    "pic-m": f'stroke="{MOVE}" {ROUND}',
-    "pic-in": f'stroke="{PANEL}" {ROUND}',
+    "pic-b": f'stroke="{INK}"',
+    "pic-far": f'stroke="{INK}" opacity=".5"',
+    "pic-m": f'stroke="{MOVE}"',
+    "pic-in": f'stroke="{PANEL}"',
     "pic-hd": f'fill="{INK}"',
     "pic-eye": f'fill="{PANEL}"',
     "pic-mhd": f'fill="{MOVE}"',
@@ -292,7 +293,7 @@ def draw(
         f'class="pic" data-view="{view}">'
         f'<title id="{title_id}">{escape(title)}</title>'
         f'<rect {_paint("pic-bg")} width="{WIDTH}" height="{HEIGHT}" rx="8"/>'
-        f"{_scenery(view)}{''.join(parts)}"
+        f"{_scenery(view)}<g {ROUND}>{''.join(parts)}</g>"
         f"{arrow_mark}"
         f"{_label(label, label_at) if label else ''}"
         "</svg>"
