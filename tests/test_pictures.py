@@ -9,14 +9,17 @@ a change to a picture shows in review. To accept a change on purpose, run
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import tomllib
 import xml.etree.ElementTree as ET
 from importlib import resources
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
@@ -25,6 +28,7 @@ from easeback.content.poses import JOINTS, Pictures, Pose
 from easeback.core.timeline import build_timeline
 from easeback.pictures.catalogue import catalogue, rendered, sheet_pictures
 from easeback.pictures.phases import phase_picture
+from easeback.reports.pdf import PICTURE_PREFIX, _fetcher, sheet_html
 from easeback.web.pictures import picture_url
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -259,3 +263,29 @@ def test_a_picture_at_a_plain_address_is_checked_again_before_use(client: TestCl
 def test_an_unknown_picture_is_not_found(client: TestClient) -> None:
     assert client.get("/pictures/knee-press/upside-down.svg").status_code == 404
     assert client.get("/pictures/headstand/start.svg").status_code == 404
+
+
+def test_the_routine_sheet_draws_each_stretch_from_its_poses() -> None:
+    html = sheet_html(
+        [
+            {"id": s.id, "hold_s": s.hold_s.min, "reps": s.reps.min}
+            for s in load_library().stretches
+        ],
+        generated=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+    )
+    images = BeautifulSoup(html, "html.parser").find_all("img")
+
+    expected = [p for s in load_library().stretches for p in sheet_pictures(s.id)]
+    assert [img["alt"] for img in images] == [p.alt for p in expected]
+    for img, picture in zip(images, expected, strict=True):
+        assert img["src"].startswith(PICTURE_PREFIX)
+        drawn = base64.b64decode(img["src"].removeprefix(PICTURE_PREFIX)).decode()
+        assert drawn == rendered(picture.name)
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "http://example.org/a.svg", "data:text/html,<p>hi</p>"]
+)
+def test_making_a_pdf_loads_nothing_but_its_own_pictures(url: str) -> None:
+    with pytest.raises(ValueError, match="easeback PDFs load nothing from"):
+        _fetcher().fetch(url)

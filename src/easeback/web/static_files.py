@@ -1,4 +1,4 @@
-"""The static files (style, scripts, figures): sent compressed, and cached by the
+"""The static files (style, scripts, icon): sent compressed, and cached by the
 browser for a year under an address that names their version, so a page loads fast
 on a phone and a new release is never served stale.
 
@@ -9,8 +9,8 @@ The plain address (``/static/js/play.js``) still works, checked again on every u
 
 The folder is small (about 100 KiB), so every file is read and gzipped once, when
 the app starts, and answered from memory: nothing is compressed per request, and a
-request the browser drops half-way (a figure replaced at once in a rehearsal at 10x)
-leaves no stream behind.
+request the browser drops half-way leaves no stream behind. (The stretch pictures
+are drawn from poses and served by web/pictures.py, not from this folder.)
 """
 
 from __future__ import annotations
