@@ -14,8 +14,8 @@ import os
 import re
 import tomllib
 import xml.etree.ElementTree as ET
-from importlib import resources
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import pytest
