@@ -115,7 +115,7 @@ def _animate(attribute: str, start: str, hold: str) -> str:
         return ""
     return (
         f'<animate attributeName="{attribute}" values="{start};{hold}" dur="1s" '
-        'begin="0s" fill="freeze" calcMode="spline" keySplines=".4 0 .2 1"/>'
+        'begin="0s" fill="freeze" calcMode="spline" keyTimes="0;1" keySplines=".4 0 .2 1"/>'
     )
 
 

@@ -45,6 +45,7 @@ export class FigureView {
     this.figure = null;
     this.svg = null;
     this.frame = 0;
+    this.shown = null; // the point of the move last set
     this.reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
   }
 
@@ -71,24 +72,28 @@ export class FigureView {
         copy.pauseAnimations();
         this.box.replaceChildren(copy);
         this.svg = copy;
+        this.shown = null;
         this.update();
       });
     }
     this.update();
   }
 
+  // Sets the picture to where the clock is, and again each frame while it can move
+  // (only when that point changes). A settled picture (a hold reached, a still one,
+  // reduced motion) asks for no more frames; the player's next render starts again.
   update() {
     cancelAnimationFrame(this.frame);
     const timing = this.timing();
     if (!this.figure || !timing) return;
-    const p = progress(this.figure.motion, timing.elapsed, timing.duration, this.reduced.matches);
-    if (this.svg) {
+    const motion = this.figure.motion;
+    const p = progress(motion, timing.elapsed, timing.duration, this.reduced.matches);
+    if (this.svg && p !== this.shown) {
       this.svg.setCurrentTime(Math.min(p, 0.999));
-      this.box.dataset.progress = p.toFixed(3);
+      this.shown = p;
     }
-    if (!this.reduced.matches && this.figure.motion !== "still") {
-      this.frame = requestAnimationFrame(() => this.update());
-    }
+    const settled = this.reduced.matches || motion === "still" || (motion === "hold" && p >= 1);
+    if (!settled) this.frame = requestAnimationFrame(() => this.update());
   }
 
   stop() {
