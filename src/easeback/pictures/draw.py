@@ -72,6 +72,7 @@ LIMBS: dict[str, tuple[str, ...]] = {
 }
 # Arms are drawn thinner than legs, so a hand reaching past a thigh reads as an arm.
 THINNER = {"shoulders": 0.8, "hips": 0.8, "left_arm": 0.75, "right_arm": 0.75}
+BROAD = {"shoulders": 1.0, "hips": 0.85}
 TRUNK_JOINTS = ("neck", "left_shoulder", "right_shoulder", "back", "pelvis")
 PARTS: dict[str, tuple[str, ...]] = {**LIMBS, "trunk": TRUNK_JOINTS, "head": ("head",)}
 
@@ -248,6 +249,8 @@ def draw(
     def body_part(part: str) -> None:
         is_moving = part in moving
         width_ = trunk if part == "trunk" else limb * THINNER.get(part, 1)
+        if view == "above" and part in BROAD:
+            width_ = trunk * BROAD[part]  # from above, the chest and hips are broad
         if is_moving:
             parts.append(_path(part, pose, hold, "pic-m", width_ + 3))
             parts.append(_path(part, pose, hold, "pic-in", max(2.5, width_ / 3)))
@@ -280,10 +283,12 @@ def draw(
         arrow_mark = ""
     parts.append(_head(view, pose, hold, radius, "head" in moving))
     if view == "above":
-        # Bent knees point up at us: a kneecap dot says "bent", not "short legs".
+        # Bent knees point up at us: a kneecap dot says "bent", not "short legs"; a
+        # hand at the end of each arm says "arm", not a bar across the body.
         parts += [
-            _dot(f"{side}_knee", pose, hold, limb * 0.75, f"{side}_leg" in moving)
+            _dot(f"{side}_{joint}", pose, hold, limb * size, f"{side}_{limb_of}" in moving)
             for side in ("left", "right")
+            for joint, limb_of, size in (("knee", "leg", 0.75), ("hand", "arm", 0.55))
         ]
 
     title_id = f"{ident}-title"
