@@ -21,17 +21,16 @@ function load(src) {
   return pictures.get(src);
 }
 
-const smooth = (x) => x * x * (3 - 2 * x);
 const clamp = (x) => Math.min(1, Math.max(0, x));
 const HOLD_MOVE_MS = 3000; // a hold's picture reaches the held position within 3 s
 
 // How far from the start (0) to the hold (1) the picture is, at ``elapsed`` ms of a
-// phase lasting ``duration`` ms.
+// phase lasting ``duration`` ms. Linear here: the picture's own move is eased.
 export function progress(motion, elapsed, duration, still) {
   const t = duration > 0 ? clamp(elapsed / duration) : 1;
   if (motion === "hold") return still ? 1 : clamp(elapsed / Math.min(HOLD_MOVE_MS, duration / 2));
   if (still) return 0;
-  if (motion === "show") return t < 0.5 ? smooth(t / 0.5) : t < 0.7 ? 1 : 1 - smooth((t - 0.7) / 0.3);
+  if (motion === "show") return t < 0.5 ? t / 0.5 : t < 0.7 ? 1 : 1 - (t - 0.7) / 0.3;
   if (motion === "release") return 1 - t;
   return 0;
 }
