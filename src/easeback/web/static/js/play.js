@@ -227,6 +227,7 @@ function showPause() {
   button.textContent = paused ? "Carry on" : "Pause";
   button.setAttribute("aria-pressed", paused ? "true" : "false");
   $("paused-note").hidden = !paused;
+  $("next").hidden = paused; // the note takes the line of what comes next
   if (paused) cues.silence();
 }
 
