@@ -191,34 +191,51 @@ def test_the_player_reads_from_the_mat_and_the_pain_button_stands_out(
     page.context.close()
 
 
-def test_each_kind_of_phase_has_its_own_shape_and_underline_not_only_a_colour(
+def test_each_kind_of_phase_has_its_own_shape_and_underline_and_the_controls_stay_clear(
     chromium: Any, ready_server: Server
 ) -> None:
+    """Through every phase of the routine on an upright phone (the tightest screen):
+    each kind has its own shape and underline, and Pause, Skip and End stay above the
+    pain button however long the words of the phase are, paused or not."""
     page = player_page(chromium, ready_server, "phone", "light")
     page.goto("/play?routine=default")
     begin(page)
 
-    looks: dict[str, tuple[str, str]] = {}
-    for _ in range(60):
+    looks: dict[str, set[tuple[str, str]]] = {}
+    while page.locator("#stage").is_visible():
         kind = page.locator("#stage").get_attribute("data-kind")
-        if kind not in looks:
-            looks[kind] = (
+        looks.setdefault(kind, set()).add(
+            (
                 page.locator("#phase-icon use").get_attribute("href"),
                 page.locator("#phase-label").evaluate(
                     "e => { const s = getComputedStyle(e);"
                     " return s.textDecorationLine + ' ' + s.textDecorationStyle; }"
                 ),
             )
-            assert page.get_by_role("button", name=messages.WEB_PAIN_KEY).is_visible()
-        if len(looks) == 5:
-            break
+        )
+        pain = box(page, "#pain")
+        for control in ("#pause", "#skip", "#quit"):
+            b = box(page, control)
+            assert b["y"] + b["height"] <= pain["y"], (kind, phase_words(page), control)
+        if kind == "rest":
+            page.keyboard.press("Space")
+            assert page.get_by_text("Paused.").is_visible()
+            assert box(page, "#quit")["y"] + box(page, "#quit")["height"] <= pain["y"]
+            page.keyboard.press("Space")
         page.keyboard.press("n")
 
     assert set(looks) == {"prepare", "hold", "release", "switch", "rest"}
-    shapes = {shape for shape, _ in looks.values()}
-    underlines = {line for _, line in looks.values()}
+    assert all(len(seen) == 1 for seen in looks.values()), looks  # one look per kind
+    firsts = [next(iter(seen)) for seen in looks.values()]
+    shapes = {shape for shape, _ in firsts}
+    underlines = {line for _, line in firsts}
     assert len(shapes) == 5 and len(underlines) == 5, looks
     page.context.close()
+
+
+def phase_words(page: Any) -> str:
+    words: str = page.locator("#phase-label").text_content()
+    return words
 
 
 def bar(page: Any) -> float:

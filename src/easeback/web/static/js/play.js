@@ -185,8 +185,8 @@ function showPhase(words, now) {
     stage.dataset.kind = words.kind;
     $("phase-icon").firstElementChild.setAttribute("href", `#icon-${words.kind}`);
   }
-  // A narrow screen breaks the line after the dot only: "GET READY ·" over "LEFT".
-  $("phase-label").textContent = words.headline.split(" · ").map((part) => part.replaceAll(" ", "\u00a0")).join("\u00a0· ");
+  // A narrow screen breaks the line after the dot, never before it: "GET READY ·" over "LEFT".
+  $("phase-label").textContent = words.headline.replaceAll(" · ", "\u00a0· ");
   $("phase-detail").textContent = words.detail;
   $("next").textContent = words.next;
   $("position").textContent = words.position;
