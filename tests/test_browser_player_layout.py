@@ -191,13 +191,14 @@ def test_the_player_reads_from_the_mat_and_the_pain_button_stands_out(
     page.context.close()
 
 
+@pytest.mark.parametrize("screen", SCREENS)
 def test_each_kind_of_phase_has_its_own_shape_and_underline_and_the_controls_stay_clear(
-    chromium: Any, ready_server: Server
+    chromium: Any, ready_server: Server, screen: str
 ) -> None:
-    """Through every phase of the routine on an upright phone (the tightest screen):
-    each kind has its own shape and underline, and Pause, Skip and End stay above the
-    pain button however long the words of the phase are, paused or not."""
-    page = player_page(chromium, ready_server, "phone", "light")
+    """Through every phase of the routine: each kind has its own shape and underline,
+    and the countdown, Pause, Skip and End stay on screen above the pain button however
+    long the words of the phase are, paused or not."""
+    page = player_page(chromium, ready_server, screen, "light")
     page.goto("/play?routine=default")
     begin(page)
 
@@ -214,13 +215,15 @@ def test_each_kind_of_phase_has_its_own_shape_and_underline_and_the_controls_sta
             )
         )
         pain = box(page, "#pain")
-        for control in ("#pause", "#skip", "#quit"):
+        for control in ("#countdown", "#next", "#pause", "#skip", "#quit"):
             b = box(page, control)
             assert b["y"] + b["height"] <= pain["y"], (kind, phase_words(page), control)
         if kind == "rest":
             page.keyboard.press("Space")
             assert page.get_by_text("Paused.").is_visible()
-            assert box(page, "#quit")["y"] + box(page, "#quit")["height"] <= pain["y"]
+            for control in ("#paused-note", "#pause", "#skip", "#quit"):
+                b = box(page, control)
+                assert b["y"] + b["height"] <= pain["y"], ("paused", control)
             page.keyboard.press("Space")
         page.keyboard.press("n")
 
