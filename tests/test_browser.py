@@ -105,6 +105,12 @@ def reference_events(routine: str) -> list[tuple[str, int]]:
     return [(e.kind, e.phase) for e in events]
 
 
+def phase_line(page: Any) -> str:
+    """The big line's words ('Hold · left'; shown in capitals, its spaces unbreakable)."""
+    text: str = page.locator("#phase-label").text_content()
+    return text.replace("\u00a0", " ")
+
+
 def begin(page: Any, path: str) -> None:
     page.goto(path)
     page.get_by_role("button", name="Begin").focus()
@@ -158,7 +164,7 @@ def test_a_whole_session_by_keyboard_stores_what_was_played(page: Any, db_path: 
     page.get_by_role("button", name="Begin").focus()
     page.keyboard.press("Enter")
     page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
-    assert page.locator("#phase-label").inner_text() == "Get ready · left side"
+    assert phase_line(page) == "Get ready · left"
 
     page.clock.run_for(30_000)  # the 4:08 routine at 10x lasts 24.8 s
     page.get_by_role("heading", name="Session over").wait_for()
@@ -211,7 +217,7 @@ def test_space_pauses_and_carries_on_without_losing_time(page: Any, db_path: Pat
     page.keyboard.press("Space")
     page.clock.run_for(12_000)
 
-    assert page.locator("#phase-label").inner_text() == "Change sides · right side"
+    assert phase_line(page) == "Change sides · right"
     settle(page)
     kinds = [r["kind"] for r in stored_events(db_path, session_id(page))]
     assert kinds[:5] == ["started", "phase", "phase", "paused", "resumed"]
@@ -222,7 +228,7 @@ def test_n_skips_to_the_next_phase(page: Any, db_path: Path) -> None:
 
     page.keyboard.press("N")
 
-    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert phase_line(page) == "Hold · left"
     assert page.locator("#countdown").inner_text() == "15"
     settle(page)
     kinds = [r["kind"] for r in stored_events(db_path, session_id(page))]
@@ -295,19 +301,20 @@ def test_space_on_a_focused_control_does_what_the_control_says(page: Any) -> Non
     page.get_by_role("button", name="Skip").focus()
     page.keyboard.press("Space")
 
-    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert phase_line(page) == "Hold · left"
     assert page.get_by_role("button", name="Pause").get_attribute("aria-pressed") == "false"
 
 
 def test_single_letter_keys_can_be_turned_off(page: Any) -> None:
     begin(page, "/play?routine=default&speed=1")
+    page.get_by_text("Sound and keys").click()  # the settings wait in a small panel
     page.get_by_label("Single-letter keys (N, M, P)").uncheck()
     page.locator("#stretch-name").focus()
 
     page.keyboard.press("n")
     page.keyboard.press("p")
 
-    assert page.locator("#phase-label").inner_text() == "Get ready · left side"
+    assert phase_line(page) == "Get ready · left"
     page.keyboard.press("Escape")  # not a letter: always there
     assert page.get_by_role("heading", name="Session over").is_visible()
 
@@ -345,18 +352,20 @@ def test_end_asks_first_and_keep_going_carries_on_where_it_was(page: Any, db_pat
     assert stored_events(db_path, session_id(page))[-1]["kind"] == "quit"
 
 
-def test_a_menu_link_asks_first_and_leaving_records_the_session_as_ended_early(
+def test_the_menu_steps_aside_and_a_link_asks_first_and_leaving_records_it_ended_early(
     page: Any, db_path: Path
 ) -> None:
     begin(page, "/play?routine=default&speed=1")
     page.clock.run_for(5_000)
+    assert not page.get_by_role("navigation", name="Main").is_visible()
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+    page.get_by_role("link", name="easeback").click()  # the app's name stays, as a way out
 
     assert leave_dialog(page).is_visible()
     assert urlsplit(page.url).path == "/play"
     page.get_by_role("button", name=messages.WEB_LEAVE_YES).click()
-    page.wait_for_url("**/history")
+    page.wait_for_url("**/today")
+    page.goto("/history")
     page.clock.run_for(2_000)  # this page sends what the player page left waiting
     page.reload()
     row = page.get_by_role("row").nth(1).inner_text()
@@ -534,9 +543,9 @@ def test_a_hidden_page_catches_up_without_skipping_or_repeating_phases(
     # timer is cleared) while the clock moves on 40 s; then the page shows again.
     page.evaluate("clearTimeout(window.easeback.state.timer)")
     page.clock.fast_forward(40_000)
-    assert page.locator("#phase-label").inner_text() == "Get ready · left side"  # stale
+    assert phase_line(page) == "Get ready · left"  # stale
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    assert page.locator("#phase-label").inner_text() == "Hold · right side"  # 40 s in
+    assert phase_line(page) == "Hold · right"  # 40 s in
 
     position = page.evaluate("window.easeback.state.player.positionMs(performance.now() / 1000)")
     assert 40_000 <= position < 41_000

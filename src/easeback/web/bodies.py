@@ -218,6 +218,10 @@ class PhaseWords(Reply):
     position: str
     next: str
     figure: FigureRef | None
+    # The player's big line, its small print and its look (issue 15).
+    kind: str = Field(description="The phase's kind, as in the timeline: it sets the look.")
+    headline: str = Field(description="Kind and side, read from the mat: 'Hold · left'.")
+    detail: str = Field(description="Direction and repetition: 'Towards the feet · 3 of 5'.")
 
 
 class SessionStarted(Reply):

@@ -39,6 +39,17 @@ class Chosen:
     plan_date: str | None
     speed: float
 
+    @property
+    def length_text(self) -> str:
+        """'About 4 minutes': how long the session takes at its speed, shown before Begin.
+        Read from the timeline the player will play, the one place that times it."""
+        from easeback.content.library import load_library
+        from easeback.core.timeline import build_timeline
+        from easeback.wording.labels import length_words
+
+        total = build_timeline(self.routine, load_library()).total_ms
+        return length_words(round(total / self.speed))
+
 
 def choose_routine(
     db: str | None, *, slot: str | None, routine: str | None, speed: float
@@ -130,7 +141,14 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
 
 def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
     """What the player shows for each phase, from the same labels as the terminal."""
-    from easeback.wording.labels import next_label, phase_label, stretch_name, stretch_position
+    from easeback.wording.labels import (
+        next_label,
+        phase_detail,
+        phase_headline,
+        phase_label,
+        stretch_name,
+        stretch_position,
+    )
 
     words = []
     for index, phase in enumerate(timeline.phases):
@@ -139,6 +157,10 @@ def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
             {
                 "stretch": stretch_name(phase, library),
                 "label": phase_label(phase),
+                # The player's big line, its small print and its look (issue 15).
+                "kind": phase.kind,
+                "headline": phase_headline(phase),
+                "detail": phase_detail(phase),
                 "position": f"Stretch {n} of {m}" if n else "",
                 "next": f"Next: {next_label(timeline, index, library)}",
                 "figure": figure_for(timeline, index),

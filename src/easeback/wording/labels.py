@@ -58,6 +58,40 @@ def next_label(timeline: Timeline, index: int, library: Library) -> str:
     return f"{phase_label(nxt).lower()} ({nxt.duration_ms // 1000} s)"
 
 
+# --- The web player's big line and its small print (issue 15) ---------------------------
+# Read from two metres away on a mat: the kind of phase and the side, nothing else; the
+# direction and the repetition go on a smaller line under it.
+SIDE_SHORT = {"left": "left", "right": "right", "both": "both"}
+
+
+def phase_headline(phase: Phase) -> str:
+    """'Hold · left', 'Get ready · right', 'Change sides · right', 'Rest'."""
+    if phase.side and phase.kind in ("hold", "switch", "prepare"):
+        return f"{KIND_WORDS[phase.kind]} · {SIDE_SHORT[phase.side]}"
+    return KIND_WORDS[phase.kind]
+
+
+def phase_detail(phase: Phase) -> str:
+    """'Towards the feet · 3 of 5' for a hold, '' when the headline says it all."""
+    if phase.kind != "hold":
+        return ""
+    parts = []
+    if phase.direction:
+        parts.append(DIRECTION_WORDS[phase.direction])
+    if phase.reps and phase.reps > 1:
+        parts.append(f"{phase.rep} of {phase.reps}")
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def length_words(ms: int) -> str:
+    """'About 4 minutes' for a session's length, to the nearest minute; 'Under a minute'."""
+    minutes = round(ms / 60_000)
+    if minutes < 1:
+        return "Under a minute"
+    return f"About {minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def stretch_position(timeline: Timeline, index: int) -> tuple[int, int]:
     """(n, m) for 'Stretch n of m' at phase ``index`` (n is 0 before the first)."""
     order: list[str] = []

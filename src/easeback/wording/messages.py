@@ -277,6 +277,8 @@ WEB_NO_SCRIPT = (
     "'easeback start' plays the same routine in a terminal."
 )
 WEB_PAIN_KEY = "Pain? Stop now"
+# The player page before Begin (issue 15): the pain question sits under Begin.
+WEB_PAIN_BEFORE_OPTIONAL = "(optional: pick a number before you press Begin, or just begin)"
 # Asked before a session is left mid-way (End, or a link to another page); the pain
 # button and keys never ask.
 WEB_LEAVE_QUESTION = "End the session now?"

@@ -92,10 +92,11 @@ async function begin(event) {
   // Focus goes to the stretch's name, not the pain button, so a second Enter on
   // Begin cannot stop the session by mistake.
   $("stretch-name").focus({ preventScroll: true });
-  $("stage").scrollIntoView({ block: "start" });
+  window.scrollTo(0, 0); // the page is now the player alone, from the top
   keepAwake();
   handle(state.player.start(clock()));
   state.scheduler = setInterval(planBeeps, 25);
+  requestAnimationFrame(frame);
 }
 
 // The session did not open: say why, and give Begin back (focused, so Enter tries again).
@@ -165,9 +166,7 @@ function render() {
   const words = state.labels[player.index];
   $("countdown").textContent = String(player.countdown(now));
   $("stretch-name").textContent = words.stretch;
-  $("phase-label").textContent = words.label;
-  $("position").textContent = words.position;
-  $("next").textContent = words.next;
+  showPhase(words, now);
   const progress = $("progress");
   progress.value = player.positionMs(now);
   progress.setAttribute("aria-valuetext", `${Math.round((100 * player.positionMs(now)) / player.total)}% of the routine`);
@@ -175,6 +174,46 @@ function render() {
   if (words.figure) delete figure.dataset.empty;
   else figure.dataset.empty = ""; // keeps its space, so nothing below it jumps
   figureView.show(words.figure);
+}
+
+// --- The player's face (issue 15) ------------------------------------------------------
+// The kind of phase in words, a shape and a border (data-kind), the side, the countdown,
+// a bar that empties through the phase, and where the whole routine stands. Every
+// number is read from the player on the same clock as the countdown.
+function showPhase(words, now) {
+  const player = state.player;
+  const stage = $("stage");
+  if (stage.dataset.kind !== words.kind) {
+    stage.dataset.kind = words.kind;
+    $("phase-icon").firstElementChild.setAttribute("href", `#icon-${words.kind}`);
+  }
+  // A narrow screen breaks the line after the dot, never before it: "GET READY ·" over "LEFT".
+  $("phase-label").textContent = words.headline.replaceAll(" · ", "\u00a0· ");
+  $("phase-detail").textContent = words.detail;
+  $("next").textContent = words.next;
+  $("position").textContent = words.position;
+  const left = player.total - player.positionMs(now);
+  $("left").textContent = words.position ? `· ${clockText(left)} left` : "";
+  drawBar(now);
+}
+
+// The bar shows what is left of the phase. Without reduced motion it is redrawn on
+// every frame while the session plays (from the player, so a pause holds it still);
+// with reduced motion only when the countdown changes.
+const stillMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+function drawBar(now) {
+  const player = state.player;
+  const phase = player.phase;
+  const share = phase.duration_ms > 0 ? player.remainingMs(now) / phase.duration_ms : 0;
+  $("phase-bar-fill").style.transform = `scaleX(${Math.min(1, Math.max(0, share)).toFixed(4)})`;
+}
+
+function frame() {
+  const player = state.player;
+  if (!player || player.ended) return;
+  if (player.state === "playing" && !stillMotion.matches) drawBar(clock());
+  requestAnimationFrame(frame);
 }
 
 function announce(index) {
@@ -190,6 +229,7 @@ function showPause() {
   button.textContent = paused ? "Carry on" : "Pause";
   button.setAttribute("aria-pressed", paused ? "true" : "false");
   $("paused-note").hidden = !paused;
+  $("next").hidden = paused; // the note takes the line of what comes next
   if (paused) cues.silence();
 }
 
