@@ -88,9 +88,14 @@ def today_page(
 @router.get("/stretches", response_class=HTMLResponse)
 def stretches(request: Request) -> HTMLResponse:
     from easeback.content.library import load_library
+    from easeback.usecases.lengths import builtin_lengths
 
     return render(
-        request, "stretches.html", title="The stretches", stretches=load_library().stretches
+        request,
+        "stretches.html",
+        title="The stretches",
+        stretches=load_library().stretches,
+        any_time=builtin_lengths(),
     )
 
 
