@@ -18,7 +18,9 @@ Layout Shift and Total Blocking Time, and the number of requests to any host oth
 than the server's (there must be none: nothing is fetched from elsewhere).
 
 Lighthouse's performance score is a simulation from one page load's trace, so it moves
-a point or two between runs on a busy machine; the byte counts do not.
+a point or two between runs on a busy machine (Total Blocking Time most); the byte
+counts do not. A run whose trace could not be recorded is tried again, up to
+``ATTEMPTS`` times.
 
 Without node, the lighthouse package (``npm ci``) or Chromium the figures are "not
 measured" and fail.
@@ -62,6 +64,7 @@ ACCESSIBILITY_TARGET = 100
 PERFORMANCE_TARGET = 95
 STRETCH = "knee-press"
 RUN_TIMEOUT_S = 180
+ATTEMPTS = 3  # Lighthouse's trace recording now and then fails on a busy machine
 NOT_MEASURED = math.nan
 
 
@@ -230,12 +233,16 @@ def measure(save: Path | None = None) -> LighthouseResult:
             pages.append(PageResult("the player", play_path(server.base)))
             for page in pages:
                 print(f"  lighthouse {page.path} ...", flush=True)
-                try:
-                    report = run_lighthouse(server.base + page.path, folder)
-                except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                    page.missing = str(exc).splitlines()[0][:120]
-                    continue
-                read_report(page, report, "127.0.0.1")
+                for attempt in range(ATTEMPTS):
+                    try:
+                        report = run_lighthouse(server.base + page.path, folder)
+                    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                        page.missing = str(exc).splitlines()[0][:120]
+                        print(f"    attempt {attempt + 1} failed: {page.missing}", flush=True)
+                        continue
+                    page.missing = ""
+                    read_report(page, report, "127.0.0.1")
+                    break
     result = LighthouseResult(pages)
     if save is not None:
         save.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
