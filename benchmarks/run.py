@@ -1,7 +1,7 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
-       [--no-reports]
+       [--no-reports] [--no-lighthouse]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import history
+import lighthouse
 import player_timing
 import reports
 import startup
@@ -57,6 +58,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"skip the PDF report and the exports on a generated {reports.YEARS}-year store",
     )
+    # --- issue 15, pages: Lighthouse ---
+    parser.add_argument(
+        "--no-lighthouse",
+        action="store_true",
+        help="skip Lighthouse (mobile profile) on Today, a stretch page and the player",
+    )
+    # --- end Lighthouse ---
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
     )
@@ -119,6 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         made = reports.measure(runs=runs)
         figures += made.figures()
         report["reports"] = made.to_json()
+
+    # --- issue 15, pages: Lighthouse ---
+    if not args.no_lighthouse:
+        print("lighthouse: Today, a stretch page and the player, mobile profile ...", flush=True)
+        audited = lighthouse.measure()
+        figures += audited.figures()
+        report["lighthouse"] = audited.to_json()
+    # --- end Lighthouse ---
 
     print()
     print(format_table(figures))

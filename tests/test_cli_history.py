@@ -153,7 +153,10 @@ def test_empty_history_says_how_to_start(cli) -> None:
 def test_history_table_says_how_each_session_ended_in_local_time(
     cli, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import easeback.usecases.clock
+
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: MONDAY + timedelta(days=8))
     record_session(engine, "completed", MONDAY)
     record_session(engine, "pain_stop", MONDAY + timedelta(days=1))
     record_session(engine, "quit", MONDAY + timedelta(days=2))
@@ -164,11 +167,16 @@ def test_history_table_says_how_each_session_ended_in_local_time(
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].rstrip() == "Your sessions, newest first"
-    body = [line for line in lines if "2026" in line]
+    body = [line for line in lines if " March, " in line]
     assert len(body) == 4
     for line, when, outcome in zip(
         body,
-        ["Thu 05 Mar 2026 08:00", "Wed 04 Mar 2026 08:00", "Tue 03 Mar 2026 08:00", "Mon 02 Mar"],
+        [
+            "Thursday 5 March, 08:00",  # this year's: no year
+            "Wednesday 4 March, 08:00",
+            "Tuesday 3 March, 08:00",
+            "Monday 2 March, 08:00",
+        ],
         ["interrupted", "ended early", "stopped: pain", "completed"],
         strict=True,
     ):

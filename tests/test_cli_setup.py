@@ -84,7 +84,7 @@ def test_setup_saves_the_day_and_shows_todays_plan(
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == messages.SETUP_SAVED
-    assert lines[1].strip() == f"Today, {WEDNESDAY} (Europe/London), now 13:00"
+    assert lines[1].strip() == "Today, Wednesday 4 March (Europe/London), now 13:00"
     for when in ("06:35", "12:45", "22:40"):
         assert any(line.startswith(f"│ {when} │") for line in lines), when
     assert messages.NOT_SET_UP not in result.stdout

@@ -151,6 +151,7 @@ def test_today_on_an_empty_store_shows_the_default_day_at_the_starting_doses(
         ],
         "next": "daytime",
         "plan": {"source": "article"},
+        "week": {"sessions": 0, "days": 0, "words": None},
     }
 
 
@@ -165,7 +166,7 @@ def test_today_without_json_says_how_to_fit_the_times_to_your_day(
     result = cli("today")
 
     assert result.exit_code == 0, result.output
-    assert f"Today, {WEDNESDAY} (Europe/London), now 13:00" in result.stdout
+    assert "Today, Wednesday 4 March (Europe/London), now 13:00" in result.stdout
     assert messages.NOT_SET_UP in result.stdout
 
 
@@ -501,12 +502,20 @@ def test_the_fast_path_and_the_store_read_the_same_inputs(
         ending="pain_stop",
         started=london(WEDNESDAY, "06:40"),
     )
+    record(
+        engine,
+        slot="daytime",
+        plan_date=WEDNESDAY,
+        ending="completed",
+        started=london(WEDNESDAY, "04:00"),
+    )
 
     quick = read_plan_inputs(db_path, WEDNESDAY)
 
     assert quick is not None
     assert quick == plan_inputs(engine, WEDNESDAY)
-    assert quick.outcomes == {"morning": "pain_stop"}
+    assert quick.outcomes == {"morning": "pain_stop", "daytime": "completed"}
+    assert quick.finished == (london(WEDNESDAY, "04:00").astimezone(UTC),)
     assert quick.settings is not None and quick.settings.zone == "Europe/London"
 
 
@@ -555,3 +564,67 @@ def test_today_works_on_a_store_from_the_previous_version(
     assert view["set_up"] is False
     assert statuses(view) == ("missed", "next", "later")
     assert read_plan_inputs(db_path, WEDNESDAY) is not None  # migrated on the way
+
+
+# --- the week so far ------------------------------------------------------------------
+
+
+def test_the_week_so_far_counts_sessions_played_to_the_end_since_monday(
+    cli: Any, engine: Engine, set_now: SetNow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.wording import messages
+
+    set_now(f"{WEDNESDAY} 05:00")
+    assert cli(*SET_UP).exit_code == 0
+    played = [
+        ("2026-03-01", "22:10", "completed", 1.0),  # Sunday: last week
+        ("2026-03-02", "07:05", "completed", 1.0),  # Monday
+        ("2026-03-02", "22:10", "completed", 1.0),
+        ("2026-03-03", "07:05", "pain_stop", 1.0),  # not played to the end
+        ("2026-03-03", "13:00", "completed", 10.0),  # a rehearsal
+        ("2026-03-04", "07:05", "completed", 1.0),  # Wednesday, today
+    ]
+    for day, hhmm, ending, speed in played:
+        record(
+            engine,
+            slot="morning" if hhmm == "07:05" else "evening",
+            plan_date=day,
+            ending=ending,
+            started=london(day, hhmm),
+            speed=speed,
+        )
+    set_now(f"{WEDNESDAY} 09:00")
+    monkeypatch.setenv("COLUMNS", "200")
+
+    view = today(cli)
+    text = cli("today").stdout
+
+    assert view["week"] == {
+        "sessions": 3,
+        "days": 2,
+        "words": messages.WEEK_SOME_DAYS.format(sessions=3, days=2),
+    }
+    assert "3 sessions on 2 days this week so far." in text
+
+
+def test_the_first_session_of_the_week_is_a_good_start_and_none_says_nothing(
+    cli: Any, engine: Engine, set_now: SetNow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.wording import messages
+
+    monkeypatch.setenv("COLUMNS", "200")
+    set_now(f"{WEDNESDAY} 05:00")
+    assert cli(*SET_UP).exit_code == 0
+    nothing = cli("today").stdout
+    record(
+        engine,
+        slot="morning",
+        plan_date=WEDNESDAY,
+        ending="completed",
+        started=london(WEDNESDAY, "06:35"),
+    )
+    set_now(f"{WEDNESDAY} 09:00")
+
+    assert "this week" not in nothing
+    assert today(cli)["week"]["words"] == messages.WEEK_FIRST
+    assert messages.WEEK_FIRST in cli("today").stdout

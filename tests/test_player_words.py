@@ -8,7 +8,7 @@ import pytest
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import Phase, build_timeline
 from easeback.web.sessions import Chosen
-from easeback.wording.labels import length_words, phase_detail, phase_headline
+from easeback.wording.labels import phase_detail, phase_headline
 
 
 def phase(
@@ -40,19 +40,6 @@ def test_the_big_line_says_the_kind_and_the_side_and_the_small_print_the_rest(
 ) -> None:
     assert phase_headline(given) == headline
     assert phase_detail(given) == detail
-
-
-LENGTHS = {
-    "a few seconds": (20_000, "Under a minute"),
-    "a minute": (60_000, "About 1 minute"),
-    "rounded down": (269_000, "About 4 minutes"),
-    "rounded up": (315_000, "About 5 minutes"),
-}
-
-
-@pytest.mark.parametrize(("ms", "words"), LENGTHS.values(), ids=LENGTHS)
-def test_a_sessions_length_in_words(ms: int, words: str) -> None:
-    assert length_words(ms) == words
 
 
 @pytest.mark.parametrize(("speed", "words"), [(1.0, "About 5 minutes"), (20.0, "Under a minute")])

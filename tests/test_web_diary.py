@@ -118,7 +118,8 @@ def test_progress_shows_charts_with_tables_and_the_verdict(client: TestClient, a
 def test_progress_on_an_empty_period_says_what_to_do(client: TestClient) -> None:
     soup = page(client.get("/progress?start=2020-01-01&end=2020-01-31"))
 
-    assert "Nothing was recorded from 1 Jan 2020 to 31 Jan 2020." in soup.get_text()
+    said = "Nothing was recorded from Wednesday 1 January 2020 to Friday 31 January 2020."
+    assert said in soup.get_text()
 
 
 @pytest.mark.parametrize(

@@ -112,20 +112,75 @@ def test_today_lists_the_slots_with_doses_and_a_play_link(client: TestClient, ap
     client.post("/settings", data=every_day)  # a work day whatever day the test runs
 
     soup = page(client.get("/today"))
+    next_slot = client.get("/api/today").json()["next"]
 
-    slots = soup.select("ol.slots > li")
-    assert [s.h2.get_text(" ", strip=True) for s in slots] == [
+    slots = {s.h2.get_text(" ", strip=True): s for s in soup.select("ol.slots > li")}
+    assert sorted(slots) == [
         "07:05 First thing (lying down)",
         "13:00 During the day (at work)",
         "22:10 Before bed (lying down)",
     ]
-    first = [li.get_text("", strip=True) for li in slots[0].select(".stretch-list li")]
+    first = [
+        li.get_text("", strip=True)
+        for li in slots["07:05 First thing (lying down)"].select(".stretch-list li")
+    ]
     assert first == [
         "Knee press: hold 15 s",
         "Lower-back rotation: hold 10 s",
         "Pelvic tilt: hold 7 s, 5 times",
     ]
-    assert soup.find("a", href="/play?slot=morning") is not None
+    assert soup.find("a", href=f"/play?slot={next_slot or 'morning'}") is not None
+
+
+@pytest.mark.parametrize(
+    ("hhmm", "first"),
+    [("05:00", "morning"), ("14:00", "daytime"), ("22:20", "evening"), ("23:30", "")],
+)
+def test_today_shows_the_next_slot_first_then_the_rest_of_the_day(
+    client: TestClient, app: Any, monkeypatch: pytest.MonkeyPatch, hhmm: str, first: str
+) -> None:
+    from datetime import UTC, datetime
+
+    import easeback.usecases.clock
+
+    screened_store(app.state.engine)
+    every_day = settings_form(client.token, wake="07:00", bed="22:30", zone="UTC")
+    every_day.update(work_start="09:00", work_end="17:00", work_days=list(DAYS))
+    client.post("/settings", data=every_day)
+    today = datetime.now(UTC).date().isoformat()
+    now = datetime.fromisoformat(f"{today}T{hhmm}:00+00:00")
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: now)
+
+    soup = page(client.get("/today"))
+
+    shown = [li.h2.span.get_text() for li in soup.select("ol.slots > li")]
+    times = {"morning": "07:05", "daytime": "13:00", "evening": "22:10"}
+    day_order = sorted(times.values())
+    if not first:  # the day is over: nothing is next, the slots keep the day's order
+        assert shown == day_order
+        return
+    assert shown == [times[first], *(t for t in day_order if t != times[first])]
+    top = soup.select_one("ol.slots > li a.button.primary")
+    assert top is not None and top["href"] == f"/play?slot={first}"
+
+
+def test_each_session_offered_says_how_long_the_session_it_plays_lasts(
+    client: TestClient, app: Any
+) -> None:
+    from easeback.wording.days import length_words
+
+    screened_store(app.state.engine)
+    soup = page(client.get("/today"))
+    links = [a for a in soup.select("main a.button") if a["href"].startswith("/play?")]
+
+    assert len(links) >= 4  # at least one slot, and the three routines for any time
+    for link in links:
+        query = link["href"].split("?", 1)[1]
+        name, value = query.split("=", 1)
+        played = client.post("/api/sessions", json={name: value})
+        assert played.status_code == 201, played.text
+        length = length_words(played.json()["timeline"]["total_ms"])
+        assert link.get_text(strip=True).endswith(f", {length}"), link
 
 
 def test_the_library_page_links_one_page_per_stretch_with_figures(client: TestClient) -> None:
@@ -302,7 +357,7 @@ def test_history_shows_no_sessions_yet_then_a_session(client: TestClient, app: A
 
     soup = page(client.get("/history"))
 
-    row = soup.find("tbody").find("tr").get_text(" ", strip=True)
+    row = soup.select_one("tbody tr:not(.day)").get_text(" ", strip=True)
     assert "Morning and night, lying down" in row
     assert messages.OUTCOME_WORDS["playing"] in row  # opened just now, no ending yet
     assert "4 → \u2013" in row
@@ -408,8 +463,11 @@ def test_days_and_times_are_shown_one_way_on_the_24_hour_clock(
     history = page(client.get("/history"))
     diary = page(client.get("/diary"))
 
-    assert history.find("tbody").find("td").get_text() == "Mon 2 Mar 2026, 19:05"
-    assert diary.find(class_="records").li.get_text() == "Mon 2 Mar 2026, 19:05: pain 3/10"
+    # The day in words, its year only when it is not this year.
+    day = "Monday 2 March" + ("" if datetime.now(UTC).year == 2026 else " 2026")
+    assert history.select_one("tbody tr.day").get_text(strip=True) == day
+    assert history.select_one("tbody tr:not(.day) td").get_text() == "19:05"
+    assert diary.find(class_="records").li.get_text() == f"{day}, 19:05: pain 3/10"
     for path in ("/today", "/history", "/diary", "/progress", "/check", "/play?routine=bed"):
         shown = text(client.get(path))
         assert not re.search(r"\d\s*[AaPp]\.?[Mm]\b", shown), path

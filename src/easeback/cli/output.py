@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
@@ -11,8 +11,10 @@ from rich.table import Table
 
 from easeback.content.models import Library, Routine
 from easeback.core.timeline import Timeline
+from easeback.usecases import clock
 from easeback.usecases.clock import local_time
 from easeback.wording import messages
+from easeback.wording.days import date_words, moment_words
 from easeback.wording.labels import (
     SAFETY_GROUP_WORDS,
     clock_text,
@@ -90,14 +92,20 @@ def routine_summary(routine: Routine, timeline: Timeline) -> str:
     )
 
 
-def format_history(rows: list[SessionSummary]) -> RenderableType:
+def _when(moment_utc: datetime, zone: str, now: datetime) -> str:
+    """A stored moment in words in its zone, the year shown only when not ``now``'s."""
+    moment = local_time(moment_utc, zone)
+    return moment_words(moment, now.astimezone(moment.tzinfo).date())
+
+
+def format_history(rows: list[SessionSummary], now: datetime) -> RenderableType:
     if not rows:
         return "No sessions yet. Start one with: easeback start"
     table = Table(title="Your sessions, newest first", title_justify="left")
     for column in ("When", "Routine", "Outcome", "Time", "Holds", "Pain before → after"):
         table.add_column(column)
     for row in rows:
-        when = local_time(row.started_utc, row.zone).strftime("%a %d %b %Y %H:%M")
+        when = _when(row.started_utc, row.zone, now)
         outcome = messages.OUTCOME_WORDS.get(row.outcome, row.outcome)
         if row.outcome == "pain_stop":
             outcome = f"[bold red]{outcome}[/bold red]"
@@ -107,12 +115,12 @@ def format_history(rows: list[SessionSummary]) -> RenderableType:
     return table
 
 
-def format_safety(records: list[Record]) -> RenderableType:
+def format_safety(records: list[Record], now: datetime) -> RenderableType:
     table = Table(title="Safety records, newest first", title_justify="left")
     for column in ("When", "What", "Result"):
         table.add_column(column)
     for record in records:
-        when = local_time(record.at_utc, record.zone).strftime("%a %d %b %Y %H:%M")
+        when = _when(record.at_utc, record.zone, now)
         what, result = _safety_words(record)
         table.add_row(when, what, result)
     return table
@@ -131,9 +139,10 @@ SAFETY_GROUP_STYLE = {"emergency": "bold red", "urgent": "bold red", "clinician"
 
 def print_history(rows: list[SessionSummary], records: list[Record]) -> None:
     console = _console()
-    console.print(format_history(rows))
+    now = clock.wall_now()
+    console.print(format_history(rows, now))
     if records:
-        console.print(format_safety(records))
+        console.print(format_safety(records, now))
 
 
 def format_today(view: dict[str, Any]) -> RenderableType:
@@ -141,8 +150,10 @@ def format_today(view: dict[str, Any]) -> RenderableType:
     from easeback.content.library import load_library
 
     library = load_library()
+    day = date.fromisoformat(view["date"])
     table = Table(
-        title=f"Today, {view['date']} ({view['zone']}), now {view['now']}", title_justify="left"
+        title=f"Today, {date_words(day, day)} ({view['zone']}), now {view['now']}",
+        title_justify="left",
     )
     for column in ("Time", "When", "Stretches", "Status"):
         table.add_column(column)
@@ -184,6 +195,9 @@ def format_today(view: dict[str, Any]) -> RenderableType:
     if flare and flare["needs_safety"]:
         lines.append(f"[bold red]{messages.FLARE_SAFETY}[/bold red]")
     lines.append(table)
+    week = view.get("week") or {}
+    if week.get("words"):
+        lines.append(escape(week["words"]))
     if not view["set_up"]:
         lines.append(f"[dim]{messages.NOT_SET_UP}[/dim]")
     return Group(*lines)

@@ -32,7 +32,8 @@ def today(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Show today's stretches: when each is due, at what dose, what is done and next.
+    """Show today's stretches: when each is due, at what dose, what is done and next,
+    and how many sessions this week so far.
 
     Example: easeback today --json
     """

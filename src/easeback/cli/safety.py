@@ -23,9 +23,12 @@ def ask_consent(engine: "Engine", *, yes: bool, then: str = messages.CONSENT_REC
 
     Leaves with exit 1 when the person says no, and 2 when nobody can answer.
     """
+    from datetime import UTC
+
     from easeback.store.consents import record_consent
     from easeback.usecases.clock import local_time, wall_now
     from easeback.usecases.today import person_zone
+    from easeback.wording.days import date_words
 
     typer.echo(messages.NOT_ADVICE)
     typer.echo(messages.CONSENT_TEXT)
@@ -37,7 +40,8 @@ def ask_consent(engine: "Engine", *, yes: bool, then: str = messages.CONSENT_REC
             raise typer.Exit(1)
     now, zone = wall_now(), person_zone(engine)
     record_consent(engine, wording=messages.CONSENT_WORDING_VERSION, given=now, zone=zone)
-    shown = local_time(now.replace(tzinfo=None), zone).strftime("%d %b %Y")
+    today = local_time(now.astimezone(UTC).replace(tzinfo=None), zone).date()
+    shown = date_words(today, today)
     typer.echo(then.format(when=shown))
 
 

@@ -18,17 +18,20 @@ from easeback.core.timeline import Timeline
 from easeback.store.prescription_rows import SCREENED_SQL, Followed, stored_time
 from easeback.store.prescriptions import followed, followed_since, latest_flare
 from easeback.store.quick import (
+    FINISHED_SQL,
     OUTCOMES_SQL,
     SETTINGS_SQL,
     SNAPSHOT_SQL,
     UNSLOTTED_SQL,
     PlanInputs,
+    finished_from_rows,
     outcomes_from_rows,
     settings_from_row,
     settings_to_row,
     stretches_of,
     unslotted_from_rows,
     unslotted_range,
+    week_range,
 )
 from easeback.store.schema import (
     calendar_files,
@@ -69,6 +72,9 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
             (r[0], r[1], r[2])
             for r in connection.execute(text(unslotted), {"first": first, "last": last})
         ]
+        start, end = week_range(plan_date)
+        week = FINISHED_SQL.replace(">= ?", ">= :first").replace("< ?", "< :last")
+        finished = [r[0] for r in connection.execute(text(week), {"first": start, "last": end})]
     return PlanInputs(
         settings=settings_from_row(dict(row)) if row is not None else None,
         snapshot=json.loads(state) if state is not None else None,
@@ -78,6 +84,7 @@ def plan_inputs(engine: Engine, plan_date: str) -> PlanInputs:
         rx_snapshot=json.loads(rx_state) if rx_state is not None else None,
         flare=flare,
         screened_at=stored_time(screened) if screened is not None else None,
+        finished=finished_from_rows(finished),
     )
 
 

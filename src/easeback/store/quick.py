@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from easeback.core.encouragement import week_start
 from easeback.core.plan import DaySettings, format_days, parse_days
 from easeback.store.prescription_rows import (
     FLARE_CHECKS_SQL,
@@ -49,6 +50,9 @@ class PlanInputs:
     rx_snapshot: dict[str, dict[str, int]] | None = None
     flare: Flare | None = None
     screened_at: datetime | None = None  # aware: when the safety questions were answered
+    # When each session finished this week started (aware, UTC), around the plan's
+    # week: the use case keeps those of the person's own week (core/encouragement.py).
+    finished: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,33 @@ ORDER BY s.started_utc, e.seq
 """
 
 
+# Sessions played to the end (not rehearsals) started between two UTC times: the
+# start of each, for the week so far on Today.
+FINISHED_SQL = """
+SELECT s.started_utc
+FROM sessions s
+WHERE NOT s.rehearsal AND s.started_utc >= ? AND s.started_utc < ?
+  AND EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND e.kind = 'completed')
+ORDER BY s.started_utc
+"""
+
+
+def week_range(plan_date: str) -> tuple[str, str]:
+    """The UTC times (as stored) that can hold a session of ``plan_date``'s week up to
+    that day, in any zone (up to 14 hours from UTC)."""
+    day = date.fromisoformat(plan_date)
+    first, last = week_start(day) - timedelta(days=1), day + timedelta(days=2)
+    return f"{first.isoformat()} 00:00:00", f"{last.isoformat()} 00:00:00"
+
+
+def finished_from_rows(rows: list[Any]) -> tuple[datetime, ...]:
+    """Rows of FINISHED_SQL as aware UTC moments."""
+    return tuple(
+        (r if isinstance(r, datetime) else datetime.fromisoformat(r)).replace(tzinfo=UTC)
+        for r in rows
+    )
+
+
 def unslotted_range(plan_date: str) -> tuple[str, str]:
     """The UTC times (as stored) that can hold a session filling a slot of ``plan_date``."""
     day = date.fromisoformat(plan_date)
@@ -179,6 +210,7 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
             (r[0], r[1], r[2])
             for r in connection.execute(UNSLOTTED_SQL, unslotted_range(plan_date))
         ]
+        finished = [r[0] for r in connection.execute(FINISHED_SQL, week_range(plan_date))]
     except sqlite3.Error:
         return None
     finally:
@@ -192,4 +224,5 @@ def read_plan_inputs(path: Path, plan_date: str) -> PlanInputs | None:
         rx_snapshot=json.loads(rx_state[0]) if rx_state is not None else None,
         flare=flare_from_rows(flare_row, answers),
         screened_at=stored_time(screened) if screened is not None else None,
+        finished=finished_from_rows(finished),
     )

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from easeback.content.models import Routine
+    from easeback.core.encouragement import WeekSoFar
     from easeback.core.plan import Course, DaySettings
     from easeback.core.timeline import Timeline
     from easeback.store.plan import SlotFit
@@ -112,6 +113,7 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
     time after midnight, still the day before."""
     from zoneinfo import ZoneInfo
 
+    from easeback.core.encouragement import week_so_far
     from easeback.core.plan import DaySettings, person_day, plan_day, slot_statuses
     from easeback.usecases.following import basis_on, plan_words
 
@@ -154,7 +156,27 @@ def today_view(inputs: PlanInputs, now: datetime, zone: str) -> dict[str, Any]:
         ],
         "next": next((s.id for s in slots if statuses[s.id] == "next"), None),
         "plan": plan_words(basis),
+        "week": week_view(week_so_far((person_day(m, settings) for m in inputs.finished), day)),
     }
+
+
+def week_view(week: WeekSoFar) -> dict[str, Any]:
+    """This week so far as plain data, with its gentle line (None when there is
+    nothing yet: no nagging)."""
+    words = None
+    if week.sessions == 1:
+        words = messages.WEEK_FIRST
+    elif week.sessions > 1:
+        template = messages.WEEK_SOME if week.days == week.sessions else messages.WEEK_SOME_DAYS
+        words = template.format(sessions=week.sessions, days=week.days)
+    return {"sessions": week.sessions, "days": week.days, "words": words}
+
+
+def slots_next_first(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """Today's slots with the next one first (the one a person is most likely to
+    play now), then the others in the order of the day."""
+    slots: list[dict[str, Any]] = view["slots"]
+    return sorted(slots, key=lambda slot: slot["id"] != view["next"])
 
 
 def person_today(db: str | None) -> dict[str, Any]:
@@ -182,14 +204,19 @@ ROUTINE_PLACES = {"lying down": "lying", "at work": "seated", "at home": "any"}
 def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
     """The routine for today's next slot (or ``wanted``), with the slot id and the
     local date it belongs to; None when nothing more is due today."""
-    from easeback.content.library import load_library
-    from easeback.content.models import Routine
-
     view = person_today(db)
     slot = next((s for s in view["slots"] if s["id"] == (wanted or view["next"])), None)
     if slot is None:
         return None
-    routine = Routine.model_validate(
+    return slot_as_routine(slot), slot["id"], view["date"]
+
+
+def slot_as_routine(slot: dict[str, Any]) -> Routine:
+    """A slot of today's view as the routine the player plays."""
+    from easeback.content.library import load_library
+    from easeback.content.models import Routine
+
+    return Routine.model_validate(
         {
             "name": slot["id"],
             "title": f"{messages.SLOT_TITLES[slot['id']]} ({slot['where']})",
@@ -203,7 +230,6 @@ def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str]
         # (checked when it was imported, and again here).
         context={"library": load_library(), "bounds": "clinical"},
     )
-    return routine, slot["id"], view["date"]
 
 
 @dataclass(frozen=True)

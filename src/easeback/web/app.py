@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from easeback import __version__
-from easeback.usecases.clock import local_time
+from easeback.usecases import clock as clocks
+from easeback.usecases.clock import local_time, local_zone
 from easeback.web.errors import add_handlers, error_json
 from easeback.web.pictures import picture_inline, picture_url
 from easeback.web.responses import error_page
@@ -27,14 +29,35 @@ from easeback.web.security import (
 )
 from easeback.web.static_files import VersionedStatic, static_url
 from easeback.wording import messages
-from easeback.wording.labels import clock_text, day_text, moment_text, safety_words
+from easeback.wording.days import date_words, length_words, moment_words
+from easeback.wording.labels import clock_text, safety_words
 
 HERE = Path(__file__).parent
 DEFAULT_PORT = 8421
 
 
 def _local_text(moment_utc: datetime, zone: str) -> str:
-    return moment_text(local_time(moment_utc, zone))
+    """A stored moment in words, in the zone it was recorded in: 'Saturday 28
+    November, 07:05' (the year only when it is not this year there)."""
+    moment = local_time(moment_utc, zone)
+    return moment_words(moment, clocks.wall_now().astimezone(moment.tzinfo).date())
+
+
+def _local_parts(moment_utc: datetime, zone: str) -> tuple[str, str]:
+    """A stored moment as (its day in words, its time 'HH:MM'), for lists grouped by day."""
+    moment = local_time(moment_utc, zone)
+    return (
+        date_words(moment.date(), clocks.wall_now().astimezone(moment.tzinfo).date()),
+        f"{moment:%H:%M}",
+    )
+
+
+def _day_text(day: date | str) -> str:
+    """A day (or its ISO text, as the plan's data holds it) in words: 'Saturday 28
+    November' (the year only when it is not this year)."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return date_words(day, clocks.wall_now().astimezone(ZoneInfo(local_zone())).date())
 
 
 @dataclass(frozen=True)
@@ -71,8 +94,10 @@ def create_app(settings: Settings) -> FastAPI:
         messages=messages,
         version=__version__,
         local=_local_text,
+        local_parts=_local_parts,
         clock=clock_text,
-        day=day_text,
+        day=_day_text,
+        length=length_words,
         static=static_url,
         picture=picture_inline,
         picture_url=picture_url,

@@ -151,6 +151,15 @@ class Today(Reply):
     slots: list[Slot]
     next: SlotId | None
     plan: PlanSource
+    week: WeekSoFar
+
+
+class WeekSoFar(Reply):
+    """This week so far (Monday to today): sessions played to the end, facts only."""
+
+    sessions: int = Field(description="Sessions finished this week, not rehearsals.")
+    days: int = Field(description="The days they fell on.")
+    words: str | None = Field(description="A line saying so; null when there are none yet.")
 
 
 class FlareUpState(Reply):

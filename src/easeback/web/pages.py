@@ -57,7 +57,8 @@ def today_page(
     """Today; ``flare``: what a flare-up button just did (said at the top);
     ``errors``/``values``: the flare-up's morning question shown again."""
     from easeback.content.library import load_library
-    from easeback.usecases.today import person_today
+    from easeback.usecases.lengths import builtin_lengths, slot_lengths
+    from easeback.usecases.today import person_today, slots_next_first
 
     view = person_today(db(request))
     plan_day = date.fromisoformat(view["date"])
@@ -68,6 +69,9 @@ def today_page(
         status=400 if errors else 200,
         title="Today",
         view=view,
+        slots=slots_next_first(view),
+        lengths=slot_lengths(view),
+        any_time=builtin_lengths(),
         plan_day=plan_day,
         library=load_library(),
         gate=state if state is not None else gate_state(request),
@@ -84,9 +88,14 @@ def today_page(
 @router.get("/stretches", response_class=HTMLResponse)
 def stretches(request: Request) -> HTMLResponse:
     from easeback.content.library import load_library
+    from easeback.usecases.lengths import builtin_lengths
 
     return render(
-        request, "stretches.html", title="The stretches", stretches=load_library().stretches
+        request,
+        "stretches.html",
+        title="The stretches",
+        stretches=load_library().stretches,
+        any_time=builtin_lengths(),
     )
 
 
@@ -121,7 +130,11 @@ def play(
         problem = messages.WEB_BAD_ADDRESS.format(problems=exc)
         raise HTTPException(404 if exc.missing else 400, problem) from None
     if chosen is None:
-        return render(request, "all-done.html", title="All done for today")
+        from easeback.usecases.lengths import builtin_lengths
+
+        return render(
+            request, "all-done.html", title="All done for today", any_time=builtin_lengths()
+        )
     from easeback.content.library import load_library
 
     return render(

@@ -43,12 +43,10 @@ class Chosen:
     def length_text(self) -> str:
         """'About 4 minutes': how long the session takes at its speed, shown before Begin.
         Read from the timeline the player will play, the one place that times it."""
-        from easeback.content.library import load_library
-        from easeback.core.timeline import build_timeline
-        from easeback.wording.labels import length_words
+        from easeback.usecases.lengths import routine_ms
+        from easeback.wording.days import length_words
 
-        total = build_timeline(self.routine, load_library()).total_ms
-        return length_words(round(total / self.speed))
+        return length_words(round(routine_ms(self.routine) / self.speed)).capitalize()
 
 
 def choose_routine(

@@ -84,14 +84,6 @@ def phase_detail(phase: Phase) -> str:
     return text[:1].upper() + text[1:]
 
 
-def length_words(ms: int) -> str:
-    """'About 4 minutes' for a session's length, to the nearest minute; 'Under a minute'."""
-    minutes = round(ms / 60_000)
-    if minutes < 1:
-        return "Under a minute"
-    return f"About {minutes} minute{'s' if minutes != 1 else ''}"
-
-
 def stretch_position(timeline: Timeline, index: int) -> tuple[int, int]:
     """(n, m) for 'Stretch n of m' at phase ``index`` (n is 0 before the first)."""
     order: list[str] = []
@@ -105,8 +97,8 @@ def stretch_position(timeline: Timeline, index: int) -> tuple[int, int]:
     return (order.index(current) + 1, len(order))
 
 
-# Days and times are shown one way everywhere in the web app, as in the charts and the
-# terminal's messages: the day in words, the time on the 24-hour clock.
+# The short form of days and times, for the charts and tables where space is tight
+# ('Mon 2 Mar 2026, 07:05'); pages and the terminal's lines use wording/days.py.
 MONTH_WORDS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAY_WORDS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -454,3 +454,8 @@ WEB_FLARE_DONE = {
     "none": "No flare-up is on.",
 }
 WEB_FLARE_NO_ANSWER = "Please choose better, the same or worse."
+
+# --- issue 15, pages: the week so far on Today (core/encouragement.py), facts only ---
+WEEK_FIRST = "Your first session this week: a good start."
+WEEK_SOME = "{sessions} sessions this week so far."
+WEEK_SOME_DAYS = "{sessions} sessions on {days} days this week so far."

@@ -1,0 +1,25 @@
+// On every page: the phone menu (a <details> in base.html) closes with Escape, or
+// when a tap or the focus goes elsewhere, and the focus goes back to its "Menu"
+// button. Without this script the menu still opens and closes.
+const menu = document.querySelector(".top details.menu");
+
+function close(giveFocus) {
+  if (!menu || !menu.open) return;
+  menu.open = false;
+  if (giveFocus) menu.querySelector("summary").focus();
+}
+
+if (menu) {
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.open && menu.contains(document.activeElement)) {
+      event.preventDefault();
+      close(true);
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!menu.contains(event.target)) close(false);
+  });
+  menu.addEventListener("focusout", (event) => {
+    if (event.relatedTarget && !menu.contains(event.relatedTarget)) close(false);
+  });
+}
