@@ -158,6 +158,16 @@ def test_the_player_reads_from_the_mat_and_the_pain_button_stands_out(
             b = box(page, part)
             assert b["y"] >= 0 and b["y"] + b["height"] <= pain["y"], (moment, part)
             assert b["x"] >= 0 and b["x"] + b["width"] <= width, (moment, part)
+        # The picture keeps inside its own box, clear of the words and the countdown.
+        page.locator("#figure-art svg").wait_for()
+        art, frame = box(page, "#figure-art svg"), box(page, "#figure")
+        assert art["height"] >= 60, moment
+        assert (
+            art["y"] >= frame["y"] - 1
+            and art["y"] + art["height"] <= frame["y"] + frame["height"] + 1
+        )
+        for words in ("#phase-label", "#countdown", "#stretch-name"):
+            assert not overlaps(art, box(page, words)), (moment, words)
         for part in ("#position", "#progress", "#phase-bar-fill", "#pause", "#skip", "#quit"):
             b = box(page, part)
             assert b["y"] + b["height"] <= pain["y"], (moment, part)
