@@ -452,3 +452,17 @@ WEB_FLARE_DONE = {
     "none": "No flare-up is on.",
 }
 WEB_FLARE_NO_ANSWER = "Please choose better, the same or worse."
+
+# --- the session as one audio track (easeback audio, the player's track) ---------------
+AUDIO_NO_ESPEAK = (
+    "espeak-ng is not installed: tones only; install it with apt-get install espeak-ng "
+    "for spoken words"
+)
+AUDIO_TONES_ASKED = "tones only, as asked"
+AUDIO_ESPEAK_FAILED = "espeak-ng did not work ({problem}): tones only"
+AUDIO_WRITTEN = "Wrote {path}: {length} of sound, {chapters} ({names}), {size}."
+AUDIO_SPOKEN = "Spoken words by espeak-ng, a beep at every change, ticks in a hold's last seconds."
+AUDIO_BAD_FORMAT = (
+    "--output: {path} ends in {suffix!r}, which easeback cannot write; end it in .opus, "
+    ".ogg or .mp3, or give --format opus or --format mp3"
+)
