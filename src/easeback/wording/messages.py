@@ -460,6 +460,10 @@ AUDIO_NO_ESPEAK = (
 )
 AUDIO_TONES_ASKED = "tones only, as asked"
 AUDIO_ESPEAK_FAILED = "espeak-ng did not work ({problem}): tones only"
+WEB_TRACK_REHEARSAL = (
+    "The audio track plays at normal speed only; this session is a rehearsal at another "
+    "speed, so it plays with the page's own sounds."
+)
 AUDIO_WRITTEN = "Wrote {path}: {length} of sound, {chapters} ({names}), {size}."
 AUDIO_SPOKEN = "Spoken words by espeak-ng, a beep at every change, ticks in a hold's last seconds."
 AUDIO_BAD_FORMAT = (
