@@ -308,3 +308,58 @@ def test_audio_into_a_folder_it_cannot_write_says_so(
     assert f"--output: cannot write in {tmp_path}" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the route the browser player plays ------------------------------------------------
+
+
+@pytest.fixture
+def ready(client, app):  # type: ignore[no-untyped-def]
+    from helpers import screened_store
+
+    screened_store(app.state.engine)
+    return client
+
+
+def opened(client, **body: object) -> str:  # type: ignore[no-untyped-def]
+    response = client.post("/api/sessions", json={"routine": "office", **body})
+    assert response.status_code == 201, response.text
+    session: str = response.json()["id"]
+    return session
+
+
+@pytest.mark.parametrize(("fmt", "media"), [("opus", "audio/ogg"), ("mp3", "audio/mpeg")])
+def test_an_open_sessions_track_is_served_cached_and_in_ranges(
+    ready, fmt: str, media: str, no_espeak: None
+) -> None:  # type: ignore[no-untyped-def]
+    session = opened(ready)
+    whole = ready.get(f"/api/sessions/{session}/track.{fmt}")
+
+    assert whole.status_code == 200
+    assert whole.headers["content-type"].startswith(media)
+    assert whole.headers["accept-ranges"] == "bytes"
+    timeline = build_timeline(load_routine("office"), load_library())
+    assert len(decode(whole.content)) == timeline.total_ms * SAMPLE_RATE // 1000
+
+    etag = whole.headers["etag"]
+    again = ready.get(f"/api/sessions/{session}/track.{fmt}", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    part = ready.get(f"/api/sessions/{session}/track.{fmt}", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206
+    assert part.content == whole.content[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(whole.content)}"
+    beyond = ready.get(f"/api/sessions/{session}/track.{fmt}", headers={"Range": f"bytes={10**9}-"})
+    assert beyond.status_code == 416
+
+
+def test_no_track_for_a_session_that_does_not_exist_a_rehearsal_or_another_format(
+    ready,
+) -> None:  # type: ignore[no-untyped-def]
+    missing = ready.get("/api/sessions/00000000-0000-4000-8000-000000000000/track.opus")
+    assert missing.status_code == 404
+    rehearsal = opened(ready, speed=10)
+    refused = ready.get(f"/api/sessions/{rehearsal}/track.opus")
+    assert refused.status_code == 409
+    assert "normal speed only" in refused.json()["detail"]
+    other = ready.get(f"/api/sessions/{opened(ready)}/track.wav")
+    assert other.status_code == 422

@@ -11,17 +11,24 @@ like every GET.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from easeback.web.api import SessionId, _session, answers
+from easeback.web.errors import error_json
 from easeback.wording import messages
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+
+AUDIO = {
+    "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
+    "audio/mpeg": {"schema": {"type": "string", "format": "binary"}},
+}
 
 
 @router.get(
@@ -30,25 +37,16 @@ RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
     responses={
         200: {
             "description": "The session as one audio track (Ogg Opus or MP3), a chapter "
-            "per stretch; a byte range when one is asked for (206).",
-            "content": {
-                "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
-                "audio/mpeg": {"schema": {"type": "string", "format": "binary"}},
-            },
+            "per stretch. Its ETag names what made it: send it back in If-None-Match for "
+            "a 304. A Range header (bytes=FIRST-LAST) gets that part (206).",
+            "content": AUDIO,
         },
-        206: {"description": "The byte range asked for."},
-        304: {"description": "Unchanged since the ETag given."},
-        416: {"description": "The range asked for is outside the track."},
-        **answers(404, 409, 422, 503),
+        206: {"description": "The byte range asked for.", "content": AUDIO},
+        304: {"description": "Unchanged since the ETag sent in If-None-Match."},
+        **answers(404, 409, 416, 422, 503),
     },
 )
-def session_track(
-    request: Request,
-    session_id: SessionId,
-    fmt: Literal["opus", "mp3"],
-    range_header: Annotated[str | None, Header(alias="range", max_length=100)] = None,
-    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
-) -> Response:
+def session_track(request: Request, session_id: SessionId, fmt: Literal["opus", "mp3"]) -> Response:
     """The track of an open session at normal speed (409 for a rehearsal at another
     speed: the track plays at one speed only)."""
     from easeback.audio.track import make_track
@@ -63,12 +61,11 @@ def session_track(
         "ETag": etag,
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, max-age=86400",
-        "X-Easeback-Voice": "spoken" if track.spoken else "tones",
     }
-    if if_none_match == etag:
+    if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     size = len(track.data)
-    wanted = RANGE.match(range_header.strip()) if range_header else None
+    wanted = RANGE.match(request.headers.get("range", "").strip()[:100])
     if wanted and (wanted.group(1) or wanted.group(2)):
         first_text, last_text = wanted.groups()
         if first_text:
@@ -77,8 +74,10 @@ def session_track(
         else:  # the last N bytes
             first, last = max(0, size - int(last_text)), size - 1
         if first >= size or last < first:
-            return Response(
-                status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"}
+            return error_json(
+                416,
+                f"the range asked for is outside the track's {size} bytes",
+                headers={**headers, "Content-Range": f"bytes */{size}"},
             )
         return Response(
             track.data[first : last + 1],

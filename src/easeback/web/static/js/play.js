@@ -17,7 +17,7 @@ const token = document.querySelector('meta[name="csrf-token"]').content;
 // has to be left.
 const track = new Track($("track-audio"));
 let pageShift = 0;
-const clock = () => (track.on ? track.now() : performance.now() / 1000 + pageShift);
+const clock = () => (track.timing ? track.now() : performance.now() / 1000 + pageShift);
 // --- end of the clock
 
 // The words for saving that is delayed, by its cause, and for catching up again.

@@ -10,7 +10,8 @@ const ICON = new URL("../icon.svg", import.meta.url).href;
 export class Track {
   constructor(audio) {
     this.audio = audio;
-    this.on = false;
+    this.on = false; // the track is sounding (from load to the session's end)
+    this.timing = false; // the session's clock is the track's (from load, unless left)
     this.shift = 0; // session clock = currentTime + shift (a skip seeks, the clock goes on)
     this.frozen = null; // the clock's last value once the track is stopped
   }
@@ -27,6 +28,7 @@ export class Track {
   // Load the session's track; the clock stands at 0 until the sound plays.
   load(sessionId) {
     this.on = true;
+    this.timing = true;
     this.audio.src = `/api/sessions/${sessionId}/track.${this.format}`;
     this.audio.preload = "auto";
     this.audio.load();
@@ -59,6 +61,7 @@ export class Track {
   abandon() {
     const at = this.now();
     this.stop();
+    this.timing = false;
     return at;
   }
 }
