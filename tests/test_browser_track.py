@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from browser import Server, open_page, run_axe, running
+from easeback.audio.sounds import cue_sounds
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import build_timeline
 from easeback.store import open_store
@@ -156,3 +157,36 @@ def test_the_track_option_is_not_offered_in_a_rehearsal_and_axe_finds_nothing(
     assert run_axe(page) == []
     begin_with_track(page, "/play?routine=bed")
     assert run_axe(page) == []
+
+
+def test_without_the_track_the_page_ticks_in_a_holds_last_three_seconds_too(page: Any) -> None:
+    page.goto("/play?routine=default")
+    page.get_by_role("button", name="Begin").focus()
+    page.evaluate(
+        """() => {
+            window.tones = [];
+            const cues = window.easeback.cues;
+            const tone = cues.tone.bind(cues);
+            cues.tone = (hz, when, peak, seconds) => {
+                window.tones.push([hz, Math.round(performance.now())]);
+                return tone(hz, when, peak, seconds);
+            };
+        }"""
+    )
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    begun = page.evaluate("window.easeback.state.player.startedAt * 1000")
+
+    page.clock.run_for(26_000)  # get ready (10 s), the first hold (15 s), into the switch
+
+    tones = [(hz, round((at - begun) / 1000)) for hz, at in page.evaluate("window.tones")]
+    sounds = cue_sounds()  # the same pitches as the track's
+    pitch, tick = sounds.pitch_hz, sounds.tick_hz
+    assert tones == [
+        (pitch["prepare"], 0),
+        (pitch["hold"], 10),
+        (tick, 22),
+        (tick, 23),
+        (tick, 24),
+        (pitch["switch"], 25),
+    ]

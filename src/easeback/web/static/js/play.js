@@ -17,6 +17,7 @@ const token = document.querySelector('meta[name="csrf-token"]').content;
 // has to be left.
 const track = new Track($("track-audio"));
 let pageShift = 0;
+const TRACK_WAKE_MS = 200;
 const clock = () => (track.timing ? track.now() : performance.now() / 1000 + pageShift);
 // --- end of the clock
 
@@ -38,6 +39,7 @@ const outbox = new Outbox(token, (count, problem) => {
 const cues = new Cues($("flash"));
 const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null };
 window.easeback = { timing: [], state, outbox };
+window.easeback.cues = cues; // audio part: tests listen to what the page sounds
 
 outbox.flush(); // anything left from an earlier page goes first
 
@@ -169,7 +171,11 @@ function schedule() {
   clearTimeout(state.timer);
   const wake = state.player.nextWake(clock());
   if (wake === null) return;
-  state.timer = setTimeout(loop, Math.max(0, (wake - clock()) * 1000));
+  const wait = Math.max(0, (wake - clock()) * 1000);
+  // audio part: the track's clock and the page's timers drift apart (the sound card's
+  // clock is not the system's), so on the track the page wakes at least every
+  // TRACK_WAKE_MS and looks again, rather than sleeping a whole phase on the wrong clock.
+  state.timer = setTimeout(loop, track.timing ? Math.min(wait, TRACK_WAKE_MS) : wait);
 }
 
 function loop() {
