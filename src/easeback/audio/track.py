@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ TICK_PEAK = 0.15
 SPEECH_PEAK = 0.6
 WORDS_AFTER_MS = 20  # between the beep's end and the first word
 QUIET_BEFORE_MS = 150  # silence kept before the next cue, so it stands out
+SPEAKERS = 4  # espeak-ng processes at once
 TRACK_CACHE = 6  # finished tracks kept in memory (a 5-minute track is about 2 MB)
 
 
@@ -75,13 +77,30 @@ def words_window_ms(kind: str, start_ms: int, end_ms: int) -> tuple[int, int]:
     return begin, limit
 
 
+def spoken_words(timeline: Timeline, voice: Voice | None) -> list[tuple[int, Samples] | None]:
+    """Each phase's words as samples, with where they start (ms); None where nothing is
+    said. espeak-ng runs for several phrases at once (each in its own process)."""
+
+    def words(index: int) -> tuple[int, Samples] | None:
+        phase = timeline.phases[index]
+        if voice is None or not phase.say or phase.start_ms >= timeline.total_ms:
+            return None
+        begin, limit = words_window_ms(phase.kind, phase.start_ms, phase.end_ms)
+        room = ms(limit) - ms(begin)
+        return (begin, voice.fit(phase.say, room, SAMPLE_RATE)) if room > 0 else None
+
+    with ThreadPoolExecutor(max_workers=SPEAKERS) as pool:
+        return list(pool.map(words, range(len(timeline.phases))))
+
+
 def mix(timeline: Timeline, voice: Voice | None) -> Samples:
     """The whole session as float samples at 48 kHz, exactly ``total_ms`` long."""
     sounds = cue_sounds()
+    said = spoken_words(timeline, voice)
     buffer = np.zeros(ms(timeline.total_ms), dtype=np.float32)
     beeps = {kind: tone(hz, sounds.beep_s, BEEP_PEAK, 0.03) for kind, hz in sounds.pitch_hz.items()}
     tick = tone(sounds.tick_hz, sounds.tick_s, TICK_PEAK, 0.012)
-    for phase in timeline.phases:
+    for phase, words in zip(timeline.phases, said, strict=True):
         if phase.start_ms >= timeline.total_ms:
             continue  # 'done' starts where the track ends
         if phase.kind not in beeps:
@@ -90,14 +109,11 @@ def mix(timeline: Timeline, voice: Voice | None) -> Samples:
         if phase.kind == "hold":
             for at in tick_starts_ms(phase.start_ms, phase.end_ms):
                 add(buffer, tick, ms(at))
-        if voice is not None and phase.say:
-            begin, limit = words_window_ms(phase.kind, phase.start_ms, phase.end_ms)
-            room = ms(limit) - ms(begin)
-            if room > 0:
-                spoken = voice.fit(phase.say, room, SAMPLE_RATE)
-                peak = float(np.max(np.abs(spoken))) if len(spoken) else 0.0
-                if peak > 0:
-                    add(buffer, spoken * np.float32(SPEECH_PEAK / peak), ms(begin))
+        if words is not None:
+            begin, spoken = words
+            peak = float(np.max(np.abs(spoken))) if len(spoken) else 0.0
+            if peak > 0:
+                add(buffer, spoken * np.float32(SPEECH_PEAK / peak), ms(begin))
     np.clip(buffer, -1.0, 1.0, out=buffer)
     return buffer
 
@@ -141,7 +157,7 @@ def track_key(timeline: Timeline, fmt: str, voice: Voice | None) -> str:
         "format": fmt,
         "voice": voice.version if voice else None,
         "sounds": cue_sounds().__dict__,
-        "version": 1,
+        "version": 2,
     }
     return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:32]
 
