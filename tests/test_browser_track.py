@@ -129,6 +129,7 @@ def test_a_pain_stop_silences_the_track_at_once(page: Any, db_path: Path) -> Non
 
     assert page.get_by_role("heading", name="Session over").is_visible()
     assert page.evaluate(f"{AUDIO}.paused && !{AUDIO}.hasAttribute('src')")
+    assert page.evaluate("navigator.mediaSession.metadata === null")  # off the lock screen
     settle(page)
     assert stored_events(db_path, session_id(page))[-1]["kind"] == "pain_stop"
 
@@ -190,3 +191,17 @@ def test_without_the_track_the_page_ticks_in_a_holds_last_three_seconds_too(page
         (tick, 24),
         (pitch["switch"], 25),
     ]
+
+
+def test_a_track_that_cannot_load_leaves_the_session_to_the_pages_clock_and_sounds(
+    page: Any,
+) -> None:
+    page.route("**/api/sessions/*/track.*", lambda route: route.abort())
+    page.goto("/play?routine=default")
+    page.get_by_label("Play as one audio track (screen can be off)").check()
+    page.get_by_role("button", name="Begin").click()
+    page.get_by_text("The audio track could not play here").wait_for()
+
+    page.clock.run_for(11_000)  # the page's own clock carries the session on
+    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert page.evaluate("window.easeback.state.player.state") == "playing"

@@ -393,7 +393,14 @@ function startTrack(reply) {
   track.load(reply.id);
   lockScreenControls(track.audio);
   trackNote.textContent = trackNote.dataset.loading;
-  track.play().catch(() => leaveTrack());
+  track.play().catch(notPlayed);
+}
+
+// play() refused: not allowed, or nothing it can play. (A play cut short by a pause,
+// an AbortError, is no failure: the session is simply paused.)
+function notPlayed(error) {
+  if (error && error.name === "AbortError") return;
+  leaveTrack();
 }
 
 // The track cannot play (refused, or not loaded): carry on with the page's own clock
@@ -414,7 +421,7 @@ function followedByTrack(events) {
   if (events.some((e) => e.kind === "skipped") && !player.ended) track.seek(player.positionMs(clock()) / 1000);
   if (player.ended) return; // finish() stops the sound
   if (player.state === "paused" && !track.audio.paused) track.audio.pause();
-  if (player.state === "playing" && track.audio.paused && !track.audio.ended) track.play().catch(() => leaveTrack());
+  if (player.state === "playing" && track.audio.paused && !track.audio.ended) track.play().catch(notPlayed);
   if (navigator.mediaSession) navigator.mediaSession.playbackState = player.state === "paused" ? "paused" : "playing";
 }
 

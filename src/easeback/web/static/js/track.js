@@ -53,7 +53,7 @@ export class Track {
     this.audio.pause();
     this.audio.removeAttribute("src");
     this.audio.load();
-    if (navigator.mediaSession) navigator.mediaSession.playbackState = "none";
+    forgetLockScreen();
   }
 
   // Leave the track and go on with the page's own clock and sounds (the track
@@ -84,8 +84,18 @@ export function lockScreenControls(audio) {
   const set = (action, handler) => {
     try { navigator.mediaSession.setActionHandler(action, handler); } catch { /* not supported here */ }
   };
-  set("play", () => audio.play());
+  set("play", () => audio.play().catch(() => {})); // a refusal shows as no sound, nothing more
   set("pause", () => audio.pause());
   set("stop", () => audio.pause());
   for (const action of ["seekto", "seekbackward", "seekforward", "previoustrack", "nexttrack"]) set(action, null);
+}
+
+// The session is over: the lock screen no longer shows it or offers its buttons.
+function forgetLockScreen() {
+  if (!("mediaSession" in navigator)) return;
+  navigator.mediaSession.metadata = null;
+  navigator.mediaSession.playbackState = "none";
+  for (const action of ["play", "pause", "stop"]) {
+    try { navigator.mediaSession.setActionHandler(action, null); } catch { /* not supported here */ }
+  }
 }
