@@ -1,7 +1,7 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
-       [--no-reports] [--no-lighthouse]
+       [--no-reports] [--no-lighthouse] [--no-audio]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import audio_track
 import history
 import lighthouse
 import player_timing
@@ -65,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="skip Lighthouse (mobile profile) on Today, a stretch page and the player",
     )
     # --- end Lighthouse ---
+    parser.add_argument(  # audio part
+        "--no-audio",
+        action="store_true",
+        help=f"skip the audio track: its making, and a session of the {audio_track.ROUTINE} "
+        "routine played by its track in the browser at speed 1 (about a minute)",
+    )
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
     )
@@ -135,6 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         figures += audited.figures()
         report["lighthouse"] = audited.to_json()
     # --- end Lighthouse ---
+    if not args.no_audio:  # audio part
+        print(
+            f"audio track: making {audio_track.MADE_ROUTINE}'s, then playing "
+            f"{audio_track.ROUTINE} by its track at speed 1 (about a minute) ...",
+            flush=True,
+        )
+        heard = audio_track.measure()
+        figures += heard.figures()
+        report["audio_track"] = heard.to_json()
 
     print()
     print(format_table(figures))

@@ -14,6 +14,7 @@ import os
 import sys
 
 from easeback.cli import (  # noqa: F401 - registers commands
+    audio,
     diary,
     library,
     plan,

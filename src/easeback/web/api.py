@@ -51,6 +51,7 @@ WHY = {
     404: "There is no such session or stretch.",
     409: "Not now: the safety rules ask for the questions first, nothing more is due "
     "today, or an event contradicts one already stored.",
+    416: "The byte range asked for is outside the file.",
     422: "A value is wrong: `errors` names each one and what is wrong with it.",
     503: "The store cannot be used just now: `cause` says why. Nothing already saved is "
     "lost; try again after Retry-After seconds when it is given.",

@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     from easeback.web import api as api_routes
     from easeback.web import diary_pages, pictures, prescription_pages
     from easeback.web import pages as page_routes
+    from easeback.web import tracks as track_routes  # the session's audio track
 
     app = FastAPI(
         title="easeback",
@@ -112,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(prescription_pages.router)
     app.include_router(api_routes.router)
     app.include_router(pictures.router)
+    app.include_router(track_routes.router)  # the session's audio track
 
     @app.middleware("http")
     async def csrf(request: Request, call_next: Any) -> Response:

@@ -459,3 +459,20 @@ WEB_FLARE_NO_ANSWER = "Please choose better, the same or worse."
 WEEK_FIRST = "Your first session this week: a good start."
 WEEK_SOME = "{sessions} sessions this week so far."
 WEEK_SOME_DAYS = "{sessions} sessions on {days} days this week so far."
+# --- the session as one audio track (easeback audio, the player's track) ---------------
+AUDIO_NO_ESPEAK = (
+    "espeak-ng is not installed: tones only; install it with apt-get install espeak-ng "
+    "for spoken words"
+)
+AUDIO_TONES_ASKED = "tones only, as asked"
+AUDIO_ESPEAK_FAILED = "espeak-ng did not work ({problem}): tones only"
+WEB_TRACK_REHEARSAL = (
+    "The audio track plays at normal speed only; this session is a rehearsal at another "
+    "speed, so it plays with the page's own sounds."
+)
+AUDIO_WRITTEN = "Wrote {path}: {length} of sound, {chapters} ({names}), {size}."
+AUDIO_SPOKEN = "Spoken words by espeak-ng, a beep at every change, ticks in a hold's last seconds."
+AUDIO_BAD_FORMAT = (
+    "--output: {path} ends in {suffix!r}, which easeback cannot write; end it in .opus, "
+    ".ogg or .mp3, or give --format opus or --format mp3"
+)

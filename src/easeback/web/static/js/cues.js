@@ -1,16 +1,20 @@
 // What a person hears, feels and sees at each phase change, so the routine can be
 // followed without looking: a beep scheduled ahead on the Web Audio clock, the
-// phase's words spoken by the browser, a short vibration, and a visible flash.
+// phase's words spoken by the browser, a short vibration, and a visible flash; and
+// soft ticks in a hold's last seconds. The pitches are the audio track's too
+// (cue-sounds.json, read by easeback/audio/sounds.py), so both modes sound alike.
+
+import SOUNDS from "./cue-sounds.json" with { type: "json" };
 
 const LOOKAHEAD_S = 0.1;
-const PITCH = { prepare: 523, hold: 880, release: 440, switch: 660, rest: 392, done: 1047 };
+const PITCH = SOUNDS.pitch_hz;
 
 export class Cues {
   constructor(flashElement) {
     this.flashElement = flashElement;
     this.audio = null;
     this.speak = true;
-    this.scheduled = new Map(); // phase index -> oscillator
+    this.scheduled = new Map(); // phase index (or a tick's key) -> oscillator
   }
 
   // Called from the click or key that starts a session: browsers allow sound only then.
@@ -38,17 +42,29 @@ export class Cues {
     this.scheduled.clear();
   }
 
+  // A tick of a hold's last seconds (`key` names it once), due at `dueS` on the
+  // performance clock, scheduled like a beep when it falls within the lookahead.
+  planTick(key, dueS, nowS) {
+    if (!this.audio || this.scheduled.has(key) || dueS - nowS > LOOKAHEAD_S || dueS < nowS) return;
+    const when = this.audio.currentTime + (dueS - nowS);
+    this.scheduled.set(key, this.tone(SOUNDS.tick_hz, when, 0.15, SOUNDS.tick_s));
+  }
+
   beep(kind, when) {
+    return this.tone(PITCH[kind] || 660, when, 0.3, SOUNDS.beep_s);
+  }
+
+  tone(hz, when, peak, seconds) {
     if (!this.audio) return null;
     const oscillator = this.audio.createOscillator();
     const gain = this.audio.createGain();
-    oscillator.frequency.value = PITCH[kind] || 660;
+    oscillator.frequency.value = hz;
     gain.gain.setValueAtTime(0.0001, when);
-    gain.gain.exponentialRampToValueAtTime(0.3, when + 0.01);
-    gain.gain.exponentialRampToValueAtTime(0.0001, when + 0.25);
+    gain.gain.exponentialRampToValueAtTime(peak, when + 0.005);
+    gain.gain.exponentialRampToValueAtTime(0.0001, when + Math.max(seconds * 0.8, seconds - 0.05));
     oscillator.connect(gain).connect(this.audio.destination);
     oscillator.start(when);
-    oscillator.stop(when + 0.3);
+    oscillator.stop(when + seconds);
     return oscillator;
   }
 

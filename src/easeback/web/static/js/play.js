@@ -6,11 +6,21 @@ import { Player } from "./player.js";
 import { Outbox } from "./outbox.js";
 import { Cues } from "./cues.js";
 import { FigureView } from "./figure.js";
+import { Track, showOnLockScreen, lockScreenControls } from "./track.js"; // audio part
+import SOUNDS from "./cue-sounds.json" with { type: "json" }; // audio part
 
 const root = document.getElementById("player");
 const $ = (id) => document.getElementById(id);
 const token = document.querySelector('meta[name="csrf-token"]').content;
-const clock = () => performance.now() / 1000;
+// --- audio part: the clock. The page's own (performance.now) or, with "Play as one
+// audio track", the track's: currentTime, so a locked phone does not stop or shift the
+// session. `pageShift` keeps the page's clock going on from the track's if the track
+// has to be left.
+const track = new Track($("track-audio"));
+let pageShift = 0;
+const TRACK_WAKE_MS = 200;
+const clock = () => (track.timing ? track.now() : performance.now() / 1000 + pageShift);
+// --- end of the clock
 
 // The words for saving that is delayed, by its cause, and for catching up again.
 const causes = JSON.parse(root.dataset.causes);
@@ -36,6 +46,7 @@ const figureView = new FigureView($("figure-art"), () => {
 });
 const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null };
 window.easeback = { timing: [], state, outbox };
+window.easeback.cues = cues; // audio part: tests listen to what the page sounds
 
 outbox.flush(); // anything left from an earlier page goes first
 
@@ -84,6 +95,7 @@ async function begin(event) {
   state.labels = reply.labels;
   figureView.preload(reply.labels);
   state.player = new Player(reply.timeline, reply.speed);
+  if (trackChosen() && reply.speed === 1) startTrack(reply); // audio part
   $("progress").max = reply.timeline.total_ms;
   $("since").replaceChildren(...reply.since_last_time.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
   $("before").hidden = true;
@@ -110,8 +122,23 @@ function notStarted(text) {
 function planBeeps() {
   const player = state.player;
   if (!player || player.state !== "playing" || player.nextPhase === null) return;
+  if (track.on) return; // audio part: the track has every sound
   const index = player.index + 1;
   cues.plan(index, player.phases[index].kind, player.deadline(index), clock());
+  planTicks(player); // audio part
+}
+
+// --- audio part: the soft ticks of a hold's last seconds, as in the track (the same
+// rule as easeback/audio/track.py's tick_starts_ms).
+function planTicks(player) {
+  const phase = player.phase;
+  if (phase.kind !== "hold") return;
+  const end = phase.start_ms + phase.duration_ms;
+  for (let k = SOUNDS.ticks; k >= 1; k--) {
+    const at = end - k * 1000;
+    if (at < phase.start_ms + SOUNDS.beep_s * 1000 + 200) continue;
+    cues.planTick(`tick-${player.index}-${k}`, player.origin + at / 1000 / player.speed, clock());
+  }
 }
 
 function handle(events) {
@@ -135,12 +162,15 @@ function handle(events) {
   if (phaseEvents.length) {
     const last = phaseEvents[phaseEvents.length - 1];
     announce(last.phase);
-    if (player.state !== "ended" || player.outcome === "completed") cues.phase(last.phase, player.phases[last.phase]);
+    const byTrack = track.on && player.phases[last.phase].kind !== "done"; // audio part: the track sounds it
+    if (!byTrack && (player.state !== "ended" || player.outcome === "completed")) cues.phase(last.phase, player.phases[last.phase]);
+    if (track.on) lockScreen(last.phase); // audio part
   }
   for (const e of events) {
     if (e.kind === "paused" || e.kind === "resumed") showPause();
     if (e.kind === "skipped" || e.kind === "paused") cues.cancelPlanned();
   }
+  followedByTrack(events); // audio part
   render();
   if (player.ended) finish();
   else schedule();
@@ -150,7 +180,11 @@ function schedule() {
   clearTimeout(state.timer);
   const wake = state.player.nextWake(clock());
   if (wake === null) return;
-  state.timer = setTimeout(loop, Math.max(0, (wake - clock()) * 1000));
+  const wait = Math.max(0, (wake - clock()) * 1000);
+  // audio part: the track's clock and the page's timers drift apart (the sound card's
+  // clock is not the system's), so on the track the page wakes at least every
+  // TRACK_WAKE_MS and looks again, rather than sleeping a whole phase on the wrong clock.
+  state.timer = setTimeout(loop, track.timing ? Math.min(wait, TRACK_WAKE_MS) : wait);
 }
 
 function loop() {
@@ -288,6 +322,7 @@ window.addEventListener("pagehide", () => {
 });
 
 function finish() {
+  track.stop(); // audio part: nothing more plays
   if ($("leave").open) $("leave").close();
   clearTimeout(state.timer);
   clearInterval(state.scheduler);
@@ -384,4 +419,82 @@ speak.addEventListener("change", () => {
   localStorage.setItem("easeback-speak", speak.checked ? "on" : "off");
   if (!speak.checked) cues.silence();
 });
+// --- audio part: "Play as one audio track (screen can be off)" -------------------
+const trackBox = $("track");
+const trackNote = $("track-note");
+function trackChosen() {
+  return Boolean(trackBox && trackBox.checked);
+}
+if (trackBox) {
+  trackBox.checked = localStorage.getItem("easeback-track") === "on";
+  trackBox.addEventListener("change", () => localStorage.setItem("easeback-track", trackBox.checked ? "on" : "off"));
+}
+
+// The session opened: load its track and play it; the session's clock stands at 0
+// until the sound starts, so the two begin together.
+function startTrack(reply) {
+  track.load(reply.id);
+  lockScreenControls(track.audio);
+  trackNote.textContent = trackNote.dataset.loading;
+  track.play().catch(notPlayed);
+}
+
+// play() refused: not allowed, or nothing it can play. (A play cut short by a pause,
+// an AbortError, is no failure: the session is simply paused.)
+function notPlayed(error) {
+  if (error && error.name === "AbortError") return;
+  leaveTrack();
+}
+
+// The track cannot play (refused, or not loaded): carry on with the page's own clock
+// from where the session is, and with its own sounds.
+function leaveTrack() {
+  if (!track.on) return;
+  const at = track.abandon();
+  pageShift = at - performance.now() / 1000;
+  trackNote.textContent = trackNote.dataset.failed;
+  if (state.player && !state.player.ended) loop();
+}
+
+// After the page's own actions: a skip moves the sound to the new phase's start, and
+// a pause or carry-on pauses or plays the sound.
+function followedByTrack(events) {
+  if (!track.on || !state.player) return;
+  const player = state.player;
+  if (events.some((e) => e.kind === "skipped") && !player.ended) track.seek(player.positionMs(clock()) / 1000);
+  if (player.ended) return; // finish() stops the sound
+  if (player.state === "paused" && !track.audio.paused) track.audio.pause();
+  if (player.state === "playing" && track.audio.paused && !track.audio.ended) track.play().catch(notPlayed);
+  if (navigator.mediaSession) navigator.mediaSession.playbackState = player.state === "paused" ? "paused" : "playing";
+}
+
+function lockScreen(index) {
+  const words = state.labels[index];
+  const title = [words.stretch, words.label.toLowerCase()].filter(Boolean).join(" · ");
+  showOnLockScreen(title, state.session.title);
+}
+
+// The sound's own events: paused or played from the lock screen (or by the system)
+// pauses or carries on the session; every time update catches the page up.
+function atTheEnd() {
+  // The sound has ended: the session is at its end, even if decoding left it a few
+  // milliseconds short.
+  const end = state.player.deadline(state.player.phases.length - 1);
+  if (clock() < end) track.shift += end - clock();
+  loop();
+}
+track.audio.addEventListener("playing", () => { trackNote.textContent = ""; });
+track.audio.addEventListener("pause", () => {
+  if (!track.on || !state.player) return;
+  if (track.audio.ended) { atTheEnd(); return; }
+  if (state.player.state === "playing") act("pause");
+});
+track.audio.addEventListener("play", () => {
+  if (track.on && state.player && state.player.state === "paused") act("pause");
+});
+track.audio.addEventListener("timeupdate", () => { if (track.on) loop(); });
+track.audio.addEventListener("ended", () => { if (track.on && state.player) atTheEnd(); });
+track.audio.addEventListener("error", () => leaveTrack());
+// --- end of the audio part
+
 $("begin").disabled = false; // ready: the form was in place, disabled, all along
