@@ -134,3 +134,10 @@ def open_page(chromium: Any, server: Server, *, dark: bool = False) -> Any:
         lambda m: page.errors.append(m.text) if m.text.startswith("CSP violation") else None,
     )
     return page
+
+
+def phase_line(page: Any) -> str:
+    """The player's big line as words ('Hold · left'; shown in capitals, its spaces
+    unbreakable)."""
+    text: str = page.locator("#phase-label").text_content()
+    return text.replace("\u00a0", " ")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser import Server, open_page, run_axe, running
+from browser import Server, open_page, phase_line, run_axe, running
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
@@ -103,12 +103,6 @@ def reference_events(routine: str) -> list[tuple[str, int]]:
     player = Player(build_timeline(load_routine(routine), load_library()))
     events = player.start(0.0) + player.tick(10_000.0)
     return [(e.kind, e.phase) for e in events]
-
-
-def phase_line(page: Any) -> str:
-    """The big line's words ('Hold · left'; shown in capitals, its spaces unbreakable)."""
-    text: str = page.locator("#phase-label").text_content()
-    return text.replace("\u00a0", " ")
 
 
 def begin(page: Any, path: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from browser import Server, open_page, run_axe, running
+from browser import Server, open_page, phase_line, run_axe, running
 from easeback.store import open_store
 from easeback.wording import messages
 from helpers import screened_store
@@ -227,7 +227,7 @@ def test_each_kind_of_phase_has_its_own_shape_and_underline_and_the_controls_sta
         pain = box(page, "#pain")
         for control in ("#countdown", "#next", "#pause", "#skip", "#quit"):
             b = box(page, control)
-            assert b["y"] + b["height"] <= pain["y"], (kind, phase_words(page), control)
+            assert b["y"] + b["height"] <= pain["y"], (kind, phase_line(page), control)
         if kind == "rest":
             page.keyboard.press("Space")
             assert page.get_by_text("Paused.").is_visible()
@@ -244,11 +244,6 @@ def test_each_kind_of_phase_has_its_own_shape_and_underline_and_the_controls_sta
     underlines = {line for _, line in firsts}
     assert len(shapes) == 5 and len(underlines) == 5, looks
     page.context.close()
-
-
-def phase_words(page: Any) -> str:
-    words: str = page.locator("#phase-label").text_content()
-    return words
 
 
 def bar(page: Any) -> float:

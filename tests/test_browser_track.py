@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browser import Server, open_page, run_axe, running
+from browser import Server, open_page, phase_line, run_axe, running
 from easeback.audio.sounds import cue_sounds
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import build_timeline
@@ -87,11 +87,11 @@ def test_the_track_option_plays_the_sessions_track_and_names_it_on_the_lock_scre
 
 def test_the_page_follows_the_sounds_clock_and_its_pause(page: Any, db_path: Path) -> None:
     begin_with_track(page, "/play?routine=default")
-    assert page.locator("#phase-label").inner_text() == "Get ready · left side"
+    assert phase_line(page) == "Get ready · left"
 
     # The phone locks: the page's timers stand still while the sound plays on to 40 s.
     seek(page, 40.0)
-    assert page.locator("#phase-label").inner_text() == "Hold · right side"
+    assert phase_line(page) == "Hold · right"
     assert page.locator("#countdown").inner_text() in ("5", "4")  # the hold ends at 45 s
 
     page.evaluate(f"{AUDIO}.pause()")  # the lock screen's pause
@@ -100,7 +100,7 @@ def test_the_page_follows_the_sounds_clock_and_its_pause(page: Any, db_path: Pat
         "window.easeback.state.player.positionMs(window.easeback.state.player.pausedAt)"
     )
     page.clock.run_for(5_000)  # paused: the page's time passing changes nothing
-    assert page.locator("#phase-label").inner_text() == "Hold · right side"
+    assert phase_line(page) == "Hold · right"
     assert abs(at - 40_000) < 1_000
 
     page.evaluate(f"{AUDIO}.play()")  # and its play
@@ -119,7 +119,7 @@ def test_the_page_follows_the_sounds_clock_and_its_pause(page: Any, db_path: Pat
 def test_skip_moves_the_sound_to_the_next_phase(page: Any) -> None:
     begin_with_track(page, "/play?routine=default")
     page.keyboard.press("n")
-    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert phase_line(page) == "Hold · left"
     assert 10.0 <= page.evaluate(f"{AUDIO}.currentTime") < 11.0  # the hold's start, 10 s
 
 
@@ -203,5 +203,5 @@ def test_a_track_that_cannot_load_leaves_the_session_to_the_pages_clock_and_soun
     page.get_by_text("The audio track could not play here").wait_for()
 
     page.clock.run_for(11_000)  # the page's own clock carries the session on
-    assert page.locator("#phase-label").inner_text() == "Hold · left side"
+    assert phase_line(page) == "Hold · left"
     assert page.evaluate("window.easeback.state.player.state") == "playing"
