@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -141,3 +142,11 @@ def phase_line(page: Any) -> str:
     unbreakable)."""
     text: str = page.locator("#phase-label").text_content()
     return text.replace("\u00a0", " ")
+
+
+def check_own_origin(page: Any, server: Server) -> None:
+    """Every request the page made went to the app itself."""
+    origin = urlsplit(server.base).netloc
+    foreign = [u for u in page.requests_seen if urlsplit(u).netloc not in ("", origin)]
+    assert foreign == []
+    assert page.requests_seen, "the page made no requests at all?"

@@ -127,3 +127,29 @@ def chromium() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def ready_server(db_path: Path) -> Iterator[Any]:
+    """`easeback serve` on a store whose person has given consent and answered the
+    safety questions, so every page and the player open at once."""
+    from browser import running
+    from helpers import screened_store
+
+    screened_store(open_store(str(db_path)))
+    with running(db_path) as live:
+        yield live
+
+
+@pytest.fixture
+def page(chromium: Any, ready_server: Any) -> Iterator[Any]:
+    """A page on the ready server with Playwright's fake clock; afterwards, no request
+    went to another host and no script error was thrown."""
+    from browser import check_own_origin, open_page
+
+    page = open_page(chromium, ready_server)
+    page.clock.install()
+    yield page
+    check_own_origin(page, ready_server)
+    assert page.errors == []
+    page.context.close()

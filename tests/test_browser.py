@@ -15,13 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser import Server, open_page, phase_line, run_axe, running
+from browser import Server, check_own_origin, open_page, phase_line, run_axe, running
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
-from easeback.store import open_store
 from easeback.wording import messages
-from helpers import HeldLock, screened_store
+from helpers import HeldLock
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -30,32 +29,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 def server(db_path: Path) -> Iterator[Server]:
     with running(db_path) as live:
         yield live
-
-
-@pytest.fixture
-def ready_server(db_path: Path) -> Iterator[Server]:
-    """A server whose person has given consent and answered the questions."""
-    screened_store(open_store(str(db_path)))
-    with running(db_path) as live:
-        yield live
-
-
-@pytest.fixture
-def page(chromium: Any, ready_server: Server) -> Iterator[Any]:
-    page = open_page(chromium, ready_server)
-    page.clock.install()
-    yield page
-    check_own_origin(page, ready_server)
-    assert page.errors == []
-    page.context.close()
-
-
-def check_own_origin(page: Any, server: Server) -> None:
-    """Every request the page made went to the app itself."""
-    origin = urlsplit(server.base).netloc
-    foreign = [u for u in page.requests_seen if urlsplit(u).netloc not in ("", origin)]
-    assert foreign == []
-    assert page.requests_seen, "the page made no requests at all?"
 
 
 def stored_events(db: Path, session_id: str) -> list[dict[str, Any]]:

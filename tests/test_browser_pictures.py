@@ -6,29 +6,18 @@ to read on a phone, in the page's light or dark colours, with nothing for axe.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser import Server, open_page, run_axe, running
+from browser import Server, open_page, run_axe
 from easeback.content.library import load_library
-from easeback.store import open_store
 from easeback.wording import messages
-from helpers import screened_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 PHONE = {"width": 390, "height": 844}
 PREPARE_MS = 10_000  # the default routine gets ready for 10 s, then holds the left knee
-
-
-@pytest.fixture
-def ready_server(db_path: Path) -> Iterator[Server]:
-    """A server whose person has given consent and answered the questions."""
-    screened_store(open_store(str(db_path)))
-    with running(db_path) as live:
-        yield live
 
 
 @pytest.fixture

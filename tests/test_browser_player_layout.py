@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import colorsys
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser import Server, open_page, phase_line, run_axe, running
-from easeback.store import open_store
+from browser import Server, open_page, phase_line, run_axe
 from easeback.wording import messages
-from helpers import screened_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 SCREENS = {"phone": (390, 844), "phone on its side": (844, 390), "laptop": (1280, 800)}
 SCHEMES = {"light": False, "dark": True}
-
-
-@pytest.fixture
-def ready_server(db_path: Path) -> Iterator[Server]:
-    screened_store(open_store(str(db_path)))
-    with running(db_path) as live:
-        yield live
 
 
 def player_page(chromium: Any, server: Server, screen: str, scheme: str) -> Any:

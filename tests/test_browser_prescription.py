@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from browser import Server, open_page, run_axe, running
+from browser import Server, check_own_origin, open_page, run_axe, running
 from easeback.content.prescription import Clinician
 from easeback.core.plan import DaySettings, person_day
 from easeback.prescribing import keys
@@ -89,8 +88,7 @@ def server(db_path: Path) -> Iterator[Server]:
 def page(chromium: Any, server: Server) -> Iterator[Any]:
     page = open_page(chromium, server)
     yield page
-    origin = urlsplit(server.base).netloc
-    assert [u for u in page.requests_seen if urlsplit(u).netloc not in ("", origin)] == []
+    check_own_origin(page, server)
     assert page.errors == []
     page.context.close()
 

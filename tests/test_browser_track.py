@@ -8,40 +8,20 @@ moved by the test (currentTime) rather than waited for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser import Server, open_page, phase_line, run_axe, running
+from browser import phase_line, run_axe
 from easeback.audio.sounds import cue_sounds
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import build_timeline
-from easeback.store import open_store
 from easeback.wording import messages
-from helpers import screened_store
-from test_browser import check_own_origin, reference_events, session_id, settle, stored_events
+from test_browser import reference_events, session_id, settle, stored_events
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 AUDIO = "document.getElementById('track-audio')"
-
-
-@pytest.fixture
-def ready_server(db_path: Path) -> Iterator[Server]:
-    screened_store(open_store(str(db_path)))
-    with running(db_path) as live:
-        yield live
-
-
-@pytest.fixture
-def page(chromium: Any, ready_server: Server) -> Iterator[Any]:
-    page = open_page(chromium, ready_server)
-    page.clock.install()
-    yield page
-    check_own_origin(page, ready_server)
-    assert page.errors == []
-    page.context.close()
 
 
 def begin_with_track(page: Any, path: str) -> None:
