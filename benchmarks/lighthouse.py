@@ -51,15 +51,8 @@ from figures import Figure
 
 ROOT = Path(__file__).parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
-CHROME_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+# The same closed-network flags as the other browser benchmarks, headless for Lighthouse.
+CHROME_FLAGS = ["--headless=new", "--disable-gpu", *web.CHROMIUM_ARGS]
 ACCESSIBILITY_TARGET = 100
 PERFORMANCE_TARGET = 95
 STRETCH = "knee-press"
