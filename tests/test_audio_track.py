@@ -280,6 +280,7 @@ def test_audio_without_a_routine_is_the_default_routine_with_words(cli, tmp_path
         (["office", "--output", "{tmp}/missing/x.opus"], "the folder {tmp}/missing does not"),
         (["office", "--output", "{tmp}"], "is a folder; give a file name"),
         (["office"], "--output: give the file to write"),
+        (["office", "--output", "-"], "a sound track cannot go to the terminal"),
     ],
 )
 def test_audio_refuses_bad_input_with_one_message_and_writes_nothing(
@@ -291,6 +292,16 @@ def test_audio_refuses_bad_input_with_one_message_and_writes_nothing(
     assert message.format(tmp=tmp_path) in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_format_may_be_written_in_capitals_and_tones_only_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "office.mp3"
+    result = cli("audio", "office", "--output", str(target), "--format", "MP3", "--tones-only")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "Tones only, as asked."
+    with av.open(str(target)) as container:
+        assert container.format.name == "mp3"
 
 
 def test_audio_into_a_folder_it_cannot_write_says_so(

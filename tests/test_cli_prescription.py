@@ -316,8 +316,8 @@ def test_an_expired_or_future_prescription_is_refused(
     expired = cli("prescription", "import", str(old), "--trust", fingerprint)
     future = cli("prescription", "import", str(later), "--trust", fingerprint)
 
-    assert expired.exit_code == 2 and "ended on 1 Feb 2026" in expired.stderr
-    assert future.exit_code == 2 and "starts on 1 Apr 2026" in future.stderr
+    assert expired.exit_code == 2 and "ended on Sunday 1 February;" in expired.stderr
+    assert future.exit_code == 2 and "starts on Wednesday 1 April;" in future.stderr
     assert today(cli)["plan"] == {"source": "article"}
 
 

@@ -37,6 +37,12 @@ def audio(
 
     if not output:
         fail("--output: give the file to write, such as --output routine.opus")
+    if output == "-":
+        fail(
+            "--output: a sound track cannot go to the terminal; give a file, such as "
+            "--output routine.opus"
+        )
+    kind = kind.lower() if kind is not None else None
     if kind is not None and kind not in FORMATS:
         fail(f"--format: {shown(kind)!r} is not a format easeback writes; choose opus or mp3")
     target = writable_target(output, "--output", "routine.opus")
@@ -73,7 +79,8 @@ def audio(
             size=_size(size),
         )
     )
-    typer.echo(messages.AUDIO_SPOKEN if track.spoken else f"{track.tones_only_why}.")
+    why = track.tones_only_why or ""
+    typer.echo(messages.AUDIO_SPOKEN if track.spoken else f"{why[:1].upper()}{why[1:]}.")
 
 
 def _size(count: int) -> str:

@@ -12,15 +12,17 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from easeback.content.files import FileProblem, read_text, shown
 from easeback.content.models import Library, Routine
-from easeback.content.poses import Pictures
 from easeback.content.toml_problems import load_toml, problems_of
 from easeback.core.errors import Problem, RoutineError
+
+if TYPE_CHECKING:  # the pictures' models load only when a picture is drawn (start-up)
+    from easeback.content.poses import Pictures
 
 BUILTIN_ROUTINES = ("default", "bed", "office")
 
@@ -36,6 +38,8 @@ def load_library() -> Library:
 def load_pictures() -> Pictures:
     """The shipped pictures, validated once per process, with one for every step of
     every stretch of the library (a missing one is an error, not a blank)."""
+    from easeback.content.poses import Pictures
+
     text = resources.files("easeback.content").joinpath("poses.toml").read_text("utf-8")
     pictures = Pictures.model_validate(tomllib.loads(text))
     problems = pictures_missing(load_library(), pictures)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from easeback.content.library import load_library, load_routine
+from easeback.content.library import BUILTIN_ROUTINES, load_library, load_routine
 from easeback.core.timeline import build_timeline
 from easeback.usecases.today import slot_as_routine
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from easeback.content.models import Routine
 
 # The built-in routines offered to play any time, in the order they are offered.
-ANY_TIME = ("default", "bed", "office")
+ANY_TIME = BUILTIN_ROUTINES
 
 
 def routine_ms(routine: Routine) -> int:

@@ -118,7 +118,7 @@ def open_prescription(engine: Engine, raw: bytes, *, now: datetime) -> Opened:
     from easeback.store.plan import latest_settings
     from easeback.store.prescriptions import current, stored_file, trusted
     from easeback.usecases.clock import local_zone
-    from easeback.wording.labels import day_text
+    from easeback.wording.days import date_words
 
     try:
         issued = open_file(raw, load_library())
@@ -130,13 +130,13 @@ def open_prescription(engine: Engine, raw: bytes, *, now: datetime) -> Opened:
     state = in_force(rx.start, rx.end, today)
     if state == "expired":
         raise PrescriptionProblem(
-            f"this prescription ended on {day_text(rx.end) if rx.end else ''}; ask "
+            f"this prescription ended on {date_words(rx.end, today) if rx.end else ''}; ask "
             f"{issued.clinician.name} for a new one. Your plan is unchanged."
         )
     if state == "not-yet":
         raise PrescriptionProblem(
-            f"this prescription starts on {day_text(rx.start)}; import it on or after that "
-            "day. Your plan is unchanged."
+            f"this prescription starts on {date_words(rx.start, today)}; import it on or "
+            "after that day. Your plan is unchanged."
         )
     kept = stored_file(engine, issued.id)
     if kept is not None and kept != raw:

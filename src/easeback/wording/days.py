@@ -1,4 +1,5 @@
-"""Days, moments and lengths in words, one way for every page and the terminal:
+"""Days, moments and lengths in words, one way for every page and the terminal's
+sentences (tables and charts, short of room, use wording/labels.py's short form):
 "Saturday 28 November" (the year only when it is not this year), "Saturday 28
 November, 07:05", "about 4 minutes". Pure: today's date comes in as an argument.
 Machine-read output (--json, form values, file names) keeps ISO dates."""

@@ -61,13 +61,10 @@ def next_label(timeline: Timeline, index: int, library: Library) -> str:
 # --- The web player's big line and its small print (issue 15) ---------------------------
 # Read from two metres away on a mat: the kind of phase and the side, nothing else; the
 # direction and the repetition go on a smaller line under it.
-SIDE_SHORT = {"left": "left", "right": "right", "both": "both"}
-
-
 def phase_headline(phase: Phase) -> str:
     """'Hold · left', 'Get ready · right', 'Change sides · right', 'Rest'."""
     if phase.side and phase.kind in ("hold", "switch", "prepare"):
-        return f"{KIND_WORDS[phase.kind]} · {SIDE_SHORT[phase.side]}"
+        return f"{KIND_WORDS[phase.kind]} · {phase.side}"
     return KIND_WORDS[phase.kind]
 
 
