@@ -217,6 +217,13 @@ def test_each_kind_of_phase_has_its_own_shape_and_underline_and_the_controls_sta
         for control in ("#countdown", "#next", "#pause", "#skip", "#quit"):
             b = box(page, control)
             assert b["y"] + b["height"] <= pain["y"], (kind, phase_line(page), control)
+        # The phase and side, whole: not pushed above the screen nor under the pain button.
+        words = box(page, ".phase-line")
+        assert words["y"] >= 0 and words["y"] + words["height"] <= pain["y"], (
+            kind,
+            phase_line(page),
+            words,
+        )
         if kind == "rest":
             page.keyboard.press("Space")
             assert page.get_by_text("Paused.").is_visible()

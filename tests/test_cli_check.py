@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from easeback.store.consents import record_consent
 from easeback.store.safety import current_gate, record_screening
 from easeback.store.sessions import SessionLog
 from easeback.wording import messages
+from easeback.wording.days import date_words
 from helpers import ROTATION, ROTATION_TIMELINE, answers_json
 
 FIRST_OF = {group: next(q.id for q in QUESTIONS if q.group == group) for group in GROUPS}
@@ -74,6 +75,11 @@ def gate_now(engine: Engine):  # type: ignore[no-untyped-def]
 
 def utc_today() -> str:
     return datetime.now(UTC).date().isoformat()
+
+
+def in_words(iso: str) -> str:
+    """A day as the go-ahead's message says it ('Sunday 29 November')."""
+    return date_words(date.fromisoformat(iso), datetime.now(UTC).date())
 
 
 # --- check: answers from a file or standard input -------------------------------------
@@ -500,7 +506,7 @@ def test_clear_lifts_a_see_a_clinician_first_answer(cli, db_path, engine, tmp_pa
     result = cli("clear", "--on", on, "--by", "Dr Okafor")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == messages.CLEARED.format(on=on, by=" (Dr Okafor)") + "\n"
+    assert result.stdout == messages.CLEARED.format(on=in_words(on), by=" (Dr Okafor)") + "\n"
     assert rows(db_path, "SELECT cleared_on, cleared_by FROM clearances") == [(on, "Dr Okafor")]
     assert gate_now(engine).allows
     routine = tmp_path / "rotation.toml"
@@ -521,7 +527,7 @@ def test_clear_defaults_to_today_and_no_name(cli, db_path, engine) -> None:
     [(cleared_on, cleared_by)] = rows(db_path, "SELECT cleared_on, cleared_by FROM clearances")
     assert cleared_on in (before, after)
     assert cleared_by is None
-    assert result.stdout == messages.CLEARED.format(on=cleared_on, by="") + "\n"
+    assert result.stdout == messages.CLEARED.format(on=in_words(cleared_on), by="") + "\n"
     assert gate_now(engine).allows
 
 
@@ -759,7 +765,10 @@ def test_a_go_ahead_after_pain_twice_lets_the_routine_go_on(cli, engine) -> None
     cleared = cli("clear", "--by", "Dr Okafor")
 
     assert cleared.exit_code == 0, cleared.output
-    assert cleared.stdout == f"Noted: a clinician cleared you on {utc_today()} (Dr Okafor).\n"
+    assert (
+        cleared.stdout
+        == f"Noted: a clinician cleared you on {in_words(utc_today())} (Dr Okafor).\n"
+    )
     assert gate_now(engine).allows
 
 
@@ -791,7 +800,7 @@ def test_a_go_ahead_given_right_after_the_second_pain_stop_is_recorded(cli, engi
     cleared = cli("clear", "--by", "Dr X")
     answered = cli("check", "--answers", "-", input=answers_json(pain_settled=True))
 
-    assert cleared.stdout == f"Noted: a clinician cleared you on {utc_today()} (Dr X).\n"
+    assert cleared.stdout == f"Noted: a clinician cleared you on {in_words(utc_today())} (Dr X).\n"
     assert answered.exit_code == 0, answered.output
     assert answered.stdout.endswith(f"{messages.ADVICE['none']}\n")
     assert gate_now(engine).allows

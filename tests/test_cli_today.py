@@ -572,7 +572,6 @@ def test_today_works_on_a_store_from_the_previous_version(
 def test_the_week_so_far_counts_sessions_played_to_the_end_since_monday(
     cli: Any, engine: Engine, set_now: SetNow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from easeback.wording import messages
 
     set_now(f"{WEDNESDAY} 05:00")
     assert cli(*SET_UP).exit_code == 0
@@ -602,7 +601,7 @@ def test_the_week_so_far_counts_sessions_played_to_the_end_since_monday(
     assert view["week"] == {
         "sessions": 3,
         "days": 2,
-        "words": messages.WEEK_SOME_DAYS.format(sessions=3, days=2),
+        "words": "3 sessions on 2 days this week so far.",
     }
     assert "3 sessions on 2 days this week so far." in text
 

@@ -39,6 +39,7 @@ LINES = {
     "the first: a good start": (WeekSoFar(1, 1), messages.WEEK_FIRST),
     "one a day": (WeekSoFar(3, 3), "3 sessions this week so far."),
     "some days twice": (WeekSoFar(4, 2), "4 sessions on 2 days this week so far."),
+    "all on one day": (WeekSoFar(3, 1), "3 sessions on 1 day this week so far."),
 }
 
 

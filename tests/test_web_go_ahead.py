@@ -15,6 +15,7 @@ from easeback.core.screening import QUESTION_IDS
 from easeback.store.safety import current_gate
 from easeback.store.sessions import SessionLog
 from easeback.wording import messages
+from easeback.wording.days import date_words
 from helpers import ROTATION_TIMELINE, browser_pain_stop, screened_store
 
 
@@ -90,8 +91,9 @@ def test_the_go_ahead_page_records_it_and_the_routine_goes_on(client: TestClient
         "The day they said so (YYYY-MM-DD; leave empty for today)",
         "Who (optional, e.g. Dr Okafor)",
     ]
-    today = datetime.now(UTC).date().isoformat()
-    assert said(response) == [f"Noted: a clinician cleared you on {today} (Dr Okafor)."]
+    today = datetime.now(UTC).date()
+    said_day = date_words(today, today)  # 'Sunday 29 November'
+    assert said(response) == [f"Noted: a clinician cleared you on {said_day} (Dr Okafor)."]
     assert "See today's stretches" in buttons(response)
     assert current_gate(app.state.engine, datetime.now(UTC)).allows
 

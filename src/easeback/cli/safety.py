@@ -287,4 +287,4 @@ def clear(
     if done.effect == "cannot":
         typer.echo(messages.CLEAR_CANNOT.format(advice=done.advice))
         raise typer.Exit(1)
-    typer.echo(messages.CLEARED.format(on=done.on, by=f" ({done.by})" if done.by else ""))
+    typer.echo(messages.CLEARED.format(on=done.on_words, by=f" ({done.by})" if done.by else ""))

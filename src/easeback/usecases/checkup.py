@@ -82,6 +82,7 @@ class GoAhead:
     on: str = ""  # YYYY-MM-DD, when recorded
     by: str | None = None
     advice: str = ""
+    on_words: str = ""  # the same day in words, as a person reads it: 'Sunday 29 November'
 
 
 BY_LIMIT = 120
@@ -107,6 +108,7 @@ def record_go_ahead(
     )
     from easeback.usecases.clock import local_time
     from easeback.wording import messages
+    from easeback.wording.days import date_words
 
     today = local_time(now.replace(tzinfo=None), zone).date()
     example = f"write it as YYYY-MM-DD, e.g. {today.isoformat()}"
@@ -147,4 +149,4 @@ def record_go_ahead(
                 f"{answered_on.isoformat()}; please ask your clinician again",
             )
     record_clearance(engine, at=now, zone=zone, cleared_on=cleared_on.isoformat(), by=name)
-    return GoAhead("lifts", cleared_on.isoformat(), name)
+    return GoAhead("lifts", cleared_on.isoformat(), name, on_words=date_words(cleared_on, today))

@@ -168,7 +168,8 @@ def week_view(week: WeekSoFar) -> dict[str, Any]:
         words = messages.WEEK_FIRST
     elif week.sessions > 1:
         template = messages.WEEK_SOME if week.days == week.sessions else messages.WEEK_SOME_DAYS
-        words = template.format(sessions=week.sessions, days=week.days)
+        days = f"{week.days} day{'s' if week.days != 1 else ''}"
+        words = template.format(sessions=week.sessions, days=days)
     return {"sessions": week.sessions, "days": week.days, "words": words}
 
 

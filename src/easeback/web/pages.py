@@ -453,7 +453,7 @@ async def record_clear(request: Request) -> HTMLResponse:
     elif done.effect == "cannot":
         lines = [messages.WEB_CLEAR_CANNOT.format(advice=done.advice)]
     else:
-        lines = [messages.CLEARED.format(on=done.on, by=f" ({done.by})" if done.by else "")]
+        lines = [messages.CLEARED.format(on=done.on_words, by=f" ({done.by})" if done.by else "")]
     state = gate_state(request)
     return render(
         request, "advice.html", title="Your clinician's go-ahead", lines=lines, ready=state.allows

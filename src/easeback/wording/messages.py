@@ -458,7 +458,7 @@ WEB_FLARE_NO_ANSWER = "Please choose better, the same or worse."
 # --- issue 15, pages: the week so far on Today (core/encouragement.py), facts only ---
 WEEK_FIRST = "Your first session this week: a good start."
 WEEK_SOME = "{sessions} sessions this week so far."
-WEEK_SOME_DAYS = "{sessions} sessions on {days} days this week so far."
+WEEK_SOME_DAYS = "{sessions} sessions on {days} this week so far."
 # --- the session as one audio track (easeback audio, the player's track) ---------------
 AUDIO_NO_ESPEAK = (
     "espeak-ng is not installed: tones only; install it with apt-get install espeak-ng "
