@@ -374,3 +374,33 @@ def test_no_track_for_a_session_that_does_not_exist_a_rehearsal_or_another_forma
     assert "normal speed only" in refused.json()["detail"]
     other = ready.get(f"/api/sessions/{opened(ready)}/track.wav")
     assert other.status_code == 422
+
+
+def test_the_sessions_reply_gives_each_holds_ticks_where_the_track_sounds_them(
+    ready, no_espeak: None
+) -> None:  # type: ignore[no-untyped-def]
+    reply = ready.post("/api/sessions", json={"routine": "office"}).json()
+    given = [at for words in reply["labels"] for at in words["ticks_ms"]]
+    holds = [p for p in reply["timeline"]["phases"] if p["kind"] == "hold"]
+    assert len(given) == 3 * len(holds)  # the page is told them; it works out none itself
+
+    samples = decode(ready.get(f"/api/sessions/{reply['id']}/track.opus").content)
+    heard = onsets(samples, cue_sounds().tick_hz, 0.03, window_ms=20)
+    assert len(heard) == len(given)
+    assert all(abs(h - s) <= ONSET_TOLERANCE_MS for h, s in zip(heard, given, strict=True))
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_words_0_asks_for_the_sessions_track_without_the_words(
+    ready,
+) -> None:  # type: ignore[no-untyped-def]
+    session = opened(ready)
+    spoken = ready.get(f"/api/sessions/{session}/track.opus")
+    tones = ready.get(f"/api/sessions/{session}/track.opus?words=0")
+
+    assert spoken.status_code == tones.status_code == 200
+    assert spoken.headers["etag"] != tones.headers["etag"]  # cached apart
+    timeline = build_timeline(load_routine("office"), load_library())
+    tones_only = make_track(timeline, load_library(), "opus", voice=False)
+    assert tones.headers["etag"] == f'"{tones_only.key}"'
+    assert len(tones.content) < len(spoken.content)  # tones alone: far less to encode

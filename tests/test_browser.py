@@ -36,7 +36,7 @@ def stored_events(db: Path, session_id: str) -> list[dict[str, Any]]:
     connection.row_factory = sqlite3.Row
     try:
         rows = connection.execute(
-            "SELECT seq, kind, phase_index, position_ms, client_id FROM events "
+            "SELECT seq, kind, phase_index, position_ms, offset_ms, client_id FROM events "
             "WHERE session_id = ? ORDER BY seq",
             (session_id,),
         ).fetchall()
@@ -76,6 +76,13 @@ def reference_events(routine: str) -> list[tuple[str, int]]:
     player = Player(build_timeline(load_routine(routine), load_library()))
     events = player.start(0.0) + player.tick(10_000.0)
     return [(e.kind, e.phase) for e in events]
+
+
+def reference_positions(routine: str) -> list[tuple[str, int, int]]:
+    """The same, with where in the session each event falls (ms)."""
+    player = Player(build_timeline(load_routine(routine), load_library()))
+    events = player.start(0.0) + player.tick(10_000.0)
+    return [(e.kind, e.phase, e.position_ms) for e in events]
 
 
 def begin(page: Any, path: str) -> None:
@@ -284,6 +291,46 @@ def test_single_letter_keys_can_be_turned_off(page: Any) -> None:
     assert phase_line(page) == "Get ready · left"
     page.keyboard.press("Escape")  # not a letter: always there
     assert page.get_by_role("heading", name="Session over").is_visible()
+
+
+def test_the_sound_and_keys_panel_opens_and_closes_by_keyboard_without_stopping(
+    page: Any,
+) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    summary = page.locator("#settings summary")
+    speak = page.get_by_label("Speak the words of each step")
+
+    page.keyboard.press("Tab")  # from the stretch's name to the panel's summary
+    assert summary.evaluate("s => s === document.activeElement")
+    page.keyboard.press("Space")  # opens the panel, as Space on a summary does
+    assert speak.is_visible()
+    assert page.get_by_role("button", name="Pause").get_attribute("aria-pressed") == "false"
+    page.keyboard.press("Enter")  # and Enter closes it again
+    assert not speak.is_visible()
+    page.keyboard.press("Enter")
+    assert speak.is_visible()
+
+    page.keyboard.press("Tab")  # into the panel
+    assert speak.evaluate("b => b === document.activeElement")
+    page.keyboard.press("Escape")  # closes the panel, back on its summary: no pain stop
+    assert not speak.is_visible()
+    assert summary.evaluate("s => s === document.activeElement")
+    assert not page.get_by_role("heading", name="Session over").is_visible()
+    assert page.evaluate("window.easeback.state.player.state") == "playing"
+
+    page.keyboard.press("Escape")  # with the panel closed, Escape is the pain stop
+    assert page.get_by_role("heading", name="Session over").is_visible()
+    assert page.evaluate("window.easeback.state.player.outcome") == "pain_stop"
+
+
+def test_p_stops_for_pain_at_once_even_inside_the_open_panel(page: Any) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("p")
+    assert page.get_by_role("heading", name="Session over").is_visible()
+    assert page.evaluate("window.easeback.state.player.outcome") == "pain_stop"
 
 
 # --- leaving mid-session -------------------------------------------------------------

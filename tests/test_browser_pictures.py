@@ -124,3 +124,71 @@ def test_a_stretch_page_shows_every_step_large_on_a_phone(
         assert run_axe(page) == [], stretch.id
     assert page.errors == []
     page.context.close()
+
+
+def test_the_picture_is_in_the_page_before_it_is_paused_and_set(phone: Any) -> None:
+    # A browser may ignore pausing an SVG that is not in the document (Gecko does): the
+    # picture would then move on its own, reduced motion or not.
+    phone.add_init_script(
+        """(() => {
+            window.svgCalls = [];
+            for (const name of ['pauseAnimations', 'setCurrentTime']) {
+                const own = SVGSVGElement.prototype[name];
+                SVGSVGElement.prototype[name] = function (...args) {
+                    window.svgCalls.push([name, this.isConnected]);
+                    return own.apply(this, args);
+                };
+            }
+        })()"""
+    )
+    begin(phone)
+    phone.clock.run_for(2_000)
+    calls = phone.evaluate("window.svgCalls")
+    assert {name for name, _ in calls} == {"pauseAnimations", "setCurrentTime"}
+    assert all(connected for _, connected in calls), calls
+
+
+def test_a_paused_session_asks_for_no_animation_frames(phone: Any) -> None:
+    begin(phone)
+    phone.locator("#stretch-name").focus()
+    phone.keyboard.press("Space")  # pause while getting ready, the picture mid-move
+    phone.get_by_role("button", name="Carry on").wait_for()
+    phone.evaluate(
+        """() => {
+            window.frames = 0;
+            const own = window.requestAnimationFrame;
+            window.requestAnimationFrame = (callback) => {
+                window.frames += 1;
+                return own(callback);
+            };
+        }"""
+    )
+    phone.clock.run_for(5_000)
+    assert phone.evaluate("window.frames") == 0  # nothing moves: no frame is drawn
+
+    phone.keyboard.press("Space")  # carry on: the picture and the bar move again
+    phone.clock.run_for(1_000)
+    assert phone.evaluate("window.frames") > 10
+
+
+def test_a_picture_that_failed_to_load_is_asked_for_again_at_the_next_phase(
+    phone: Any,
+) -> None:
+    refused: list[str] = []
+
+    def refuse(route: Any) -> None:
+        refused.append(route.request.url)
+        route.abort()
+
+    phone.route("**/pictures/**", refuse)
+    phone.goto("/play?routine=default&speed=1")
+    phone.get_by_role("button", name="Begin").click()
+    phone.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    phone.wait_for_function("() => window.easeback.state.player !== null")
+    phone.clock.run_for(1_000)
+    assert refused and phone.locator("#figure-art svg").count() == 0
+
+    phone.unroute("**/pictures/**")  # the network is back
+    phone.clock.run_for(PREPARE_MS)  # the hold, the same picture: asked for again
+    phone.locator("#figure-art svg").wait_for()
+    assert shown(phone)[0].startswith("Lying on the back, both hands drawing the left knee")

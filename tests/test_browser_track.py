@@ -18,7 +18,7 @@ from easeback.audio.sounds import cue_sounds
 from easeback.content.library import load_library, load_routine
 from easeback.core.timeline import build_timeline
 from easeback.wording import messages
-from test_browser import reference_events, session_id, settle, stored_events
+from test_browser import reference_positions, session_id, settle, stored_events
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 AUDIO = "document.getElementById('track-audio')"
@@ -96,6 +96,45 @@ def test_the_page_follows_the_sounds_clock_and_its_pause(page: Any, db_path: Pat
     assert kinds.count("paused") == 2 and kinds.count("resumed") == 2
 
 
+def test_offsets_count_a_pause_on_the_track_as_on_the_pages_clock(page: Any, db_path: Path) -> None:
+    begin_with_track(page, "/play?routine=default")
+    seek(page, 12.0)
+    page.get_by_role("button", name="Pause").click()
+    page.clock.run_for(30_000)  # half a minute paused: the sound stands still, time does not
+    page.get_by_role("button", name="Carry on").click()
+    page.wait_for_function(f"() => !{AUDIO}.paused", polling=20)
+    settle(page)
+
+    rows = {r["kind"]: r for r in stored_events(db_path, session_id(page))}
+    paused, resumed = rows["paused"], rows["resumed"]
+    assert resumed["position_ms"] - paused["position_ms"] < 1_000  # the session stood still
+    # ms since the session started, the pause included, as the API's schema says
+    assert resumed["offset_ms"] - paused["offset_ms"] >= 30_000
+
+
+def test_with_the_words_off_at_begin_the_track_comes_without_them(
+    page: Any,
+) -> None:
+    page.goto("/play?routine=default")
+    page.evaluate("localStorage.setItem('easeback-speak', 'off')")
+    begin_with_track(page, "/play?routine=default")
+    assert page.evaluate(f"{AUDIO}.currentSrc").endswith("/track.opus?words=0")
+
+    # While the track plays the checkbox says what it can do: count for the next session.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    note = page.locator("#speak-note")
+    assert note.is_visible()
+    assert (note.text_content() or "").startswith("The audio track keeps the words it began with")
+    page.locator("#stretch-name").focus()
+    page.keyboard.press("m")
+    assert page.get_by_label("Speak the words of each step").is_checked()
+    assert page.locator("#live").text_content() == note.text_content()
+    assert page.evaluate(f"{AUDIO}.currentSrc").endswith("/track.opus?words=0")
+    assert page.evaluate("localStorage.getItem('easeback-speak')") == "on"
+    assert run_axe(page) == []
+
+
 def test_skip_moves_the_sound_to_the_next_phase(page: Any) -> None:
     begin_with_track(page, "/play?routine=default")
     page.keyboard.press("n")
@@ -125,7 +164,8 @@ def test_a_session_played_by_the_track_stores_the_core_players_events(
     settle(page)
 
     rows = stored_events(db_path, session_id(page))
-    assert [(r["kind"], r["phase_index"]) for r in rows] == reference_events("office")
+    stored = [(r["kind"], r["phase_index"], r["position_ms"]) for r in rows]
+    assert stored == reference_positions("office")
     assert "Routine done: 0:57" in page.locator("#outcome").inner_text()
 
 

@@ -5,6 +5,8 @@ again on every use, and they travel compressed to browsers that accept it."""
 from __future__ import annotations
 
 import gzip
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +107,21 @@ def test_a_file_that_is_not_there_is_a_404_page(client: TestClient) -> None:
 
     assert response.status_code == 404
     assert "There is no page at this address." in response.text
+
+
+def test_the_scripts_use_no_import_attributes_and_the_player_carries_its_sounds(
+    client: TestClient, app: Any
+) -> None:
+    # `import ... with { type: "json" }` is a syntax error before Safari 17.2 and
+    # Firefox 138: the whole player would not run (Begin would stay disabled).
+    for script in sorted((FOLDER / "js").glob("*.js")):
+        text = script.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*import\b[^;]*\b(with|assert)\s*\{", text, re.M), script.name
+        assert ".json" not in " ".join(re.findall(r"^\s*import\b.*$", text, re.M)), script.name
+
+    screened_store(app.state.engine)
+    soup = BeautifulSoup(client.get("/play?routine=default").text, "html.parser")
+    player = soup.find(id="player")
+    assert player is not None
+    sounds = json.loads((FOLDER / "js" / "cue-sounds.json").read_text(encoding="utf-8"))
+    assert json.loads(str(player["data-sounds"])) == sounds  # the one file, given to the page

@@ -1,5 +1,7 @@
-"""The cue sounds, read from the one file the browser's cues read too
-(web/static/js/cue-sounds.json), so a beep in the page and in the track agree."""
+"""The cue sounds, read from the one file that holds them (web/static/js/cue-sounds.json):
+the track mixes them, and the player page is given them (a data attribute), so a beep
+in the page and in the track agree. The rule of where a hold's ticks fall is here too,
+so the track and the page (sent each hold's ticks) follow one rule."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,16 @@ class CueSounds:
         return self.pitch_hz.get(kind, 660.0)
 
 
+def cue_sounds_data() -> dict[str, Any]:
+    """The file as it stands, for the player page (which reads it from #player)."""
+    text = files("easeback.web").joinpath("static/js/cue-sounds.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 @cache
 def cue_sounds() -> CueSounds:
-    text = files("easeback.web").joinpath("static/js/cue-sounds.json").read_text("utf-8")
-    data = json.loads(text)
+    data = cue_sounds_data()
     return CueSounds(
         pitch_hz={str(k): float(v) for k, v in data["pitch_hz"].items()},
         beep_s=float(data["beep_s"]),
@@ -32,3 +41,12 @@ def cue_sounds() -> CueSounds:
         tick_s=float(data["tick_s"]),
         ticks=int(data["ticks"]),
     )
+
+
+def tick_starts_ms(start_ms: int, end_ms: int) -> list[int]:
+    """Where the ticks of a hold's last seconds fall (ms of the timeline): one second
+    apart, the last one second before the hold ends, none on top of the hold's own beep."""
+    sounds = cue_sounds()
+    first_free = start_ms + sounds.beep_s * 1000 + 200
+    starts = [end_ms - k * 1000 for k in range(sounds.ticks, 0, -1)]
+    return [at for at in starts if at >= first_free]

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from easeback.audio.encode import FORMATS, SAMPLE_RATE, Chapter, encode
-from easeback.audio.sounds import cue_sounds
+from easeback.audio.sounds import cue_sounds, tick_starts_ms
 from easeback.audio.speech import SpeechError, Voice
 from easeback.content.models import Library
 from easeback.core.timeline import Timeline
@@ -54,15 +54,6 @@ def add(buffer: Samples, sound: Samples, at: int) -> None:
     end = min(len(buffer), at + len(sound))
     if at < end:
         buffer[at:end] += sound[: end - at]
-
-
-def tick_starts_ms(start_ms: int, end_ms: int) -> list[int]:
-    """Where the ticks of a hold's last seconds fall: one second apart, the last one
-    second before the hold ends, none on top of the hold's own beep."""
-    sounds = cue_sounds()
-    first_free = start_ms + sounds.beep_s * 1000 + 200
-    starts = [end_ms - k * 1000 for k in range(sounds.ticks, 0, -1)]
-    return [at for at in starts if at >= first_free]
 
 
 def words_window_ms(kind: str, start_ms: int, end_ms: int) -> tuple[int, int]:

@@ -231,6 +231,10 @@ class PhaseWords(Reply):
     kind: str = Field(description="The phase's kind, as in the timeline: it sets the look.")
     headline: str = Field(description="Kind and side, read from the mat: 'Hold · left'.")
     detail: str = Field(description="Direction and repetition: 'Towards the feet · 3 of 5'.")
+    ticks_ms: list[int] = Field(
+        description="Where the soft ticks of a hold's last seconds fall (ms since the "
+        "timeline's start; empty for other phases): the audio track's rule, for the page."
+    )
 
 
 class SessionStarted(Reply):

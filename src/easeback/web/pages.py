@@ -135,6 +135,7 @@ def play(
         return render(
             request, "all-done.html", title="All done for today", any_time=builtin_lengths()
         )
+    from easeback.audio.sounds import cue_sounds_data
     from easeback.content.library import load_library
 
     return render(
@@ -143,6 +144,7 @@ def play(
         title=f"Play: {chosen.routine.display_title}",
         chosen=chosen,
         library=load_library(),
+        cue_sounds=cue_sounds_data(),  # the page's beeps, the track's pitches
     )
 
 

@@ -138,7 +138,10 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
 
 
 def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
-    """What the player shows for each phase, from the same labels as the terminal."""
+    """What the player shows for each phase, from the same labels as the terminal, and
+    the ticks it sounds in a hold's last seconds (``ticks_ms``, ms of the timeline: the
+    track's rule, so the page writes no timing rule of its own)."""
+    from easeback.audio.sounds import tick_starts_ms
     from easeback.wording.labels import (
         next_label,
         phase_detail,
@@ -162,6 +165,9 @@ def phase_words(timeline: Timeline, library: Library) -> list[dict[str, Any]]:
                 "position": f"Stretch {n} of {m}" if n else "",
                 "next": f"Next: {next_label(timeline, index, library)}",
                 "figure": figure_for(timeline, index),
+                "ticks_ms": (
+                    tick_starts_ms(phase.start_ms, phase.end_ms) if phase.kind == "hold" else []
+                ),
             }
         )
     return words

@@ -11,9 +11,9 @@ like every GET.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from easeback.web.api import SessionId, _session, answers
@@ -46,16 +46,25 @@ AUDIO = {
         **answers(404, 409, 416, 422, 503),
     },
 )
-def session_track(request: Request, session_id: SessionId, fmt: Literal["opus", "mp3"]) -> Response:
+def session_track(
+    request: Request,
+    session_id: SessionId,
+    fmt: Literal["opus", "mp3"],
+    words: Annotated[
+        bool,
+        Query(description="false (0) for the tones alone, without the spoken words"),
+    ] = True,
+) -> Response:
     """The track of an open session at normal speed (409 for a rehearsal at another
-    speed: the track plays at one speed only)."""
+    speed: the track plays at one speed only); ``words=0`` leaves the words out, for
+    a person who turned them off before Begin."""
     from easeback.audio.track import make_track
     from easeback.content.library import load_library
 
     found = _session(request, session_id)
     if found.speed != 1:
         raise HTTPException(409, messages.WEB_TRACK_REHEARSAL)
-    track = make_track(found.timeline, load_library(), fmt)
+    track = make_track(found.timeline, load_library(), fmt, voice=words)
     etag = f'"{track.key}"'
     headers = {
         "ETag": etag,

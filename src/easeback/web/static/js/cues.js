@@ -1,11 +1,12 @@
 // What a person hears, feels and sees at each phase change, so the routine can be
 // followed without looking: a beep scheduled ahead on the Web Audio clock, the
 // phase's words spoken by the browser, a short vibration, and a visible flash; and
-// soft ticks in a hold's last seconds. The pitches are the audio track's too
-// (cue-sounds.json, read by easeback/audio/sounds.py), so both modes sound alike.
+// soft ticks in a hold's last seconds. The pitches are the audio track's too: the
+// server puts cue-sounds.json (read by easeback/audio/sounds.py) in the player's
+// data-sounds, so both modes sound alike. (Read from the page rather than imported as
+// JSON: import attributes are a syntax error in browsers older than 2024.)
 
-import SOUNDS from "./cue-sounds.json" with { type: "json" };
-
+const SOUNDS = JSON.parse(document.getElementById("player").dataset.sounds);
 const LOOKAHEAD_S = 0.1;
 const PITCH = SOUNDS.pitch_hz;
 

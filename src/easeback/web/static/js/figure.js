@@ -6,6 +6,7 @@
 
 const pictures = new Map(); // address -> Promise of the picture's SVG element (or null)
 
+// A picture that could not be fetched is forgotten, so a later phase asks again.
 function load(src) {
   if (!pictures.has(src)) {
     const parsed = fetch(src)
@@ -15,7 +16,11 @@ function load(src) {
         const svg = doc.documentElement;
         return svg && svg.localName === "svg" ? svg : null;
       })
-      .catch(() => null);
+      .catch(() => null)
+      .then((svg) => {
+        if (!svg) pictures.delete(src);
+        return svg;
+      });
     pictures.set(src, parsed);
   }
   return pictures.get(src);
@@ -36,8 +41,8 @@ export function progress(motion, elapsed, duration, still) {
 }
 
 export class FigureView {
-  // ``box`` holds the picture; ``timing()`` gives {elapsed, duration} of the phase
-  // now playing, or null when nothing plays.
+  // ``box`` holds the picture; ``timing()`` gives {elapsed, duration, playing} of the
+  // phase now playing, or null when nothing plays.
   constructor(box, timing) {
     this.box = box;
     this.timing = timing;
@@ -45,6 +50,7 @@ export class FigureView {
     this.svg = null;
     this.frame = 0;
     this.shown = null; // the point of the move last set
+    this.phase = null; // the phase the picture was last asked for
     this.reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
   }
 
@@ -53,23 +59,29 @@ export class FigureView {
     for (const words of labels) if (words.figure) load(words.figure.src);
   }
 
-  show(figure) {
+  // ``phase``: the phase it is shown for; a picture that failed is asked for again
+  // when the phase changes.
+  show(figure, phase) {
+    const newPhase = phase !== this.phase;
+    this.phase = phase;
     if (!figure) {
       this.figure = null;
       this.svg = null;
       this.box.replaceChildren();
       return;
     }
-    const changed = !this.figure || this.figure.src !== figure.src;
+    const changed = !this.figure || this.figure.src !== figure.src || (!this.svg && newPhase);
     this.figure = figure;
     if (changed) {
       this.svg = null;
       const src = figure.src;
       load(src).then((svg) => {
-        if (!svg || !this.figure || this.figure.src !== src) return;
+        if (!svg || !this.figure || this.figure.src !== src || this.svg) return;
         const copy = document.importNode(svg, true);
-        copy.pauseAnimations();
+        // In the document first: a browser may ignore pausing an SVG that is not (Gecko
+        // does), and the picture would then run on its own, reduced motion or not.
         this.box.replaceChildren(copy);
+        copy.pauseAnimations();
         this.svg = copy;
         this.shown = null;
         this.update();
@@ -80,7 +92,8 @@ export class FigureView {
 
   // Sets the picture to where the clock is, and again each frame while it can move
   // (only when that point changes). A settled picture (a hold reached, a still one,
-  // reduced motion) asks for no more frames; the player's next render starts again.
+  // reduced motion) or a paused session asks for no more frames; the player's next
+  // render (a phase, a resume) starts again.
   update() {
     cancelAnimationFrame(this.frame);
     const timing = this.timing();
@@ -91,7 +104,7 @@ export class FigureView {
       this.svg.setCurrentTime(Math.min(p, 0.999));
       this.shown = p;
     }
-    const settled = this.reduced.matches || motion === "still" || (motion === "hold" && p >= 1);
+    const settled = !timing.playing || this.reduced.matches || motion === "still" || (motion === "hold" && p >= 1);
     if (!settled) this.frame = requestAnimationFrame(() => this.update());
   }
 

@@ -7,7 +7,6 @@ import { Outbox } from "./outbox.js";
 import { Cues } from "./cues.js";
 import { FigureView } from "./figure.js";
 import { Track, showOnLockScreen, lockScreenControls } from "./track.js"; // audio part
-import SOUNDS from "./cue-sounds.json" with { type: "json" }; // audio part
 
 const root = document.getElementById("player");
 const $ = (id) => document.getElementById(id);
@@ -42,9 +41,11 @@ const cues = new Cues($("flash"));
 const figureView = new FigureView($("figure-art"), () => {
   const player = state.player;
   if (!player || player.ended) return null;
-  return { elapsed: player.positionMs(clock()) - player.phase.start_ms, duration: player.phase.duration_ms };
+  return { elapsed: player.positionMs(clock()) - player.phase.start_ms, duration: player.phase.duration_ms, playing: player.state === "playing" };
 });
-const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null };
+// `wallStart`: performance.now() at Begin. Events' offset_ms count from it, pauses and
+// a track's loading included, whatever clock the session follows.
+const state = { player: null, session: null, labels: [], seq: 0, timer: null, scheduler: null, wakeLock: null, wallStart: 0 };
 window.easeback = { timing: [], state, outbox };
 window.easeback.cues = cues; // audio part: tests listen to what the page sounds
 
@@ -58,6 +59,9 @@ function pickedPain(name) {
 async function begin(event) {
   event.preventDefault();
   cues.unlock();
+  // audio part: iOS lets an <audio> element play later only if it was touched in the
+  // tap itself, and the track starts after two awaits: load it now (nothing to play yet).
+  if (trackChosen() && Number(root.dataset.speed) === 1) track.prime();
   const button = $("begin");
   button.disabled = true;
   $("begin-error").textContent = "";
@@ -106,9 +110,10 @@ async function begin(event) {
   $("stretch-name").focus({ preventScroll: true });
   window.scrollTo(0, 0); // the page is now the player alone, from the top
   keepAwake();
+  state.wallStart = performance.now();
   handle(state.player.start(clock()));
   state.scheduler = setInterval(planBeeps, 25);
-  requestAnimationFrame(frame);
+  frame();
 }
 
 // The session did not open: say why, and give Begin back (focused, so Enter tries again).
@@ -128,30 +133,29 @@ function planBeeps() {
   planTicks(player); // audio part
 }
 
-// --- audio part: the soft ticks of a hold's last seconds, as in the track (the same
-// rule as easeback/audio/track.py's tick_starts_ms).
+// --- audio part: the soft ticks of a hold's last seconds, where the server says they
+// fall (ticks_ms, ms of the timeline: the track's own rule, easeback/audio/sounds.py).
 function planTicks(player) {
-  const phase = player.phase;
-  if (phase.kind !== "hold") return;
-  const end = phase.start_ms + phase.duration_ms;
-  for (let k = SOUNDS.ticks; k >= 1; k--) {
-    const at = end - k * 1000;
-    if (at < phase.start_ms + SOUNDS.beep_s * 1000 + 200) continue;
-    cues.planTick(`tick-${player.index}-${k}`, player.origin + at / 1000 / player.speed, clock());
+  const ticks = state.labels[player.index].ticks_ms || [];
+  for (const at of ticks) {
+    cues.planTick(`tick-${player.index}-${at}`, player.origin + at / 1000 / player.speed, clock());
   }
 }
 
 function handle(events) {
   if (!events.length) return;
   const player = state.player;
-  const started = player.startedAt;
+  // An event's offset: the wall time since Begin, less how far the session's clock has
+  // gone past it (an event found late, on catching up, happened that much earlier).
+  const wall = performance.now() - state.wallStart;
+  const now = clock();
   const batch = events.map((e) => ({
     id: crypto.randomUUID(),
     seq: state.seq++,
     kind: e.kind,
     phase: e.phase,
     position_ms: e.position_ms,
-    offset_ms: Math.max(0, Math.round((e.at - started) * 1000)),
+    offset_ms: Math.max(0, Math.round(wall - (now - e.at) * 1000)),
     at: new Date().toISOString(),
   }));
   outbox.push(`/api/sessions/${state.session.id}/events`, { events: batch });
@@ -167,6 +171,7 @@ function handle(events) {
     if (track.on) lockScreen(last.phase); // audio part
   }
   for (const e of events) {
+    if (e.kind === "resumed") frame(); // the bar moves again (it rests while paused)
     if (e.kind === "paused" || e.kind === "resumed") showPause();
     if (e.kind === "skipped" || e.kind === "paused") cues.cancelPlanned();
   }
@@ -207,7 +212,7 @@ function render() {
   const figure = $("figure");
   if (words.figure) delete figure.dataset.empty;
   else figure.dataset.empty = ""; // keeps its space, so nothing below it jumps
-  figureView.show(words.figure);
+  figureView.show(words.figure, player.index);
 }
 
 // --- The player's face (issue 15) ------------------------------------------------------
@@ -243,11 +248,14 @@ function drawBar(now) {
   $("phase-bar-fill").style.transform = `scaleX(${Math.min(1, Math.max(0, share)).toFixed(4)})`;
 }
 
+// While paused no frame is asked for (the bar stands still; a resume starts again).
+let framing = 0;
 function frame() {
+  cancelAnimationFrame(framing);
   const player = state.player;
-  if (!player || player.ended) return;
-  if (player.state === "playing" && !stillMotion.matches) drawBar(clock());
-  requestAnimationFrame(frame);
+  if (!player || player.ended || player.state !== "playing") return;
+  if (!stillMotion.matches) drawBar(clock());
+  framing = requestAnimationFrame(frame);
 }
 
 function announce(index) {
@@ -380,14 +388,30 @@ document.addEventListener("keydown", (event) => {
   if (!state.player || state.player.ended || event.altKey || event.ctrlKey || event.metaKey) return;
   if (event.repeat) return; // a held key is not a second press
   const key = event.key.toLowerCase();
-  // Space keeps its own meaning on a focused control (a button or the checkboxes).
-  const onControl = event.target instanceof HTMLElement && event.target.closest("button, input, a");
+  // Escape inside the open "Sound and keys" panel closes it, back to its summary (as a
+  // panel's Escape does); anywhere else Escape is the pain stop.
+  const panel = $("settings");
+  if (key === "escape" && panel.open && panel.contains(document.activeElement)) {
+    event.preventDefault();
+    panel.open = false;
+    panel.querySelector("summary").focus();
+    return;
+  }
+  // Space keeps its own meaning on a focused control (a button, the checkboxes, the
+  // panel's summary that opens it).
+  const onControl = event.target instanceof HTMLElement && event.target.closest("button, input, a, summary, select, textarea, label");
   if (key === " " && onControl) return;
   const letters = $("shortcuts").checked;
   const action = { " ": "pause", escape: "pain", ...(letters ? { n: "skip", p: "pain", m: "mute" } : {}) }[key];
   if (!action) return;
   event.preventDefault();
-  if (action === "mute") { const box = $("speak"); box.checked = !box.checked; box.dispatchEvent(new Event("change")); return; }
+  if (action === "mute") {
+    const box = $("speak");
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event("change"));
+    if (track.on) $("live").textContent = $("speak-note").textContent; // the track keeps its words
+    return;
+  }
   act(action);
 });
 
@@ -433,7 +457,8 @@ if (trackBox) {
 // The session opened: load its track and play it; the session's clock stands at 0
 // until the sound starts, so the two begin together.
 function startTrack(reply) {
-  track.load(reply.id);
+  track.load(reply.id, speak.checked);
+  $("speak-note").hidden = false; // the words are in the track: the checkbox is for next time
   lockScreenControls(track.audio);
   trackNote.textContent = trackNote.dataset.loading;
   track.play().catch(notPlayed);
@@ -453,6 +478,7 @@ function leaveTrack() {
   const at = track.abandon();
   pageShift = at - performance.now() / 1000;
   trackNote.textContent = trackNote.dataset.failed;
+  $("speak-note").hidden = true; // the page speaks again, as the checkbox says
   if (state.player && !state.player.ended) loop();
 }
 

@@ -25,11 +25,18 @@ export class Track {
     return this.frozen !== null ? this.frozen : this.audio.currentTime + this.shift;
   }
 
-  // Load the session's track; the clock stands at 0 until the sound plays.
-  load(sessionId) {
+  // Called in the tap on Begin, before anything is awaited: an element loaded in the
+  // tap may play later (iOS Safari asks that); with nothing to load, nothing happens.
+  prime() {
+    try { this.audio.load(); } catch { /* nothing to prime */ }
+  }
+
+  // Load the session's track, with the spoken words or (`words` false) the tones
+  // alone; the clock stands at 0 until the sound plays.
+  load(sessionId, words = true) {
     this.on = true;
     this.timing = true;
-    this.audio.src = `/api/sessions/${sessionId}/track.${this.format}`;
+    this.audio.src = `/api/sessions/${sessionId}/track.${this.format}${words ? "" : "?words=0"}`;
     this.audio.preload = "auto";
     this.audio.load();
   }
