@@ -366,6 +366,26 @@ def test_end_asks_first_and_keep_going_carries_on_where_it_was(page: Any, db_pat
     assert stored_events(db_path, session_id(page))[-1]["kind"] == "quit"
 
 
+def test_escape_in_the_end_question_keeps_going_and_records_no_pain(
+    page: Any, db_path: Path
+) -> None:
+    begin(page, "/play?routine=default&speed=1")
+    page.clock.run_for(12_000)
+    page.get_by_role("button", name="End the session").click()
+    assert leave_dialog(page).is_visible()
+
+    page.keyboard.press("Escape")  # as one closes any question: no, keep going
+
+    assert not leave_dialog(page).is_visible()
+    assert page.evaluate("document.activeElement.textContent") == "End the session"
+    assert not page.get_by_role("heading", name="Session over").is_visible()
+    page.keyboard.press("Escape")  # outside the question Escape still stops for pain
+    assert page.get_by_role("heading", name="Session over").is_visible()
+    settle(page)
+    kinds = [e["kind"] for e in stored_events(db_path, session_id(page))]
+    assert kinds.count("pain_stop") == 1 and kinds[-1] == "pain_stop"
+
+
 def test_the_menu_steps_aside_and_a_link_asks_first_and_leaving_records_it_ended_early(
     page: Any, db_path: Path
 ) -> None:

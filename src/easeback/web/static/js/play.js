@@ -388,6 +388,13 @@ document.addEventListener("keydown", (event) => {
   if (!state.player || state.player.ended || event.altKey || event.ctrlKey || event.metaKey) return;
   if (event.repeat) return; // a held key is not a second press
   const key = event.key.toLowerCase();
+  // Escape in the "End the session now?" question means "no, keep going", as in any
+  // dialog: never a pain stop recorded by a person who only meant to close it.
+  if (key === "escape" && $("leave").open && $("leave").contains(document.activeElement)) {
+    event.preventDefault();
+    stay();
+    return;
+  }
   // Escape inside the open "Sound and keys" panel closes it, back to its summary (as a
   // panel's Escape does); anywhere else Escape is the pain stop.
   const panel = $("settings");
