@@ -79,8 +79,7 @@ def audio(
             size=_size(size),
         )
     )
-    why = track.tones_only_why or ""
-    typer.echo(messages.AUDIO_SPOKEN if track.spoken else f"{why[:1].upper()}{why[1:]}.")
+    typer.echo(messages.AUDIO_SPOKEN if track.spoken else f"{track.tones_only_why}.")
 
 
 def _size(count: int) -> str:

@@ -464,7 +464,7 @@ AUDIO_NO_ESPEAK = (
     "espeak-ng is not installed: tones only; install it with apt-get install espeak-ng "
     "for spoken words"
 )
-AUDIO_TONES_ASKED = "tones only, as asked"
+AUDIO_TONES_ASKED = "Tones only, as asked"
 AUDIO_ESPEAK_FAILED = "espeak-ng did not work ({problem}): tones only"
 WEB_TRACK_REHEARSAL = (
     "The audio track plays at normal speed only; this session is a rehearsal at another "
