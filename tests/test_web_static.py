@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from easeback.web.pictures import pictures_version
-from easeback.web.static_files import FOLDER, folder_version, static_url, version
+from easeback.web.static_files import FOLDER, folder_version, static_url, still_current, version
 from helpers import screened_store
 
 YEAR = "public, max-age=31536000, immutable"
@@ -48,6 +48,33 @@ def test_every_file_a_page_names_has_a_versioned_address_kept_for_a_year(
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["cache-control"] == YEAR, url
+
+
+KEPT = {
+    "the same tag": ('"abc"', True),
+    "a weak tag": ('W/"abc"', True),
+    "one of several": ('"old", W/"abc" , "other"', True),
+    "any": ("*", True),
+    "another tag": ('"abd"', False),
+    "a tag containing it": ('"xabcx"', False),
+    "none": (None, False),
+}
+
+
+@pytest.mark.parametrize(("header", "current"), KEPT.values(), ids=KEPT)
+def test_a_browsers_copy_is_current_when_its_if_none_match_lists_the_etag(
+    header: str | None, current: bool
+) -> None:
+    assert still_current(header, '"abc"') is current
+
+
+@pytest.mark.parametrize("path", ["/static/app.css", "/pictures/knee-press/start.svg"])
+def test_a_weak_or_listed_etag_gets_a_304_everywhere(client: TestClient, path: str) -> None:
+    tag = client.get(path).headers["etag"]
+
+    again = client.get(path, headers={"If-None-Match": f'"older", W/{tag}'})
+
+    assert again.status_code == 304
 
 
 def test_a_plain_address_is_checked_again_before_each_use(client: TestClient) -> None:

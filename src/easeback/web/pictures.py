@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from easeback.pictures.catalogue import catalogue, rendered
-from easeback.web.static_files import ALWAYS_ASK, YEAR
+from easeback.web.static_files import ALWAYS_ASK, YEAR, still_current
 
 router = APIRouter()
 MEDIA = "image/svg+xml"
@@ -60,6 +60,6 @@ def picture(
         "Cache-Control": YEAR if v == pictures_version() else ALWAYS_ASK,
         "ETag": etag,
     }
-    if if_none_match is not None and etag in if_none_match:
+    if still_current(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=MEDIA, headers=headers)

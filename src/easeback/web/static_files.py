@@ -62,6 +62,15 @@ def static_url(path: str) -> str:
     return f"{PREFIX}/{MARK}{version()}/{path.lstrip('/')}"
 
 
+def still_current(if_none_match: str | None, etag: str) -> bool:
+    """Whether the copy a browser holds is this one: its If-None-Match lists ``etag``
+    (weak or strong, one of several, or "*"), so a 304 will do (RFC 9110, 13.1.2)."""
+    if not if_none_match:
+        return False
+    listed = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in listed or etag.removeprefix("W/") in listed
+
+
 @dataclass(frozen=True)
 class Kept:
     """One static file as it is sent: plain, gzipped (when that is smaller), its type
@@ -108,7 +117,7 @@ class VersionedStatic:
             raise HTTPException(405, headers={"Allow": "GET, HEAD"})
         asked = Headers(scope=scope)
         headers = {"Cache-Control": keep_for, "ETag": found.etag, "Vary": "Accept-Encoding"}
-        if found.etag in asked.get("if-none-match", ""):
+        if still_current(asked.get("if-none-match"), found.etag):
             response = Response(status_code=304, headers=headers)
         elif found.packed is not None and "gzip" in asked.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from easeback.web.api import SessionId, _session, answers
 from easeback.web.errors import error_json
+from easeback.web.static_files import still_current
 from easeback.wording import messages
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -55,7 +56,8 @@ def session_track(
         Query(description="false (0) for the tones alone, without the spoken words"),
     ] = True,
 ) -> Response:
-    """The track of an open session at normal speed (409 for a rehearsal at another
+    """The track of a session (open or ended: a page reloaded after the end may still
+    ask) at normal speed (409 for a rehearsal at another
     speed: the track plays at one speed only); ``words=0`` leaves the words out, for
     a person who turned them off before Begin."""
     from easeback.audio.track import make_track
@@ -71,7 +73,7 @@ def session_track(
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, max-age=86400",
     }
-    if request.headers.get("if-none-match") == etag:
+    if still_current(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     size = len(track.data)
     wanted = RANGE.match(request.headers.get("range", "").strip()[:100])
