@@ -204,6 +204,16 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+def keys_as_at_a_terminal() -> None:
+    """In the child, before easeback starts: Ctrl-C and Ctrl-\\ act as at a person's
+    terminal. A suite started as a background job (``make test &``) has them ignored,
+    and an ignored signal stays ignored across exec, so Ctrl-C would do nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Terminal:
     """`easeback` running in a pseudo-terminal, with everything it printed kept."""
 
@@ -220,6 +230,7 @@ class Terminal:
             dimensions=(40, columns),
             encoding="utf-8",
             timeout=TIMEOUT,
+            preexec_fn=keys_as_at_a_terminal,
         )
         self.child.logfile_read = self.log
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from easeback.content.library import load_library, load_routine
 from easeback.core.player import Player, PlayerEvent
@@ -14,6 +17,18 @@ from easeback.terminal.keys import NoKeys, signals_held
 from easeback.terminal.session import play
 
 
+@pytest.fixture
+def ctrl_c_as_at_a_terminal() -> Iterator[None]:
+    """Ctrl-C as Python handles it at a terminal, even in a suite started as a background
+    job (which begins with SIGINT ignored); what was there before is put back."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_as_at_a_terminal")
 def test_a_stop_signal_during_a_save_waits_until_the_save_is_done() -> None:
     player = Player(build_timeline(load_routine("office"), load_library()), speed=500)
     saved: list[str] = []
