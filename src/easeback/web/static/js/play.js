@@ -1,6 +1,7 @@
 // The player page: asks the pain question, opens the session on the server, plays
-// the timeline the server made with player.js on performance.now(), and sends every
-// event through the outbox. No timing rule lives here.
+// the timeline the server made with player.js on a clock (performance.now(), or the
+// audio track's own time when the session plays by ear), and sends every event
+// through the outbox. No timing rule lives here.
 
 import { Player } from "./player.js";
 import { Outbox } from "./outbox.js";
