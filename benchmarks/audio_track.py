@@ -10,7 +10,6 @@ whose clock is then the track's currentTime).
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from figures import Figure, median, percentile
-from web import CHROMIUM, CHROMIUM_ARGS, INSTALL_CHROMIUM, request, serve
+from web import CHROMIUM, CHROMIUM_ARGS, INSTALL_CHROMIUM, serve, stored_seqs, what_the_page_played
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -120,16 +119,7 @@ def play(browser: Browser, base: str, port: int, result: TrackResult) -> None:
         page.locator("#track").check()
         page.get_by_role("button", name="Begin").click()
         page.locator("#after").wait_for(state="visible", timeout=(60 + AFTER_S) * 1000)
-        page.wait_for_function("() => window.easeback.outbox.pending() === 0", timeout=10_000)
-        played: dict[str, Any] = page.evaluate(
-            """() => ({
-                timing: window.easeback.timing,
-                id: window.easeback.state.session.id,
-                made: window.easeback.state.seq,
-                outcome: window.easeback.state.player.outcome,
-                total: window.easeback.state.player.total,
-            })"""
-        )
+        played = what_the_page_played(page)
     finally:
         context.close()
     if played["outcome"] != "completed":
@@ -137,10 +127,7 @@ def play(browser: Browser, base: str, port: int, result: TrackResult) -> None:
     result.planned_s = played["total"] / 1000
     result.lateness_ms = [float(t["late_ms"]) for t in played["timing"] if t["phase"] > 0]
     result.events_made = int(played["made"])
-    status, _, body = request(port, "GET", f"/api/sessions/{played['id']}")
-    if status != 200:
-        raise SystemExit(f"GET /api/sessions/{played['id']} gave {status}")
-    result.events_stored = len(json.loads(body)["events"])
+    result.events_stored = len(stored_seqs(port, played["id"]))
 
 
 def measure() -> TrackResult:

@@ -477,6 +477,31 @@ def first_visit(browser: Browser, server: Server) -> FirstVisitResult:
 # --- browser cue timing -----------------------------------------------------------------
 
 
+def what_the_page_played(page: Any) -> dict[str, Any]:
+    """Once the page has sent everything: its phase-change timing, the session's id,
+    how many events it made, how the session ended, its speed and its length."""
+    page.wait_for_function("window.easeback.outbox.pending() === 0", timeout=10_000)
+    played: dict[str, Any] = page.evaluate(
+        """() => ({
+            timing: window.easeback.timing,
+            id: window.easeback.state.session.id,
+            made: window.easeback.state.seq,
+            outcome: window.easeback.state.player.outcome,
+            speed: window.easeback.state.player.speed,
+            total: window.easeback.state.player.total,
+        })"""
+    )
+    return played
+
+
+def stored_seqs(port: int, session_id: str) -> list[int]:
+    """The seq of every event the server stored for a session, in order."""
+    status, _, body = request(port, "GET", f"/api/sessions/{session_id}")
+    if status != 200:
+        raise SystemExit(f"GET /api/sessions/{session_id} gave {status}")
+    return sorted(e["seq"] for e in json.loads(body)["events"])
+
+
 def routine_ms() -> int:
     """Length of the routine at speed 1, as ``easeback timeline --json`` gives it."""
     shown = subprocess.run(
@@ -546,16 +571,7 @@ def cue_timing(browser: Browser, server: Server, speed: float) -> CueResult:
             state="visible", timeout=(result.planned_s + AFTER_SESSION_S) * 1000
         )
         result.wall_s = time.monotonic() - begun
-        page.wait_for_function("window.easeback.outbox.pending() === 0", timeout=10_000)
-        played: dict[str, Any] = page.evaluate(
-            """() => ({
-                timing: window.easeback.timing,
-                id: window.easeback.state.session.id,
-                made: window.easeback.state.seq,
-                outcome: window.easeback.state.player.outcome,
-                speed: window.easeback.state.player.speed,
-            })"""
-        )
+        played = what_the_page_played(page)
     finally:
         context.close()
     result.speed = float(played["speed"])  # as the page parsed it
@@ -565,10 +581,7 @@ def cue_timing(browser: Browser, server: Server, speed: float) -> CueResult:
     result.events_made = int(played["made"])
     if result.outcome != "completed":
         raise SystemExit(f"the browser session did not complete ({result.outcome})")
-    status, _, body = request(server.port, "GET", f"/api/sessions/{played['id']}")
-    if status != 200:
-        raise SystemExit(f"GET /api/sessions/{played['id']} gave {status}")
-    seqs = sorted(e["seq"] for e in json.loads(body)["events"])
+    seqs = stored_seqs(server.port, played["id"])
     result.events_stored = len(seqs)
     result.seqs_match = seqs == list(range(result.events_made))
     return result
