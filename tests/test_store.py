@@ -378,7 +378,8 @@ def test_a_new_database_and_its_folder_are_private_to_their_owner(tmp_path: Path
         (
             "postgresql://nohost/x",  # psycopg is installed: the server is what is missing
             r"cannot open the database postgresql://nohost/x: failed to resolve host "
-            r"'nohost'.*",
+            r"'nohost'.*\. Check that the database server is running and the address, "
+            r"user and database name in the URL are right\.",
         ),
         (
             "foo://bar",

@@ -215,11 +215,16 @@ def open_store(db: str | None = None, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
         problem = explain(exc, path, shown)
         if problem is not None:
             raise problem from exc
-        reason = getattr(exc, "orig", None) or exc
-        raise StoreError(
-            f"cannot open the database {shown}: {reason}. Check the path, or point "
-            "EASEBACK_DB or --db at a writable file."
-        ) from exc
+        # One line, however the driver spaced it (psycopg's own lines and tabs).
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        end = " " if reason.endswith((".", "?", "!")) else ". "
+        advice = (
+            "Check the path, or point EASEBACK_DB or --db at a writable file."
+            if path is not None
+            else "Check that the database server is running and the address, user and "
+            "database name in the URL are right."
+        )
+        raise StoreError(f"cannot open the database {shown}: {reason}{end}{advice}") from exc
     return engine
 
 
