@@ -17,7 +17,7 @@ from easeback.usecases.clock import wall_now
 
 PUBLIC_URL = "https://clinic.test"
 SECRET = "s" * 48
-PASSWORD = "correct horse battery"  # noqa: S105 - a test account's
+PASSWORD = "correct horse battery"
 
 
 def config_for(database: str) -> ServerConfig:
