@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from easeback.server.accounts import Account, create_account, make_invite
 from easeback.server.app import create_server_app
@@ -58,12 +59,9 @@ def log_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
     assert response.status_code == 303, response.text[:500]
 
 
-@contextmanager
-def clinic(database: str) -> Iterator[Clinic]:
-    """A clinic with an admin, two clinicians (``dr_a``, ``dr_b``) and a patient of
-    the first (``pat_a``) and of the second (``pat_b``)."""
-    app = create_server_app(config_for(database), pool_size=2)
-    engine = app.state.clinic
+def clinic_accounts(engine: Engine) -> dict[str, Account]:
+    """An admin, two clinicians (``dr_a``, ``dr_b``) and a patient of the first
+    (``pat_a``) and of the second (``pat_b``), made in the clinic's database."""
     now = wall_now()
     people: dict[str, Account] = {}
     with engine.begin() as connection:
@@ -94,10 +92,17 @@ def clinic(database: str) -> Iterator[Clinic]:
                 now=now,
                 clinician_id=people[doctor].id,
             )
+    return people
+
+
+@contextmanager
+def clinic(database: str) -> Iterator[Clinic]:
+    """A clinic's app on ``database`` with the accounts of ``clinic_accounts``."""
+    app = create_server_app(config_for(database), pool_size=2)
     try:
-        yield Clinic(app, people)
+        yield Clinic(app, clinic_accounts(app.state.clinic))
     finally:
-        engine.dispose()
+        app.state.clinic.dispose()
 
 
 def invite(clinic_: Clinic, maker: str, name: str) -> str:
