@@ -344,3 +344,14 @@ def test_the_configuration_names_each_thing_missing_and_how_to_fix_it(tmp_path: 
         }
     )
     assert plain.problems() == [] and "plain HTTP" in plain.warnings()[0]
+
+
+def test_a_patients_day_is_in_their_devices_time_zone_not_the_servers(
+    postgres_url: str,
+) -> None:
+    with clinic(postgres_url) as c:
+        phone = c.client("pat_a")
+        phone.cookies.set("easeback_zone", "Pacific/Auckland")
+        assert phone.get("/api/today").json()["zone"] == "Pacific/Auckland"
+        phone.cookies.set("easeback_zone", "../../etc/passwd")
+        assert phone.get("/api/today").json()["zone"] != "../../etc/passwd"

@@ -29,12 +29,15 @@ from starlette.exceptions import HTTPException
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
-from easeback.usecases.clock import wall_now
+from easeback.usecases.clock import device_zone, known_zone, wall_now
 from easeback.web.responses import error_page
 
 log = logging.getLogger("easeback.server")
 
 LOGIN_COOKIE = "easeback_login"
+# The device's time zone, written by every page (js/menu.js): a patient's day is
+# theirs, not the server's, until they set their own in "Your day".
+ZONE_COOKIE = "easeback_zone"
 PUBLIC_PATHS = frozenset(
     {"/login", "/join", "/logout", "/manifest.webmanifest", "/sw.js", "/favicon.ico", "/healthz"}
 )
@@ -158,7 +161,13 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
         )
     if role == "patient" and login is not None:
         request.state.engine = scoped(clinic_of(request), login.account.id)
-    response = await call_next(request)
+    zone = request.cookies.get(ZONE_COOKIE, "")
+    device = device_zone.set(zone) if known_zone(zone) else None
+    try:
+        response = await call_next(request)
+    finally:
+        if device is not None:
+            device_zone.reset(device)
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
