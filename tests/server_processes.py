@@ -144,12 +144,13 @@ class Browser:
         token = self.cookies.get("easeback_csrf", "")
         return self.request(server, "POST", path, json=body, headers={"X-CSRF-Token": token})
 
-    def post_form(self, server: RunningServer, path: str, form: dict[str, str]) -> Any:
+    def post_form(
+        self, server: RunningServer, path: str, form: dict[str, str], **options: Any
+    ) -> Any:
         if "easeback_csrf" not in self.cookies:
             self.get(server, "/login")
-        return self.request(
-            server, "POST", path, data={"csrf": self.cookies["easeback_csrf"], **form}
-        )
+        form = {"csrf": self.cookies["easeback_csrf"], **form}
+        return self.request(server, "POST", path, data=form, **options)
 
     def close(self) -> None:
         self.client.close()

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, select, text
 from browser import free_port
 from easeback.core.screening import QUESTIONS
 from easeback.server.accounts import MAX_FAILURES_PER_ACCOUNT
-from easeback.server.schema import accounts
+from easeback.server.schema import accounts, audit
 from server_helpers import PASSWORD, SECRET, Clinic, clinic
 from server_processes import Browser, RunningServer, easeback, running, server_env
 
@@ -161,6 +161,38 @@ def test_wrong_passwords_are_counted_across_both_servers(
     assert log_in(browser, other, email).status_code == 429
 
 
+def addresses_of_refused_logins(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(audit.c.address)
+                .where(audit.c.action == "log in", audit.c.outcome == "400")
+                .order_by(audit.c.id)
+            )
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_only_a_server_behind_a_proxy_believes_its_forwarded_address(
+    two_servers: tuple[RunningServer, RunningServer], shared_database: str, browser: Browser
+) -> None:
+    one, _ = two_servers  # started without --proxy
+    env = server_env(
+        EASEBACK_SERVER_DB=shared_database, EASEBACK_SECRET=SECRET, EASEBACK_PUBLIC_URL=PUBLIC_URL
+    )
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    form = {"email": "nobody@clinic.test", "password": "not the password"}
+    before = addresses_of_refused_logins(shared_database)
+    assert browser.post_form(one, "/login", form, headers=forwarded).status_code == 400
+    # The address the wrong password is counted against is the connection's own.
+    assert addresses_of_refused_logins(shared_database) == [*before, "127.0.0.1"]
+    with running(env, "--proxy", host=PUBLIC_HOST) as behind:
+        assert browser.post_form(behind, "/login", form, headers=forwarded).status_code == 400
+    assert addresses_of_refused_logins(shared_database) == [*before, "127.0.0.1", "203.0.113.7"]
+
+
 # --- what run refuses, and HTTPS ----------------------------------------------------------
 
 
@@ -242,7 +274,7 @@ def test_run_serves_https_with_the_certificate_given(
             untrusting.close()
 
 
-def test_run_refuses_a_certificate_it_cannot_use(
+def test_run_refuses_a_certificate_or_proxy_it_cannot_use(
     postgres_url: str, certificate: tuple[trustme.CA, Path, Path], tmp_path: Path
 ) -> None:
     _, cert, key = certificate
@@ -255,6 +287,10 @@ def test_run_refuses_a_certificate_it_cannot_use(
         ),
         (["--cert", str(cert)], "easeback: --cert and --key go together"),
         (["--cert", str(key), "--key", str(cert)], f"easeback: --cert {key} and --key {cert} are"),
+    ]
+    cases += [
+        (["--proxy-from", "10.0.0.5"], "easeback: --proxy-from names the proxy to trust"),
+        (["--proxy", "--proxy-from", "balancer"], "easeback: --proxy-from: 'balancer' is not"),
     ]
     for options, said in cases:
         result = easeback("server", "run", "--port", str(free_port()), *options, env=env)

@@ -169,6 +169,24 @@ def _check_port(host: str, port: int) -> None:
         probe.close()
 
 
+def _proxies(given: str) -> str:
+    """``--proxy-from`` checked: addresses or networks, comma-separated."""
+    import ipaddress
+
+    found = [part.strip() for part in given.split(",") if part.strip()]
+    for part in found:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            fail(
+                f"--proxy-from: {part!r} is not an IP address or network; give the proxy's "
+                "address, such as 127.0.0.1 or 10.0.0.5, or a network such as 10.0.0.0/24"
+            )
+    if not found:
+        fail("--proxy-from: give the proxy's address, such as 127.0.0.1")
+    return ",".join(found)
+
+
 def bind_url(host: str, port: int, tls: bool) -> str:
     """The address of the server as it listens, for when no public URL is set."""
     shown = f"[{host}]" if ":" in host else host
@@ -190,10 +208,17 @@ def run(
         bool,
         typer.Option(
             "--proxy",
-            help="Behind a reverse proxy on this machine: trust its X-Forwarded-For and "
-            "X-Forwarded-Proto, from 127.0.0.1 only.",
+            help="Behind a reverse proxy: trust its X-Forwarded-For and X-Forwarded-Proto, "
+            "from the addresses of --proxy-from only.",
         ),
     ] = False,
+    proxy_from: Annotated[
+        str,
+        typer.Option(
+            help="With --proxy: the proxy's addresses or networks, comma-separated (a load "
+            "balancer on another machine: its address).",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the clinic: patients' phones and clinicians' browsers, on PostgreSQL.
 
@@ -209,6 +234,9 @@ def run(
             "one people type: set EASEBACK_PUBLIC_URL (https://clinic.example.org)"
         )
     _check_tls(cert, key)
+    trusted = _proxies(proxy_from) if proxy else ""
+    if not proxy and proxy_from != "127.0.0.1":
+        fail("--proxy-from names the proxy to trust: give --proxy as well")
     config = _config(default_url=bind_url(host, port, tls=cert is not None))
     database = _database(config)
     from easeback.server.installation import admin_count, prepare
@@ -246,7 +274,7 @@ def run(
         ssl_certfile=str(cert) if cert else None,
         ssl_keyfile=str(key) if key else None,
         proxy_headers=proxy,
-        forwarded_allow_ips="127.0.0.1" if proxy else "",
+        forwarded_allow_ips=trusted,
         # The access log would name addresses and query strings (a search for a
         # patient's name): the server logs refusals itself, by ids only.
         access_log=False,
