@@ -59,7 +59,12 @@ def two_servers(
     env = server_env(
         EASEBACK_SERVER_DB=shared_database, EASEBACK_SECRET=SECRET, EASEBACK_PUBLIC_URL=PUBLIC_URL
     )
-    with running(env, host=PUBLIC_HOST) as one, running(env, host=PUBLIC_HOST) as other:
+    # The second has two worker processes of its own: three processes, one database.
+    with (
+        running(env, host=PUBLIC_HOST) as one,
+        running(env, host=PUBLIC_HOST, workers=2) as other,
+    ):
+        assert "running at https://clinic.test/ with 2 workers" in other.output()
         yield one, other
 
 
@@ -159,6 +164,23 @@ def test_wrong_passwords_are_counted_across_both_servers(
     assert int(refused.headers["retry-after"]) > 0
     assert "easeback_login" not in browser.cookies
     assert log_in(browser, other, email).status_code == 429
+
+
+def test_the_servers_logs_name_no_one(
+    two_servers: tuple[RunningServer, RunningServer], people: Clinic, browser: Browser
+) -> None:
+    one, other = two_servers
+    patient, doctor = people.people["pat_a"], people.people["dr_a"]
+    log_in(browser, one, doctor.email, "not the password")
+    log_in(browser, other, patient.email)
+    assert browser.get(other, "/clinic").status_code == 403  # refused, and logged
+    for server in two_servers:
+        logged = server.output()
+        assert "refused 40" in logged  # the log is written, and read here
+        for person in people.people.values():
+            assert person.email not in logged
+            assert person.name not in logged
+    assert "refused 403: GET clinician page by patient " + patient.id in other.output()
 
 
 def addresses_of_refused_logins(url: str) -> list[str]:
@@ -289,6 +311,7 @@ def test_run_refuses_a_certificate_or_proxy_it_cannot_use(
         (["--cert", str(key), "--key", str(cert)], f"easeback: --cert {key} and --key {cert} are"),
     ]
     cases += [
+        (["--host", "0.0.0.0"], "easeback: --host '0.0.0.0' listens on every address"),  # noqa: S104
         (["--proxy-from", "10.0.0.5"], "easeback: --proxy-from names the proxy to trust"),
         (["--proxy", "--proxy-from", "balancer"], "easeback: --proxy-from: 'balancer' is not"),
     ]

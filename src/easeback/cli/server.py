@@ -262,8 +262,7 @@ def run(
     typer.echo(
         f"easeback server is running at {config.public_url}/ with {workers} "
         f"worker{'s' * (workers != 1)} (listening on {bind_url(host, port, cert is not None)}; "
-        "Ctrl-C stops it)",
-        err=True,
+        "Ctrl-C stops it)"
     )
     uvicorn.run(
         IMPORT_STRING,
