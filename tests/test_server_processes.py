@@ -9,6 +9,7 @@ counted across both. Then what ``run`` refuses, HTTPS from a certificate, and
 
 from __future__ import annotations
 
+import io
 import json
 import ssl
 import uuid
@@ -25,7 +26,7 @@ from easeback.core.screening import QUESTIONS
 from easeback.server.accounts import MAX_FAILURES_PER_ACCOUNT
 from easeback.server.schema import accounts, audit
 from server_helpers import PASSWORD, SECRET, Clinic, clinic
-from server_processes import Browser, RunningServer, easeback, running, server_env
+from server_processes import EASEBACK, Browser, RunningServer, easeback, running, server_env
 
 PUBLIC_HOST = "clinic.test"
 PUBLIC_URL = f"https://{PUBLIC_HOST}"  # as a load balancer in front of both would serve it
@@ -354,6 +355,37 @@ def test_init_makes_the_first_admin_once(postgres_url: str) -> None:
     assert again.returncode == 0
     assert "An admin account exists already; no account was changed." in again.stdout
     assert admins_of(postgres_url) == first  # same address, same password hash
+
+
+def test_init_at_a_terminal_asks_the_password_twice_without_showing_it(postgres_url: str) -> None:
+    import pexpect
+
+    env = server_env(EASEBACK_SERVER_DB=postgres_url, EASEBACK_SECRET=SECRET)
+    child = pexpect.spawn(
+        EASEBACK,
+        ["server", "init", "--admin-email", "ada@clinic.example"],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.logfile_read = transcript = io.StringIO()  # all the terminal showed
+    child.expect_exact("The first admin's name: ")
+    child.sendline("Ada Admin")
+    child.expect_exact("Password for the admin account: ")
+    child.sendline(PASSWORD)
+    child.expect_exact("Type it again: ")
+    child.sendline("a different password")
+    child.expect_exact("Password for the admin account: ")  # asked afresh after a mismatch
+    child.sendline(PASSWORD)
+    child.expect_exact("Type it again: ")
+    child.sendline(PASSWORD)
+    child.expect_exact("The admin account for ada@clinic.example is made")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Ada Admin" in transcript.getvalue()  # typed and shown
+    assert PASSWORD not in transcript.getvalue()  # typed three times, never shown
+    assert [email for email, _ in admins_of(postgres_url)] == ["ada@clinic.example"]
 
 
 @pytest.mark.parametrize(
