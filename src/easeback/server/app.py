@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     """Refuses to build with a configuration that has problems (see
     ``ServerConfig.problems``), so a server never starts half-configured."""
-    from easeback.server import pages
+    from easeback.server import health, pages
 
     problems = config.problems()
     if problems or config.database is None:
@@ -35,6 +35,7 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     )
     templates.env.globals["server"] = context
     app.include_router(pages.router)
+    app.include_router(health.router)
 
     app.middleware("http")(guard)
     add_csrf(app, lambda origin, site: same_site(config, origin, site), secure=config.secure)
