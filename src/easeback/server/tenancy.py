@@ -23,7 +23,8 @@ from easeback.store.db import make_engine, upgrade
 
 ACCOUNT_ID = re.compile(r"[0-9a-f]{32}")
 SCOPE_OPTION = "easeback_patient_schema"
-# Unscoped transactions see only the clinic's tables: no patient table has this name.
+# Unscoped transactions see only the clinic's tables (every connection starts with
+# this path, and a scoped transaction's SET LOCAL falls back to it at its end).
 UNSCOPED_PATH = CLINIC_SCHEMA
 
 
@@ -35,7 +36,9 @@ def patient_schema(account_id: str) -> str:
 
 
 def _set_search_path(connection: Connection) -> None:
-    schema = connection.get_execution_options().get(SCOPE_OPTION, UNSCOPED_PATH)
+    schema = connection.get_execution_options().get(SCOPE_OPTION)
+    if schema is None:
+        return  # the session's own path (UNSCOPED_PATH, set when it connected)
     cursor = connection.connection.cursor()
     try:
         cursor.execute("SELECT set_config('search_path', %s, true)", (schema,))
@@ -45,14 +48,19 @@ def _set_search_path(connection: Connection) -> None:
 
 def open_clinic(url: str, *, pool_size: int = 10) -> Engine:
     """The clinic's database at ``url``, its own tables brought up to date, with every
-    transaction's search path set (see above). Each patient's schema is brought up to
-    date when the patient is next served (``scoped``) or all at once by
-    ``upgrade_patients``."""
+    transaction's search path set (see above). Patients' schemas are brought up to
+    date by ``upgrade_patients`` (``easeback server init`` and ``run`` do it)."""
     if not url.startswith(("postgresql://", "postgresql+psycopg://")):
         raise StoreError(f"a clinic's server needs PostgreSQL, not {url.split(':', 1)[0]}")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = make_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = make_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c search_path={UNSCOPED_PATH}"},
+    )
     event.listen(engine, "begin", _set_search_path)
     try:
         with engine.begin() as connection:
