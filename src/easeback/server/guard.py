@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
-from easeback.usecases.clock import wall_now
+from easeback.usecases import clock
 from easeback.web.responses import error_page
 
 log = logging.getLogger("easeback.server")
@@ -100,7 +100,7 @@ def note(
             action=action,
             outcome=outcome,
             address=address_of(request),
-            now=wall_now(),
+            now=clock.wall_now(),
         )
     if outcome != "ok":
         log.warning(
@@ -134,7 +134,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     login = None
     if token:
         with clinic_of(request).begin() as connection:
-            login = accounts.login_of(connection, secret_of(request), token, wall_now())
+            login = accounts.login_of(connection, secret_of(request), token, clock.wall_now())
     request.state.login = login
     path = request.url.path
     role = needed_role(path)
@@ -159,6 +159,10 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     if role == "patient" and login is not None:
         request.state.engine = scoped(clinic_of(request), login.account.id)
     response = await call_next(request)
+    if role == "patient" and response.status_code == 404:
+        # A patient's own store answered "no such thing": perhaps another patient's
+        # id, tried in a URL or a body. Kept as an attempt, like any refusal.
+        note(request, route_name(request), "404")
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -185,9 +189,9 @@ def set_login_cookie(response: Response, token: str, login: Login, *, secure: bo
     response.set_cookie(
         LOGIN_COOKIE,
         token,
-        max_age=int((login.expires - wall_now().replace(tzinfo=None)).total_seconds())
+        max_age=int((login.expires - clock.wall_now().replace(tzinfo=None)).total_seconds())
         if login.expires.tzinfo is None
-        else int((login.expires - wall_now()).total_seconds()),
+        else int((login.expires - clock.wall_now()).total_seconds()),
         httponly=True,
         secure=secure,
         samesite="lax",
