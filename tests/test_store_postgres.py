@@ -82,3 +82,32 @@ def test_a_persons_records_read_back_the_same_from_postgresql(
             engine.dispose()
 
     assert read[0] and read[0] == read[1]
+
+
+def test_todays_plan_read_by_url_leaves_no_connection_open(postgres_url: str) -> None:
+    """`easeback today --db postgresql://...` opens the store for one read: it must
+    close it, not leave its connection to the garbage collector (psycopg warns then)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from easeback.usecases.today import person_today
+
+    open_store(postgres_url).dispose()
+    database = postgres_url.rsplit("/", 1)[1]
+    watcher = create_engine(postgres_url, poolclass=NullPool)
+
+    view = person_today(postgres_url)
+
+    try:
+        with watcher.connect() as connection:
+            others = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": database},
+            ).scalar()
+    finally:
+        watcher.dispose()
+    assert view["slots"]
+    assert others == 0
