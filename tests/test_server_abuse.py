@@ -8,11 +8,13 @@ Time is a fake wall clock (``easeback.usecases.clock.wall_now``); nothing sleeps
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi import FastAPI, Request
@@ -353,6 +355,57 @@ def test_ids_that_are_not_ids_are_not_found_never_a_server_error(
 
     assert answer.status_code == status
     assert "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../admin",
+        "/static/..%2F..%2Fadmin",
+        "/pictures/..%2F..%2Fadmin",
+        "/pictures/../today",
+        "//admin",
+        "/admin/../today",
+        "/ADMIN",
+        "/login/../account",
+    ],
+)
+def test_paths_dressed_as_public_ones_open_nothing(built: Clinic, path: str) -> None:
+    status, body = sent_as_written(built.app, path)
+
+    assert status in (303, 404), body[:200]
+    assert "Clinicians" not in body
+    assert "Your account" not in body
+
+
+def sent_as_written(app: Any, path: str) -> tuple[int, str]:
+    """GET ``path`` as written (curl --path-as-is), which an HTTP client would first
+    tidy; the server hands the app the path percent-decoded, as uvicorn does."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "https",
+        "path": unquote(path),
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"clinic.test")],
+        "client": ("203.0.113.5", 50000),
+        "server": ("clinic.test", 443),
+    }
+    answer: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        answer.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in answer if m["type"] == "http.response.body")
+    return answer[0]["status"], body.decode()
 
 
 # --- what the logs keep -----------------------------------------------------------------
