@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -178,6 +179,32 @@ def test_one_address_trying_many_accounts_is_throttled_after_30(built: Clinic) -
     assert int(throttled.headers["Retry-After"]) == 15 * 60 + 1
     # Patient B on their own network is not held up by someone else's guessing.
     assert log_in(browser(built, address="198.51.100.7"), built.people["pat_b"].email).is_redirect
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "\t//evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_after_logging_in_the_next_page_is_always_on_this_site(built: Clinic, target: str) -> None:
+    client = browser(built)
+    form = {"csrf": csrf_of(client), "email": built.people["pat_a"].email}
+    form |= {"password": PASSWORD, "next": target}
+
+    answer = client.post("/login", data=form, follow_redirects=False)
+
+    # A browser drops tabs and newlines from an address and reads \ as /.
+    seen = re.sub(r"[\t\n\r]", "", answer.headers["location"]).replace("\\", "/")
+    assert answer.status_code == 303
+    assert seen.startswith("/")
+    assert not seen.startswith("//")
 
 
 # --- invitations ------------------------------------------------------------------------
