@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -430,7 +431,10 @@ def sent_as_written(app: Any, path: str) -> tuple[int, str]:
     async def send(message: dict[str, Any]) -> None:
         answer.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test earlier in the run leaves Playwright's
+    # event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(app(scope, receive, send))).result()
     body = b"".join(m.get("body", b"") for m in answer if m["type"] == "http.response.body")
     return answer[0]["status"], body.decode()
 

@@ -118,7 +118,7 @@ def session_of(client: TestClient) -> str:
 
 
 def logged_in(world_clinic: Clinic, who: str) -> TestClient:
-    """A browser logged in as ``who`` (None: nobody) holding its CSRF token, which
+    """A browser logged in as ``who`` ("anonymous": nobody) holding its CSRF token, which
     API calls echo in their header and forms in their ``csrf`` field."""
     client = world_clinic.client(None if who == "anonymous" else who)
     client.get("/login")
