@@ -94,10 +94,12 @@ from helpers import WEB_BASE, WEB_PORT  # noqa: E402
 
 @pytest.fixture
 def app(db_path: Path):  # type: ignore[no-untyped-def]
-    """The web app on a fresh temporary SQLite file."""
+    """The web app on a fresh temporary SQLite file (its engine disposed afterwards)."""
     from easeback.web.app import Settings, create_app
 
-    return create_app(Settings(db=str(db_path), port=WEB_PORT))
+    made = create_app(Settings(db=str(db_path), port=WEB_PORT))
+    yield made
+    made.state.engine.dispose()
 
 
 @pytest.fixture

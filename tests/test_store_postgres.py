@@ -86,3 +86,66 @@ def test_a_persons_records_read_back_the_same_from_postgresql(
             engine.dispose()
 
     assert read[0] and read[0] == read[1]
+
+
+def test_todays_plan_read_by_url_leaves_no_connection_open(postgres_url: str) -> None:
+    """`easeback today --db postgresql://...` opens the store for one read: it must
+    close it, not leave its connection to the garbage collector (psycopg warns then)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from easeback.usecases.today import person_today
+
+    open_store(postgres_url).dispose()
+    database = postgres_url.rsplit("/", 1)[1]
+    watcher = create_engine(postgres_url, poolclass=NullPool)
+
+    view = person_today(postgres_url)
+
+    try:
+        with watcher.connect() as connection:
+            others = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": database},
+            ).scalar()
+    finally:
+        watcher.dispose()
+    assert view["slots"]
+    assert others == 0
+
+
+def test_every_export_reads_the_same_from_postgresql(db_path: Path, postgres_url: str) -> None:
+    """The exports read every table by name, a prescription's "end" among them (a
+    reserved word in PostgreSQL's SQL): each format holds the same from both."""
+    import io
+    import json
+    import zipfile
+    from datetime import UTC, date, datetime
+
+    from easeback.reports.exports import FORMATS, write_export
+    from helpers import prescribe, screened_store
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    made: list[dict[str, Any]] = []
+    for url in (str(db_path), postgres_url):
+        engine = open_store(url)
+        try:
+            screened_store(engine)
+            prescribe(engine, at=now, start=date(2026, 3, 2), end=date(2026, 4, 2))
+            outs: dict[str, Any] = {}
+            for kind in FORMATS:
+                out = io.BytesIO()
+                write_export(engine, kind, now, out)
+                outs[kind] = out.getvalue()
+        finally:
+            engine.dispose()
+        with zipfile.ZipFile(io.BytesIO(outs["csv"])) as csv_zip:
+            prescriptions = csv_zip.read("prescriptions.csv").decode()
+        tables = json.loads(outs["json"])["tables"]
+        made.append({"csv": prescriptions, "json": tables["prescriptions"]})
+
+    assert made[0]["json"][0]["end"] == "2026-04-02"
+    assert made[0] == made[1]

@@ -1,9 +1,13 @@
 """The JSON API the browser player uses: sessions, events stored once whatever the
-retries, ratings with their follow-ups, and 422 answers that name the field."""
+retries, ratings with their follow-ups, and 422 answers that name the field. Each test
+runs with the store in a SQLite file and on PostgreSQL; those about another program
+holding a SQLite file's lock are marked ``sqlite_only``."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +18,29 @@ from easeback.core.player import Player
 from easeback.core.timeline import build_timeline
 from easeback.store.safety import current_gate, safety_records
 from easeback.store.sessions import list_sessions, session_events
+from easeback.web.app import Settings, create_app
 from easeback.web.bodies import UUID_PATTERN
 from easeback.web.pictures import picture_url
 from easeback.wording import messages
-from helpers import HeldLock, screened_store
+from helpers import WEB_PORT, HeldLock, screened_store
+from stores import store_on
 
 AT = "2026-11-25T07:00:00Z"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest, db_path: Path) -> Iterator[Any]:
+    """The web app with its store in a SQLite file, then on PostgreSQL; its engine is
+    disposed afterwards (a PostgreSQL connection left to the garbage collector warns)."""
+    with store_on(request.param, db_path, request) as store:
+        url = store.url.render_as_string(hide_password=False)
+        made = create_app(
+            Settings(db=str(db_path) if url.startswith("sqlite") else url, port=WEB_PORT)
+        )
+        try:
+            yield made
+        finally:
+            made.state.engine.dispose()
 
 
 @pytest.fixture
@@ -420,6 +441,8 @@ def followups_of(engine: Any, session_id: str) -> list[str]:
     ]
 
 
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 def test_while_another_program_holds_the_store_events_wait_then_land_once_with_the_follow_up(
     ready: TestClient, app: Any, db_path: Any
 ) -> None:
@@ -454,6 +477,8 @@ def test_while_another_program_holds_the_store_events_wait_then_land_once_with_t
     assert current_gate(engine, _now()).reason == "pain"
 
 
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 def test_a_session_cannot_open_while_another_program_holds_the_store(
     ready: TestClient, db_path: Any
 ) -> None:

@@ -29,7 +29,8 @@ from starlette.exceptions import HTTPException
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
-from easeback.usecases.clock import device_zone, known_zone, wall_now
+from easeback.usecases import clock
+from easeback.usecases.clock import device_zone, known_zone
 from easeback.web.responses import error_page
 
 log = logging.getLogger("easeback.server")
@@ -103,7 +104,7 @@ def note(
             action=action,
             outcome=outcome,
             address=address_of(request),
-            now=wall_now(),
+            now=clock.wall_now(),
         )
     if outcome != "ok":
         log.warning(
@@ -137,7 +138,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     login = None
     if token:
         with clinic_of(request).begin() as connection:
-            login = accounts.login_of(connection, secret_of(request), token, wall_now())
+            login = accounts.login_of(connection, secret_of(request), token, clock.wall_now())
     request.state.login = login
     path = request.url.path
     role = needed_role(path)
@@ -168,6 +169,10 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     finally:
         if device is not None:
             device_zone.reset(device)
+    if role == "patient" and response.status_code == 404:
+        # A patient's own store answered "no such thing": perhaps another patient's
+        # id, tried in a URL or a body. Kept as an attempt, like any refusal.
+        note(request, route_name(request), "404")
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -194,9 +199,9 @@ def set_login_cookie(response: Response, token: str, login: Login, *, secure: bo
     response.set_cookie(
         LOGIN_COOKIE,
         token,
-        max_age=int((login.expires - wall_now().replace(tzinfo=None)).total_seconds())
+        max_age=int((login.expires - clock.wall_now().replace(tzinfo=None)).total_seconds())
         if login.expires.tzinfo is None
-        else int((login.expires - wall_now()).total_seconds()),
+        else int((login.expires - clock.wall_now()).total_seconds()),
         httponly=True,
         secure=secure,
         samesite="lax",

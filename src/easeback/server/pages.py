@@ -26,7 +26,7 @@ from easeback.server.guard import (
 )
 from easeback.server.qr import qr_svg
 from easeback.server.schema import accounts as accounts_table
-from easeback.usecases.clock import wall_now
+from easeback.usecases import clock
 from easeback.web.responses import checked_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +57,7 @@ def invite_context(request: Request, code: str, name: str, days: int) -> dict[st
             "link": link,
             "name": name,
             "qr": qr_svg(link, f"QR code of the invitation link for {name}"),
-            "expires": wall_now() + timedelta(days=days),
+            "expires": clock.wall_now() + timedelta(days=days),
         }
     }
 
@@ -77,7 +77,7 @@ async def log_in(request: Request) -> Response:
     form = await checked_form(request)
     email, password = field(form, "email"), field(form, "password", 400)
     values = {"email": email, "next": field(form, "next")}
-    now = wall_now()
+    now = clock.wall_now()
     try:
         with clinic_of(request).begin() as connection:
             who = accounts.check_password(
@@ -159,7 +159,7 @@ async def join(request: Request) -> Response:
         return render(
             request, "join.html", status=400, title="Join your clinic", values=values, errors=errors
         )
-    now = wall_now()
+    now = clock.wall_now()
     try:
         who = accounts.redeem_invite(
             clinic_of(request),
@@ -229,7 +229,7 @@ async def invite_clinician(request: Request) -> Response:
     try:
         with clinic_of(request).begin() as connection:
             code = accounts.make_invite(
-                connection, secret_of(request), maker=admin, name=name, now=wall_now()
+                connection, secret_of(request), maker=admin, name=name, now=clock.wall_now()
             )
     except AccountProblem as exc:
         return render(

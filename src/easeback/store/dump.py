@@ -78,8 +78,10 @@ def iter_values(
     """``iter_rows`` without the keys: each row's converted values in column order."""
     table = metadata.tables[name]
     columns = list(table.columns)
-    order = ", ".join(c.name for c in table.primary_key.columns)
-    names = ", ".join(c.name for c in columns)
+    # Quoted: "end" (a prescription's last day) is a reserved word in PostgreSQL.
+    quote = connection.dialect.identifier_preparer.quote
+    order = ", ".join(quote(c.name) for c in table.primary_key.columns)
+    names = ", ".join(quote(c.name) for c in columns)
     sql = f"SELECT {names} FROM {name} {where} ORDER BY {order}"  # noqa: S608 - our names
     fixes = [(i, fix) for i, fix in enumerate(_converter(c) for c in columns) if fix]
     result = connection.execution_options(stream_results=True).exec_driver_sql(sql)

@@ -41,7 +41,13 @@ def read_inputs(db: Any, plan_date: str) -> PlanInputs:
     from easeback.store import open_store
     from easeback.store.plan import plan_inputs
 
-    return plan_inputs(open_store(db), plan_date)
+    # Opened for this one read, so closed after it: on PostgreSQL a forgotten engine
+    # keeps its connection open until the garbage collector finds it.
+    engine = open_store(db)
+    try:
+        return plan_inputs(engine, plan_date)
+    finally:
+        engine.dispose()
 
 
 def current_doses(snapshot: dict[str, dict[str, int]] | None) -> dict[str, dict[str, int]]:
