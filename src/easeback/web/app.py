@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Open (and migrate) the store, and build the app around it."""
     from easeback.store import open_store
     from easeback.web import api as api_routes
-    from easeback.web import diary_pages, pictures, prescription_pages
+    from easeback.web import diary_pages, pictures, prescription_pages, pwa
     from easeback.web import pages as page_routes
     from easeback.web import tracks as track_routes  # the session's audio track
 
@@ -114,6 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_routes.router)
     app.include_router(pictures.router)
     app.include_router(track_routes.router)  # the session's audio track
+    app.include_router(pwa.router)  # installable, and playing offline (issue 13)
 
     @app.middleware("http")
     async def csrf(request: Request, call_next: Any) -> Response:

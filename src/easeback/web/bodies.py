@@ -10,7 +10,9 @@ every number that way; ``4.5`` is still refused where a whole number is wanted.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -29,6 +31,27 @@ def _whole(value: Any) -> Any:
     """4.0 is the whole number 4; anything else goes on to the strict check."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+@cache
+def _zones() -> set[str]:
+    return available_timezones()
+
+
+def _iso_time(value: Any) -> Any:
+    """An ISO 8601 text as a datetime (a trailing Z allowed); anything else goes on."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError("must carry its offset from UTC, e.g. a trailing Z")
     return value
 
 
@@ -77,6 +100,39 @@ class SessionRequest(Request):
     slot: SlotId | None = None
     speed: float = Field(default=1.0, ge=1, le=500, description="1 is real time.")
     pain_before: Pain | None = None
+    # A page that may be offline makes the session itself: its id, when it began and
+    # in which zone. Sent again (a retry) the same request opens nothing new.
+    id: Uuid | None = Field(
+        default=None,
+        description="The session's id, made by the client so the request can be sent "
+        "again: the same request twice opens one session; another request under a "
+        "stored id is refused (409).",
+    )
+    started: datetime | None = Field(
+        default=None,
+        description="When the session began on the device, with its offset (a session "
+        "played offline is opened late); at most 5 minutes after the server's time.",
+    )
+    zone: str | None = Field(
+        default=None, max_length=64, description="The device's IANA time zone, e.g. Europe/Paris."
+    )
+
+    @field_validator("started", mode="before")
+    @classmethod
+    def _parse_started(cls, value: Any) -> Any:
+        return _iso_time(value)
+
+    @field_validator("started")
+    @classmethod
+    def _started_aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in _zones():
+            raise ValueError("must be an IANA time zone such as Europe/Paris")
+        return value
 
 
 class EventIn(Request):
@@ -95,19 +151,12 @@ class EventIn(Request):
     @field_validator("at", mode="before")
     @classmethod
     def _parse_at(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
-        return value
+        return _iso_time(value)
 
     @field_validator("at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.utcoffset() is None:
-            raise ValueError("must carry its offset from UTC, e.g. a trailing Z")
-        return value
+    def _at_aware(cls, value: datetime) -> datetime:
+        return _aware(value)
 
 
 class EventBatch(Request):
@@ -244,6 +293,17 @@ class SessionStarted(Reply):
     speed: float
     title: str
     since_last_time: list[str] = Field(description="Dose changes since the last session.")
+    timeline: Timeline
+    labels: list[PhaseWords] = Field(description="What to show for each phase, in order.")
+
+
+class PlayPlan(Reply):
+    """What a player page needs to begin with no network (kept by the service worker)."""
+
+    title: str
+    slot: SlotId | None = Field(description="The plan's slot it plays, if any.")
+    allowed: bool = Field(description="Whether the safety rules allowed a session then.")
+    refusal: str | None = Field(description="Why not, and what to do first; null if allowed.")
     timeline: Timeline
     labels: list[PhaseWords] = Field(description="What to show for each phase, in order.")
 
