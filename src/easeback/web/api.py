@@ -17,6 +17,8 @@ from easeback.content.models import Stretch
 from easeback.usecases.clock import wall_now
 from easeback.web.bodies import (
     UUID_PATTERN,
+    DiaryEntryIn,
+    DiaryStored,
     ErrorBody,
     EventBatch,
     EventsStored,
@@ -271,3 +273,48 @@ def rate(request: Request, session_id: SessionId, body: PainIn) -> dict[str, Any
 
     found = _session(request, session_id)
     return {"messages": rate_after(store_of(request), found, body.value)}
+
+
+@router.post(
+    "/diary",
+    status_code=201,
+    response_model=DiaryStored,
+    responses={
+        200: {"model": DiaryStored, "description": "Stored before: nothing new."},
+        **answers(403, 422, 503),
+    },
+    dependencies=CHANGES,
+)
+def add_diary_entry(request: Request, response: Response, body: DiaryEntryIn) -> dict[str, Any]:
+    """A diary entry written on the device, perhaps while it was offline: stored once
+    by its id, whatever the resends."""
+    from easeback.store.diary import add_entry, entry_id
+    from easeback.usecases.diary_input import clean_note
+    from easeback.usecases.today import person_zone
+
+    note = clean_note(body.note or "")
+    if body.pain is None and not note:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "pain"),
+                    "type": "value_error",
+                    "ctx": {"error": "give a pain score or a note (or both)"},
+                }
+            ]
+        )
+    engine = store_of(request)
+    client_id = body.id.lower()
+    if entry_id(engine, client_id) is not None:
+        response.status_code = 200
+        return {"id": client_id, "stored": False}
+    add_entry(
+        engine,
+        at=min(body.at, wall_now()),  # a clock running ahead does not date it later
+        zone=body.zone or person_zone(engine),
+        pain=body.pain,
+        note=note or None,
+        share=body.share,
+        client_id=client_id,
+    )
+    return {"id": client_id, "stored": True}

@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from easeback.core.outcome import Shown
 from easeback.core.timeline import PhaseKind
 from easeback.store.faults import Fault
+from easeback.usecases.diary_input import NOTE_LIMIT
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 SlotId = Literal["morning", "daytime", "evening"]
@@ -46,6 +47,12 @@ def _iso_time(value: Any) -> Any:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
+    return value
+
+
+def _zone(value: str | None) -> str | None:
+    if value is not None and value not in _zones():
+        raise ValueError("must be an IANA time zone such as Europe/Paris")
     return value
 
 
@@ -130,9 +137,7 @@ class SessionRequest(Request):
     @field_validator("zone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in _zones():
-            raise ValueError("must be an IANA time zone such as Europe/Paris")
-        return value
+        return _zone(value)
 
 
 class EventIn(Request):
@@ -161,6 +166,33 @@ class EventIn(Request):
 
 class EventBatch(Request):
     events: list[EventIn] = Field(min_length=1, max_length=500)
+
+
+class DiaryEntryIn(Request):
+    """A diary line written on the device (perhaps offline, sent later from its outbox):
+    a pain score, a note, or both."""
+
+    id: Uuid = Field(description="Made by the page: the same entry sent twice is stored once.")
+    at: datetime = Field(description="When it was written, with its offset.")
+    zone: str | None = Field(default=None, max_length=64, description="The device's IANA zone.")
+    pain: Pain | None = None
+    note: str | None = Field(default=None, max_length=NOTE_LIMIT)
+    share: bool = Field(default=False, description="Include the note in clinician reports.")
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> Any:
+        return _iso_time(value)
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _zone(value)
 
 
 class PainIn(Request):
@@ -342,6 +374,11 @@ class SessionDetail(Reply):
     speed: float
     timeline: Timeline
     events: list[StoredEvent]
+
+
+class DiaryStored(Reply):
+    id: str = Field(description="The entry's id, as the page made it.")
+    stored: bool = Field(description="False when it was stored before (a resend).")
 
 
 class Said(Reply):
