@@ -45,7 +45,7 @@ async function keepPages(urls) {
   await Promise.all(urls.map(async (address) => {
     const url = new URL(address, self.location.origin);
     const wanted = [];
-    if (offlinePage(url)) wanted.push(url);
+    if (offlinePage(url) || (url.origin === self.location.origin && PLANS.includes(url.pathname))) wanted.push(url);
     if (url.pathname === "/play") {
       const plan = new URL("/api/play", self.location.origin);
       for (const name of ["slot", "routine"]) if (url.searchParams.get(name)) plan.searchParams.set(name, url.searchParams.get(name));

@@ -58,12 +58,15 @@ function pickedPain(name) {
 }
 
 // What the page needs to begin with no network (the timeline, its words, and whether
-// the safety rules allowed a session when easeback was last reached): fetched now,
-// kept by the service worker for when there is no network.
-const planAddress = `/api/play?${new URLSearchParams(root.dataset.slot ? { slot: root.dataset.slot } : root.dataset.routine ? { routine: root.dataset.routine } : {})}`;
-const planReady = fetch(planAddress, { credentials: "same-origin" })
-  .then((response) => (response.ok ? response.json() : null))
-  .catch(() => null);
+// the safety rules allowed a session when easeback was last reached): the service
+// worker fetched and kept it when this page was opened (install.js asks it to), and
+// answers with that copy when there is no network.
+function keptPlan() {
+  const address = `/api/play?${new URLSearchParams(root.dataset.slot ? { slot: root.dataset.slot } : root.dataset.routine ? { routine: root.dataset.routine } : {})}`;
+  return fetch(address, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : null))
+    .catch(() => null);
+}
 
 // Whether a pain stop waits on this device, not yet seen by the safety rules.
 async function painStopWaiting() {
@@ -155,7 +158,7 @@ async function begin(event) {
 // easeback was last reached, and leave the session's opening in the outbox, ahead of
 // its events. Null (and Begin given back) when there is nothing kept, or it was refused.
 async function beginOffline(body) {
-  const plan = await planReady;
+  const plan = await keptPlan();
   if (!plan) {
     notStarted(root.dataset.notSavedOffline);
     return null;
