@@ -126,3 +126,239 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def cached_paths(page: Any) -> list[str]:
+    paths: list[str] = page.evaluate(
+        """async () => {
+            const found = [];
+            for (const name of await caches.keys()) {
+                for (const request of await (await caches.open(name)).keys()) {
+                    const url = new URL(request.url);
+                    found.push(url.pathname + url.search);
+                }
+            }
+            return found;
+        }"""
+    )
+    return paths
+
+
+def test_the_worker_keeps_no_answer_that_changes_data(app_page: Any, ready_server: Server) -> None:
+    installed(app_page, ready_server)
+    play_with_pain_stop(app_page, "/play?routine=bed")
+    send_what_waits(app_page)
+    app_page.get_by_role("button", name="Skip").click()  # no rating after
+
+    kept = cached_paths(app_page)
+    assert not [p for p in kept if p.startswith("/api/sessions")]
+    assert not [p for p in kept if p.startswith(("/check", "/settings", "/history"))]
+    assert "/api/play?routine=bed" in kept
+
+
+def test_offline_a_routine_the_safety_rules_refused_stays_refused(
+    app_page: Any, ready_server: Server, db_path: Path
+) -> None:
+    installed(app_page, ready_server)  # the morning's page kept while it was allowed
+    # A pain stop, stored while online: the safety questions come first now, and the
+    # answer the worker keeps for the morning says so.
+    play_with_pain_stop(app_page, "/play?routine=bed")
+    send_what_waits(app_page)
+    refused = app_page.evaluate("fetch('/api/play?slot=morning').then((r) => r.json())")
+    assert refused["allowed"] is False
+    app_page.context.set_offline(True)
+
+    app_page.goto("/play?slot=morning")
+    app_page.get_by_role("button", name="Begin").click()
+
+    error = app_page.locator("#begin-error")
+    error.wait_for()
+    assert error.inner_text() == refused["refusal"]
+    assert not app_page.get_by_role("button", name=messages.WEB_PAIN_KEY).is_visible()
+    assert outbox_left(app_page) == 0  # nothing opened, nothing to send
+
+
+def test_offline_a_routine_never_kept_says_so(app_page: Any, ready_server: Server) -> None:
+    app_page.goto("/play?routine=office")
+    wait_until_kept(app_page, ["/api/play?routine=office"])
+    # The page is open, but what it needs to begin is not kept (as if the network went
+    # before the worker had fetched it).
+    app_page.evaluate(
+        "async () => { for (const n of await caches.keys()) "
+        "await (await caches.open(n)).delete(location.origin + '/api/play?routine=office'); }"
+    )
+    app_page.context.set_offline(True)
+
+    app_page.get_by_role("button", name="Begin").click()
+
+    error = app_page.locator("#begin-error")
+    error.wait_for()
+    assert error.inner_text() == messages.WEB_NOT_SAVED_OFFLINE
+    assert app_page.get_by_role("button", name="Begin").is_enabled()
+
+
+def test_a_diary_entry_written_offline_is_kept_and_sent_once(
+    app_page: Any, ready_server: Server, db_path: Path
+) -> None:
+    installed(app_page, ready_server)
+    app_page.context.set_offline(True)
+    app_page.goto("/diary")
+    assert app_page.locator(".offline-note").count() == 1
+
+    app_page.get_by_label("4", exact=True).check()
+    app_page.get_by_label("A note (optional)").fill("stiff after the drive")
+    app_page.get_by_role("button", name="Save in my diary").click()
+
+    assert app_page.get_by_role("status").filter(has_text="Kept on this device").inner_text() == (
+        messages.WEB_DIARY_KEPT
+    )
+    assert app_page.get_by_label("A note (optional)").input_value() == ""
+    assert entries(open_store(str(db_path))) == []
+    assert run_axe(app_page) == []
+
+    app_page.context.set_offline(False)
+    send_what_waits(app_page)
+    # A second page sends again what it finds (nothing now) and the entry is not doubled.
+    app_page.goto("/diary")
+    app_page.goto("/today")
+    send_what_waits(app_page)
+
+    (stored,) = entries(open_store(str(db_path)))
+    assert (stored.pain, stored.note) == (4, "stiff after the drive")
+
+
+def test_items_an_older_page_kept_in_local_storage_are_moved_and_sent_once(
+    app_page: Any, ready_server: Server, db_path: Path
+) -> None:
+    app_page.goto("/stretches")
+    token = app_page.locator('meta[name="csrf-token"]').get_attribute("content")
+    session = app_page.evaluate(
+        """(token) => fetch('/api/sessions', {method: 'POST', headers: {'Content-Type':
+            'application/json', 'X-CSRF-Token': token}, body: JSON.stringify({routine: 'bed'})})
+            .then((r) => r.json()).then((s) => s.id)""",
+        token,
+    )
+    at = "2026-11-25T07:00:00Z"
+    events = [
+        {
+            "id": f"00000000-0000-4000-8000-00000000000{n}",
+            "seq": n,
+            "kind": kind,
+            "phase": 0,
+            "position_ms": 0,
+            "offset_ms": n,
+            "at": at,
+        }
+        for n, kind in enumerate(["started", "phase", "quit"])
+    ]
+    url = f"/api/sessions/{session}/events"
+    # As an older page left them: the first without an id of its own.
+    old = [
+        {"url": url, "body": {"events": events[:1]}},
+        {"id": "a", "url": url, "body": {"events": events[1:2]}},
+        {"id": "b", "url": url, "body": {"events": events[2:]}},
+    ]
+    app_page.route("**/api/sessions/*/events", lambda route: route.abort())
+    app_page.evaluate("(old) => localStorage.setItem('easeback-outbox', JSON.stringify(old))", old)
+
+    app_page.goto("/today")  # every page sends what waits: moved over, not yet sent
+    deadline = time.monotonic() + 10
+    while app_page.evaluate("localStorage.getItem('easeback-outbox')") != "[]":
+        assert time.monotonic() < deadline, "never moved to IndexedDB"
+        app_page.wait_for_timeout(20)
+    in_db = app_page.evaluate(
+        """() => new Promise((done) => { const r = indexedDB.open('easeback');
+            r.onsuccess = () => { const g = r.result.transaction('outbox').objectStore('outbox').getAll();
+            g.onsuccess = () => done(g.result.map((i) => i.body.events[0].kind)); }; })"""
+    )
+    assert in_db == ["started", "phase", "quit"]  # in the order they were made
+    assert stored_events(str(db_path), session) == []
+
+    app_page.unroute("**/api/sessions/*/events")
+    send_what_waits(app_page)
+
+    rows = stored_events(str(db_path), session)
+    assert [r["kind"] for r in rows] == ["started", "phase", "quit"]
+
+
+WAKE_LOCK_STUB = """
+window.wakeLog = [];
+const sentinels = [];
+Object.defineProperty(navigator, 'wakeLock', { configurable: true, value: {
+  request: async (type) => {
+    window.wakeLog.push('request ' + type);
+    const sentinel = new EventTarget();
+    sentinel.released = false;
+    sentinel.release = async () => { if (!sentinel.released) { sentinel.released = true;
+      window.wakeLog.push('release'); sentinel.dispatchEvent(new Event('release')); } };
+    sentinels.push(sentinel);
+    return sentinel;
+  } } });
+// The system lets go when the page is hidden, as a browser does.
+window.loseWakeLock = () => { for (const s of sentinels) if (!s.released) { s.released = true;
+  window.wakeLog.push('lost'); s.dispatchEvent(new Event('release')); } };
+"""
+
+
+def test_the_screen_is_kept_awake_while_playing_and_let_go_on_pause_and_at_the_end(
+    app_page: Any,
+) -> None:
+    app_page.add_init_script(WAKE_LOCK_STUB)
+    app_page.goto("/play?routine=bed")
+    app_page.get_by_role("button", name="Begin").click()
+    app_page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    log = lambda: app_page.evaluate("window.wakeLog")  # noqa: E731
+    assert log() == ["request screen"]
+
+    app_page.get_by_role("button", name="Pause").click()
+    assert log()[-1] == "release"
+    app_page.get_by_role("button", name="Carry on").click()
+    app_page.wait_for_function("window.wakeLog.length === 3")
+    assert log()[-1] == "request screen"
+
+    app_page.evaluate(
+        "window.loseWakeLock(); document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    app_page.wait_for_function("window.wakeLog.length === 5")
+    assert log()[-2:] == ["lost", "request screen"]
+
+    app_page.get_by_role("button", name=messages.WEB_PAIN_KEY).click()
+    assert log() == [
+        "request screen",
+        "release",
+        "request screen",
+        "lost",
+        "request screen",
+        "release",
+    ]
+
+
+def test_without_a_wake_lock_the_session_plays_and_nothing_is_said(app_page: Any) -> None:
+    app_page.add_init_script("Object.defineProperty(navigator, 'wakeLock', {value: undefined})")
+    play_with_pain_stop(app_page, "/play?routine=bed", after_ms=5_000)
+
+    assert app_page.locator("#begin-error").inner_text() == ""
+    assert app_page.errors == []
+
+
+@pytest.mark.parametrize("path", ["/today", "/diary", "/play?routine=bed"])
+def test_pages_shown_from_the_kept_copy_pass_axe_and_do_not_shift(
+    app_page: Any, ready_server: Server, path: str
+) -> None:
+    installed(app_page, ready_server)
+    app_page.goto("/play?routine=bed")
+    wait_until_kept(app_page, ["/play?routine=bed"])
+    app_page.add_init_script(
+        "window.shifts = 0; new PerformanceObserver((list) => { for (const e of"
+        " list.getEntries()) if (!e.hadRecentInput) window.shifts += e.value; })"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    app_page.context.set_offline(True)
+
+    app_page.goto(path)
+    app_page.wait_for_load_state("load")
+    app_page.clock.run_for(1_000)
+
+    assert app_page.locator(".offline-note").is_visible()
+    assert run_axe(app_page) == []
+    assert app_page.evaluate("window.shifts") == 0
