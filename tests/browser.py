@@ -172,14 +172,10 @@ def wait_until_kept(page: Any, paths: list[str], *, limit_s: float = 30) -> None
     while time.monotonic() < deadline:
         missing = page.evaluate(
             """async (paths) => {
-                const names = await caches.keys();
                 const missing = [];
                 for (const path of paths) {
-                    let found = false;
-                    for (const name of names) {
-                        if (await (await caches.open(name)).match(new URL(path, location.origin).href)) found = true;
-                    }
-                    if (!found) missing.push(path);
+                    const address = new URL(path, location.origin).href;
+                    if (!(await caches.match(address))) missing.push(path);
                 }
                 return missing;
             }""",
@@ -195,7 +191,8 @@ def outbox_left(page: Any) -> int:
     """How many items wait in the page's outbox (IndexedDB and localStorage alike)."""
     count: int = page.evaluate(
         """async () => {
-            const { Outbox } = await import(document.querySelector('script[src*="/js/outbox-flush.js"]').src.replace('outbox-flush.js', 'outbox.js'));
+            const flush = document.querySelector('script[src*="/js/outbox-flush.js"]').src;
+            const { Outbox } = await import(flush.replace('outbox-flush.js', 'outbox.js'));
             return (await new Outbox('').all()).length;
         }"""
     )

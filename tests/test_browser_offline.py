@@ -6,7 +6,6 @@ screen kept awake only while the session plays."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,9 +49,8 @@ def installed(page: Any, server: Server) -> None:
     """Open Today with the network, and wait until the worker has kept today's pages."""
     page.goto("/today")
     assert worker_scope(page) == f"{server.base}/"
-    slots = page.evaluate(
-        "[...document.querySelectorAll('a[href^=\"/play?slot=\"]')].map(a => a.getAttribute('href'))"
-    )
+    links = page.locator('a[href^="/play?slot="]')
+    slots = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert slots, "Today offers no session to keep"
     plans = [link.replace("/play?", "/api/play?") for link in slots]
     wait_until_kept(page, ["/today", "/stretches", "/diary", *slots, *plans])
@@ -268,8 +266,10 @@ def test_items_an_older_page_kept_in_local_storage_are_moved_and_sent_once(
         app_page.wait_for_timeout(20)
     in_db = app_page.evaluate(
         """() => new Promise((done) => { const r = indexedDB.open('easeback');
-            r.onsuccess = () => { const g = r.result.transaction('outbox').objectStore('outbox').getAll();
-            g.onsuccess = () => done(g.result.map((i) => i.body.events[0].kind)); }; })"""
+            r.onsuccess = () => {
+              const g = r.result.transaction('outbox').objectStore('outbox').getAll();
+              g.onsuccess = () => done(g.result.map((i) => i.body.events[0].kind));
+            }; })"""
     )
     assert in_db == ["started", "phase", "quit"]  # in the order they were made
     assert stored_events(str(db_path), session) == []
