@@ -362,3 +362,23 @@ def test_pages_shown_from_the_kept_copy_pass_axe_and_do_not_shift(
     assert app_page.locator(".offline-note").is_visible()
     assert run_axe(app_page) == []
     assert app_page.evaluate("window.shifts") == 0
+
+
+def test_a_new_version_of_the_app_replaces_the_old_cache(
+    app_page: Any, ready_server: Server
+) -> None:
+    from easeback.web.pwa import worker_lists
+
+    # What an older release's worker left behind.
+    app_page.route("**/sw.js", lambda route: route.abort())
+    app_page.goto("/stretches")
+    app_page.evaluate(
+        "async () => (await caches.open('easeback-0.0.1-aaaaaaaaaaaa-bbbbbbbbbbbb'))"
+        ".put('/today', new Response('old'))"
+    )
+    app_page.unroute("**/sw.js")
+
+    installed(app_page, ready_server)
+
+    assert app_page.evaluate("caches.keys()") == [worker_lists()["cache"]]
+    assert app_page.evaluate("caches.match('/today').then((r) => r.text())") != "old"

@@ -35,8 +35,10 @@ function offlinePage(url) {
   return url.origin === self.location.origin && KEEP.offline_pages.some((path) => url.pathname === path || url.pathname.startsWith(`${path}/`));
 }
 
+// An answer not to keep: marked no-store (the server's login and clinician pages), or
+// one that came by a redirect (to a login page, say), which is not the page asked for.
 function forbidsKeeping(response) {
-  return /no-store/i.test(response.headers.get("Cache-Control") || "");
+  return response.redirected || /no-store/i.test(response.headers.get("Cache-Control") || "");
 }
 
 // Fetch each page (and, for a player page, what it fetches to begin) and keep it.
