@@ -382,3 +382,21 @@ def test_a_new_version_of_the_app_replaces_the_old_cache(
 
     assert app_page.evaluate("caches.keys()") == [worker_lists()["cache"]]
     assert app_page.evaluate("caches.match('/today').then((r) => r.text())") != "old"
+
+
+def test_begin_while_easeback_is_stopped_and_nothing_was_kept_says_so(
+    page: Any, ready_server: Server, db_path: Path
+) -> None:
+    page.goto("/play?routine=bed")  # no worker here: nothing kept
+    ready_server.stop()
+
+    page.get_by_role("button", name="Begin").click()
+
+    error = page.locator("#begin-error")
+    error.wait_for()
+    cause = messages.WEB_STORE_CAUSES["down"]
+    assert error.inner_text() == messages.WEB_BEGIN_DELAYED.format(cause=cause)
+    ready_server.start()
+    page.get_by_role("button", name="Begin").click()
+    page.get_by_role("button", name=messages.WEB_PAIN_KEY).wait_for()
+    assert len(list_sessions(open_store(str(db_path)), now=_now())) == 1

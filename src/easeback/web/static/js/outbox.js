@@ -127,11 +127,16 @@ export class Outbox {
     if (waiting.length === 0) return;
     const transaction = db.transaction(STORE, "readwrite");
     const store = transaction.objectStore(STORE);
+    let added = 0;
     for (const item of waiting) {
       const known = await done(store.index("id").getKey(item.id));
-      if (known === undefined) store.add({ id: item.id, url: item.url, body: item.body });
+      if (known === undefined) {
+        store.add({ id: item.id, url: item.url, body: item.body });
+        added += 1;
+      }
     }
     await done(transaction);
+    this.stored += added; // so the count never dips while they change places
     const moved = new Set(waiting.map((item) => item.id));
     this.save(this.items().filter((item) => !moved.has(item.id)));
   }

@@ -160,7 +160,9 @@ async function begin(event) {
 async function beginOffline(body) {
   const plan = await keptPlan();
   if (!plan) {
-    notStarted(root.dataset.notSavedOffline);
+    // Nothing kept: with no network at all, say so; else easeback itself is not
+    // answering (the single-user app stopped, say), as before.
+    notStarted(navigator.onLine ? root.dataset.beginDelayed.replace("{cause}", because("down")) : root.dataset.notSavedOffline);
     return null;
   }
   if (!plan.allowed) {
