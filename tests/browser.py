@@ -187,6 +187,19 @@ def wait_until_kept(page: Any, paths: list[str], *, limit_s: float = 30) -> None
     raise AssertionError(f"the service worker never kept {missing}")
 
 
+def keep_today(page: Any, server: Any) -> None:
+    """Open Today with the network, check the worker controls the whole site, and wait
+    until it has kept today's pages, each of today's sessions and what they need to
+    begin with no network."""
+    page.goto("/today")
+    assert worker_scope(page) == f"{server.base}/"
+    links = page.locator('a[href^="/play?slot="]')
+    slots = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert slots, "Today offers no session to keep"
+    plans = [link.replace("/play?", "/api/play?") for link in slots]
+    wait_until_kept(page, ["/today", "/stretches", "/diary", *slots, *plans])
+
+
 def outbox_left(page: Any) -> int:
     """How many items wait in the page's outbox (IndexedDB and localStorage alike)."""
     count: int = page.evaluate(

@@ -16,6 +16,7 @@ import pytest
 from browser import (
     Server,
     check_own_origin,
+    keep_today,
     open_page,
     outbox_left,
     play_with_pain_stop,
@@ -45,17 +46,6 @@ def app_page(chromium: Any, ready_server: Server) -> Iterator[Any]:
     page.context.close()
 
 
-def installed(page: Any, server: Server) -> None:
-    """Open Today with the network, and wait until the worker has kept today's pages."""
-    page.goto("/today")
-    assert worker_scope(page) == f"{server.base}/"
-    links = page.locator('a[href^="/play?slot="]')
-    slots = [links.nth(i).get_attribute("href") for i in range(links.count())]
-    assert slots, "Today offers no session to keep"
-    plans = [link.replace("/play?", "/api/play?") for link in slots]
-    wait_until_kept(page, ["/today", "/stretches", "/diary", *slots, *plans])
-
-
 def test_the_app_can_be_installed(app_page: Any, ready_server: Server) -> None:
     app_page.goto("/today")
     href = app_page.locator("link[rel=manifest]").get_attribute("href")
@@ -81,7 +71,7 @@ def test_the_app_can_be_installed(app_page: Any, ready_server: Server) -> None:
 def test_a_session_played_with_no_network_reaches_the_server_once_each(
     app_page: Any, ready_server: Server, db_path: Path
 ) -> None:
-    installed(app_page, ready_server)
+    keep_today(app_page, ready_server)
     slot = app_page.locator('a[href^="/play?slot="]').first.get_attribute("href")
     app_page.context.set_offline(True)
     failed: list[str] = []
@@ -143,7 +133,7 @@ def cached_paths(page: Any) -> list[str]:
 
 
 def test_the_worker_keeps_no_answer_that_changes_data(app_page: Any, ready_server: Server) -> None:
-    installed(app_page, ready_server)
+    keep_today(app_page, ready_server)
     play_with_pain_stop(app_page, "/play?routine=bed")
     send_what_waits(app_page)
     app_page.get_by_role("button", name="Skip").click()  # no rating after
@@ -157,7 +147,7 @@ def test_the_worker_keeps_no_answer_that_changes_data(app_page: Any, ready_serve
 def test_offline_a_routine_the_safety_rules_refused_stays_refused(
     app_page: Any, ready_server: Server, db_path: Path
 ) -> None:
-    installed(app_page, ready_server)  # the morning's page kept while it was allowed
+    keep_today(app_page, ready_server)  # the morning's page kept while it was allowed
     # A pain stop, stored while online: the safety questions come first now, and the
     # answer the worker keeps for the morning says so.
     play_with_pain_stop(app_page, "/play?routine=bed")
@@ -198,7 +188,7 @@ def test_offline_a_routine_never_kept_says_so(app_page: Any, ready_server: Serve
 def test_a_diary_entry_written_offline_is_kept_and_sent_once(
     app_page: Any, ready_server: Server, db_path: Path
 ) -> None:
-    installed(app_page, ready_server)
+    keep_today(app_page, ready_server)
     app_page.context.set_offline(True)
     app_page.goto("/diary")
     assert app_page.locator(".offline-note").count() == 1
@@ -345,7 +335,7 @@ def test_without_a_wake_lock_the_session_plays_and_nothing_is_said(app_page: Any
 def test_pages_shown_from_the_kept_copy_pass_axe_and_do_not_shift(
     app_page: Any, ready_server: Server, path: str
 ) -> None:
-    installed(app_page, ready_server)
+    keep_today(app_page, ready_server)
     app_page.goto("/play?routine=bed")
     wait_until_kept(app_page, ["/play?routine=bed"])
     app_page.add_init_script(
@@ -378,7 +368,7 @@ def test_a_new_version_of_the_app_replaces_the_old_cache(
     )
     app_page.unroute("**/sw.js")
 
-    installed(app_page, ready_server)
+    keep_today(app_page, ready_server)
 
     assert app_page.evaluate("caches.keys()") == [worker_lists()["cache"]]
     assert app_page.evaluate("caches.match('/today').then((r) => r.text())") != "old"
