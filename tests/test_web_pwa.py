@@ -33,6 +33,7 @@ def test_the_manifest_makes_the_app_installable(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/manifest+json"
+    assert response.headers["cache-control"] == "no-cache"  # one address, always checked
     manifest = response.json()
     assert (manifest["name"], manifest["short_name"]) == (
         "easeback: stretches for the lower back",
