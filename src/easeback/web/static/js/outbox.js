@@ -75,6 +75,7 @@ export class Outbox {
     this.problem = null;
     this.timer = null;
     this.stored = 0; // items in IndexedDB when this tab last looked
+    this.again = false; // asked to send while a round was under way
     window.addEventListener("online", () => this.flush());
   }
 
@@ -110,13 +111,21 @@ export class Outbox {
   }
 
   // Send what waits; resolves when this round ends (all sent, or a retry planned).
+  // An item pushed while a round is under way may come after that round last looked
+  // (it waits on IndexedDB and on the lock): another round follows, so none is left.
   flush() {
-    if (!this.sending) {
-      clearTimeout(this.timer);
-      const locks = globalThis.navigator && navigator.locks;
-      const round = locks ? locks.request(KEY, () => this.send()) : this.send();
-      this.sending = round.finally(() => { this.sending = null; });
+    if (this.sending) {
+      this.again = true;
+      return this.sending;
     }
+    this.again = false;
+    clearTimeout(this.timer);
+    const locks = globalThis.navigator && navigator.locks;
+    const round = locks ? locks.request(KEY, () => this.send()) : this.send();
+    this.sending = round.finally(() => {
+      this.sending = null;
+      if (this.again) this.flush();
+    });
     return this.sending;
   }
 
