@@ -31,7 +31,7 @@ $(AXE): package.json package-lock.json | system
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-system: ## Install the Debian packages the tests need (chromium, node, Pango), or say how
+system: ## Install the Debian packages the tests and benchmarks need (chromium, node, PostgreSQL...), or say how
 	@scripts/system-packages
 
 test: system $(DEV_STAMP) $(AXE) lint ## Lint, type-check and run the whole suite (installs what it needs)
@@ -47,7 +47,7 @@ fix: $(DEV_STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: $(DEV_STAMP) ## Run the benchmarks and print their figures against targets
+bench: system $(DEV_STAMP) $(AXE) ## Run the benchmarks and print their figures against targets
 	$(BIN)/python benchmarks/run.py
 
 clean: ## Remove .venv and caches (your data is elsewhere and is kept)

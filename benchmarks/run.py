@@ -1,7 +1,7 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
-       [--no-reports] [--no-lighthouse] [--no-audio]
+       [--no-reports] [--no-lighthouse] [--no-audio] [--no-uploads]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -22,6 +22,7 @@ import lighthouse
 import player_timing
 import reports
 import startup
+import uploads
 import web
 from figures import Figure, format_table
 
@@ -71,6 +72,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"skip the audio track: its making, and a session of the {audio_track.ROUTINE} "
         "routine played by its track in the browser at speed 1 (about a minute)",
+    )
+    parser.add_argument(  # server part (#13)
+        "--no-uploads",
+        action="store_true",
+        help=f"skip event uploads from {uploads.PHONES} phones at once against easeback server "
+        f"run with {', '.join(map(str, uploads.WORKERS))} workers on a throwaway PostgreSQL "
+        "(about a minute)",
     )
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
@@ -151,6 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         heard = audio_track.measure()
         figures += heard.figures()
         report["audio_track"] = heard.to_json()
+
+    if not args.no_uploads:  # server part (#13)
+        seconds = uploads.QUICK_RUN_S if args.quick else uploads.RUN_S
+        print(
+            f"uploads: {uploads.PHONES} phones at once, {seconds:g} s against easeback server "
+            f"run with each of {', '.join(map(str, uploads.WORKERS))} workers ...",
+            flush=True,
+        )
+        uploaded = uploads.measure(quick=args.quick)
+        figures += uploaded.figures()
+        report["uploads"] = uploaded.to_json()
 
     print()
     print(format_table(figures))

@@ -16,27 +16,31 @@ from easeback.store import open_store
 SAME_KIND = {"Double": "Float"}
 
 
-def schema(engine: Engine) -> dict[str, Any]:
+def schema(engine: Engine, name: str | None = None) -> dict[str, Any]:
     """Tables, their columns (name, kind of type, nullable), primary and foreign keys,
-    and indexes, in a form both databases can be compared by."""
+    and indexes, in a form both databases can be compared by; ``name``: a PostgreSQL
+    schema other than the default (a clinic's patient's)."""
     seen = inspect(engine)
     tables: dict[str, Any] = {}
-    for table in sorted(seen.get_table_names()):
+    for table in sorted(seen.get_table_names(schema=name)):
         tables[table] = {
             "columns": [
-                (c["name"], kind(c["type"]), c["nullable"]) for c in seen.get_columns(table)
+                (c["name"], kind(c["type"]), c["nullable"])
+                for c in seen.get_columns(table, schema=name)
             ],
-            "primary": seen.get_pk_constraint(table)["constrained_columns"],
+            "primary": seen.get_pk_constraint(table, schema=name)["constrained_columns"],
             "foreign": sorted(
                 (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
-                for f in seen.get_foreign_keys(table)
+                for f in seen.get_foreign_keys(table, schema=name)
             ),
             "indexes": sorted(
                 (tuple(i["column_names"]), bool(i["unique"]))
-                for i in seen.get_indexes(table)
+                for i in seen.get_indexes(table, schema=name)
                 if not i.get("duplicates_constraint")  # PostgreSQL's index behind a UNIQUE
             ),
-            "unique": sorted(tuple(u["column_names"]) for u in seen.get_unique_constraints(table)),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in seen.get_unique_constraints(table, schema=name)
+            ),
         }
     return tables
 

@@ -21,6 +21,7 @@ from easeback.cli import (  # noqa: F401 - registers commands
     prescription,
     safety,
     serve,
+    server,
     session,
     share,
 )

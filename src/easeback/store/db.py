@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alembic.util import CommandError
-from sqlalchemy import URL, Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -43,8 +43,8 @@ def _pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
     return apply
 
 
-def make_engine(url: str | URL, *, busy_ms: int = BUSY_WAIT_MS) -> Engine:
-    engine = create_engine(url)
+def make_engine(url: str | URL, *, busy_ms: int = BUSY_WAIT_MS, **options: Any) -> Engine:
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _pragmas(busy_ms))
     return engine
@@ -121,27 +121,46 @@ def migrate(engine: Engine) -> None:
             _refuse_foreign(engine, tables)
     if current == SCHEMA_REVISION:
         return
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("easeback.store").joinpath("migrations"))
-    )
-    scripts = ScriptDirectory.from_config(config)
+    scripts = ScriptDirectory.from_config(alembic_config())
     if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
         with engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
         if not tables >= EASEBACK_TABLES:
             _refuse_foreign(engine, tables)
-    head = scripts.get_current_head()
     with engine.begin() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
-            return
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        upgrade(connection)
+
+
+def alembic_config(package: str = "easeback.store") -> Any:
+    """Alembic's configuration for the migrations kept in ``package``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files(package).joinpath("migrations")))
+    return config
+
+
+def upgrade(
+    connection: Connection, package: str = "easeback.store", schema: str | None = None
+) -> None:
+    """Run the migrations of ``package`` up to their newest on ``connection``, inside
+    its transaction; with ``schema``, into that PostgreSQL schema (its version table
+    too): how a clinic's server gives each patient the very tables of a person's own
+    SQLite file."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(package)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    options = {"version_table_schema": schema} if schema else {}
+    if MigrationContext.configure(connection, opts=options).get_current_revision() == head:
+        return
+    config.attributes["connection"] = connection
+    config.attributes["schema"] = schema
+    command.upgrade(config, "head")
 
 
 # Tables every easeback store has had since its first schema.
@@ -279,11 +298,7 @@ def _opened_for_reading(
 
 def known_revisions() -> set[str]:
     """Every schema revision this version of easeback can read (and migrate from)."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("easeback.store").joinpath("migrations"))
-    )
-    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return {script.revision for script in scripts.walk_revisions()}

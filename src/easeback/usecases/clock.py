@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,8 +19,27 @@ def wall_now() -> datetime:
     return datetime.now(UTC)
 
 
+# On a clinic's server the computer's zone is nobody's: each request may carry the
+# zone of the device it came from (server/guard.py), which then stands in for it.
+device_zone: ContextVar[str | None] = ContextVar("device_zone", default=None)
+
+
+def known_zone(name: str) -> bool:
+    """Is ``name`` an IANA zone this machine knows (and not a path in disguise)?"""
+    if not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def local_zone() -> str:
-    """The person's IANA zone name: $TZ, else /etc/localtime's target, else UTC."""
+    """The person's IANA zone name: their device's (on a server), else $TZ, else
+    /etc/localtime's target, else UTC."""
+    if (device := device_zone.get()) is not None:
+        return device
     candidates = [os.environ.get("TZ", "").lstrip(":")]
     try:
         target = Path("/etc/localtime").resolve().as_posix()

@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from easeback.store.quick import PlanInputs
 
 
-def read_inputs(db: str | None, plan_date: str) -> PlanInputs:
+def read_inputs(db: Any, plan_date: str) -> PlanInputs:
     """The plan's inputs: plain sqlite3 when possible (fast), else through the store
-    (which first saves any session still waiting in a journal)."""
+    (which first saves any session still waiting in a journal). ``db`` is the store's
+    path or URL (None: the default file), or an open engine (a server's, scoped to one
+    patient), which is used as it is."""
     from easeback.store.location import pending_journals, resolve_url, sqlite_file
     from easeback.store.quick import read_plan_inputs
 
+    if db is not None and not isinstance(db, str):
+        from easeback.store.plan import plan_inputs as engine_inputs
+
+        return engine_inputs(db, plan_date)
     path = sqlite_file(resolve_url(db))
     if path is not None and not pending_journals(path):
         quick = read_plan_inputs(path, plan_date)
@@ -180,7 +186,7 @@ def slots_next_first(view: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(slots, key=lambda slot: slot["id"] != view["next"])
 
 
-def person_today(db: str | None) -> dict[str, Any]:
+def person_today(db: Any) -> dict[str, Any]:
     """Today's view in the person's own day: their settings' zone and bed time decide
     the date (which may differ from the computer's), and that date's sessions mark the
     slots."""
@@ -202,7 +208,7 @@ def person_today(db: str | None) -> dict[str, Any]:
 ROUTINE_PLACES = {"lying down": "lying", "at work": "seated", "at home": "any"}
 
 
-def slot_routine(db: str | None, wanted: str | None) -> tuple[Routine, str, str] | None:
+def slot_routine(db: Any, wanted: str | None) -> tuple[Routine, str, str] | None:
     """The routine for today's next slot (or ``wanted``), with the slot id and the
     local date it belongs to; None when nothing more is due today."""
     view = person_today(db)

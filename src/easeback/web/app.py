@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -69,9 +70,10 @@ class Settings:
     port: int = DEFAULT_PORT
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Open (and migrate) the store, and build the app around it."""
-    from easeback.store import open_store
+def person_app(description: str) -> FastAPI:
+    """The person's pages and API, with no store yet: the single-user app gives it
+    one store (``create_app``), a clinic's server one per logged-in patient
+    (easeback.server.app)."""
     from easeback.web import api as api_routes
     from easeback.web import diary_pages, pictures, prescription_pages, pwa
     from easeback.web import pages as page_routes
@@ -80,16 +82,11 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="easeback",
         version=__version__,
-        description="The local API of easeback, a stretching guide and diary. "
-        + messages.NOT_ADVICE,
+        description=description + " " + messages.NOT_ADVICE,
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.state.settings = settings
-    # A page or the player must not hang on a store another program holds: a write
-    # waits a second at most, then the outbox in the page tries again.
-    app.state.engine = open_store(settings.db, busy_ms=1000)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(
         messages=messages,
@@ -115,11 +112,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pictures.router)
     app.include_router(track_routes.router)  # the session's audio track
     app.include_router(pwa.router)  # installable, and playing offline (issue 13)
+    return app
+
+
+OriginCheck = Callable[[str | None, str | None], bool]
+
+
+def add_csrf(app: FastAPI, same_site: OriginCheck, *, secure: bool = False) -> None:
+    """Give every browser a token cookie; API calls that change data must echo it
+    in a header (forms are checked by their routes, which read the body), and no
+    request that changes data may come from another origin (``same_site`` judges
+    its Origin and Sec-Fetch-Site headers)."""
 
     @app.middleware("http")
     async def csrf(request: Request, call_next: Any) -> Response:
-        """Give every browser a token cookie; API calls that change data must echo it
-        in a header (forms are checked by their routes, which read the body)."""
         token = request.cookies.get(CSRF_COOKIE) or ""
         fresh = len(token) < 32
         if fresh:
@@ -127,8 +133,8 @@ def create_app(settings: Settings) -> FastAPI:
         request.state.csrf = token
         unsafe = request.method not in SAFE_METHODS
         api = request.url.path.startswith("/api/")
-        foreign = unsafe and not same_origin(
-            request.headers.get("origin"), request.headers.get("sec-fetch-site"), settings.port
+        foreign = unsafe and not same_site(
+            request.headers.get("origin"), request.headers.get("sec-fetch-site")
         )
         if foreign or (
             unsafe
@@ -146,10 +152,27 @@ def create_app(settings: Settings) -> FastAPI:
             response = await call_next(request)
         if fresh:
             response.set_cookie(
-                CSRF_COOKIE, token, httponly=True, samesite="strict", path="/", max_age=31536000
+                CSRF_COOKIE,
+                token,
+                httponly=True,
+                samesite="strict",
+                secure=secure,
+                path="/",
+                max_age=31536000,
             )
         return response
 
+
+def create_app(settings: Settings) -> FastAPI:
+    """Open (and migrate) the store, and build the app around it."""
+    from easeback.store import open_store
+
+    app = person_app("The local API of easeback, a stretching guide and diary.")
+    app.state.settings = settings
+    # A page or the player must not hang on a store another program holds: a write
+    # waits a second at most, then the outbox in the page tries again.
+    app.state.engine = open_store(settings.db, busy_ms=1000)
+    add_csrf(app, lambda origin, site: same_origin(origin, site, settings.port))
     # Added last, so it runs first: a foreign Host is refused before anything else.
     app.add_middleware(LocalOnly, port=settings.port)
 

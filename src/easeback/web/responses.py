@@ -88,15 +88,22 @@ def form_answer(
     return response
 
 
-def db(request: Request) -> str | None:
-    """The store the app was started with, as given (None: the default file)."""
-    db_url: str | None = request.app.state.settings.db
-    return db_url
-
-
 def store_of(request: Request) -> Any:
-    """The app's open store."""
-    return request.app.state.engine
+    """The store behind this request: on a clinic's server the logged-in patient's
+    (set by the server for each request, and absent otherwise, so that a route can
+    never fall back to someone else's), else the app's one store."""
+    scoped = getattr(request.state, "engine", None)
+    return scoped if scoped is not None else request.app.state.engine
+
+
+def db(request: Request) -> Any:
+    """The store for the use-cases that take a path or URL: the file as given when
+    it is a SQLite file (read by their quick path), else the open engine."""
+    if getattr(request.state, "engine", None) is None:
+        given: str | None = request.app.state.settings.db
+        if sqlite_file(str(request.app.state.engine.url)) is not None:
+            return given
+    return store_of(request)
 
 
 def gate_state(request: Request) -> Any:
@@ -110,7 +117,7 @@ def explained(request: Request, exc: BaseException) -> StoreError | None:
     """A storage fault behind ``exc`` as a StoreError naming its cause, else None."""
     if isinstance(exc, StoreError):
         return exc
-    path = sqlite_file(str(request.app.state.engine.url))
+    path = sqlite_file(str(store_of(request).url))
     return explain(exc, path, str(path) if path else None)
 
 

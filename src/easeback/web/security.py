@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -81,13 +81,22 @@ def tokens_match(cookie: str | None, given: str | None) -> bool:
     return hmac.compare_digest(cookie.encode(), given.encode())
 
 
-class LocalOnly:
-    """ASGI middleware: refuse foreign Host headers with 400, and add the security
-    headers to every response (errors and static files included)."""
+class HostGuard:
+    """ASGI middleware: refuse Host headers that ``allowed`` does not accept with 400
+    (saying ``refusal``), and add the security headers (and ``extra``) to every
+    response, errors and static files included."""
 
-    def __init__(self, app: ASGIApp, port: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed: Callable[[str], bool],
+        refusal: str,
+        extra: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
         self.app = app
-        self.port = port
+        self.allowed = allowed
+        self.refusal = refusal
+        self.headers = [*SECURITY_HEADERS, *extra]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -95,11 +104,8 @@ class LocalOnly:
             return
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
-        if not host_allowed(host, self.port):
-            refusal = (
-                "easeback answers only to localhost, 127.0.0.1 or [::1]: "
-                "open the address the server printed."
-            )
+        if not self.allowed(host):
+            refusal = self.refusal
             if scope.get("path", "").startswith("/api/"):  # the API's one error shape
                 kind = b"application/json"
                 body = json.dumps({"detail": refusal, "errors": [], "cause": None}).encode()
@@ -112,7 +118,7 @@ class LocalOnly:
                     "headers": [
                         (b"content-type", kind),
                         (b"content-length", str(len(body)).encode()),
-                        *SECURITY_HEADERS,
+                        *self.headers,
                     ],
                 }
             )
@@ -121,7 +127,19 @@ class LocalOnly:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class LocalOnly(HostGuard):
+    """The single-user app's guard: only this machine's names, with our port."""
+
+    def __init__(self, app: ASGIApp, port: int) -> None:
+        super().__init__(
+            app,
+            lambda host: host_allowed(host, port),
+            "easeback answers only to localhost, 127.0.0.1 or [::1]: "
+            "open the address the server printed.",
+        )

@@ -53,7 +53,7 @@ class Chosen:
 
 
 def choose_routine(
-    db: str | None, *, slot: str | None, routine: str | None, speed: float
+    db: Any, *, slot: str | None, routine: str | None, speed: float
 ) -> Chosen | None:
     """A built-in routine by name, or a slot of today's plan (the next one when neither
     is named, None when nothing more is due). Files are never read from the web."""

@@ -23,3 +23,14 @@ if (menu) {
     if (event.relatedTarget && !menu.contains(event.relatedTarget)) close(false);
   });
 }
+
+// The device's time zone, for a clinic's server (whose own zone is nobody's): it
+// places a patient's day until they set one in "Your day". The single-user app
+// ignores it.
+try {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && /^[A-Za-z0-9_+\/-]{1,64}$/.test(zone)) {
+    const secure = location.protocol === "https:" ? "; secure" : "";
+    document.cookie = `easeback_zone=${zone}; path=/; max-age=31536000; samesite=strict${secure}`;
+  }
+} catch { /* no Intl: the server's zone stands */ }

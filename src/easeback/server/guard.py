@@ -1,0 +1,210 @@
+"""Who may open what on a clinic's server: one middleware before every route.
+
+Every path belongs to one of four kinds. Public: the login and invitation pages,
+static files, the pictures, the app's manifest and worker. ``/admin``: admins.
+``/clinic``: clinicians (and, for one patient's records, only that patient's own
+clinician: ``patient_for``). Everything else is the person's app (the same routes as
+the single-user app), for patients only, on their own records: the middleware hands
+those routes the patient's own store and nothing else, so a route added to the
+person's app is private by default.
+
+Refusals say as little as they can: 401 with a way to log in, 403 for a page of
+another role, 404 for a patient who is not the clinician's (whether or not they
+exist). Each refusal is written to the audit log and the server's log, without
+health data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+
+from easeback.server import accounts, audit
+from easeback.server.accounts import Account, Login
+from easeback.server.tenancy import ACCOUNT_ID, scoped
+from easeback.usecases.clock import device_zone, known_zone, wall_now
+from easeback.web.responses import error_page
+
+log = logging.getLogger("easeback.server")
+
+LOGIN_COOKIE = "easeback_login"
+# The device's time zone, written by every page (js/menu.js): a patient's day is
+# theirs, not the server's, until they set their own in "Your day".
+ZONE_COOKIE = "easeback_zone"
+PUBLIC_PATHS = frozenset(
+    {"/login", "/join", "/logout", "/manifest.webmanifest", "/sw.js", "/favicon.ico", "/healthz"}
+)
+PUBLIC_PREFIXES = ("/static/", "/pictures/")
+HOMES = {"admin": "/admin", "clinician": "/clinic", "patient": "/today"}
+# Pages no shared cache or back button should keep.
+NO_STORE_PREFIXES = ("/login", "/join", "/admin", "/clinic", "/account", "/logout")
+
+
+def needed_role(path: str) -> str | None:
+    """The role a path is for; None for public paths."""
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return None
+    for prefix, role in (("/admin", "admin"), ("/clinic", "clinician")):
+        if path == prefix or path.startswith(prefix + "/"):
+            return role
+    return "patient"
+
+
+def address_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def clinic_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.clinic
+    return engine
+
+
+def secret_of(request: Request) -> str:
+    secret: str = request.app.state.config.secret
+    return secret
+
+
+def login_of(request: Request) -> Login | None:
+    found: Login | None = getattr(request.state, "login", None)
+    return found
+
+
+def account_of(request: Request) -> Account:
+    """The logged-in account (the guard has already refused anyone else)."""
+    login = login_of(request)
+    if login is None:
+        raise HTTPException(401, "Log in first.")
+    return login.account
+
+
+def note(
+    request: Request,
+    action: str,
+    outcome: str,
+    *,
+    actor: Account | None = None,
+    patient_id: str | None = None,
+) -> None:
+    """One line in the audit log (and, for a refusal, the server's log)."""
+    login = login_of(request)
+    who = actor or (login.account if login is not None else None)
+    with clinic_of(request).begin() as connection:
+        audit.record(
+            connection,
+            actor_id=who.id if who else None,
+            patient_id=patient_id,
+            action=action,
+            outcome=outcome,
+            address=address_of(request),
+            now=wall_now(),
+        )
+    if outcome != "ok":
+        log.warning(
+            "refused %s: %s %s by %s from %s",
+            outcome,
+            request.method,
+            action,
+            f"{who.role} {who.id}" if who else "anonymous",
+            address_of(request),
+        )
+
+
+def route_name(request: Request) -> str:
+    """The route's template (``/clinic/patients/{patient_id}``), never its values, so
+    the log holds no ids typed by others and no health data."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return f"{request.method} {path or 'unknown path'}"
+
+
+def refuse(request: Request, status: int, detail: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": detail, "errors": [], "cause": None}, status_code=status)
+    return error_page(request, status, detail)
+
+
+async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """The middleware: find the login, refuse what it may not open, and give a
+    patient's request the patient's store."""
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    login = None
+    if token:
+        with clinic_of(request).begin() as connection:
+            login = accounts.login_of(connection, secret_of(request), token, wall_now())
+    request.state.login = login
+    path = request.url.path
+    role = needed_role(path)
+    if path == "/" and login is not None:
+        return RedirectResponse(HOMES[login.account.role], status_code=303)
+    if role is not None and login is None:
+        note(request, f"{role} page", "401")
+        if path.startswith("/api/"):
+            return refuse(request, 401, "Log in first: this needs a patient's account.")
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return refuse(request, 401, "You are not logged in (or your login expired). Log in again.")
+    if role is not None and login is not None and login.account.role != role:
+        note(request, f"{role} page", "403")
+        return refuse(
+            request,
+            403,
+            f"This page is for {role}s; you are logged in as a {login.account.role}. "
+            f"Your pages start at {HOMES[login.account.role]}.",
+        )
+    if role == "patient" and login is not None:
+        request.state.engine = scoped(clinic_of(request), login.account.id)
+    zone = request.cookies.get(ZONE_COOKIE, "")
+    device = device_zone.set(zone) if known_zone(zone) else None
+    try:
+        response = await call_next(request)
+    finally:
+        if device is not None:
+            device_zone.reset(device)
+    if path.startswith(NO_STORE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def patient_for(request: Request, patient_id: str, action: str) -> tuple[Account, Engine]:
+    """The patient ``patient_id`` and their store, for the logged-in clinician, with
+    the read written to the audit log. Anyone else's patient, a patient who does not
+    exist and an id that cannot be one are refused alike: 404."""
+    clinician = account_of(request)
+    found = None
+    if clinician.role == "clinician" and ACCOUNT_ID.fullmatch(patient_id):
+        with clinic_of(request).connect() as connection:
+            found = accounts.account(connection, patient_id)
+    if found is None or found.role != "patient" or found.clinician_id != clinician.id:
+        known = found.id if found is not None and found.role == "patient" else None
+        note(request, action, "404", patient_id=known)
+        raise HTTPException(404, "There is no patient of yours at this address.")
+    note(request, action, "ok", patient_id=found.id)
+    return found, scoped(clinic_of(request), found.id)
+
+
+def set_login_cookie(response: Response, token: str, login: Login, *, secure: bool) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=int((login.expires - wall_now().replace(tzinfo=None)).total_seconds())
+        if login.expires.tzinfo is None
+        else int((login.expires - wall_now()).total_seconds()),
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
+    )
+
+
+def context(request: Request) -> dict[str, Any]:
+    """What the server's templates know of the login."""
+    login = login_of(request)
+    return {"account": login.account if login else None}

@@ -1,0 +1,251 @@
+"""The server's own pages: log in, join with an invitation, log out, the account
+page (with who has seen a patient's records) and the admin's list of clinicians."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from easeback.server import accounts, audit
+from easeback.server.accounts import Account, AccountProblem, Throttled
+from easeback.server.guard import (
+    HOMES,
+    LOGIN_COOKIE,
+    account_of,
+    address_of,
+    clinic_of,
+    login_of,
+    note,
+    secret_of,
+    set_login_cookie,
+)
+from easeback.server.qr import qr_svg
+from easeback.server.schema import accounts as accounts_table
+from easeback.usecases.clock import wall_now
+from easeback.web.responses import checked_form, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def field(form: Any, name: str, limit: int = 300) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def safe_next(target: str | None, role: str) -> str:
+    """Where to go after logging in: a path on this site only (never another host)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return HOMES[role]
+
+
+def invite_link(request: Request, code: str) -> str:
+    return f"{request.app.state.config.public_url}/join?{urlencode({'code': code})}"
+
+
+def invite_context(request: Request, code: str, name: str, days: int) -> dict[str, Any]:
+    """What an invitation page shows once: the code, its link and its QR code."""
+    link = invite_link(request, code)
+    return {
+        "invite": {
+            "code": code,
+            "link": link,
+            "name": name,
+            "qr": qr_svg(link, f"QR code of the invitation link for {name}"),
+            "expires": wall_now() + timedelta(days=days),
+        }
+    }
+
+
+# --- logging in and out -------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    if (login := login_of(request)) is not None:
+        return RedirectResponse(safe_next(next, login.account.role), status_code=303)
+    return render(request, "login.html", title="Log in", values={"next": next or ""}, errors={})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def log_in(request: Request) -> Response:
+    form = await checked_form(request)
+    email, password = field(form, "email"), field(form, "password", 400)
+    values = {"email": email, "next": field(form, "next")}
+    now = wall_now()
+    try:
+        with clinic_of(request).begin() as connection:
+            who = accounts.check_password(
+                connection,
+                secret_of(request),
+                email=email,
+                password=password,
+                address=address_of(request),
+                now=now,
+            )
+            if who is not None:
+                token, login = accounts.start_login(connection, secret_of(request), who, now)
+    except Throttled as exc:
+        note(request, "log in", "429")
+        minutes = max(1, round(exc.retry_after / 60))
+        response = render(
+            request,
+            "login.html",
+            status=429,
+            title="Log in",
+            values=values,
+            errors={
+                "form": f"Too many wrong passwords for this account or from this network. "
+                f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, or ask "
+                "your clinic to reset your password."
+            },
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if who is None:
+        note(request, "log in", "400")
+        return render(
+            request,
+            "login.html",
+            status=400,
+            title="Log in",
+            values=values,
+            errors={
+                "form": "The email address or the password is wrong. Check both and try again."
+            },
+        )
+    note(request, "log in", "ok", actor=who)
+    redirect = RedirectResponse(safe_next(values["next"], who.role), status_code=303)
+    set_login_cookie(redirect, token, login, secure=request.app.state.config.secure)
+    return redirect
+
+
+@router.post("/logout")
+async def log_out(request: Request) -> Response:
+    await checked_form(request)
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    if token:
+        with clinic_of(request).begin() as connection:
+            accounts.end_login(connection, secret_of(request), token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/")
+    # The pages this device kept for offline use belong to whoever logged out.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+# --- joining with an invitation -----------------------------------------------------
+
+
+@router.get("/join", response_class=HTMLResponse)
+def join_page(request: Request, code: str = "") -> Response:
+    return render(
+        request, "join.html", title="Join your clinic", values={"code": code[:40]}, errors={}
+    )
+
+
+@router.post("/join", response_class=HTMLResponse)
+async def join(request: Request) -> Response:
+    form = await checked_form(request)
+    values = {"code": field(form, "code", 40), "email": field(form, "email")}
+    password = field(form, "password", 400)
+    if password != field(form, "again", 400):
+        errors = {"again": "The two passwords differ; type the same one twice."}
+        return render(
+            request, "join.html", status=400, title="Join your clinic", values=values, errors=errors
+        )
+    now = wall_now()
+    try:
+        who = accounts.redeem_invite(
+            clinic_of(request),
+            secret_of(request),
+            code=values["code"],
+            email=values["email"],
+            password=password,
+            now=now,
+        )
+    except AccountProblem as exc:
+        note(request, "join", "400")
+        errors = {exc.field or "form": str(exc)}
+        return render(
+            request, "join.html", status=400, title="Join your clinic", values=values, errors=errors
+        )
+    with clinic_of(request).begin() as connection:
+        token, login = accounts.start_login(connection, secret_of(request), who, now)
+    note(request, "join", "ok", actor=who)
+    response = RedirectResponse(HOMES[who.role], status_code=303)
+    set_login_cookie(response, token, login, secure=request.app.state.config.secure)
+    return response
+
+
+# --- the account page ---------------------------------------------------------------
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request) -> Response:
+    """The patient's account: who else has opened their records, and logging out."""
+    who = account_of(request)
+    with clinic_of(request).connect() as connection:
+        seen = audit.seen_by_others(connection, who.id)
+        clinician = accounts.account(connection, who.clinician_id) if who.clinician_id else None
+    return render(request, "account.html", title="Your account", seen=seen, clinician=clinician)
+
+
+# --- the admin's page ---------------------------------------------------------------
+
+
+def clinicians(request: Request) -> list[dict[str, Any]]:
+    with clinic_of(request).connect() as connection:
+        rows = connection.execute(
+            select(accounts_table.c.id, accounts_table.c.name, accounts_table.c.email)
+            .where(accounts_table.c.role == "clinician")
+            .order_by(accounts_table.c.name)
+        ).all()
+        counts: dict[str, int] = dict(
+            connection.execute(
+                select(accounts_table.c.clinician_id, func.count())
+                .where(accounts_table.c.role == "patient")
+                .group_by(accounts_table.c.clinician_id)
+            ).all()
+        )
+    return [{"name": r.name, "email": r.email, "patients": counts.get(r.id, 0)} for r in rows]
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request) -> Response:
+    return render(request, "admin.html", title="Clinicians", clinicians=clinicians(request))
+
+
+@router.post("/admin/invite", response_class=HTMLResponse)
+async def invite_clinician(request: Request) -> Response:
+    form = await checked_form(request)
+    name = field(form, "name", 200)
+    admin: Account = account_of(request)
+    try:
+        with clinic_of(request).begin() as connection:
+            code = accounts.make_invite(
+                connection, secret_of(request), maker=admin, name=name, now=wall_now()
+            )
+    except AccountProblem as exc:
+        return render(
+            request,
+            "admin.html",
+            status=400,
+            title="Clinicians",
+            clinicians=clinicians(request),
+            values={"name": name},
+            errors={"name": str(exc)},
+        )
+    note(request, "invite a clinician", "ok")
+    return render(
+        request,
+        "admin.html",
+        title="Clinicians",
+        clinicians=clinicians(request),
+        **invite_context(request, code, " ".join(name.split()), accounts.INVITE_LIFETIME.days),
+    )

@@ -1,0 +1,81 @@
+"""The clinic's own tables, in the PostgreSQL schema ``clinic``.
+
+Nothing here holds health data: accounts, logins, invitations, refused login
+attempts and the audit log of who looked at which patient. Each patient's records
+are in their own schema (tenancy.py).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA = "clinic"
+metadata = MetaData(schema=SCHEMA)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(32), primary_key=True, comment="uuid4 hex; a patient's names its schema"),
+    Column("role", String(16), nullable=False, comment="admin, clinician or patient"),
+    Column("email", String(254), nullable=False, unique=True, comment="lower case; the login"),
+    Column("name", String(120), nullable=False),
+    Column("password_hash", Text, nullable=False, comment="argon2id"),
+    Column("clinician_id", String(32), ForeignKey("accounts.id"), index=True),
+    Column("created_utc", DateTime, nullable=False),
+    Column("disabled_utc", DateTime),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("code_hash", String(64), primary_key=True, comment="keyed hash; the code is shown once"),
+    Column("role", String(16), nullable=False, comment="clinician or patient"),
+    Column("name", String(120), nullable=False, comment="whom it is for, as its maker typed"),
+    Column("made_by", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_utc", DateTime, nullable=False),
+    Column("expires_utc", DateTime, nullable=False),
+    Column("used_utc", DateTime),
+    Column("account_id", String(32), ForeignKey("accounts.id")),
+)
+
+logins = Table(
+    "logins",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="keyed hash of the cookie"),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_utc", DateTime, nullable=False),
+    Column("expires_utc", DateTime, nullable=False, index=True),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False, comment="account:EMAIL-HASH or address:IP"),
+    Column("at_utc", DateTime, nullable=False),
+    Index("ix_login_failures_key_at", "key", "at_utc"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_utc", DateTime, nullable=False),
+    Column("actor_id", String(32), ForeignKey("accounts.id"), comment="null: not logged in"),
+    Column("patient_id", String(32), comment="whose records, when known to exist"),
+    Column("action", String(60), nullable=False, comment="what was done, never health data"),
+    Column("outcome", String(16), nullable=False, comment="ok or the refusal's status"),
+    Column("address", String(64)),
+    Index("ix_audit_patient_at", "patient_id", "at_utc"),
+)
