@@ -58,6 +58,8 @@ def test_the_schema_describes_every_api_operation(operations: dict[str, Any]) ->
         "POST /api/sessions/{session_id}/events",
         "POST /api/sessions/{session_id}/pain",
         "GET /api/sessions/{session_id}/track.{fmt}",
+        "GET /api/play",
+        "POST /api/diary",
     }
 
 

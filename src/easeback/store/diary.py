@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from easeback.store.schema import diary_entries, psfs_activities, psfs_ratings, to_utc
 
@@ -46,18 +47,42 @@ def add_entry(
     pain: int | None,
     note: str | None,
     share: bool = False,
+    client_id: str | None = None,
 ) -> int:
-    """Store a diary entry (pain 0-10 and/or a note); returns its id."""
+    """Store a diary entry (pain 0-10 and/or a note); returns its id. An entry with a
+    ``client_id`` (made by the page that wrote it, perhaps offline) is stored once:
+    sent again, the stored entry's id is returned and nothing is added."""
     if pain is None and not note:
         raise ValueError("a diary entry needs a pain score or a note")
-    with engine.begin() as connection:
-        result = connection.execute(
-            insert(diary_entries).values(
-                at_utc=to_utc(at), zone=zone, pain=pain, note=note or None, share=share
+    if client_id is not None and (known := entry_id(engine, client_id)) is not None:
+        return known
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(
+                insert(diary_entries).values(
+                    at_utc=to_utc(at),
+                    zone=zone,
+                    pain=pain,
+                    note=note or None,
+                    share=share,
+                    client_id=client_id,
+                )
             )
-        )
+    except IntegrityError:
+        # The same entry sent twice at once: the other request stored it.
+        if client_id is None or (known := entry_id(engine, client_id)) is None:
+            raise
+        return known
     key = result.inserted_primary_key
     return int(key[0]) if key else 0
+
+
+def entry_id(engine: Engine, client_id: str) -> int | None:
+    """The id of the entry a page made under ``client_id``, if it is stored."""
+    query = select(diary_entries.c.id).where(diary_entries.c.client_id == client_id)
+    with engine.connect() as connection:
+        found = connection.execute(query).scalar()
+    return None if found is None else int(found)
 
 
 def entries(

@@ -31,7 +31,7 @@ from easeback.store.prescription_rows import (
     stored_time,
 )
 
-SCHEMA_REVISION = "0008"  # the newest file in store/migrations/versions (a test checks)
+SCHEMA_REVISION = "0009"  # the newest file in store/migrations/versions (a test checks)
 
 
 @dataclass(frozen=True)

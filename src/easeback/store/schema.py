@@ -194,6 +194,8 @@ diary_entries = Table(
     Column("pain", Integer, comment="0 (none) to 10 (worst); null for a note alone"),
     Column("note", Text, comment="free text, the person's own words"),
     Column("share", Boolean, nullable=False, comment="include the note in clinician reports"),
+    Column("client_id", String(36), comment="id made by the page that wrote it, stored once"),
+    Index("ux_diary_entries_client_id", "client_id", unique=True),
 )
 
 psfs_activities = Table(

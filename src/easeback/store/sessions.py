@@ -279,12 +279,53 @@ class StoredSession:
     outcome: Shown
 
 
-def open_session(engine: Engine, timeline: Timeline, **fields: Any) -> str:
-    """Create a session row (committed) and return its id; ``fields`` as
+def open_session(
+    engine: Engine, timeline: Timeline, *, session_id: str | None = None, **fields: Any
+) -> str:
+    """Create a session row (committed) and return its id: ``session_id`` when the
+    player made one (a page that may be offline), else a new one; ``fields`` as
     ``session_record``."""
-    session_id = new_session_id()
+    session_id = session_id or new_session_id()
     write_now(engine, [session_record(session_id, timeline, **fields)])
     return session_id
+
+
+@dataclass(frozen=True)
+class Opening:
+    """How a stored session was opened: what a second request to open it under the
+    same id must repeat to be the same request (a retry) rather than another one."""
+
+    timeline: Timeline
+    speed: float
+    started_utc: datetime
+    zone: str
+    pain_before: int | None
+
+
+def session_opening(engine: Engine, session_id: str) -> Opening | None:
+    """The opening of a stored session by id; None when there is none."""
+    query = select(
+        sessions.c.timeline,
+        sessions.c.speed,
+        sessions.c.started_utc,
+        sessions.c.zone,
+        select(pain_ratings.c.value)
+        .where(pain_ratings.c.session_id == session_id, pain_ratings.c.moment == "before")
+        .limit(1)
+        .scalar_subquery()
+        .label("pain_before"),
+    ).where(sessions.c.id == session_id)
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    if row is None:
+        return None
+    return Opening(
+        timeline=Timeline.from_json(json.loads(row["timeline"])),
+        speed=float(row["speed"]),
+        started_utc=row["started_utc"],
+        zone=row["zone"],
+        pain_before=row["pain_before"],
+    )
 
 
 def find_session(engine: Engine, session_id: str, *, now: datetime) -> StoredSession | None:

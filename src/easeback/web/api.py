@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Security
+from fastapi import APIRouter, HTTPException, Query, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import Field
@@ -17,6 +17,8 @@ from easeback.content.models import Stretch
 from easeback.usecases.clock import wall_now
 from easeback.web.bodies import (
     UUID_PATTERN,
+    DiaryEntryIn,
+    DiaryStored,
     ErrorBody,
     EventBatch,
     EventsStored,
@@ -50,7 +52,8 @@ WHY = {
     403: "The CSRF token is missing or wrong, or the request came from another site.",
     404: "There is no such session or stretch.",
     409: "Not now: the safety rules ask for the questions first, nothing more is due "
-    "today, or an event contradicts one already stored.",
+    "today, an event contradicts one already stored, or another session already has "
+    "this id.",
     416: "The byte range asked for is outside the file.",
     422: "A value is wrong: `errors` names each one and what is wrong with it.",
     503: "The store cannot be used just now: `cause` says why. Nothing already saved is "
@@ -132,13 +135,26 @@ def sessions(
     "/sessions",
     status_code=201,
     response_model=SessionStarted,
-    responses=answers(403, 409, 422, 503),
+    responses={
+        200: {"model": SessionStarted, "description": "The same request again: nothing new."},
+        **answers(403, 409, 422, 503),
+    },
     dependencies=CHANGES,
 )
-def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
+def create_session(request: Request, response: Response, body: SessionRequest) -> dict[str, Any]:
     """Open a session and return its timeline (refused with 409 when the safety rules
-    say not now, with the reason)."""
-    from easeback.web.sessions import NotAllowed, PlayRequestError, choose_routine, start_session
+    say not now, with the reason). With a client-made ``id`` the request may be sent
+    again: the same request answers 200 with the stored session, another one under
+    that id is refused with 409."""
+    from easeback.store.sessions import session_opening
+    from easeback.web.sessions import (
+        ClockAhead,
+        NotAllowed,
+        PlayRequestError,
+        SessionClash,
+        choose_routine,
+        start_session,
+    )
 
     try:
         chosen = choose_routine(db(request), slot=body.slot, routine=body.routine, speed=body.speed)
@@ -146,12 +162,27 @@ def create_session(request: Request, body: SessionRequest) -> dict[str, Any]:
         raise HTTPException(422, str(exc)) from None
     if chosen is None:
         raise HTTPException(409, messages.WEB_ALL_DONE)
+    engine = store_of(request)
+    session_id = body.id.lower() if body.id else None
+    if session_id and session_opening(engine, session_id):
+        response.status_code = 200  # a retry: nothing new is opened
     try:
-        return start_session(store_of(request), chosen, body.pain_before)
+        return start_session(
+            engine,
+            chosen,
+            body.pain_before,
+            session_id=session_id,
+            started=body.started,
+            zone=body.zone,
+        )
     except NotAllowed as exc:
-        reason, _ = messages.GATE[exc.reason]
-        next_step = messages.WEB_GATE_NEXT.get(exc.reason, messages.WEB_GATE_NEXT_QUESTIONS)
-        raise HTTPException(409, f"{reason} {next_step}") from None
+        raise HTTPException(409, exc.words) from None
+    except SessionClash as exc:
+        raise HTTPException(409, str(exc)) from None
+    except ClockAhead as exc:
+        raise RequestValidationError(
+            [{"loc": ("body", "started"), "type": "value_error", "ctx": {"error": str(exc)}}]
+        ) from None
 
 
 @router.get(
@@ -242,3 +273,48 @@ def rate(request: Request, session_id: SessionId, body: PainIn) -> dict[str, Any
 
     found = _session(request, session_id)
     return {"messages": rate_after(store_of(request), found, body.value)}
+
+
+@router.post(
+    "/diary",
+    status_code=201,
+    response_model=DiaryStored,
+    responses={
+        200: {"model": DiaryStored, "description": "Stored before: nothing new."},
+        **answers(403, 422, 503),
+    },
+    dependencies=CHANGES,
+)
+def add_diary_entry(request: Request, response: Response, body: DiaryEntryIn) -> dict[str, Any]:
+    """A diary entry written on the device, perhaps while it was offline: stored once
+    by its id, whatever the resends."""
+    from easeback.store.diary import add_entry, entry_id
+    from easeback.usecases.diary_input import clean_note
+    from easeback.usecases.today import person_zone
+
+    note = clean_note(body.note or "")
+    if body.pain is None and not note:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "pain"),
+                    "type": "value_error",
+                    "ctx": {"error": "give a pain score or a note (or both)"},
+                }
+            ]
+        )
+    engine = store_of(request)
+    client_id = body.id.lower()
+    if entry_id(engine, client_id) is not None:
+        response.status_code = 200
+        return {"id": client_id, "stored": False}
+    add_entry(
+        engine,
+        at=min(body.at, wall_now()),  # a clock running ahead does not date it later
+        zone=body.zone or person_zone(engine),
+        pain=body.pain,
+        note=note or None,
+        share=body.share,
+        client_id=client_id,
+    )
+    return {"id": client_id, "stored": True}

@@ -75,7 +75,7 @@ def person_app(description: str) -> FastAPI:
     one store (``create_app``), a clinic's server one per logged-in patient
     (easeback.server.app)."""
     from easeback.web import api as api_routes
-    from easeback.web import diary_pages, pictures, prescription_pages
+    from easeback.web import diary_pages, pictures, prescription_pages, pwa
     from easeback.web import pages as page_routes
     from easeback.web import tracks as track_routes  # the session's audio track
 
@@ -111,6 +111,7 @@ def person_app(description: str) -> FastAPI:
     app.include_router(api_routes.router)
     app.include_router(pictures.router)
     app.include_router(track_routes.router)  # the session's audio track
+    app.include_router(pwa.router)  # installable, and playing offline (issue 13)
     return app
 
 

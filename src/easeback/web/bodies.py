@@ -10,13 +10,16 @@ every number that way; ``4.5`` is still refused where a whole number is wanted.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from easeback.core.outcome import Shown
 from easeback.core.timeline import PhaseKind
 from easeback.store.faults import Fault
+from easeback.usecases.diary_input import NOTE_LIMIT
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 SlotId = Literal["morning", "daytime", "evening"]
@@ -29,6 +32,33 @@ def _whole(value: Any) -> Any:
     """4.0 is the whole number 4; anything else goes on to the strict check."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+@cache
+def _zones() -> set[str]:
+    return available_timezones()
+
+
+def _iso_time(value: Any) -> Any:
+    """An ISO 8601 text as a datetime (a trailing Z allowed); anything else goes on."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
+    return value
+
+
+def _zone(value: str | None) -> str | None:
+    if value is not None and value not in _zones():
+        raise ValueError("must be an IANA time zone such as Europe/Paris")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError("must carry its offset from UTC, e.g. a trailing Z")
     return value
 
 
@@ -77,6 +107,37 @@ class SessionRequest(Request):
     slot: SlotId | None = None
     speed: float = Field(default=1.0, ge=1, le=500, description="1 is real time.")
     pain_before: Pain | None = None
+    # A page that may be offline makes the session itself: its id, when it began and
+    # in which zone. Sent again (a retry) the same request opens nothing new.
+    id: Uuid | None = Field(
+        default=None,
+        description="The session's id, made by the client so the request can be sent "
+        "again: the same request twice opens one session; another request under a "
+        "stored id is refused (409).",
+    )
+    started: datetime | None = Field(
+        default=None,
+        description="When the session began on the device, with its offset (a session "
+        "played offline is opened late); at most 5 minutes after the server's time.",
+    )
+    zone: str | None = Field(
+        default=None, max_length=64, description="The device's IANA time zone, e.g. Europe/Paris."
+    )
+
+    @field_validator("started", mode="before")
+    @classmethod
+    def _parse_started(cls, value: Any) -> Any:
+        return _iso_time(value)
+
+    @field_validator("started")
+    @classmethod
+    def _started_aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _zone(value)
 
 
 class EventIn(Request):
@@ -95,23 +156,43 @@ class EventIn(Request):
     @field_validator("at", mode="before")
     @classmethod
     def _parse_at(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError("must be an ISO 8601 time such as 2026-11-25T07:00:00Z") from None
-        return value
+        return _iso_time(value)
 
     @field_validator("at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.utcoffset() is None:
-            raise ValueError("must carry its offset from UTC, e.g. a trailing Z")
-        return value
+    def _at_aware(cls, value: datetime) -> datetime:
+        return _aware(value)
 
 
 class EventBatch(Request):
     events: list[EventIn] = Field(min_length=1, max_length=500)
+
+
+class DiaryEntryIn(Request):
+    """A diary line written on the device (perhaps offline, sent later from its outbox):
+    a pain score, a note, or both."""
+
+    id: Uuid = Field(description="Made by the page: the same entry sent twice is stored once.")
+    at: datetime = Field(description="When it was written, with its offset.")
+    zone: str | None = Field(default=None, max_length=64, description="The device's IANA zone.")
+    pain: Pain | None = None
+    note: str | None = Field(default=None, max_length=NOTE_LIMIT)
+    share: bool = Field(default=False, description="Include the note in clinician reports.")
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> Any:
+        return _iso_time(value)
+
+    @field_validator("at")
+    @classmethod
+    def _at_aware(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _zone(value)
 
 
 class PainIn(Request):
@@ -248,6 +329,17 @@ class SessionStarted(Reply):
     labels: list[PhaseWords] = Field(description="What to show for each phase, in order.")
 
 
+class PlayPlan(Reply):
+    """What a player page needs to begin with no network (kept by the service worker)."""
+
+    title: str
+    slot: SlotId | None = Field(description="The plan's slot it plays, if any.")
+    allowed: bool = Field(description="Whether the safety rules allowed a session then.")
+    refusal: str | None = Field(description="Why not, and what to do first; null if allowed.")
+    timeline: Timeline
+    labels: list[PhaseWords] = Field(description="What to show for each phase, in order.")
+
+
 class SessionSummary(Reply):
     id: str
     routine: str
@@ -282,6 +374,11 @@ class SessionDetail(Reply):
     speed: float
     timeline: Timeline
     events: list[StoredEvent]
+
+
+class DiaryStored(Reply):
+    id: str = Field(description="The entry's id, as the page made it.")
+    stored: bool = Field(description="False when it was stored before (a resend).")
 
 
 class Said(Reply):

@@ -3,6 +3,7 @@ downloads for a clinician (report, routine sheet, exports)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from easeback.usecases.diary_input import (
     parse_score,
 )
 from easeback.usecases.today import person_zone
+from easeback.web.bodies import UUID_PATTERN
 from easeback.web.responses import checked_form, form_answer, not_saved, render, store_of
 from easeback.wording import messages
 
@@ -81,6 +83,9 @@ async def log_entry(request: Request) -> Response:
     pain_text = str(form.get("pain", "")).strip()
     note = clean_note(str(form.get("note", "")))
     share = form.get("share") is not None
+    # Made by the page (diary.js), so a form sent twice (a reload after posting) stores
+    # one entry; a page without scripts sends none.
+    client_id = str(form.get("client_id", "")).strip().lower()
     values = {"pain": pain_text, "note": note, "share": share}
     errors: dict[str, str] = {}
     pain: int | None = None
@@ -102,6 +107,7 @@ async def log_entry(request: Request) -> Response:
             pain=pain,
             note=note or None,
             share=share,
+            client_id=client_id if re.fullmatch(UUID_PATTERN, client_id) else None,
         )
     except (StoreError, SQLAlchemyError) as exc:
         return diary_form(request, values=values, fault=not_saved(request, exc))

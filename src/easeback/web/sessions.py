@@ -8,7 +8,10 @@ the API routes call, so neither holds a rule of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
 
 from easeback.wording import messages
 
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
 
     from easeback.content.models import Library, Routine
     from easeback.core.timeline import Timeline
-    from easeback.store.sessions import NewEvent, StoredSession
+    from easeback.store.sessions import NewEvent, Opening, StoredSession
 
 MAX_SPEED = 500.0
 
@@ -89,43 +92,123 @@ class NotAllowed(Exception):
         super().__init__(reason)
         self.reason = reason
 
+    @property
+    def words(self) -> str:
+        """Why not, and what to do first, in one line (the API's 409, the page's note)."""
+        return refusal_words(self.reason)
 
-def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> dict[str, Any]:
+
+class SessionClash(Exception):
+    """A session id the store already holds, asked to open something else: the page
+    made an id that another session has, or changed the request on a retry."""
+
+
+class ClockAhead(ValueError):
+    """A session said to begin later than the device's clock may plausibly run ahead."""
+
+
+def refusal_words(reason: str) -> str:
+    """The gate's reason and the next step, as the page and the API say them."""
+    why, _ = messages.GATE[reason]
+    next_step = messages.WEB_GATE_NEXT.get(reason, messages.WEB_GATE_NEXT_QUESTIONS)
+    return f"{why} {next_step}"
+
+
+# A device's clock may run a little ahead of this one; a start later than this is a
+# wrong clock, not a session that happened.
+AHEAD = timedelta(minutes=5)
+
+
+def play_plan(engine: Engine, chosen: Chosen) -> dict[str, Any]:
+    """What a player page needs to begin with no network: the timeline and the words
+    for ``chosen``, and whether the safety rules allow a session now (the page keeps
+    that answer while it is offline, so a blocked routine stays blocked there)."""
+    from easeback.content.library import load_library
+    from easeback.core.timeline import build_timeline
+    from easeback.store.safety import current_gate
+    from easeback.usecases.clock import wall_now
+
+    library = load_library()
+    timeline = build_timeline(chosen.routine, library)
+    state = current_gate(engine, wall_now())
+    return {
+        "title": chosen.routine.display_title,
+        "slot": chosen.slot,
+        "allowed": state.allows,
+        "refusal": None if state.allows else refusal_words(state.reason or "first"),
+        "timeline": timeline.to_json(),
+        "labels": phase_words(timeline, library),
+    }
+
+
+def start_session(
+    engine: Engine,
+    chosen: Chosen,
+    pain_before: int | None,
+    *,
+    session_id: str | None = None,
+    started: datetime | None = None,
+    zone: str | None = None,
+) -> dict[str, Any]:
     """Open a web session for ``chosen`` (when the safety rules allow) and return what
-    the browser plays: the session id, the timeline and the words to show."""
+    the browser plays: the session id, the timeline and the words to show.
+
+    A page that may be offline makes the id itself and says when it began
+    (``started``, aware, in ``zone``): its request may arrive late, from its outbox,
+    and more than once. The same request again returns the stored session; another
+    one under a stored id raises ``SessionClash``. A late start is judged by the
+    safety rules as they stood when it began."""
     from easeback.content.library import load_library
     from easeback.core.timeline import build_timeline
     from easeback.store.plan import changes_after_last_session
     from easeback.store.safety import current_gate
-    from easeback.store.sessions import open_session
+    from easeback.store.sessions import open_session, session_opening
     from easeback.usecases.aftercare import catch_up_progress, save_pain
     from easeback.usecases.clock import wall_now
     from easeback.usecases.recording import write_waiting
     from easeback.usecases.today import person_zone, slot_filled
 
+    library = load_library()
+    timeline = build_timeline(chosen.routine, library)
+    now = wall_now()
+    if started is not None and started - now > AHEAD:
+        raise ClockAhead(messages.WEB_START_AHEAD)
+    if session_id is not None and (known := session_opening(engine, session_id)):
+        return _opened_again(
+            engine, chosen, session_id, known, timeline, pain_before, started, zone
+        )
     write_waiting(engine)  # a session saved late may hold a pain stop the gate must see
-    state = current_gate(engine, wall_now())
+    when = started or now
+    state = current_gate(engine, when)
     if not state.allows:
         raise NotAllowed(state.reason or "first")
     catch_up_progress(engine)
-    library = load_library()
-    timeline = build_timeline(chosen.routine, library)
     since = changes_after_last_session(engine)
-    started = wall_now()
     slot, plan_date = chosen.slot, chosen.plan_date
-    if slot is None and (filled := slot_filled(engine, timeline, started)):
+    if slot is None and (filled := slot_filled(engine, timeline, when)):
         slot, plan_date = filled  # a routine by name counts for the slot it fills
-    session_id = open_session(
-        engine,
-        timeline,
-        title=chosen.routine.display_title,
-        speed=chosen.speed,
-        started=started,
-        zone=person_zone(engine),
-        player="web",
-        slot=slot,
-        plan_date=plan_date,
-    )
+    try:
+        session_id = open_session(
+            engine,
+            timeline,
+            session_id=session_id,
+            title=chosen.routine.display_title,
+            speed=chosen.speed,
+            started=when,
+            zone=zone or person_zone(engine),
+            player="web",
+            slot=slot,
+            plan_date=plan_date,
+        )
+    except IntegrityError:
+        # The same request, twice at once (a retry racing its original): the other
+        # one stored it; answer as for a retry.
+        known = session_opening(engine, session_id or "")
+        if known is None or session_id is None:
+            raise
+        return _opened_again(
+            engine, chosen, session_id, known, timeline, pain_before, started, zone
+        )
     save_pain(engine, session_id, "before", pain_before)
     return {
         "id": session_id,
@@ -134,6 +217,43 @@ def start_session(engine: Engine, chosen: Chosen, pain_before: int | None) -> di
         "since_last_time": [f"{c[:1].upper()}{c[1:]}." for c in since],
         "timeline": timeline.to_json(),
         "labels": phase_words(timeline, library),
+    }
+
+
+def _opened_again(
+    engine: Engine,
+    chosen: Chosen,
+    session_id: str,
+    known: Opening,
+    timeline: Timeline,
+    pain_before: int | None,
+    started: datetime | None,
+    zone: str | None,
+) -> dict[str, Any]:
+    """A request to open a session already stored: the same one again (a retry) gets
+    the stored session, anything else raises ``SessionClash``."""
+    from easeback.content.library import load_library
+    from easeback.store.schema import to_utc
+    from easeback.usecases.aftercare import save_pain
+
+    same = (
+        known.timeline.to_json() == timeline.to_json()
+        and known.speed == chosen.speed
+        and (started is None or to_utc(started) == known.started_utc)
+        and (zone is None or zone == known.zone)
+        and known.pain_before in (None, pain_before)
+    )
+    if not same:
+        raise SessionClash(messages.WEB_SESSION_CLASH.format(id=session_id))
+    if known.pain_before is None:
+        save_pain(engine, session_id, "before", pain_before)  # lost with a first try
+    return {
+        "id": session_id,
+        "speed": known.speed,
+        "title": chosen.routine.display_title,
+        "since_last_time": [],
+        "timeline": known.timeline.to_json(),
+        "labels": phase_words(known.timeline, load_library()),
     }
 
 

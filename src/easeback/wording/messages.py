@@ -255,6 +255,33 @@ WEB_GATE_NEXT = {
     "urgent": "When a doctor has seen you, answer the safety questions again.",
 }
 WEB_GATE_NEXT_QUESTIONS = "Please answer the safety questions on the Check page first."
+# The phone on the mat (issue 13): a session begun, or a diary line written, offline.
+WEB_START_AHEAD = (
+    "started is more than 5 minutes after this computer's time now: check the date and "
+    "time on the device that played the session"
+)
+WEB_SESSION_CLASH = (
+    "a different session is already stored under the id {id}: make a new id for a new "
+    "session, and send a retry exactly as the first try"
+)
+WEB_BEGIN_OFFLINE = (
+    "No network: this session plays from what was saved on this device, and its records "
+    "will be sent when easeback can be reached again."
+)
+WEB_NOT_SAVED_OFFLINE = (
+    "This routine was not saved on this device while easeback could be reached, so it "
+    "cannot start with no network. Connect again, open Today, then try once more."
+)
+WEB_PAIN_WAITING = (
+    "A pain stop from an earlier session has not reached easeback yet. Connect again so "
+    "it can be looked at before the next session."
+)
+WEB_DIARY_KEPT = (
+    "Kept on this device: easeback cannot be reached just now. The entry will be sent "
+    "once, as soon as it can be."
+)
+WEB_DIARY_SENT = "The entries kept on this device have been sent and are in your diary now."
+WEB_OFFLINE_SAVED_AT = "Offline: showing what was saved at {time}."
 WEB_ADVICE = {
     "clinician": (
         "Please check with your doctor or physiotherapist before using the routine. When "

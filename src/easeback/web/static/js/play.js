@@ -57,6 +57,23 @@ function pickedPain(name) {
   return checked ? Number(checked.value) : null;
 }
 
+// What the page needs to begin with no network (the timeline, its words, and whether
+// the safety rules allowed a session when easeback was last reached): the service
+// worker fetched and kept it when this page was opened (install.js asks it to), and
+// answers with that copy when there is no network.
+function keptPlan() {
+  const address = `/api/play?${new URLSearchParams(root.dataset.slot ? { slot: root.dataset.slot } : root.dataset.routine ? { routine: root.dataset.routine } : {})}`;
+  return fetch(address, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : null))
+    .catch(() => null);
+}
+
+// Whether a pain stop waits on this device, not yet seen by the safety rules.
+async function painStopWaiting() {
+  const items = await outbox.all();
+  return items.some((item) => item.body && Array.isArray(item.body.events) && item.body.events.some((e) => e.kind === "pain_stop"));
+}
+
 async function begin(event) {
   event.preventDefault();
   cues.unlock();
@@ -67,34 +84,54 @@ async function begin(event) {
   button.disabled = true;
   $("begin-error").textContent = "";
   // Records left from an earlier session (a pain stop among them, perhaps) reach
-  // the server first, so its safety rules see them before this session opens.
+  // the server first, so its safety rules see them before this session opens. With
+  // no network they wait, and this session waits behind them.
   await outbox.flush();
-  if (outbox.pending() > 0) {
+  const offline = outbox.problem === "down";
+  if (outbox.pending() > 0 && !offline) {
     notStarted(root.dataset.beginDelayed.replace("{cause}", because(outbox.problem)));
     return;
   }
-  const body = { speed: Number(root.dataset.speed), pain_before: pickedPain("pain_before") };
-  if (root.dataset.routine) body.routine = root.dataset.routine;
-  if (root.dataset.slot) body.slot = root.dataset.slot;
-  let reply;
-  let response;
-  try {
-    response = await fetch("/api/sessions", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
-    reply = await response.json();
-  } catch {
-    notStarted(root.dataset.beginDelayed.replace("{cause}", because("down")));
+  if (offline && (await painStopWaiting())) {
+    notStarted(root.dataset.painWaiting);
     return;
   }
-  if (!response.ok) {
-    // A store that cannot save just now is named by its cause, as the outbox does;
-    // any other refusal (the safety questions are due...) says its own reason.
-    notStarted(response.status === 503 ? root.dataset.beginDelayed.replace("{cause}", because(reply.cause)) : reply.detail);
-    return;
+  // The page makes the session itself (its id, when and where it began), so the same
+  // request can be sent now or, with no network, later from the outbox.
+  const body = {
+    id: crypto.randomUUID(),
+    started: new Date().toISOString(),
+    zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    speed: Number(root.dataset.speed),
+    pain_before: pickedPain("pain_before"),
+  };
+  if (root.dataset.routine) body.routine = root.dataset.routine;
+  if (root.dataset.slot) body.slot = root.dataset.slot;
+  let reply = null;
+  if (!offline) {
+    let response = null;
+    try {
+      response = await fetch("/api/sessions", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+      reply = await response.json();
+    } catch {
+      response = null; // no answer: begin from what this device kept
+    }
+    if (response && !response.ok) {
+      // A store that cannot save just now is named by its cause, as the outbox does;
+      // any other refusal (the safety questions are due...) says its own reason.
+      notStarted(response.status === 503 ? root.dataset.beginDelayed.replace("{cause}", because(reply.cause)) : reply.detail);
+      return;
+    }
+    if (!response) reply = null;
+  }
+  if (!reply) {
+    reply = await beginOffline(body);
+    if (!reply) return;
   }
   state.session = reply;
   state.labels = reply.labels;
@@ -115,6 +152,26 @@ async function begin(event) {
   handle(state.player.start(clock()));
   state.scheduler = setInterval(planBeeps, 25);
   frame();
+}
+
+// No network: play the timeline this device kept, as the safety rules allowed when
+// easeback was last reached, and leave the session's opening in the outbox, ahead of
+// its events. Null (and Begin given back) when there is nothing kept, or it was refused.
+async function beginOffline(body) {
+  const plan = await keptPlan();
+  if (!plan) {
+    // Nothing kept: with no network at all, say so; else easeback itself is not
+    // answering (the single-user app stopped, say), as before.
+    notStarted(navigator.onLine ? root.dataset.beginDelayed.replace("{cause}", because("down")) : root.dataset.notSavedOffline);
+    return null;
+  }
+  if (!plan.allowed) {
+    notStarted(plan.refusal);
+    return null;
+  }
+  outbox.push("/api/sessions", body);
+  syncNote.textContent = root.dataset.beginOffline;
+  return { id: body.id, speed: body.speed, title: plan.title, since_last_time: [], timeline: plan.timeline, labels: plan.labels };
 }
 
 // The session did not open: say why, and give Begin back (focused, so Enter tries again).
@@ -174,6 +231,8 @@ function handle(events) {
   for (const e of events) {
     if (e.kind === "resumed") frame(); // the bar moves again (it rests while paused)
     if (e.kind === "paused" || e.kind === "resumed") showPause();
+    if (e.kind === "paused") releaseWake();
+    if (e.kind === "resumed") keepAwake();
     if (e.kind === "skipped" || e.kind === "paused") cues.cancelPlanned();
   }
   followedByTrack(events); // audio part
@@ -370,19 +429,32 @@ function saveAfter(event) {
   $("after-saved").focus();
 }
 
+// The screen is kept awake while the session plays (Screen Wake Lock): asked for at
+// Begin and on carrying on, again when the page is seen again (a hidden page loses
+// it), and let go on a pause and at the end. Where the browser has no such thing, or
+// says no, the session plays on and nothing is said.
+let wantAwake = false;
 async function keepAwake() {
-  try { if (navigator.wakeLock) state.wakeLock = await navigator.wakeLock.request("screen"); } catch { state.wakeLock = null; }
+  wantAwake = true;
+  if (!navigator.wakeLock || state.wakeLock || document.visibilityState !== "visible") return;
+  let lock = null;
+  try { lock = await navigator.wakeLock.request("screen"); } catch { return; }
+  if (!wantAwake || state.wakeLock) { lock.release().catch(() => {}); return; } // let go meanwhile
+  state.wakeLock = lock;
+  lock.addEventListener("release", () => { if (state.wakeLock === lock) state.wakeLock = null; });
 }
 
 function releaseWake() {
-  if (state.wakeLock) state.wakeLock.release().catch(() => {});
+  wantAwake = false;
+  const lock = state.wakeLock;
   state.wakeLock = null;
+  if (lock) lock.release().catch(() => {});
 }
 
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState !== "visible" || !state.player || state.player.ended) return;
   loop(); // catch up to where the clock says the session is
-  if (state.player.state !== "ended") keepAwake();
+  if (state.player.state === "playing") keepAwake();
 });
 
 document.addEventListener("keydown", (event) => {
