@@ -231,6 +231,9 @@ BODIES: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
     ("POST", "/check"): lambda who: {"data": all_no()},
     ("POST", "/clear"): lambda who: {"data": {"on": "", "by": ""}},
     ("POST", "/diary"): lambda who: {"data": {"pain": "4", "note": ""}},
+    ("POST", "/api/diary"): lambda who: {
+        "json": {"id": str(uuid.uuid4()), "at": "2026-11-29T07:00:00Z", "pain": 4}
+    },
     ("POST", "/diary/psfs"): lambda who: {
         "data": {"activity-0": "Socks", "rating-0": "5", "activity-1": "Sit", "rating-1": "4"}
         | {"activity-2": "Garden", "rating-2": "3"}
@@ -268,6 +271,7 @@ OWNER: dict[tuple[str, str], int] = {
     ("POST", "/check"): 200,
     ("POST", "/clear"): 200,
     ("POST", "/diary"): 303,
+    ("POST", "/api/diary"): 201,
     ("POST", "/diary/psfs"): 303,
     ("POST", "/prescription"): 400,  # {} is no prescription: the form says why
     ("POST", "/prescription/confirm"): 400,  # nothing pending: the form says it expired
