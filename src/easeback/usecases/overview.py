@@ -167,7 +167,7 @@ def build_overview(
         return start <= moment_utc.replace(tzinfo=UTC) < end
 
     now = now or datetime.now(UTC)
-    played = [s for s in list_sessions(engine, now=now) if inside(s.started_utc)]
+    played = [s for s in list_sessions(engine, now=now, since=start) if inside(s.started_utc)]
     # A pain stop is a safety event whatever the speed: a rehearsal stopped for pain is
     # reported (and marked), while rehearsals never count as sessions done.
     sessions = [s for s in played if not s.rehearsal]
