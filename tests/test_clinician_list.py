@@ -24,7 +24,7 @@ from easeback.store.safety import record_screening
 from easeback.store.sessions import open_session
 from easeback.usecases.clock import wall_now
 from easeback.usecases.prescription import start_flare
-from helpers import screened_store
+from helpers import browser_pain_stop, screened_store
 from server_helpers import PASSWORD, Clinic, clinic, csrf_of
 
 
@@ -320,3 +320,77 @@ def test_a_patient_or_an_admin_cannot_open_the_list(place: Clinic) -> None:
     assert place.client("pat_a").get("/clinic").status_code == 403
     assert place.client("admin").get("/clinic").status_code == 403
     assert place.client().get("/clinic", follow_redirects=False).status_code == 303
+
+
+def kept_at(place: Clinic, who: str) -> Any:
+    from sqlalchemy import select
+
+    from easeback.server.schema import patient_status
+
+    with place.app.state.clinic.connect() as connection:  # type: ignore[attr-defined]
+        return connection.execute(
+            select(patient_status.c.refreshed_utc).where(
+                patient_status.c.patient_id == place.people[who].id
+            )
+        ).scalar()
+
+
+def test_a_pain_stop_from_the_phone_shows_once_its_ending_arrives(place: Clinic) -> None:
+    """Events that leave a session going change nothing on the list and are not read
+    again; the batch that ends it with a pain stop is."""
+    screened_store(store_of(place, "pat_a"))
+    phone = place.client("pat_a")
+    phone.headers["X-CSRF-Token"] = csrf_of(phone, "/today")
+    opened = phone.post("/api/sessions", json={"routine": "default"})
+    assert opened.status_code == 201, opened.text
+    after_opening = kept_at(place, "pat_a")
+    assert after_opening is not None
+    events = browser_pain_stop(wall_now())
+    path = f"/api/sessions/{opened.json()['id']}/events"
+
+    assert phone.post(path, json={"events": events[:2]}).status_code < 300
+    assert kept_at(place, "pat_a") == after_opening
+    assert phone.post(path, json={"events": events[2:]}).status_code < 300
+
+    rows = rows_of(place.client("dr_a").get("/clinic").text)
+    assert rows["Sam Patel"]["Needs attention"].startswith("Stopped for pain on ")
+    assert rows["Sam Patel"]["Last pain stop"] != "never"
+
+
+def test_a_long_list_comes_in_pages_sorted_across_all_of_them(place: Clinic) -> None:
+    """53 patients: the list reads their summary rows only (these have no store at
+    all), sorts all of them, and draws 50 a page."""
+    from sqlalchemy import insert
+
+    from easeback.server.schema import accounts
+    from easeback.store.schema import to_utc
+
+    with place.app.state.clinic.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(
+            insert(accounts),
+            [
+                {
+                    "id": f"{n:032x}",
+                    "role": "patient",
+                    "email": f"many{n}@clinic.test",
+                    "name": f"Many {n:02d}",
+                    "password_hash": "x",
+                    "clinician_id": place.people["dr_a"].id,
+                    "created_utc": to_utc(wall_now()),
+                }
+                for n in range(52)
+            ],
+        )
+    client = place.client("dr_a")
+
+    first = client.get("/clinic", params={"sort": "-name"}).text
+    second = client.get("/clinic", params={"sort": "-name", "page": "2"}).text
+
+    assert names_in_order(first)[:2] == ["Sam Patel", "Many 51"]
+    assert len(names_in_order(first)) == 50
+    assert names_in_order(second) == ["Many 02", "Many 01", "Many 00"]
+    soup = BeautifulSoup(first, "html.parser")
+    pages = soup.find("nav", attrs={"aria-label": "Pages of the list"})
+    assert " ".join(pages.p.get_text().split()).startswith("Patients 1 to 50 of 53.")
+    assert pages.a["href"] == "/clinic?sort=-name&page=2"
+    assert names_in_order(client.get("/clinic", params={"page": "99"}).text)[-1] == "Sam Patel"

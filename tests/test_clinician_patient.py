@@ -213,3 +213,25 @@ def test_the_editor_refuses_a_form_from_elsewhere(place: Clinic) -> None:
 
     assert client.post(path, data=values).status_code == 403
     assert csrf_of(client, path)
+
+
+@pytest.mark.parametrize(
+    ("changed", "field", "words"),
+    [
+        ({"start": "2999-01-01"}, "start", "2999-01-01 is after today ("),
+        ({"end": "2001-01-01"}, "end", "2001-01-01 has passed; give today ("),
+        ({"start": "soon"}, "start", "“soon” is not a date; give one like 2026-12-01."),
+    ],
+)
+def test_days_the_plan_cannot_follow_are_refused_beside_their_field(
+    place: Clinic, changed: dict[str, str], field: str, words: str
+) -> None:
+    client = place.client("dr_a")
+    path = paths(place, "pat_a")[3]
+
+    refused = client.post(path, data=form_of(client, path) | changed)
+
+    assert refused.status_code == 400
+    soup = BeautifulSoup(refused.text, "html.parser")
+    assert soup.find(id=f"{field}-error").get_text().startswith(words)
+    assert soup.find("input", id=field)["aria-invalid"] == "true"

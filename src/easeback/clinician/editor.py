@@ -162,14 +162,27 @@ def _day(values: dict[str, str], name: str, errors: dict[str, str]) -> date | No
 
 
 def to_prescription(
-    values: dict[str, str], library: Library, version: int
+    values: dict[str, str], library: Library, version: int, today: date
 ) -> tuple[Prescription | None, dict[str, str]]:
-    """The prescription the form describes, or every problem, by field."""
+    """The prescription the form describes, or every problem, by field. ``today``: the
+    patient's day; a plan follows a prescription from the day it is published to its
+    last day, so the first day cannot be later and the last day not earlier."""
     errors: dict[str, str] = {}
     start = _day(values, "start", errors)
     if start is None and "start" not in errors:
         errors["start"] = "Give the first day the prescription applies."
+    if start is not None and start > today:
+        errors["start"] = (
+            f"{start.isoformat()} is after today ({today.isoformat()}) where the patient "
+            "is; the plan follows a prescription from the day it is published, so give "
+            "today or an earlier day."
+        )
     end = _day(values, "end", errors)
+    if end is not None and end < today:
+        errors["end"] = (
+            f"{end.isoformat()} has passed; give today ({today.isoformat()}) or a later "
+            "day, or leave it empty for no end."
+        )
     chosen: list[Stretch] = [s for s in library.stretches if values.get(f"{s.id}-on")]
     if not chosen:
         errors["stretches"] = "Choose at least one stretch."

@@ -36,6 +36,8 @@ from easeback.wording import messages
 
 router = APIRouter(include_in_schema=False)
 SEARCH_LIMIT = 120
+# Patients on one page of the list: all of them are sorted, one page is drawn.
+PAGE_SIZE = 50
 
 
 # --- the patient list -------------------------------------------------------------------
@@ -77,6 +79,7 @@ def list_page(
     *,
     sort: str = DEFAULT_SORT,
     q: str = "",
+    page: int = 1,
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
@@ -95,23 +98,32 @@ def list_page(
                 accounts_table.c.disabled_utc.is_(None),
             )
         ).scalar_one()
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * PAGE_SIZE
     return render(
         request,
         "clinic.html",
         status=status,
         title="Your patients",
-        rows=rows,
+        rows=rows[first : first + PAGE_SIZE],
+        found=len(rows),
+        needing=sum(1 for row in rows if row.attention),
+        first=first,
+        page=page,
+        pages=pages,
         total=total,
         sort=sort,
         q=q,
-        now=now,
         **extra,
     )
 
 
 @router.get("/clinic", response_class=HTMLResponse)
-def patient_list(request: Request, sort: str = DEFAULT_SORT, q: str = "") -> Response:
-    return list_page(request, sort=sort, q=q)
+def patient_list(
+    request: Request, sort: str = DEFAULT_SORT, q: str = "", page: str = "1"
+) -> Response:
+    return list_page(request, sort=sort, q=q, page=int(page) if page.isdigit() else 1)
 
 
 @router.post("/clinic/invite", response_class=HTMLResponse)
@@ -238,10 +250,12 @@ async def publish_prescription(request: Request, patient_id: str) -> Response:
     patient, engine = patient_for(request, patient_id, "publish a prescription")
     library = load_library()
     values = editor.read_form(form, library)
-    prescription, errors = editor.to_prescription(values, library, editor.next_version(engine))
+    now = wall_now()
+    today = person_day(now, latest_settings(engine) or DaySettings(zone=local_zone()))
+    version = editor.next_version(engine)
+    prescription, errors = editor.to_prescription(values, library, version, today)
     if prescription is None:
         return editor_page(request, patient, engine, values, errors=errors)
-    now = wall_now()
     try:
         editor.publish(
             engine,
@@ -252,10 +266,9 @@ async def publish_prescription(request: Request, patient_id: str) -> Response:
             secret=secret_of(request),
             now=now,
         )
-    except editor.PrescriptionProblem as exc:
+    except editor.PrescriptionProblem as exc:  # the dates are checked above: not expected
         text = str(exc)
-        field_name = "start" if "starts on" in text or "ended on" in text else "form"
-        errors = {field_name: text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")}
+        errors = {"form": text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")}
         return editor_page(request, patient, engine, values, errors=errors)
     refresh(clinic_of(request), patient.id, now)
     return RedirectResponse(

@@ -14,12 +14,14 @@ records (server/guard.py), so the row is as fresh as the patient's last write.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from easeback.core.outcome import ENDINGS
 from easeback.core.plan import DaySettings, person_day, plan_day
 from easeback.server.schema import patient_status
 from easeback.server.tenancy import scoped
@@ -31,6 +33,8 @@ from easeback.usecases.following import store_basis
 from easeback.usecases.overview import DEFAULT_DAYS, EmptyPeriod, build_overview
 
 WORSENING = "meaningful worsening"
+# A batch of a session's events from the player (web/api.py).
+EVENTS_PATH = re.compile(r"/api/sessions/([0-9a-fA-F-]{36})/events")
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,28 @@ def refresh(clinic: Engine, patient_id: str, now: datetime) -> None:
     """Read the patient's store again and keep their summary row."""
     found = summarise(scoped(clinic, patient_id), now)
     keep(clinic, patient_id, found, now)
+
+
+def refresh_after(clinic: Engine, patient_id: str, path: str, now: datetime) -> None:
+    """After a patient's successful write to ``path``: refresh their row, except after
+    a batch of events that leaves its session still going. Such a batch changes
+    nothing the list shows (the session counted from its opening; it fills a slot, or
+    stops for pain, only with its ending), and a phone sends one every few seconds
+    while playing, so skipping it keeps uploads cheap."""
+    found = EVENTS_PATH.fullmatch(path)
+    if found is not None and not _ended(scoped(clinic, patient_id), found.group(1)):
+        return
+    refresh(clinic, patient_id, now)
+
+
+def _ended(engine: Engine, session_id: str) -> bool:
+    query = (
+        select(events.c.id)
+        .where(events.c.session_id == session_id, events.c.kind.in_(ENDINGS))
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        return connection.execute(query).first() is not None
 
 
 def keep(clinic: Engine, patient_id: str, found: Summary, now: datetime) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from easeback.clinician.status import refresh as refresh_status
+from easeback.clinician.status import refresh_after
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
@@ -162,14 +162,17 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
         request.state.engine = scoped(clinic_of(request), login.account.id)
     response = await call_next(request)
     # --- issue 13, clinician views: the clinician's list keeps a summary of each
-    # patient; a patient's successful change to their records refreshes theirs. ---
+    # patient; a patient's successful change to their records refreshes theirs
+    # (clinician/status.py: refresh_after). ---
     if (
         role == "patient"
         and login is not None
         and request.method not in ("GET", "HEAD", "OPTIONS")
         and response.status_code < 400
     ):
-        await run_in_threadpool(refresh_status, clinic_of(request), login.account.id, wall_now())
+        await run_in_threadpool(
+            refresh_after, clinic_of(request), login.account.id, path, wall_now()
+        )
     # --- end clinician views ---
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
