@@ -75,11 +75,16 @@ def list_row(
     joined_utc: datetime,
     status: Mapping[str, Any] | None,
     now: datetime,
+    days: dict[str, date] | None = None,
 ) -> ListRow:
-    """The list's row for a patient; ``status`` None: nothing kept yet (never written)."""
+    """The list's row for a patient; ``status`` None: nothing kept yet (never written).
+    ``days``: zone -> today there, shared by the rows of one list."""
     status = status or {}
     zone = status.get("zone") or "UTC"
-    today = now.astimezone(ZoneInfo(zone)).date()
+    days = {} if days is None else days
+    today = days.get(zone)
+    if today is None:
+        today = days[zone] = now.astimezone(ZoneInfo(zone)).date()
     monday = today - timedelta(days=today.weekday())
     last_session = _utc(status.get("last_session_utc"))
     last_stop = _utc(status.get("last_pain_stop_utc"))

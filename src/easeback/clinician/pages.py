@@ -9,7 +9,7 @@ are the person's own routes, run on that patient's store.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -67,10 +67,11 @@ def patient_rows(connection: Connection, clinician_id: str, q: str, now: datetim
     )
     if q:
         query = query.where(func.lower(accounts_table.c.name).like(_like(q.lower()), escape="\\"))
+    days: dict[str, date] = {}
     rows = []
-    for row in connection.execute(query).mappings():
-        kept = dict(row) if row["refreshed_utc"] is not None else None
-        rows.append(list_row(row["id"], row["name"], row["created_utc"], kept, now))
+    for row in connection.execute(query):
+        kept = row._asdict() if row.refreshed_utc is not None else None
+        rows.append(list_row(row.id, row.name, row.created_utc, kept, now, days))
     return rows
 
 
