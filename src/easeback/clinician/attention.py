@@ -102,9 +102,9 @@ def list_row(
         reasons.append(f"Flare-up, until {_day_words(date.fromisoformat(flare_until))}")
     since = last_session or _utc(joined_utc)
     if since is not None and now - since >= QUIET:
-        days = (now - since).days
+        quiet = (now - since).days
         what = "No session" if last_session is not None else "No session yet"
-        reasons.append(f"{what} for {days} days")
+        reasons.append(f"{what} for {quiet} days")
     same_week = status.get("week_start") == monday.isoformat()
     return ListRow(
         id=patient_id,
