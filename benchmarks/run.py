@@ -1,7 +1,7 @@
 """Run the benchmarks, print each figure against its target, save them as JSON.
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
-       [--no-reports] [--no-lighthouse] [--no-audio] [--no-uploads]
+       [--no-reports] [--no-lighthouse] [--no-audio] [--no-uploads] [--no-clinic]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import audio_track
+import clinic
 import history
 import lighthouse
 import player_timing
@@ -79,6 +80,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"skip event uploads from {uploads.PHONES} phones at once against easeback server "
         f"run with {', '.join(map(str, uploads.WORKERS))} workers on a throwaway PostgreSQL "
         "(about a minute)",
+    parser.add_argument(  # issue 13, clinician views
+        "--no-clinic",
+        action="store_true",
+        help=f"skip the clinician's list and patient page on a clinic of {clinic.PATIENTS} "
+        "patients in a throwaway PostgreSQL server (about 2 minutes)",
     )
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
@@ -170,6 +176,15 @@ def main(argv: list[str] | None = None) -> int:
         uploaded = uploads.measure(quick=args.quick)
         figures += uploaded.figures()
         report["uploads"] = uploaded.to_json()
+    if not args.no_clinic:  # issue 13, clinician views
+        print(
+            f"clinic: {clinic.PATIENTS} patients in PostgreSQL, then the list and patient "
+            "pages ...",
+            flush=True,
+        )
+        kept = clinic.measure(rounds=60 if args.quick else 200)
+        figures += kept.figures()
+        report["clinic"] = kept.to_json()
 
     print()
     print(format_table(figures))

@@ -21,6 +21,7 @@ HERE = Path(__file__).parent
 def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     """Refuses to build with a configuration that has problems (see
     ``ServerConfig.problems``), so a server never starts half-configured."""
+    from easeback.clinician import pages as clinician_pages
     from easeback.server import health, pages
 
     problems = config.problems()
@@ -31,11 +32,16 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     app.state.clinic = open_clinic(config.database, pool_size=pool_size)
     templates = app.state.templates
     templates.env.loader = ChoiceLoader(
-        [FileSystemLoader(HERE / "templates"), templates.env.loader]
+        [
+            FileSystemLoader(HERE / "templates"),
+            FileSystemLoader(HERE.parent / "clinician" / "templates"),  # clinician views
+            templates.env.loader,
+        ]
     )
     templates.env.globals["server"] = context
     app.include_router(pages.router)
     app.include_router(health.router)
+    app.include_router(clinician_pages.router)  # issue 13: the clinician's views
 
     app.middleware("http")(guard)
     add_csrf(app, lambda origin, site: same_site(config, origin, site), secure=config.secure)

@@ -24,14 +24,17 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from easeback.clinician.status import refresh_after
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
 from easeback.usecases import clock
 from easeback.usecases.clock import device_zone, known_zone
 from easeback.web.responses import error_page
+from easeback.web.security import SAFE_METHODS
 
 log = logging.getLogger("easeback.server")
 
@@ -166,6 +169,18 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     device = device_zone.set(zone) if known_zone(zone) else None
     try:
         response = await call_next(request)
+        # The clinician's list keeps a summary of each patient: a patient's successful
+        # change to their records refreshes theirs (clinician/status.py), in the
+        # device's zone like the request itself.
+        if (
+            role == "patient"
+            and login is not None
+            and request.method not in SAFE_METHODS
+            and response.status_code < 400
+        ):
+            await run_in_threadpool(
+                refresh_after, clinic_of(request), login.account.id, path, clock.wall_now()
+            )
     finally:
         if device is not None:
             device_zone.reset(device)

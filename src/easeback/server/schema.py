@@ -8,6 +8,7 @@ are in their own schema (tenancy.py).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -79,3 +80,23 @@ audit = Table(
     Column("address", String(64)),
     Index("ix_audit_patient_at", "patient_id", "at_utc"),
 )
+
+# --- issue 13, clinician views: one summary row per patient -----------------------
+patient_status = Table(
+    "patient_status",
+    metadata,
+    Column("patient_id", String(32), ForeignKey("accounts.id"), primary_key=True),
+    Column("refreshed_utc", DateTime, nullable=False, comment="when it was read from the store"),
+    Column("zone", String(64), nullable=False, comment="the patient's; days are told in it"),
+    Column("week_start", String(10), comment="Monday of the week week_done counts"),
+    Column("week_done", Integer, nullable=False, comment="plan slots done that week"),
+    Column("week_planned", Integer, nullable=False, comment="the plan's slots in a week"),
+    Column("pain_start", Integer, comment="the first pain score recorded"),
+    Column("pain_now", Integer, comment="the latest pain score"),
+    Column("pain_rising", Boolean, nullable=False, comment="the last 28 days: a worsening"),
+    Column("last_session_utc", DateTime),
+    Column("last_pain_stop_utc", DateTime),
+    Column("warning", String(16), comment="the latest screening's result, null for none"),
+    Column("flare_until", String(10), comment="the last day of a flare-up that is on"),
+)
+# --- end clinician views ---

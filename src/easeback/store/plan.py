@@ -262,15 +262,20 @@ def unfolded_sessions(engine: Engine, *, now: datetime) -> list[Unfolded]:
 SlotFit = Callable[[datetime, frozenset[str]], tuple[str, str] | None]
 
 
-def counted_slot_days(engine: Engine, fit: SlotFit) -> set[tuple[str, str]]:
+def counted_slot_days(
+    engine: Engine, fit: SlotFit, *, since: datetime | None = None
+) -> set[tuple[str, str]]:
     """(slot, date) of slots completed by a counted session: the slot stored with it,
-    else the one ``fit`` finds for a session stored without (played by name)."""
+    else the one ``fit`` finds for a session stored without (played by name).
+    ``since`` (aware): only sessions started then or later."""
     counted = (
         select(sessions.c.slot, sessions.c.plan_date, sessions.c.started_utc, sessions.c.timeline)
         .join(progress, progress.c.session_id == sessions.c.id)
         .join(events, events.c.session_id == sessions.c.id)
         .where(events.c.kind == "completed")
     )
+    if since is not None:
+        counted = counted.where(sessions.c.started_utc >= to_utc(since))
     slotted = counted.with_only_columns(sessions.c.slot, sessions.c.plan_date).where(
         sessions.c.slot.is_not(None)
     )

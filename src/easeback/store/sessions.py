@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, ScalarSelect, case, func, insert, select
+from sqlalchemy import Engine, ScalarSelect, case, func, insert, select, true
 
 from easeback.core.outcome import ENDINGS, Shown, outcome_of
 from easeback.core.player import PlayerEvent
@@ -25,7 +25,7 @@ from easeback.store.records import (
     session_record,
     write_now,
 )
-from easeback.store.schema import events, pain_ratings, sessions
+from easeback.store.schema import events, pain_ratings, sessions, to_utc
 
 
 def new_session_id() -> str:
@@ -174,15 +174,19 @@ def read_outcome(row: Any, *, now: datetime) -> Shown:
 
 
 def list_sessions(
-    engine: Engine, limit: int | None = None, *, now: datetime
+    engine: Engine, limit: int | None = None, *, now: datetime, since: datetime | None = None
 ) -> list[SessionSummary]:
     """Sessions, newest first, each with its outcome as of ``now``: the kind of its
     last ending event; without one, 'playing' while it could still be running (in
     another tab or window), else 'interrupted' (the process was killed, the machine
-    stopped or the window was closed).
+    stopped or the window was closed). ``since`` (aware): only sessions started then or
+    later, so that a period's figures do not read years of history.
     """
     ending = _ending()
-    newest = select(sessions.c.id).order_by(sessions.c.started_utc.desc(), sessions.c.id)
+    after = sessions.c.started_utc >= to_utc(since) if since is not None else true()
+    newest = (
+        select(sessions.c.id).where(after).order_by(sessions.c.started_utc.desc(), sessions.c.id)
+    )
     stats = (
         select(
             events.c.session_id,
@@ -199,7 +203,7 @@ def list_sessions(
         .subquery()
     )
     before = pain_ratings.alias("before")
-    after = pain_ratings.alias("after")
+    rated_after = pain_ratings.alias("after")
     query = (
         select(
             sessions,
@@ -209,11 +213,15 @@ def list_sessions(
             func.coalesce(stats.c.elapsed, 0).label("elapsed"),
             func.coalesce(stats.c.holds, 0).label("holds"),
             before.c.value.label("pain_before"),
-            after.c.value.label("pain_after"),
+            rated_after.c.value.label("pain_after"),
         )
         .outerjoin(stats, stats.c.session_id == sessions.c.id)
         .outerjoin(before, (before.c.session_id == sessions.c.id) & (before.c.moment == "before"))
-        .outerjoin(after, (after.c.session_id == sessions.c.id) & (after.c.moment == "after"))
+        .outerjoin(
+            rated_after,
+            (rated_after.c.session_id == sessions.c.id) & (rated_after.c.moment == "after"),
+        )
+        .where(after)
         .order_by(sessions.c.started_utc.desc(), sessions.c.id)
         .limit(limit)
     )

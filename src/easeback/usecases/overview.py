@@ -167,7 +167,7 @@ def build_overview(
         return start <= moment_utc.replace(tzinfo=UTC) < end
 
     now = now or datetime.now(UTC)
-    played = [s for s in list_sessions(engine, now=now) if inside(s.started_utc)]
+    played = [s for s in list_sessions(engine, now=now, since=start) if inside(s.started_utc)]
     # A pain stop is a safety event whatever the speed: a rehearsal stopped for pain is
     # reported (and marked), while rehearsals never count as sessions done.
     sessions = [s for s in played if not s.rehearsal]
@@ -192,7 +192,11 @@ def build_overview(
     while day <= min(last, moment.date()):
         planned[day] = sum(1 for slot in plan_day(day, settings, per_day) if slot.at <= now_local)
         day += timedelta(days=1)
-    filled = counted_slot_days(engine, slot_fitter(settings, per_day))
+    # A slot's day can be the day before its session started (after midnight, before a
+    # late bed time): a day's margin keeps those.
+    filled = counted_slot_days(
+        engine, slot_fitter(settings, per_day), since=start - timedelta(days=1)
+    )
     done = [date.fromisoformat(d) for _, d in filled]
 
     pain: list[PainPoint] = [

@@ -197,7 +197,6 @@ def _zone(request: Request) -> str:
 
 @router.get("/progress", response_class=HTMLResponse)
 def progress(request: Request, start: str | None = None, end: str | None = None) -> HTMLResponse:
-    from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
     from easeback.usecases.overview import EmptyPeriod, build_overview
 
     asked = asked_period(request, start, end)
@@ -221,11 +220,6 @@ def progress(request: Request, start: str | None = None, end: str | None = None)
             first=first,
             last=last,
         )
-    charts = [
-        adherence_chart(view.weeks),
-        pain_chart(view.pain, view.pain_stops, view.first, view.last),
-        psfs_chart(view.psfs, view.first, view.last),
-    ]
     return render(
         request,
         "progress.html",
@@ -235,9 +229,21 @@ def progress(request: Request, start: str | None = None, end: str | None = None)
         view=view,
         first=first,
         last=last,
-        charts=charts,
+        charts=charts_of(view),
         verdict=messages.VERDICT_WORDS,
     )
+
+
+def charts_of(view: Any) -> list[Any]:
+    """The progress page's charts of an overview (a clinician's page of one patient
+    draws the same)."""
+    from easeback.reports.charts import adherence_chart, pain_chart, psfs_chart
+
+    return [
+        adherence_chart(view.weeks),
+        pain_chart(view.pain, view.pain_stops, view.first, view.last),
+        psfs_chart(view.psfs, view.first, view.last),
+    ]
 
 
 def _attachment(name: str) -> dict[str, str]:

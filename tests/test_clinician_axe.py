@@ -1,0 +1,126 @@
+"""axe-core finds nothing on the clinic's pages (issue 13): the clinician's list (with
+an invitation shown), one patient's page, the prescription editor (with its errors),
+and the login, join, account and admin pages, on a phone and on a desk's screen. A
+real server over HTTP on loopback, on a real PostgreSQL database, in Debian's
+Chromium."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import uvicorn
+
+from browser import free_port, run_axe
+from easeback.server.app import create_server_app
+from easeback.server.config import ServerConfig
+from easeback.server.tenancy import scoped
+from easeback.store.diary import add_entry
+from easeback.usecases.clock import wall_now
+from helpers import screened_store
+from server_helpers import PASSWORD, SECRET, Clinic, clinic
+
+SIZES = [(390, 844), (1280, 800)]
+
+
+@pytest.fixture(scope="module")
+def served(postgres_server: str) -> Iterator[tuple[str, Clinic]]:
+    """The clinic of server_helpers, served by uvicorn in a thread on a free port."""
+    from sqlalchemy import create_engine, text
+
+    name = "axe_clinic"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with clinic(url) as made:
+        store = scoped(made.app.state.clinic, made.people["pat_a"].id)  # type: ignore[attr-defined]
+        screened_store(store)
+        for day in range(20):
+            add_entry(store, at=wall_now() - timedelta(days=day), zone="UTC", pain=5, note=None)
+        app = create_server_app(
+            ServerConfig(database=url, secret=SECRET, public_url=base), pool_size=2
+        )
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling for readiness, not waiting out time
+        try:
+            yield base, made
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            app.state.clinic.dispose()
+
+
+def page_as(chromium: Any, base: str, size: tuple[int, int], email: str | None) -> Any:
+    context = chromium.new_context(
+        base_url=base, viewport={"width": size[0], "height": size[1]}, service_workers="block"
+    )
+    page = context.new_page()
+    if email is not None:
+        page.goto("/login")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        assert "/login" not in page.url, "the test account could not log in"
+    return page
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_axe_finds_nothing_on_the_clinic_pages(
+    chromium: Any, served: tuple[str, Clinic], size: tuple[int, int]
+) -> None:
+    base, made = served
+    patient = made.people["pat_a"].id
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    anonymous = page_as(chromium, base, size, None)
+    for path in ("/login", "/join"):
+        anonymous.goto(path)
+        found[path] = run_axe(anonymous)
+    anonymous.context.close()
+
+    doctor = page_as(chromium, base, size, made.people["dr_a"].email)
+    for path in (
+        "/clinic",
+        "/clinic?sort=-pain&q=sam",
+        f"/clinic/patients/{patient}",
+        f"/clinic/patients/{patient}/prescription",
+        "/account",
+    ):
+        doctor.goto(path)
+        found[path] = run_axe(doctor)
+    doctor.goto("/clinic")
+    doctor.get_by_label("Their name").fill("Noor Haddad")
+    doctor.get_by_role("button", name="Make an invitation code").click()
+    doctor.wait_for_load_state()
+    found["/clinic, an invitation shown"] = run_axe(doctor)
+    doctor.goto(f"/clinic/patients/{patient}/prescription")
+    doctor.locator("#knee-press-hold_s").fill("99")
+    doctor.get_by_role("button", name="Publish version 1").click()
+    doctor.wait_for_load_state()
+    assert doctor.locator("#knee-press-hold_s-error").count() == 1
+    found["the editor, with an error"] = run_axe(doctor)
+    doctor.context.close()
+
+    for who, paths in (("pat_a", ["/account"]), ("admin", ["/admin", "/account"])):
+        page = page_as(chromium, base, size, made.people[who].email)
+        for path in paths:
+            page.goto(path)
+            found[f"{path} as {who}"] = run_axe(page)
+        page.context.close()
+
+    assert {where: v for where, v in found.items() if v} == {}
+    assert len(found) == 12
