@@ -80,6 +80,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"skip event uploads from {uploads.PHONES} phones at once against easeback server "
         f"run with {', '.join(map(str, uploads.WORKERS))} workers on a throwaway PostgreSQL "
         "(about a minute)",
+    )
     parser.add_argument(  # issue 13, clinician views
         "--no-clinic",
         action="store_true",

@@ -1,7 +1,9 @@
 """The patient's phone against a clinic's server over real HTTPS: Debian's Chromium
-trusts a test certificate authority, reaches the server by a name that is not
-loopback, logs in as a patient and gets a secure context (what service workers,
-installation and the wake lock need)."""
+trusts a test certificate authority and reaches the server by a name that is not
+loopback. A patient logs in, the app installs (manifest, service worker), a session
+is played with the network cut and a pain stop, and once the network is back every
+event is on the server exactly once; the clinician's list then shows that patient
+as needing attention."""
 
 from __future__ import annotations
 
@@ -10,12 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from browser import free_port
+from browser import free_port, keep_today, outbox_left, play_with_pain_stop, send_what_waits
 from easeback.server.app import create_server_app
 from easeback.server.config import ServerConfig
+from easeback.server.tenancy import scoped
+from helpers import screened_store
 from https import Https, launch_trusting, serving, trusting_home
 from server_helpers import PASSWORD, SECRET, clinic_accounts
+
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -53,3 +60,73 @@ def test_a_patient_logs_in_over_https_and_the_page_is_a_secure_context(
     assert page.evaluate("window.isSecureContext") is True
     assert page.evaluate("location.protocol") == "https:"
     context.close()
+
+
+def test_a_session_played_offline_on_the_phone_reaches_the_server_once_and_the_clinician_sees_it(
+    phone_clinic: dict[str, Any],
+) -> None:
+    app, people, url = phone_clinic["app"], phone_clinic["people"], phone_clinic["url"]
+    sam = scoped(app.state.clinic, people["pat_a"].id)
+    screened_store(sam)  # consent and a clean safety check, as the first visit records
+    phone = phone_clinic["browser"].new_context(
+        base_url=url, has_touch=True, service_workers="allow", viewport=PHONE
+    )
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.clock.install()
+    log_in_page(page, people["pat_a"].email)
+    page.wait_for_url("**/today")
+
+    # Installable: a manifest whose icons load, and a worker for the whole site.
+    manifest = page.evaluate(
+        "(href) => fetch(href, {credentials: 'include'}).then((r) => r.json())",
+        page.locator("link[rel=manifest]").get_attribute("href"),
+    )
+    assert manifest["display"] == "standalone" and manifest["icons"]
+    keep_today(page, Base(url))
+
+    slot = page.locator('a[href^="/play?slot="]').first.get_attribute("href")
+    phone.set_offline(True)
+    session = play_with_pain_stop(page, slot)
+    made = page.evaluate("window.easeback.state.seq")
+    assert outbox_left(page) > 0
+    assert events_of(sam, session) == []
+
+    phone.set_offline(False)
+    send_what_waits(page)
+    rows = events_of(sam, session)
+    assert [r.seq for r in rows] == list(range(made))
+    assert len({r.client_id for r in rows}) == made
+    assert rows[-1].kind == "pain_stop"
+    # Sent again (a phone that never heard the answer): nothing more is stored.
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    assert len(events_of(sam, session)) == made
+    assert errors == []
+
+    # The clinician's list, on a desk's browser, shows Sam as needing attention.
+    desk = phone_clinic["browser"].new_context(base_url=url)
+    clinician = desk.new_page()
+    log_in_page(clinician, people["dr_a"].email)
+    clinician.wait_for_url("**/clinic")
+    row = clinician.locator("tr", has_text=people["pat_a"].name)
+    assert "stopped for pain" in row.inner_text().lower()
+    desk.close()
+    phone.close()
+
+
+class Base:
+    """What keep_today needs of a server: its base address."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+
+def events_of(engine: Any, session_id: str) -> list[Any]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                text("SELECT seq, kind, client_id FROM events WHERE session_id = :id ORDER BY seq"),
+                {"id": session_id},
+            )
+        )

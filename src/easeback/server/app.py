@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from easeback.server.config import ServerConfig
 from easeback.server.guard import context, guard
+from easeback.server.pending import StoredPendingFiles
 from easeback.server.tenancy import open_clinic
 from easeback.web.app import add_csrf, person_app
 from easeback.web.errors import add_handlers
@@ -30,6 +31,7 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     app = person_app("The API of an easeback clinic server, for a patient's own records.")
     app.state.config = config
     app.state.clinic = open_clinic(config.database, pool_size=pool_size)
+    app.state.pending_files = StoredPendingFiles(app.state.clinic, config.secret or "")
     templates = app.state.templates
     templates.env.loader = ChoiceLoader(
         [

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -100,3 +101,12 @@ patient_status = Table(
     Column("flare_until", String(10), comment="the last day of a flare-up that is on"),
 )
 # --- end clinician views ---
+
+pending_files = Table(
+    "pending_files",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="keyed hash of the form's token"),
+    Column("owner_hash", String(64), nullable=False, index=True, comment="of the CSRF cookie"),
+    Column("raw", LargeBinary, nullable=False, comment="a prescription file, as uploaded"),
+    Column("expires_utc", DateTime, nullable=False, index=True),
+)

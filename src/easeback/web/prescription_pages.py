@@ -3,8 +3,9 @@ follows, import a signed file (confirming a clinician seen for the first time), 
 back to the article's plan; start a flare-up, answer its morning question, end it.
 
 The rules live in usecases/prescription.py. An uploaded file waiting for the
-person's confirmation is kept in memory only (``PendingFiles``), tied to this
-browser's CSRF cookie, and its signature is checked again when it is confirmed.
+person's confirmation is kept in memory only (``PendingFiles``; on a clinic's server,
+in its database: server/pending.py), tied to this browser's CSRF cookie, and its
+signature is checked again when it is confirmed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -78,8 +79,17 @@ class PendingFiles:
             del self._files[token]
 
 
-def pending_files(request: Request) -> PendingFiles:
-    found: PendingFiles = request.app.state.pending_files
+class Pending(Protocol):
+    """Where uploaded files wait: ``PendingFiles`` here, the clinic's database on a
+    server (easeback.server.pending), whose app servers keep no state of their own."""
+
+    def keep(self, owner: str, raw: bytes) -> str: ...
+    def get(self, token: str, owner: str) -> bytes | None: ...
+    def drop(self, token: str, owner: str) -> bytes | None: ...
+
+
+def pending_files(request: Request) -> Pending:
+    found: Pending = request.app.state.pending_files
     return found
 
 
