@@ -355,3 +355,51 @@ def test_a_patients_day_is_in_their_devices_time_zone_not_the_servers(
         assert phone.get("/api/today").json()["zone"] == "Pacific/Auckland"
         phone.cookies.set("easeback_zone", "../../etc/passwd")
         assert phone.get("/api/today").json()["zone"] != "../../etc/passwd"
+
+
+def test_wrong_passwords_sent_at_once_are_throttled_like_wrong_passwords_in_a_row(
+    postgres_url: str,
+) -> None:
+    """An attacker does not wait for one guess's answer before sending the next: a
+    dozen guesses at once must not all be checked before any of them is counted."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from easeback.server.accounts import MAX_FAILURES_PER_ACCOUNT, Throttled, check_password
+
+    engine = open_clinic(postgres_url, pool_size=12)
+    try:
+        with engine.begin() as connection:
+            create_account(
+                connection,
+                role="clinician",
+                email="dr@clinic.test",
+                name="Dr Okafor",
+                password=PASSWORD,
+                now=NOW,
+            )
+        guesses = 12
+        start = Barrier(guesses)
+
+        def guess(n: int) -> str:
+            start.wait()
+            try:
+                with engine.begin() as connection:
+                    found = check_password(
+                        connection,
+                        SECRET,
+                        email="dr@clinic.test",
+                        password=f"guess number {n}",
+                        address=f"10.0.0.{n}",
+                        now=NOW,
+                    )
+            except Throttled:
+                return "throttled"
+            return "checked" if found is None else "in"
+
+        with ThreadPoolExecutor(guesses) as pool:
+            outcomes = list(pool.map(guess, range(guesses)))
+        assert outcomes.count("checked") == MAX_FAILURES_PER_ACCOUNT
+        assert outcomes.count("throttled") == guesses - MAX_FAILURES_PER_ACCOUNT
+    finally:
+        engine.dispose()

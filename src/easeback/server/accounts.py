@@ -226,11 +226,17 @@ def check_password(
     More than ``MAX_FAILURES_PER_ACCOUNT`` wrong tries at one account, or
     ``MAX_FAILURES_PER_ADDRESS`` from one address, within ``THROTTLE_WINDOW`` raise
     ``Throttled`` before the password is even checked. Keys are hashed: the table of
-    failures names no one."""
+    failures names no one.
+
+    Guesses sent at once wait for each other here (a lock per key, held to the end of
+    ``connection``'s transaction): counted one after another, they cannot all pass the
+    count before any of them is written."""
     keys = [
         "account:" + keyed_hash(secret, email.strip().lower()),
         "address:" + keyed_hash(secret, address),
     ]
+    for key in sorted(keys):
+        connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     since = to_utc(now - THROTTLE_WINDOW)
     for key, limit in zip(keys, (MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS), strict=True):
         recent = connection.execute(
