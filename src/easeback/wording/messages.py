@@ -378,6 +378,8 @@ WEB_STORE_CAUSES = {
     ),
     "io": "the disk reported an error; please check the disk",
     "missing": "the folder of easeback's file is missing",
+    # A clinic's server: the phone's login ended while records waited on it.
+    "login": "your login to the clinic has ended; log in again at /login",
     "other": "easeback could not save just now",
 }
 WEB_SAVING_DELAYED = (

@@ -2,8 +2,9 @@
 // Each item is a POST whose body carries client-made ids, so sending it twice is
 // harmless: the server stores each session, event and diary entry once. Items go in
 // order, one at a time; when the server does not answer (no network), or cannot save
-// just now (503: another program holds its file, the disk is full...), they wait and
-// are retried, no sooner than the server asks.
+// just now (503: another program holds its file, the disk is full...), or a clinic's
+// server asks for a login again (401), they wait and are retried, no sooner than the
+// server asks.
 //
 // Where they wait: IndexedDB (the "easeback" database, "outbox" store, in the order
 // they were made), which a phone keeps while it is offline for days. Pushing is a
@@ -196,9 +197,11 @@ export class Outbox {
         after = Number(response.headers.get("Retry-After")) || 0;
         reply = await response.json().catch(() => null);
       } catch { status = 0; }
-      if (status === 0 || status >= 500 || status === 403 || status === 429) {
+      // 401: on a clinic's server the login has ended (weeks offline, or logged out
+      // in another tab); the records wait for the person to log in again.
+      if (status === 0 || status >= 500 || status === 401 || status === 403 || status === 429) {
         this.failures += 1;
-        this.problem = status === 0 ? "down" : (reply && reply.cause) || "other";
+        this.problem = status === 0 ? "down" : status === 401 ? "login" : (reply && reply.cause) || "other";
         this.onChange(count, this.problem);
         const wait = Math.max(RETRY_MS[Math.min(this.failures - 1, RETRY_MS.length - 1)], after * 1000);
         this.timer = setTimeout(() => this.flush(), wait);
