@@ -235,3 +235,43 @@ def test_days_the_plan_cannot_follow_are_refused_beside_their_field(
     soup = BeautifulSoup(refused.text, "html.parser")
     assert soup.find(id=f"{field}-error").get_text().startswith(words)
     assert soup.find("input", id=field)["aria-invalid"] == "true"
+
+
+def test_a_clinician_in_another_time_zone_leaves_the_patients_day_as_it_was(
+    place: Clinic,
+) -> None:
+    """The patient's summary is kept in their device's zone; the clinician publishing
+    from another continent must not move it (nor the week it counts) to theirs."""
+    from easeback.server.schema import patient_status
+
+    phone = place.client("pat_a")
+    phone.cookies.set("easeback_zone", "Pacific/Auckland")
+    token = csrf_of(phone, "/today")
+    sent = phone.post(
+        "/api/diary",
+        json={
+            "id": "0f4c3a1e-5b7d-4c2a-9e8f-1a2b3c4d5e6f",
+            "at": wall_now().isoformat(),
+            "pain": 3,
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert sent.status_code == 201, sent.text
+
+    def kept_zone() -> str:
+        with place.app.state.clinic.connect() as connection:  # type: ignore[attr-defined]
+            return str(
+                connection.execute(
+                    select(patient_status.c.zone).where(
+                        patient_status.c.patient_id == place.people["pat_a"].id
+                    )
+                ).scalar_one()
+            )
+
+    assert kept_zone() == "Pacific/Auckland"
+    doctor = place.client("dr_a")
+    doctor.cookies.set("easeback_zone", "America/Los_Angeles")
+    path = paths(place, "pat_a")[3]
+    answer = doctor.post(path, data=form_of(doctor, path), follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:3000]
+    assert kept_zone() == "Pacific/Auckland"

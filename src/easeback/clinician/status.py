@@ -132,6 +132,16 @@ def refresh(clinic: Engine, patient_id: str, now: datetime) -> None:
     keep(clinic, patient_id, found, now)
 
 
+def patient_zone(clinic: Engine, patient_id: str) -> str | None:
+    """The zone of the patient's day kept from their last request (their device's, or
+    the one they set); None before they have made one."""
+    with clinic.connect() as connection:
+        kept = connection.execute(
+            select(patient_status.c.zone).where(patient_status.c.patient_id == patient_id)
+        ).scalar()
+    return str(kept) if kept else None
+
+
 def refresh_after(clinic: Engine, patient_id: str, path: str, now: datetime) -> None:
     """After a patient's successful write to ``path``: refresh their row, except after
     a batch of events that leaves its session still going. Such a batch changes

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from easeback.clinician.status import refresh_after
+from easeback.clinician.status import patient_zone, refresh_after
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
@@ -196,7 +196,12 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
 def patient_for(request: Request, patient_id: str, action: str) -> tuple[Account, Engine]:
     """The patient ``patient_id`` and their store, for the logged-in clinician, with
     the read written to the audit log. Anyone else's patient, a patient who does not
-    exist and an id that cannot be one are refused alike: 404."""
+    exist and an id that cannot be one are refused alike: 404.
+
+    The rest of the request runs in the patient's day: their zone (kept from their
+    last request) stands for the clinician's device's, so that every use-case run on
+    their store (today, the progress figures, the report, a prescription's first day,
+    their summary) counts days as the patient's own pages do."""
     clinician = account_of(request)
     found = None
     if clinician.role == "clinician" and ACCOUNT_ID.fullmatch(patient_id):
@@ -207,6 +212,9 @@ def patient_for(request: Request, patient_id: str, action: str) -> tuple[Account
         note(request, action, "404", patient_id=known)
         raise HTTPException(404, "There is no patient of yours at this address.")
     note(request, action, "ok", patient_id=found.id)
+    zone = patient_zone(clinic_of(request), found.id)
+    if zone is not None and known_zone(zone):
+        device_zone.set(zone)  # in this route's own context: the next request starts afresh
     return found, scoped(clinic_of(request), found.id)
 
 
