@@ -18,7 +18,7 @@ from easeback.core.screening import QUESTION_IDS, assess
 from easeback.core.timeline import build_timeline
 from easeback.server.accounts import create_account
 from easeback.server.tenancy import scoped
-from easeback.store.diary import add_entry
+from easeback.store.diary import add_entry, entries
 from easeback.store.records import event_record, write_now
 from easeback.store.safety import record_screening
 from easeback.store.sessions import open_session
@@ -394,3 +394,30 @@ def test_a_long_list_comes_in_pages_sorted_across_all_of_them(place: Clinic) -> 
     assert " ".join(pages.p.get_text().split()).startswith("Patients 1 to 50 of 53.")
     assert pages.a["href"] == "/clinic?sort=-name&page=2"
     assert names_in_order(client.get("/clinic", params={"page": "99"}).text)[-1] == "Sam Patel"
+
+
+def test_a_summary_that_cannot_be_kept_neither_fails_nor_hides_the_patients_write(
+    place: Clinic, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The list's summary is kept for the clinician; a fault while keeping it must not
+    turn the patient's saved entry into an error (the phone would resend it forever
+    and refuse to begin a session while it waits)."""
+    from easeback.clinician import status
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the summary could not be kept")
+
+    monkeypatch.setattr(status, "refresh", broken)
+    patient = place.client("pat_a")
+    token = csrf_of(patient, "/today")
+    sent = patient.post(
+        "/api/diary",
+        json={"id": "6b1f0c9e-2d4a-4e8b-9c7d-0a1b2c3d4e5f", "at": wall_now().isoformat()}
+        | {"pain": 6, "note": "a private note"},
+        headers={"X-CSRF-Token": token},
+    )
+
+    assert sent.status_code == 201, sent.text[:500]
+    assert [e.pain for e in entries(store_of(place, "pat_a"))][-1] == 6
+    kept = [r for r in caplog.records if "summary" in r.getMessage()]
+    assert kept and all("private" not in r.getMessage() for r in caplog.records)

@@ -179,7 +179,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
             and response.status_code < 400
         ):
             await run_in_threadpool(
-                refresh_after, clinic_of(request), login.account.id, path, clock.wall_now()
+                keep_summary, clinic_of(request), login.account.id, path, route_name(request)
             )
     finally:
         if device is not None:
@@ -191,6 +191,22 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def keep_summary(clinic: Engine, patient_id: str, path: str, route: str) -> None:
+    """Refresh the patient's row in the clinician's list after their write. The row is
+    a copy kept for the list: a fault here is logged (by id, no health data) and the
+    write, already saved, is answered as saved, or the phone would send it again and
+    again. The next write refreshes the row."""
+    try:
+        refresh_after(clinic, patient_id, path, clock.wall_now())
+    except Exception as exc:  # whatever it is, the write stands
+        log.error(
+            "the summary of patient %s was not kept after %s (%s)",
+            patient_id,
+            route,
+            type(exc).__name__,
+        )
 
 
 def patient_for(request: Request, patient_id: str, action: str) -> tuple[Account, Engine]:
