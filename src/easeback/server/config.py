@@ -7,7 +7,9 @@ shell can give them alike, and so that the secret never appears in a process lis
   a name of its own, so that a clinic's database is never mistaken for a person's
   single-user store (``EASEBACK_DB``);
 * ``EASEBACK_SECRET`` or ``EASEBACK_SECRET_FILE``: at least 32 characters, used to
-  key the hashes of login tokens and invitation codes kept in the database;
+  key the hashes of login tokens, invitation codes and waiting prescription files kept
+  in the database, and to derive the clinic's prescription signing key
+  (clinician/editor.py): whoever has it signs as the clinic;
 * ``EASEBACK_PUBLIC_URL``: the address people type (``https://clinic.example.org``),
   which fixes the Host and Origin the server accepts and the links in invitations;
 * ``EASEBACK_TRUST_PROXY``: ``1`` behind a reverse proxy on this machine, which then
