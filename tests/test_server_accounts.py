@@ -403,3 +403,50 @@ def test_wrong_passwords_sent_at_once_are_throttled_like_wrong_passwords_in_a_ro
         assert outcomes.count("throttled") == guesses - MAX_FAILURES_PER_ACCOUNT
     finally:
         engine.dispose()
+
+
+def test_passwords_are_hashed_off_the_event_loop_so_a_login_holds_up_no_one_else(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2id takes a tenth of a second and 64 MiB on purpose; on the event loop
+    it would stall every phone's upload served by that worker, login after login."""
+    import asyncio
+
+    from easeback.server import accounts as accounts_module
+
+    on_loop: list[str] = []
+
+    def watched(name: str, real: object) -> object:
+        def call(*args: object) -> object:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(name)
+            except RuntimeError:
+                pass
+            return real(*args)  # type: ignore[operator]
+
+        return call
+
+    monkeypatch.setattr(accounts_module, "verify", watched("verify", accounts_module.verify))
+    monkeypatch.setattr(
+        accounts_module, "hash_password", watched("hash", accounts_module.hash_password)
+    )
+    with clinic(postgres_url) as c:
+        code = invite(c, "dr_a", "Robin")
+        browser = c.client()
+        token = csrf_of(browser, f"/join?code={code}")
+        words = "robin's long password"
+        joined = browser.post(
+            "/join",
+            data={"csrf": token, "code": code, "email": "robin@x.org"}
+            | {"password": words, "again": words},
+            follow_redirects=False,
+        )
+        assert joined.status_code == 303
+        c.client("pat_a")  # logs in
+        wrong = c.client()
+        answer = wrong.post(
+            "/login", data={"csrf": csrf_of(wrong), "email": "x@y.org", "password": "nope" * 3}
+        )
+        assert answer.status_code == 400
+    assert on_loop == []

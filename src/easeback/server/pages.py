@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
 from easeback.server import accounts, audit
-from easeback.server.accounts import Account, AccountProblem, Throttled
+from easeback.server.accounts import Account, AccountProblem, Login, Throttled
 from easeback.server.guard import (
     HOMES,
     LOGIN_COOKIE,
@@ -78,7 +79,8 @@ async def log_in(request: Request) -> Response:
     email, password = field(form, "email"), field(form, "password", 400)
     values = {"email": email, "next": field(form, "next")}
     now = clock.wall_now()
-    try:
+
+    def attempt() -> tuple[Account, str, Login] | None:
         with clinic_of(request).begin() as connection:
             who = accounts.check_password(
                 connection,
@@ -88,8 +90,15 @@ async def log_in(request: Request) -> Response:
                 address=address_of(request),
                 now=now,
             )
-            if who is not None:
-                token, login = accounts.start_login(connection, secret_of(request), who, now)
+            if who is None:
+                return None
+            token, login = accounts.start_login(connection, secret_of(request), who, now)
+            return who, token, login
+
+    try:
+        # argon2id is slow on purpose: in a thread, so the worker's other requests
+        # (phones uploading sessions) are not held up by each login.
+        found = await run_in_threadpool(attempt)
     except Throttled as exc:
         note(request, "log in", "429")
         minutes = max(1, round(exc.retry_after / 60))
@@ -107,7 +116,7 @@ async def log_in(request: Request) -> Response:
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    if who is None:
+    if found is None:
         note(request, "log in", "400")
         return render(
             request,
@@ -119,6 +128,7 @@ async def log_in(request: Request) -> Response:
                 "form": "The email address or the password is wrong. Check both and try again."
             },
         )
+    who, token, login = found
     note(request, "log in", "ok", actor=who)
     redirect = RedirectResponse(safe_next(values["next"], who.role), status_code=303)
     set_login_cookie(redirect, token, login, secure=request.app.state.config.secure)
@@ -161,7 +171,8 @@ async def join(request: Request) -> Response:
         )
     now = clock.wall_now()
     try:
-        who = accounts.redeem_invite(
+        who = await run_in_threadpool(  # hashes the password: see log_in
+            accounts.redeem_invite,
             clinic_of(request),
             secret_of(request),
             code=values["code"],
