@@ -182,6 +182,23 @@ def test_one_address_trying_many_accounts_is_throttled_after_30(built: Clinic) -
     assert log_in(browser(built, address="198.51.100.7"), built.people["pat_b"].email).is_redirect
 
 
+def test_one_ipv6_network_changing_address_at_each_guess_is_throttled_as_one(
+    built: Clinic,
+) -> None:
+    """A single IPv6 connection is given a /64 of its own: 2**64 addresses to guess
+    from, one each time, unless the network counts as one address."""
+    for n in range(MAX_FAILURES_PER_ADDRESS):
+        guesser = browser(built, address=f"2001:db8:5:7::{n + 1:x}")
+        assert log_in(guesser, f"someone{n}@clinic.test", "summer2026!!").status_code == 400
+
+    moved = browser(built, address="2001:db8:5:7:ffff::9")
+    assert log_in(moved, built.people["pat_b"].email).status_code == 429
+    # A neighbouring network is another household.
+    assert log_in(
+        browser(built, address="2001:db8:5:8::1"), built.people["pat_b"].email
+    ).is_redirect
+
+
 @pytest.mark.parametrize(
     "target",
     [

@@ -10,6 +10,7 @@ and per address.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
@@ -233,7 +234,7 @@ def check_password(
     count before any of them is written."""
     keys = [
         "account:" + keyed_hash(secret, email.strip().lower()),
-        "address:" + keyed_hash(secret, address),
+        "address:" + keyed_hash(secret, throttled_network(address)),
     ]
     for key in sorted(keys):
         connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
@@ -256,6 +257,21 @@ def check_password(
         return _account(row)
     connection.execute(insert(login_failures), [{"key": k, "at_utc": to_utc(now)} for k in keys])
     return None
+
+
+def throttled_network(address: str) -> str:
+    """What counts as one address for the throttle: an IPv4 address, or an IPv6
+    address's /64 (one household or one server is given a whole /64, so a guesser
+    there could use a fresh address for every guess)."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is 203.0.113.9
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def start_login(
