@@ -94,3 +94,14 @@ def test_a_versioned_static_file_comes_from_the_cache_with_no_network(
 ) -> None:
     case = cases["a versioned static file comes from the cache first"]
     assert case["page"]["body"] == f"kept {worker_lists()['shell'][0]}"
+
+
+def test_todays_message_keeps_the_offline_pages_a_worker_begun_at_login_could_not(
+    cases: dict[str, Any],
+) -> None:
+    """On a clinic's server the worker is first installed from the login page, when
+    /stretches and /diary answer with a redirect to it: Today's message, sent once
+    the patient is in, keeps them then."""
+    kept = kept_paths(cases["Today's message also keeps the offline pages not kept yet"])
+    assert set(worker_lists()["pages"]) <= set(kept)
+    assert {"/play?slot=morning", "/api/play?slot=morning"} <= set(kept)

@@ -11,7 +11,7 @@ function makeCaches() {
   const open = async (name) => {
     if (!stores.has(name)) {
       const entries = new Map();
-      const key = (request) => new URL(typeof request === "string" ? request : request.url, ORIGIN).href;
+      const key = (request) => new URL(typeof request === "string" || request instanceof URL ? request : request.url, ORIGIN).href;
       stores.set(name, {
         entries,
         match: async (request) => { const found = entries.get(key(request)); return found ? found.clone() : undefined; },
@@ -40,12 +40,18 @@ async function run(name, network, request, setup = async () => {}) {
     skipWaiting: async () => {},
     clients: { claim: async () => {} },
   };
-  const fetch = async (input) => network(new URL(typeof input === "string" ? input : input.url, ORIGIN));
+  const fetch = async (input) => network(new URL(typeof input === "string" || input instanceof URL ? input : input.url, ORIGIN));
   new Function("self", "caches", "fetch", `const KEEP = ${keepJson};\n${source}`)(self, caches, fetch);
   await setup(caches);
   let answer = null;
-  const event = { request, respondWith: (promise) => { answer = promise; } };
-  listeners.fetch(event);
+  if (request.keep) {  // a page's message: keep these addresses
+    let waiting = null;
+    listeners.message({ data: { keep: request.keep }, waitUntil: (promise) => { waiting = promise; } });
+    await waiting;
+  } else {
+    const event = { request, respondWith: (promise) => { answer = promise; } };
+    listeners.fetch(event);
+  }
   let page = null;
   if (answer) {
     try {
@@ -80,5 +86,6 @@ const results = [
   await run("another site is left alone", async () => html("x"), { url: "https://example.org/today", method: "GET", mode: "navigate" }),
   await run("the API of sessions is left to the network", async () => new Response("[]"), { url: `${ORIGIN}/api/sessions`, method: "GET", mode: "cors" }),
   await run("a versioned static file comes from the cache first", offline, { url: `${ORIGIN}${KEEP.shell[0]}`, method: "GET", mode: "no-cors" }, async (caches) => (await caches.open(KEEP.cache)).addAll([KEEP.shell[0]])),
+  await run("Today's message also keeps the offline pages not kept yet", async (url) => html(url.pathname), { keep: ["/play?slot=morning"] }),
 ];
 console.log(JSON.stringify(results));

@@ -26,9 +26,16 @@ self.addEventListener("activate", (event) => {
 });
 
 // A page asks for the pages it links to be kept (Today: each of today's sessions).
+// The offline pages not kept yet are fetched with them: a worker that began on a
+// clinic server's login page found them behind the login then, and kept none.
 self.addEventListener("message", (event) => {
   const urls = event.data && Array.isArray(event.data.keep) ? event.data.keep : [];
-  event.waitUntil(keepPages(urls.filter((url) => typeof url === "string")));
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    const missing = [];
+    for (const path of KEEP.pages) if (!(await cache.match(new URL(path, self.location.origin).href))) missing.push(path);
+    await keepPages([...missing, ...urls.filter((url) => typeof url === "string")]);
+  })());
 });
 
 function offlinePage(url) {
