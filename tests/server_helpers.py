@@ -4,16 +4,18 @@ accounts of every role made through the same code the pages use."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
 from easeback.server.accounts import Account, create_account, make_invite
 from easeback.server.app import create_server_app
 from easeback.server.config import ServerConfig
+from easeback.server.tenancy import open_clinic
 from easeback.usecases.clock import wall_now
 
 PUBLIC_URL = "https://clinic.test"
@@ -97,12 +99,45 @@ def clinic_accounts(engine: Engine) -> dict[str, Account]:
 
 @contextmanager
 def clinic(database: str) -> Iterator[Clinic]:
-    """A clinic's app on ``database`` with the accounts of ``clinic_accounts``."""
+    """A clinic's app on ``database`` (a fresh, empty database) with the accounts of
+    ``clinic_accounts``: the database is replaced by a copy of one built once per
+    run, since hashing five passwords and migrating two patients' schemas for every
+    test would cost the suite minutes."""
+    people = from_template(database)
     app = create_server_app(config_for(database), pool_size=2)
     try:
-        yield Clinic(app, clinic_accounts(app.state.clinic))
+        yield Clinic(app, people)
     finally:
         app.state.clinic.dispose()
+
+
+# The template of each throwaway server (by its maintenance URL): its name and people.
+_templates: dict[str, tuple[str, dict[str, Account]]] = {}
+
+
+def from_template(database: str) -> dict[str, Account]:
+    """Replace the empty ``database`` by a copy of the clinic template; its people."""
+    base, name = database.rsplit("/", 1)
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        if base not in _templates:
+            template = f"clinic_template_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{template}"'))
+            engine = open_clinic(f"{base}/{template}", pool_size=1)
+            try:
+                _templates[base] = (template, clinic_accounts(engine))
+            finally:
+                engine.dispose()
+        template, people = _templates[base]
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            connection.execute(
+                text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+            )
+    finally:
+        admin.dispose()
+    return people
 
 
 def invite(clinic_: Clinic, maker: str, name: str) -> str:
