@@ -4,9 +4,11 @@ admin's invitations; the guards on host and origin. Against a real PostgreSQL.""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -450,3 +452,36 @@ def test_passwords_are_hashed_off_the_event_loop_so_a_login_holds_up_no_one_else
         )
         assert answer.status_code == 400
     assert on_loop == []
+
+
+def test_a_record_kept_on_a_shared_device_is_never_stored_under_another_login(
+    postgres_url: str,
+) -> None:
+    with clinic(postgres_url) as c:
+        kim = c.client("pat_b")
+        entry = {"id": str(uuid.uuid4()), "at": "2026-11-29T07:00:00Z", "pain": 7}
+        token = csrf_of(kim, "/today")
+        sams = kim.post(
+            "/api/diary",
+            json=entry,
+            headers={"x-csrf-token": token, "x-easeback-account": tag_of(kim, "x")},
+        )
+        assert sams.status_code == 401 and sams.json()["cause"] == "login"
+        assert diary_entries(scoped(c.app.state.clinic, c.people["pat_b"].id)) == []
+        own = kim.post(
+            "/api/diary",
+            json=entry,
+            headers={"x-csrf-token": token, "x-easeback-account": tag_of(kim)},
+        )
+        assert own.status_code == 201
+        assert [
+            e.pain for e in diary_entries(scoped(c.app.state.clinic, c.people["pat_b"].id))
+        ] == [7]
+
+
+def tag_of(browser: Any, other: str = "") -> str:
+    """The outbox's mark of the logged-in account, as its pages give it (``other``:
+    a mark that is not it, as another account's would be)."""
+    found = re.search(r'name="easeback-account" content="([^"]+)"', browser.get("/today").text)
+    assert found
+    return found.group(1)[: -len(other)] + other if other else found.group(1)

@@ -130,3 +130,33 @@ def events_of(engine: Any, session_id: str) -> list[Any]:
                 {"id": session_id},
             )
         )
+
+
+def test_logging_out_with_records_still_on_the_phone_says_so_before_deleting_them(
+    phone_clinic: dict[str, Any],
+) -> None:
+    people = phone_clinic["people"]
+    phone = phone_clinic["browser"].new_context(base_url=phone_clinic["url"], viewport=PHONE)
+    page = phone.new_page()
+    log_in_page(page, people["pat_a"].email)
+    page.wait_for_url("**/today")
+    phone.set_offline(True)
+    page.evaluate(
+        """async () => {
+            const src = document.querySelector('script[src*="/js/outbox-flush.js"]').src;
+            const { Outbox } = await import(src.replace('outbox-flush.js', 'outbox.js'));
+            const entry = {id: crypto.randomUUID(), at: new Date().toISOString(), pain: 3};
+            new Outbox('').push('/api/diary', entry);
+        }"""
+    )
+    phone.set_offline(False)
+    phone.route("**/api/diary", lambda route: route.abort())  # the server cannot be reached
+    page.goto("/account")
+    page.get_by_role("button", name="Log out").click()
+    warning = page.get_by_role("alert")
+    warning.wait_for()
+    assert "1 record made on this device" in warning.inner_text()
+    assert page.url.endswith("/account")  # still logged in: nothing deleted yet
+    page.get_by_role("button", name="Log out anyway").click()
+    page.wait_for_url("**/login")
+    phone.close()

@@ -31,6 +31,7 @@ from easeback.clinician.status import patient_zone, refresh_after
 from easeback.server import accounts, audit
 from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
+from easeback.server.tokens import keyed_hash
 from easeback.usecases import clock
 from easeback.usecases.clock import device_zone, known_zone
 from easeback.web.responses import error_page
@@ -39,6 +40,8 @@ from easeback.web.security import SAFE_METHODS
 log = logging.getLogger("easeback.server")
 
 LOGIN_COOKIE = "easeback_login"
+# Sent by the page's outbox with each record it kept: the account that made it.
+ACCOUNT_HEADER = "x-easeback-account"
 # The device's time zone, written by every page (js/menu.js): a patient's day is
 # theirs, not the server's, until they set their own in "Your day".
 ZONE_COOKIE = "easeback_zone"
@@ -164,6 +167,20 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
             f"Your pages start at {HOMES[login.account.role]}.",
         )
     if role == "patient" and login is not None:
+        maker = request.headers.get(ACCOUNT_HEADER)
+        if maker is not None and maker != outbox_tag(request, login.account):
+            # Kept on a shared device while someone else was logged in: never stored
+            # in this account's records. The device keeps it for its own account.
+            note(request, "another account's record", "401")
+            return JSONResponse(
+                {
+                    "detail": "This was recorded on this device while another account was "
+                    "logged in; it waits until that account logs in again.",
+                    "errors": [],
+                    "cause": "login",
+                },
+                status_code=401,
+            )
         request.state.engine = scoped(clinic_of(request), login.account.id)
     zone = request.cookies.get(ZONE_COOKIE, "")
     device = device_zone.set(zone) if known_zone(zone) else None
@@ -248,7 +265,16 @@ def set_login_cookie(response: Response, token: str, login: Login, *, secure: bo
     )
 
 
+def outbox_tag(request: Request, who: Account) -> str:
+    """What a page's outbox marks each kept record with: its account, not by its id
+    (pages never show ids) but by a keyed hash of it."""
+    return keyed_hash(secret_of(request), f"outbox:{who.id}")[:32]
+
+
 def context(request: Request) -> dict[str, Any]:
     """What the server's templates know of the login."""
     login = login_of(request)
-    return {"account": login.account if login else None}
+    return {
+        "account": login.account if login else None,
+        "outbox_tag": outbox_tag(request, login.account) if login else "",
+    }

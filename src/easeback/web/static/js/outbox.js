@@ -93,9 +93,13 @@ export class Outbox {
     this.onChange(this.pending(), this.problem);
   }
 
+  // On a clinic's server each item names the account that made it (the page's
+  // "easeback-account"), so it is never sent under another account's login: the
+  // server answers 401 and it waits until its own account logs in again.
   push(url, body) {
     const items = this.items();
-    items.push({ id: newId(), url, body });
+    const account = document.querySelector('meta[name="easeback-account"]');
+    items.push({ id: newId(), url, body, account: (account && account.content) || "" });
     this.save(items);
     this.flush();
   }
@@ -141,7 +145,7 @@ export class Outbox {
     for (const item of waiting) {
       const known = await done(store.index("id").getKey(item.id));
       if (known === undefined) {
-        store.add({ id: item.id, url: item.url, body: item.body });
+        store.add({ id: item.id, url: item.url, body: item.body, account: item.account || "" });
         added += 1;
       }
     }
@@ -189,7 +193,11 @@ export class Outbox {
       try {
         const response = await fetch(item.url, {
           method: "POST",
-          headers: { "Content-Type": "application/json", "X-CSRF-Token": this.token },
+          headers: {
+            "Content-Type": "application/json",
+            "X-CSRF-Token": this.token,
+            ...(item.account ? { "X-Easeback-Account": item.account } : {}),
+          },
           body: JSON.stringify(item.body),
           credentials: "same-origin",
         });
