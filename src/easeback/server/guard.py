@@ -142,16 +142,15 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     patient's request the patient's store."""
     token = request.cookies.get(LOGIN_COOKIE, "")
     login = None
-    if token:
-        with clinic_of(request).begin() as connection:
-            login = accounts.login_of(connection, secret_of(request), token, clock.wall_now())
+    if token:  # the database is not asked on the event loop, which serves every request
+        login = await run_in_threadpool(find_login, request, token)
     request.state.login = login
     path = request.url.path
     role = needed_role(path)
     if path == "/" and login is not None:
         return RedirectResponse(HOMES[login.account.role], status_code=303)
     if role is not None and login is None:
-        note(request, f"{role} page", "401")
+        await run_in_threadpool(note, request, f"{role} page", "401")
         if path.startswith("/api/"):
             return refuse(request, 401, "Log in first: this needs a patient's account.")
         if request.method == "GET":
@@ -159,7 +158,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         return refuse(request, 401, "You are not logged in (or your login expired). Log in again.")
     if role is not None and login is not None and login.account.role != role:
-        note(request, f"{role} page", "403")
+        await run_in_threadpool(note, request, f"{role} page", "403")
         return refuse(
             request,
             403,
@@ -171,7 +170,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
         if maker is not None and maker != outbox_tag(request, login.account):
             # Kept on a shared device while someone else was logged in: never stored
             # in this account's records. The device keeps it for its own account.
-            note(request, "another account's record", "401")
+            await run_in_threadpool(note, request, "another account's record", "401")
             return JSONResponse(
                 {
                     "detail": "This was recorded on this device while another account was "
@@ -204,10 +203,15 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     if role == "patient" and response.status_code == 404:
         # A patient's own store answered "no such thing": perhaps another patient's
         # id, tried in a URL or a body. Kept as an attempt, like any refusal.
-        note(request, route_name(request), "404")
+        await run_in_threadpool(note, request, route_name(request), "404")
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def find_login(request: Request, token: str) -> Login | None:
+    with clinic_of(request).begin() as connection:
+        return accounts.login_of(connection, secret_of(request), token, clock.wall_now())
 
 
 def keep_summary(clinic: Engine, patient_id: str, path: str, route: str) -> None:
