@@ -46,15 +46,22 @@ PUBLIC_PATHS = frozenset(
     {"/login", "/join", "/logout", "/manifest.webmanifest", "/sw.js", "/favicon.ico", "/healthz"}
 )
 PUBLIC_PREFIXES = ("/static/", "/pictures/")
+# Pages for whoever is logged in, whatever their role: every menu links the account
+# page, and it is where each of them logs out.
+ANY_ROLE = "any"
+ANY_ROLE_PATHS = frozenset({"/account"})
 HOMES = {"admin": "/admin", "clinician": "/clinic", "patient": "/today"}
 # Pages no shared cache or back button should keep.
 NO_STORE_PREFIXES = ("/login", "/join", "/admin", "/clinic", "/account", "/logout")
 
 
 def needed_role(path: str) -> str | None:
-    """The role a path is for; None for public paths."""
+    """The role a path is for; None for public paths, ``ANY_ROLE`` for pages every
+    logged-in account may open."""
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return None
+    if path in ANY_ROLE_PATHS:
+        return ANY_ROLE
     for prefix, role in (("/admin", "admin"), ("/clinic", "clinician")):
         if path == prefix or path.startswith(prefix + "/"):
             return role
@@ -155,7 +162,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         return refuse(request, 401, "You are not logged in (or your login expired). Log in again.")
-    if role is not None and login is not None and login.account.role != role:
+    if role not in (None, ANY_ROLE) and login is not None and login.account.role != role:
         note(request, f"{role} page", "403")
         return refuse(
             request,
