@@ -24,6 +24,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -33,6 +34,7 @@ from easeback.server.accounts import Account, Login
 from easeback.server.tenancy import ACCOUNT_ID, scoped
 from easeback.usecases import clock
 from easeback.usecases.clock import device_zone, known_zone
+from easeback.web.errors import unavailable
 from easeback.web.responses import error_page
 from easeback.web.security import SAFE_METHODS
 
@@ -146,9 +148,15 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     patient's request the patient's store."""
     token = request.cookies.get(LOGIN_COOKIE, "")
     login = None
+    request.state.login = None
     if token:
-        with clinic_of(request).begin() as connection:
-            login = accounts.login_of(connection, secret_of(request), token, clock.wall_now())
+        try:
+            with clinic_of(request).begin() as connection:
+                login = accounts.login_of(connection, secret_of(request), token, clock.wall_now())
+        except SQLAlchemyError as exc:
+            if (answer := unavailable(request, exc)) is None:
+                raise
+            return answer
     request.state.login = login
     path = request.url.path
     role = needed_role(path)

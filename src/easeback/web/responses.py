@@ -32,7 +32,12 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    titles = {404: "Not found", 400: "That did not work", 403: "Refused"}
+    titles = {
+        404: "Not found",
+        400: "That did not work",
+        403: "Refused",
+        503: "Not available just now",
+    }
     if status == 404 and detail in ("Not Found", ""):
         detail = "There is no page at this address."
     if not hasattr(request.state, "csrf"):
