@@ -124,3 +124,51 @@ def test_axe_finds_nothing_on_the_clinic_pages(
 
     assert {where: v for where, v in found.items() if v} == {}
     assert len(found) == 12
+
+
+# Every control a finger or a pointer uses, and how wide the page is against the window.
+MEASURE = """() => {
+  const small = [];
+  const controls = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), '
+    + 'button, select, textarea';
+  for (const el of document.querySelectorAll(controls)) {
+    const box = el.getBoundingClientRect();
+    const name = `${el.tagName} ${el.id || el.name}`;
+    if (box.width > 0 && box.height < 44) small.push(`${name}: ${Math.round(box.height)} px`);
+  }
+  return {small, sideways: document.documentElement.scrollWidth > window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_clinic_pages_fit_the_window_and_their_fields_are_big_enough(
+    chromium: Any, served: tuple[str, Clinic], size: tuple[int, int]
+) -> None:
+    """Fields of every type are 44 px or taller (the login's email and password and the
+    list's search box were 21 px), and no page scrolls sideways on a phone (the patient
+    list's headings and the admin's and the patient's tables widened it)."""
+    base, made = served
+    patient = made.people["pat_a"].id
+    found: dict[str, Any] = {}
+    anonymous = page_as(chromium, base, size, None)
+    for path in ("/login", "/join"):
+        anonymous.goto(path)
+        found[path] = anonymous.evaluate(MEASURE)
+    anonymous.context.close()
+    pages = {
+        "dr_a": [
+            "/clinic",
+            f"/clinic/patients/{patient}",
+            f"/clinic/patients/{patient}/prescription",
+        ],
+        "admin": ["/admin", "/account"],
+        "pat_a": ["/account", "/today"],  # after dr_a's reads: the list of who has seen
+    }
+    for who, paths in pages.items():
+        page = page_as(chromium, base, size, made.people[who].email)
+        for path in paths:
+            page.goto(path)
+            found[f"{path} as {who}"] = page.evaluate(MEASURE)
+        page.context.close()
+    wrong = {where: m for where, m in found.items() if m["small"] or m["sideways"]}
+    assert wrong == {}
