@@ -136,6 +136,12 @@ MEASURE = """() => {
     const name = `${el.tagName} ${el.id || el.name}`;
     if (box.width > 0 && box.height < 44) small.push(`${name}: ${Math.round(box.height)} px`);
   }
+  for (const box of document.querySelectorAll('input[type=checkbox]')) {
+    const label = document.querySelector(`label[for="${box.id}"]`);
+    const tall = label ? label.getBoundingClientRect().height : 0;
+    const side = box.getBoundingClientRect().height;
+    if (tall < 44 || side < 24) small.push(`checkbox ${box.id}: ${side} px, label ${tall} px`);
+  }
   return {small, sideways: document.documentElement.scrollWidth > window.innerWidth};
 }"""
 
@@ -145,8 +151,10 @@ def test_the_clinic_pages_fit_the_window_and_their_fields_are_big_enough(
     chromium: Any, served: tuple[str, Clinic], size: tuple[int, int]
 ) -> None:
     """Fields of every type are 44 px or taller (the login's email and password and the
-    list's search box were 21 px), and no page scrolls sideways on a phone (the patient
-    list's headings and the admin's and the patient's tables widened it)."""
+    list's search box were 21 px), checkboxes have a label 44 px tall to tap (the
+    editor's were 13 px boxes above their words), and no page scrolls sideways on a
+    phone (the patient list's headings and the admin's and the patient's tables
+    widened it)."""
     base, made = served
     patient = made.people["pat_a"].id
     found: dict[str, Any] = {}
