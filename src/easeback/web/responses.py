@@ -122,7 +122,9 @@ def explained(request: Request, exc: BaseException) -> StoreError | None:
     """A storage fault behind ``exc`` as a StoreError naming its cause, else None."""
     if isinstance(exc, StoreError):
         return exc
-    path = sqlite_file(str(store_of(request).url))
+    # A clinic's pages (login, the clinician's) have no store of their own: no file.
+    engine = getattr(request.state, "engine", None) or getattr(request.app.state, "engine", None)
+    path = sqlite_file(str(engine.url)) if engine is not None else None
     return explain(exc, path, str(path) if path else None)
 
 
