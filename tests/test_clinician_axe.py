@@ -6,6 +6,7 @@ Chromium."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from easeback.server.tenancy import scoped
 from easeback.store.diary import add_entry
 from easeback.usecases.clock import wall_now
 from helpers import screened_store
-from server_helpers import PASSWORD, SECRET, Clinic, clinic
+from server_helpers import PASSWORD, SECRET, Clinic, clinic, invite
 
 SIZES = [(390, 844), (1280, 800)]
 
@@ -180,3 +181,45 @@ def test_the_clinic_pages_fit_the_window_and_their_fields_are_big_enough(
         page.context.close()
     wrong = {where: m for where, m in found.items() if m["small"] or m["sideways"]}
     assert wrong == {}
+
+
+# Two clicks as a hurried thumb makes them: the second while the first is on its way
+# (the page's own timer, so the test waits for nothing).
+TWO_CLICKS = """(label) => {
+  const button = [...document.querySelectorAll("button")].find((b) => b.textContent === label);
+  button.click();
+  setTimeout(() => button.click(), 80);
+}"""
+
+
+def test_a_double_click_sends_a_form_once(chromium: Any, served: tuple[str, Clinic]) -> None:
+    """Joining with a double click lands on Today, not on "this code is used already"
+    (the second click's answer), and a double-clicked Publish makes one version."""
+    base, made = served
+    code = invite(made, "dr_a", "Dee Double")
+    page = page_as(chromium, base, SIZES[0], None)
+    page.goto(f"/join?code={code}")
+    page.locator("#email").fill("dee.double@clinic.test")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#again").fill(PASSWORD)
+    page.evaluate(TWO_CLICKS, "Make my account")
+    page.wait_for_url(lambda url: "?code=" not in url)  # the form's answer has come
+    page.wait_for_load_state()
+    assert page.url.endswith("/today"), page.url
+    assert "not valid" not in page.content()
+    page.context.close()
+
+    doctor = page_as(chromium, base, SIZES[1], made.people["dr_a"].email)
+    doctor.goto("/clinic?q=Dee")  # the patient who just joined, one of dr_a's
+    doctor.get_by_role("link", name="Dee Double").click()
+    path = doctor.url.split("127.0.0.1", 1)[1].split("/", 1)[1]
+    path = "/" + path + "/prescription"
+    doctor.goto(path)
+    publish = doctor.get_by_role("button", name=re.compile(r"^Publish version \d+$"))
+    before = int((publish.text_content() or "").rsplit(" ", 1)[1])
+    doctor.evaluate(TWO_CLICKS, f"Publish version {before}")
+    doctor.wait_for_url(lambda url: "published=true" in url)
+    doctor.goto(path)
+    after = doctor.get_by_role("button", name=re.compile(r"^Publish version \d+$"))
+    assert after.text_content() == f"Publish version {before + 1}"
+    doctor.context.close()
