@@ -6,6 +6,7 @@ Chromium."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from easeback.server.tenancy import scoped
 from easeback.store.diary import add_entry
 from easeback.usecases.clock import wall_now
 from helpers import screened_store
-from server_helpers import PASSWORD, SECRET, Clinic, clinic
+from server_helpers import PASSWORD, SECRET, Clinic, clinic, invite
 
 SIZES = [(390, 844), (1280, 800)]
 
@@ -124,3 +125,101 @@ def test_axe_finds_nothing_on_the_clinic_pages(
 
     assert {where: v for where, v in found.items() if v} == {}
     assert len(found) == 12
+
+
+# Every control a finger or a pointer uses, and how wide the page is against the window.
+MEASURE = """() => {
+  const small = [];
+  const controls = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), '
+    + 'button, select, textarea';
+  for (const el of document.querySelectorAll(controls)) {
+    const box = el.getBoundingClientRect();
+    const name = `${el.tagName} ${el.id || el.name}`;
+    if (box.width > 0 && box.height < 44) small.push(`${name}: ${Math.round(box.height)} px`);
+  }
+  for (const box of document.querySelectorAll('input[type=checkbox]')) {
+    const label = document.querySelector(`label[for="${box.id}"]`);
+    const tall = label ? label.getBoundingClientRect().height : 0;
+    const side = box.getBoundingClientRect().height;
+    if (tall < 44 || side < 24) small.push(`checkbox ${box.id}: ${side} px, label ${tall} px`);
+  }
+  return {small, sideways: document.documentElement.scrollWidth > window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_clinic_pages_fit_the_window_and_their_fields_are_big_enough(
+    chromium: Any, served: tuple[str, Clinic], size: tuple[int, int]
+) -> None:
+    """Fields of every type are 44 px or taller (the login's email and password and the
+    list's search box were 21 px), checkboxes have a label 44 px tall to tap (the
+    editor's were 13 px boxes above their words), and no page scrolls sideways on a
+    phone (the patient list's headings and the admin's and the patient's tables
+    widened it)."""
+    base, made = served
+    patient = made.people["pat_a"].id
+    found: dict[str, Any] = {}
+    anonymous = page_as(chromium, base, size, None)
+    for path in ("/login", "/join"):
+        anonymous.goto(path)
+        found[path] = anonymous.evaluate(MEASURE)
+    anonymous.context.close()
+    pages = {
+        "dr_a": [
+            "/clinic",
+            f"/clinic/patients/{patient}",
+            f"/clinic/patients/{patient}/prescription",
+        ],
+        "admin": ["/admin", "/account"],
+        "pat_a": ["/account", "/today"],  # after dr_a's reads: the list of who has seen
+    }
+    for who, paths in pages.items():
+        page = page_as(chromium, base, size, made.people[who].email)
+        for path in paths:
+            page.goto(path)
+            found[f"{path} as {who}"] = page.evaluate(MEASURE)
+        page.context.close()
+    wrong = {where: m for where, m in found.items() if m["small"] or m["sideways"]}
+    assert wrong == {}
+
+
+# Two clicks as a hurried thumb makes them: the second while the first is on its way
+# (the page's own timer, so the test waits for nothing).
+TWO_CLICKS = """(label) => {
+  const button = [...document.querySelectorAll("button")].find((b) => b.textContent === label);
+  button.click();
+  setTimeout(() => button.click(), 80);
+}"""
+
+
+def test_a_double_click_sends_a_form_once(chromium: Any, served: tuple[str, Clinic]) -> None:
+    """Joining with a double click lands on Today, not on "this code is used already"
+    (the second click's answer), and a double-clicked Publish makes one version."""
+    base, made = served
+    code = invite(made, "dr_a", "Dee Double")
+    page = page_as(chromium, base, SIZES[0], None)
+    page.goto(f"/join?code={code}")
+    page.locator("#email").fill("dee.double@clinic.test")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#again").fill(PASSWORD)
+    page.evaluate(TWO_CLICKS, "Make my account")
+    page.wait_for_url(lambda url: "?code=" not in url)  # the form's answer has come
+    page.wait_for_load_state()
+    assert page.url.endswith("/today"), page.url
+    assert "not valid" not in page.content()
+    page.context.close()
+
+    doctor = page_as(chromium, base, SIZES[1], made.people["dr_a"].email)
+    doctor.goto("/clinic?q=Dee")  # the patient who just joined, one of dr_a's
+    doctor.get_by_role("link", name="Dee Double").click()
+    path = doctor.url.split("127.0.0.1", 1)[1].split("/", 1)[1]
+    path = "/" + path + "/prescription"
+    doctor.goto(path)
+    publish = doctor.get_by_role("button", name=re.compile(r"^Publish version \d+$"))
+    before = int((publish.text_content() or "").rsplit(" ", 1)[1])
+    doctor.evaluate(TWO_CLICKS, f"Publish version {before}")
+    doctor.wait_for_url(lambda url: "published=true" in url)
+    doctor.goto(path)
+    after = doctor.get_by_role("button", name=re.compile(r"^Publish version \d+$"))
+    assert after.text_content() == f"Publish version {before + 1}"
+    doctor.context.close()

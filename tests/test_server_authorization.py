@@ -297,8 +297,10 @@ PUBLIC_STATUS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/healthz"): dict.fromkeys(CALLERS, 200),
 }
 # Anyone logged in is sent on from the front door to their own home.
+# The account page (where everyone logs out) is for every role.
 OVERRIDES: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/"): dict.fromkeys(LOGGED_IN, 303),
+    ("GET", "/account"): dict.fromkeys(LOGGED_IN, 200),
 }
 PAST_THE_GUARD = 0  # a clinician's form with no body row: any answer but a refusal
 REFUSED = (401, 403, 404)
@@ -457,6 +459,8 @@ def test_each_route_answers_each_caller_as_the_rules_say(world: World, who: str)
         ("admin", "/api/today", 403),
         ("anonymous", "/api/today", 401),
         ("dr_a", "/today", 403),
+        ("dr_a", "/account", 200),
+        ("admin", "/account", 200),
     ],
 )
 def test_the_rules_read_as_the_issue_says(who: str, template: str, want: int) -> None:

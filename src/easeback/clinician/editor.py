@@ -51,6 +51,16 @@ NUMBERS = {
     "flare_reps": "a whole number of repetitions",
 }
 # A model error's "field" -> the form's name for it.
+# What each free field of the form holds, for refusals in our words (the model's own
+# say "Value should have at least 1 item after validation").
+TEXT_FIELDS = {
+    "flare-days": ("how many days the easier plan lasts", "Give"),
+    "flare-advice": ("what to do meanwhile", "Write"),
+    "flare-contact": ("when to get in touch, and how", "Write"),
+    "note": ("the note", "Write"),
+}
+FLARE_DAYS = (1, 14)
+
 FIELD_OF = {
     "hold_s": "hold_s",
     "reps": "reps",
@@ -274,8 +284,27 @@ def _field_errors(
             name = f"{sid}-flare_{'reps' if context.get('field') == 'reps' else 'hold'}"
         elif loc[:1] in (["start"], ["end"], ["note"]) or context.get("field") == "end":
             name = loc[0] if loc else "end"
-        errors.setdefault(name, message)
+        errors.setdefault(name, _in_our_words(name, error["type"], context) or message)
     return errors
+
+
+def _in_our_words(name: str, kind: str, context: dict[str, Any]) -> str | None:
+    """A length or range refusal of one of the free fields, said as what to write;
+    None for anything else (the model's own checks are worded already)."""
+    if name not in TEXT_FIELDS:
+        return None
+    what, verb = TEXT_FIELDS[name]
+    if name == "flare-days" and kind.startswith(("greater_than", "less_than")):
+        low, high = FLARE_DAYS
+        return f"Give {what} as a whole number from {low} to {high}."
+    if kind in ("too_short", "string_too_short"):
+        return f"{verb} {what}: the flare-up plan needs it."
+    if kind in ("too_long", "string_too_long"):
+        most = context.get("max_length")
+        given = context.get("actual_length")
+        length = f" is {given} characters long;" if given is not None else " is too long;"
+        return f"{what[0].upper()}{what[1:]}{length} shorten it to at most {most} characters."
+    return None
 
 
 def next_version(engine: Engine) -> int:

@@ -24,7 +24,7 @@ from easeback.core.plan import DaySettings, person_day
 from easeback.server import accounts, audit
 from easeback.server.accounts import AccountProblem
 from easeback.server.guard import account_of, clinic_of, note, patient_for, secret_of
-from easeback.server.pages import field, invite_context
+from easeback.server.pages import field, invite_context, printable
 from easeback.server.schema import accounts as accounts_table
 from easeback.server.schema import patient_status
 from easeback.store.plan import latest_settings
@@ -85,7 +85,7 @@ def list_page(
     **extra: Any,
 ) -> HTMLResponse:
     clinician = account_of(request)
-    q = " ".join(q.split())[:SEARCH_LIMIT]
+    q = " ".join(printable(q).split())[:SEARCH_LIMIT]
     if sort.removeprefix("-") not in SORTS:
         sort = DEFAULT_SORT
     now = wall_now()

@@ -22,10 +22,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 SECRET_MIN_LENGTH = 32
 DEFAULT_PORT = 8443
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``url`` in parts, or None when it cannot be read as a URL (an unclosed ``[``,
+    a port that is not a number from 1 to 65535): urlsplit raises for these, and a
+    typing slip in a setting must be a sentence, not a traceback."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    return None if port == 0 else parts
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,12 @@ class ServerConfig:
                 "its data in PostgreSQL 15 or newer. Give a URL such as "
                 "postgresql+psycopg://easeback@localhost/easeback"
             )
+        elif split_url(self.database) is None:
+            found.append(
+                "EASEBACK_SERVER_DB cannot be read as a URL (is the port a number from 1 to "
+                "65535, and every [ closed?). Give a URL such as "
+                "postgresql+psycopg://easeback@localhost:5432/easeback"
+            )
         if self.secret_problem:
             found.append(self.secret_problem)
         elif not self.secret:
@@ -79,8 +97,8 @@ class ServerConfig:
                 f"{SECRET_MIN_LENGTH}. Make a new one with: python3 -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'"
             )
-        parts = urlsplit(self.public_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        parts = split_url(self.public_url)
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             found.append(
                 f"EASEBACK_PUBLIC_URL is {self.public_url!r}: give the address people "
                 "type, such as https://clinic.example.org"
@@ -94,8 +112,9 @@ class ServerConfig:
 
     def warnings(self) -> list[str]:
         """What works but should be changed before patients use it."""
-        parts = urlsplit(self.public_url)
-        if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        parts = split_url(self.public_url)
+        local = ("localhost", "127.0.0.1", "::1")
+        if parts is not None and parts.scheme == "http" and parts.hostname not in local:
             return [
                 f"{self.public_url} is plain HTTP: phones will not install the app or play "
                 "offline, and passwords cross the network readable. Serve HTTPS (--cert and "

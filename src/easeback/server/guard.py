@@ -24,6 +24,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -34,6 +35,7 @@ from easeback.server.tenancy import ACCOUNT_ID, scoped
 from easeback.server.tokens import keyed_hash
 from easeback.usecases import clock
 from easeback.usecases.clock import device_zone, known_zone
+from easeback.web.errors import unavailable
 from easeback.web.responses import error_page
 from easeback.web.security import SAFE_METHODS
 
@@ -49,15 +51,22 @@ PUBLIC_PATHS = frozenset(
     {"/login", "/join", "/logout", "/manifest.webmanifest", "/sw.js", "/favicon.ico", "/healthz"}
 )
 PUBLIC_PREFIXES = ("/static/", "/pictures/")
+# Pages for whoever is logged in, whatever their role: every menu links the account
+# page, and it is where each of them logs out.
+ANY_ROLE = "any"
+ANY_ROLE_PATHS = frozenset({"/account"})
 HOMES = {"admin": "/admin", "clinician": "/clinic", "patient": "/today"}
 # Pages no shared cache or back button should keep.
 NO_STORE_PREFIXES = ("/login", "/join", "/admin", "/clinic", "/account", "/logout")
 
 
 def needed_role(path: str) -> str | None:
-    """The role a path is for; None for public paths."""
+    """The role a path is for; None for public paths, ``ANY_ROLE`` for pages every
+    logged-in account may open."""
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return None
+    if path in ANY_ROLE_PATHS:
+        return ANY_ROLE
     for prefix, role in (("/admin", "admin"), ("/clinic", "clinician")):
         if path == prefix or path.startswith(prefix + "/"):
             return role
@@ -142,8 +151,14 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     patient's request the patient's store."""
     token = request.cookies.get(LOGIN_COOKIE, "")
     login = None
+    request.state.login = None
     if token:  # the database is not asked on the event loop, which serves every request
-        login = await run_in_threadpool(find_login, request, token)
+        try:
+            login = await run_in_threadpool(find_login, request, token)
+        except SQLAlchemyError as exc:
+            if (answer := unavailable(request, exc)) is None:
+                raise
+            return answer
     request.state.login = login
     path = request.url.path
     role = needed_role(path)
@@ -157,7 +172,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         return refuse(request, 401, "You are not logged in (or your login expired). Log in again.")
-    if role is not None and login is not None and login.account.role != role:
+    if role not in (None, ANY_ROLE) and login is not None and login.account.role != role:
         await run_in_threadpool(note, request, f"{role} page", "403")
         return refuse(
             request,

@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from easeback.core.errors import StoreError
 from easeback.server import accounts
-from easeback.server.config import ServerConfig
+from easeback.server.config import ServerConfig, split_url
 from easeback.server.schema import SCHEMA
 from easeback.server.schema import accounts as accounts_table
 from easeback.server.tenancy import open_clinic, patient_schemas, upgrade_patients
@@ -158,7 +158,11 @@ def readiness(config: ServerConfig) -> Readiness:
         problems=config.problems(), warnings=config.warnings(), public_url=config.public_url
     )
     url = config.database
-    if not url or not url.startswith(("postgresql://", "postgresql+psycopg://")):
+    if (
+        not url
+        or not url.startswith(("postgresql://", "postgresql+psycopg://"))
+        or split_url(url) is None
+    ):
         return found  # config.problems() has said what to set
     engine = make_engine(psycopg_url(url), poolclass=NullPool)
     try:

@@ -3,6 +3,7 @@ page (with who has seen a patient's records) and the admin's list of clinicians.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -33,9 +34,16 @@ from easeback.web.responses import checked_form, render
 router = APIRouter(include_in_schema=False)
 
 
+def printable(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks stay): nobody types
+    them in a name, an address or a code, PostgreSQL refuses NUL outright, and an
+    escape sequence kept in a name would be replayed on every page that shows it."""
+    return "".join(c for c in text if c in "\t\n\r" or unicodedata.category(c) != "Cc")
+
+
 def field(form: Any, name: str, limit: int = 300) -> str:
     value = form.get(name)
-    return value[:limit] if isinstance(value, str) else ""
+    return printable(value[:limit]) if isinstance(value, str) else ""
 
 
 def safe_next(target: str | None, role: str) -> str:

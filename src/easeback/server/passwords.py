@@ -14,6 +14,49 @@ _NOBODY = _hasher.hash("no account has this password")
 
 MIN_LENGTH = 10
 MAX_LENGTH = 200
+ADVICE = "A few ordinary words in a row are easy to remember and hard to guess."
+# The words guessers try first, with digits and signs around them ("Password123!").
+# A short list on purpose: the length rule does most of the work, this stops the
+# passwords that pass it only by adding digits to a word on every list.
+COMMON_WORDS = frozenset(
+    [
+        "password",
+        "passw0rd",
+        "qwerty",
+        "qwertz",
+        "azerty",
+        "letmein",
+        "welcome",
+        "admin",
+        "administrator",
+        "iloveyou",
+        "monkey",
+        "dragon",
+        "football",
+        "baseball",
+        "sunshine",
+        "princess",
+        "master",
+        "superman",
+        "trustno1",
+        "starwars",
+        "whatever",
+        "freedom",
+        "shadow",
+        "michael",
+        "jennifer",
+        "secret",
+        "changeme",
+        "easeback",
+        "clinic",
+        "physio",
+        "patient",
+        "stretch",
+        "backpain",
+    ]
+)
+# Rows of keys and counting, forwards and backwards.
+ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "abcdefghijklmnopqrstuvwxyz")
 
 
 def hash_password(password: str) -> str:
@@ -30,12 +73,29 @@ def verify(stored: str | None, password: str) -> bool:
 def password_problem(password: str, email: str) -> str | None:
     """Why ``password`` cannot be used, in words for the person choosing it."""
     if len(password) < MIN_LENGTH:
-        return (
-            f"The password has {len(password)} characters; use at least {MIN_LENGTH}. "
-            "A few ordinary words in a row are easy to remember and hard to guess."
-        )
+        return f"The password has {len(password)} characters; use at least {MIN_LENGTH}. {ADVICE}"
     if len(password) > MAX_LENGTH:
         return f"The password is longer than {MAX_LENGTH} characters; use a shorter one."
     if password.strip().lower() == email.strip().lower():
         return "The password must not be your email address."
+    if guessable(password, email):
+        return (
+            "This password is among the first a guesser tries (a common word or your "
+            f"own name with digits, a row of keys, one character repeated). {ADVICE}"
+        )
     return None
+
+
+def guessable(password: str, email: str) -> bool:
+    """Is ``password`` a common word, the email's name, a row of keys or one
+    character repeated, give or take digits and signs around it?"""
+    folded = password.lower()
+    core = "".join(c for c in folded if c.isalpha())
+    if len(set(folded)) <= 2:
+        return True
+    if any(folded in row or folded in row[::-1] for row in ROWS):
+        return True
+    if core and any(core in row or core[::-1] in row for row in ROWS) and len(core) >= 6:
+        return True
+    own = "".join(c for c in email.split("@", 1)[0].lower() if c.isalpha())
+    return core in COMMON_WORDS or (own != "" and core == own)

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from easeback.core.errors import StoreError
@@ -23,6 +23,13 @@ from easeback.wording import messages
 log = logging.getLogger("easeback.web")
 
 PARTS = ("body", "query", "path", "header", "cookie")
+# A clinic's server whose PostgreSQL is down or restarting: passing, and nothing the
+# person did is lost (the phone's outbox keeps what it could not send).
+UNAVAILABLE = (
+    "The clinic's server cannot reach its database just now. Nothing you saved is lost: "
+    "try again in a minute, and if it lasts, tell the clinic."
+)
+UNAVAILABLE_RETRY_S = 30
 
 
 def field_words(problem: Mapping[str, Any]) -> str:
@@ -79,6 +86,34 @@ def _api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """Is ``exc`` a database server that does not answer (refused, shut down, the
+    connection lost), rather than a wrong query? PostgreSQL's driver is named, not
+    imported: the person's app on SQLite never loads it."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    return any(
+        kind.__name__ == "OperationalError" and kind.__module__.startswith("psycopg")
+        for kind in type(exc.orig).__mro__
+    )
+
+
+def unavailable(request: Request, exc: BaseException) -> Response | None:
+    """503 with Retry-After when the database does not answer (None otherwise): a
+    passing outage, said as such, with one line in the log instead of a traceback."""
+    if not database_unreachable(exc):
+        return None
+    log.error("database unreachable on %s %s", request.method, request.url.path)
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_S)}
+    if _api(request):
+        return error_json(503, UNAVAILABLE, headers=headers)
+    response = error_page(request, 503, UNAVAILABLE)
+    response.headers.update(headers)
+    return response
+
+
 def add_handlers(app: FastAPI) -> None:
     """Answer every error: JSON of one shape under /api/, a page elsewhere."""
 
@@ -100,6 +135,8 @@ def add_handlers(app: FastAPI) -> None:
     async def store_error(request: Request, exc: Exception) -> Response:
         """A read or write the store refused (locked by another program, a full disk,
         a read-only folder): named by its cause, never a bare 500."""
+        if (answer := unavailable(request, exc)) is not None:
+            return answer
         problem = explained(request, exc)
         if problem is None:
             return await unexpected(request, exc)
@@ -114,6 +151,8 @@ def add_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if (answer := unavailable(request, exc)) is not None:
+            return answer
         # The traceback goes to the server's log, never to the page; it holds no health
         # data (values live in the store, not in exception text we raise).
         log.exception("unexpected error on %s %s", request.method, request.url.path)

@@ -32,7 +32,12 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    titles = {404: "Not found", 400: "That did not work", 403: "Refused"}
+    titles = {
+        404: "Not found",
+        400: "That did not work",
+        403: "Refused",
+        503: "Not available just now",
+    }
     if status == 404 and detail in ("Not Found", ""):
         detail = "There is no page at this address."
     if not hasattr(request.state, "csrf"):
@@ -117,7 +122,9 @@ def explained(request: Request, exc: BaseException) -> StoreError | None:
     """A storage fault behind ``exc`` as a StoreError naming its cause, else None."""
     if isinstance(exc, StoreError):
         return exc
-    path = sqlite_file(str(store_of(request).url))
+    # A clinic's pages (login, the clinician's) have no store of their own: no file.
+    engine = getattr(request.state, "engine", None) or getattr(request.app.state, "engine", None)
+    path = sqlite_file(str(engine.url)) if engine is not None else None
     return explain(exc, path, str(path) if path else None)
 
 

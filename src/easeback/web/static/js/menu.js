@@ -34,3 +34,26 @@ try {
     document.cookie = `easeback_zone=${zone}; path=/; max-age=31536000; samesite=strict${secure}`;
   }
 } catch { /* no Intl: the server's zone stands */ }
+
+// A form sent by the browser itself (not one a script sends, which calls
+// preventDefault) is sent once: a second click while the first answer is on its way
+// would make a second invitation or prescription version, or turn a new account's
+// one-time code into "used already" on the page the person then sees.
+const SENT_WITHIN_MS = 3000;
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const sent = Number(form.dataset.sentAt || 0);
+  if (sent && Date.now() - sent < SENT_WITHIN_MS) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+document.addEventListener("submit", (event) => {
+  if (!event.defaultPrevented && (event.target.method || "").toLowerCase() === "post") {
+    event.target.dataset.sentAt = String(Date.now());
+  }
+});
+// Back to a page kept in memory: its forms may be sent again.
+window.addEventListener("pageshow", () => {
+  for (const form of document.querySelectorAll("form[data-sent-at]")) delete form.dataset.sentAt;
+});
