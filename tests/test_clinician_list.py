@@ -160,6 +160,7 @@ def test_a_patient_who_never_played_is_late_a_week_after_joining(place: Clinic) 
     rows = rows_of(place.client("dr_a").get("/clinic").text)
 
     assert rows["Gus New"]["Needs attention"] == "No session yet for 30 days"
+    assert rows["Gus New"]["This week"] == "nothing yet"  # not "0 of 0"
 
 
 def test_quiet_days_are_counted_when_the_list_is_read_not_when_kept(place: Clinic) -> None:

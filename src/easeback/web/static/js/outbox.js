@@ -98,7 +98,9 @@ export class Outbox {
   // server answers 401 and it waits until its own account logs in again.
   push(url, body) {
     const items = this.items();
-    const account = document.querySelector('meta[name="easeback-account"]');
+    const page = globalThis.document;
+    const account = page && page.querySelector
+      ? page.querySelector('meta[name="easeback-account"]') : null;
     items.push({ id: newId(), url, body, account: (account && account.content) || "" });
     this.save(items);
     this.flush();
