@@ -89,14 +89,14 @@ SET_UP_LONDON = (
 
 
 def screened_store(engine: object) -> None:
-    """Consent and a clean screening, straight into the store (for web tests)."""
-    from datetime import UTC, datetime
-
+    """Consent and a clean screening, straight into the store (for web tests), at the
+    app's wall clock (a test's fake one when it has set one)."""
     from easeback.core.screening import QUESTION_IDS, Gate
     from easeback.store.consents import record_consent
+    from easeback.usecases import clock
     from easeback.usecases.checkup import record_answers
 
-    now = datetime.now(UTC)
+    now = clock.wall_now()
     record_consent(engine, wording="1", given=now, zone="UTC")  # type: ignore[arg-type]
     record_answers(
         engine,  # type: ignore[arg-type]

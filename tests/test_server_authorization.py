@@ -22,7 +22,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from easeback.server.accounts import Account, create_account
 from easeback.server.schema import metadata as clinic_metadata
@@ -30,6 +30,7 @@ from easeback.server.tenancy import scoped
 from easeback.store.schema import metadata as store_metadata
 from easeback.usecases.clock import wall_now
 from helpers import browser_pain_stop, screened_store
+from postgres import fresh_database
 from server_helpers import PASSWORD, Clinic, clinic
 
 CALLERS = ("anonymous", "pat_a", "pat_b", "dr_a", "dr_c", "admin")
@@ -129,16 +130,8 @@ def logged_in(world_clinic: Clinic, who: str) -> TestClient:
 @pytest.fixture(scope="module")
 def clinic_url(postgres_server: str) -> Iterator[str]:
     """One database for the module: the table's requests share one clinic."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

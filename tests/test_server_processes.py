@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 import trustme
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from browser import free_port
 from easeback.core.screening import QUESTIONS
 from easeback.server.accounts import MAX_FAILURES_PER_ACCOUNT
 from easeback.server.schema import accounts, audit
+from postgres import fresh_database
 from server_helpers import PASSWORD, SECRET, Clinic, clinic
 from server_processes import EASEBACK, Browser, RunningServer, easeback, running, server_env
 
@@ -35,16 +36,8 @@ PUBLIC_URL = f"https://{PUBLIC_HOST}"  # as a load balancer in front of both wou
 @pytest.fixture(scope="module")
 def shared_database(postgres_server: str) -> Iterator[str]:
     """One database for the module's two servers (the fixture postgres_url is per test)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

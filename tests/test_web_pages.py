@@ -143,13 +143,15 @@ def test_today_shows_the_next_slot_first_then_the_rest_of_the_day(
 
     import easeback.usecases.clock
 
+    # Everything happens at the test's time of day, whatever the real one: a safety
+    # check stamped later than "now" would not count yet.
+    today = datetime.now(UTC).date().isoformat()
+    now = datetime.fromisoformat(f"{today}T{hhmm}:00+00:00")
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: now)
     screened_store(app.state.engine)
     every_day = settings_form(client.token, wake="07:00", bed="22:30", zone="UTC")
     every_day.update(work_start="09:00", work_end="17:00", work_days=list(DAYS))
     client.post("/settings", data=every_day)
-    today = datetime.now(UTC).date().isoformat()
-    now = datetime.fromisoformat(f"{today}T{hhmm}:00+00:00")
-    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: now)
 
     soup = page(client.get("/today"))
 

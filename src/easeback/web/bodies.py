@@ -14,7 +14,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from easeback.core.outcome import Shown
 from easeback.core.timeline import PhaseKind
@@ -63,6 +63,10 @@ def _aware(value: datetime) -> datetime:
 
 
 Whole = Annotated[int, BeforeValidator(_whole)]
+# A wall time as the device sent it: ISO 8601 (a trailing Z allowed), with its offset.
+WallTime = Annotated[datetime, BeforeValidator(_iso_time), AfterValidator(_aware)]
+# The device's IANA time zone, one this machine knows.
+DeviceZone = Annotated[str, Field(max_length=64), AfterValidator(_zone)]
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN, description="A UUID made by the client.")]
 Pain = Annotated[Whole, Field(ge=0, le=10, description="0 (no pain) to 10 (worst).")]
 
@@ -115,29 +119,14 @@ class SessionRequest(Request):
         "again: the same request twice opens one session; another request under a "
         "stored id is refused (409).",
     )
-    started: datetime | None = Field(
+    started: WallTime | None = Field(
         default=None,
         description="When the session began on the device, with its offset (a session "
         "played offline is opened late); at most 5 minutes after the server's time.",
     )
-    zone: str | None = Field(
-        default=None, max_length=64, description="The device's IANA time zone, e.g. Europe/Paris."
+    zone: DeviceZone | None = Field(
+        default=None, description="The device's IANA time zone, e.g. Europe/Paris."
     )
-
-    @field_validator("started", mode="before")
-    @classmethod
-    def _parse_started(cls, value: Any) -> Any:
-        return _iso_time(value)
-
-    @field_validator("started")
-    @classmethod
-    def _started_aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _aware(value)
-
-    @field_validator("zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return _zone(value)
 
 
 class EventIn(Request):
@@ -151,17 +140,7 @@ class EventIn(Request):
     offset_ms: Whole = Field(
         ge=0, le=2**40, description="ms since the session started (pauses included)."
     )
-    at: datetime = Field(description="Wall time with its offset, e.g. 2026-11-25T07:00:00Z.")
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _parse_at(cls, value: Any) -> Any:
-        return _iso_time(value)
-
-    @field_validator("at")
-    @classmethod
-    def _at_aware(cls, value: datetime) -> datetime:
-        return _aware(value)
+    at: WallTime = Field(description="Wall time with its offset, e.g. 2026-11-25T07:00:00Z.")
 
 
 class EventBatch(Request):
@@ -173,26 +152,11 @@ class DiaryEntryIn(Request):
     a pain score, a note, or both."""
 
     id: Uuid = Field(description="Made by the page: the same entry sent twice is stored once.")
-    at: datetime = Field(description="When it was written, with its offset.")
-    zone: str | None = Field(default=None, max_length=64, description="The device's IANA zone.")
+    at: WallTime = Field(description="When it was written, with its offset.")
+    zone: DeviceZone | None = Field(default=None, description="The device's IANA zone.")
     pain: Pain | None = None
     note: str | None = Field(default=None, max_length=NOTE_LIMIT)
     share: bool = Field(default=False, description="Include the note in clinician reports.")
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _parse_at(cls, value: Any) -> Any:
-        return _iso_time(value)
-
-    @field_validator("at")
-    @classmethod
-    def _at_aware(cls, value: datetime) -> datetime:
-        return _aware(value)
-
-    @field_validator("zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return _zone(value)
 
 
 class PainIn(Request):
