@@ -109,6 +109,25 @@ def db_option(ctx: typer.Context) -> str | None:
     return obj.get("db") if isinstance(obj, dict) else None
 
 
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why nothing can listen on ``host``:``port`` (in use, not ours...), or None when
+    it is free: asked before a server starts, so the person reads one line instead of
+    the server's traceback. A probe socket, set up as uvicorn sets its own."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        return "it is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+    finally:
+        probe.close()
+    return None
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear message to stderr and leave with ``code`` (2 bad input, 1 refusal).
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from easeback.cli.app import app, db_option, fail, user_errors
+from easeback.cli.app import app, cannot_listen, db_option, fail, user_errors
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -29,23 +29,13 @@ def serve(
             f"--host: {host!r} would let other machines in; easeback serves this machine "
             "only (use 127.0.0.1, localhost or ::1)"
         )
-    import errno
-    import socket
 
     import uvicorn
 
     from easeback.web.app import Settings, create_app
 
-    family = socket.AF_INET6 if host == "::1" else socket.AF_INET
-    probe = socket.socket(family, socket.SOCK_STREAM)
-    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-    try:
-        probe.bind((host, port))
-    except OSError as exc:
-        reason = "it is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+    if (reason := cannot_listen(host, port)) is not None:
         fail(f"--port: cannot listen on port {port}: {reason}; try another, e.g. --port {port + 1}")
-    finally:
-        probe.close()
     with user_errors():
         web = create_app(Settings(db=db_option(ctx), port=port))
     shown = f"[{host}]" if ":" in host else host

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from easeback.cli.app import app, fail, print_json, user_errors, warn_all
+from easeback.cli.app import app, cannot_listen, fail, print_json, user_errors, warn_all
 
 if TYPE_CHECKING:
     from easeback.server.config import ServerConfig
@@ -154,19 +154,8 @@ def _check_tls(cert: Path | None, key: Path | None) -> None:
 
 
 def _check_port(host: str, port: int) -> None:
-    import errno
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    probe = socket.socket(family, socket.SOCK_STREAM)
-    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-    try:
-        probe.bind((host, port))
-    except OSError as exc:
-        reason = "it is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+    if (reason := cannot_listen(host, port)) is not None:
         fail(f"--port: cannot listen on {host} port {port}: {reason}")
-    finally:
-        probe.close()
 
 
 def _proxies(given: str) -> str:
