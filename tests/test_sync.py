@@ -15,7 +15,7 @@ import easeback.usecases.clock
 from easeback.server.tenancy import scoped
 from easeback.store.schema import events, pain_ratings, sessions
 from easeback.usecases.aftercare import catch_up_progress
-from easeback.usecases.syncing import SyncFailure, sync_now, sync_status
+from easeback.usecases.syncing import sync_now, sync_status
 from server_helpers import Clinic, clinic
 from sync_helpers import START, Device, device, in_process, play, sync_app
 
@@ -38,11 +38,14 @@ def linked(hub: Clinic, tmp_path: Path, name: str, who: str = "pat_a") -> tuple[
 def counts(engine: Engine) -> tuple[int, int, int]:
     with engine.connect() as connection:
         return tuple(  # type: ignore[return-value]
-            connection.execute(select(func.count()).select_from(t)).scalar() for t in (sessions, events, pain_ratings)
+            connection.execute(select(func.count()).select_from(t)).scalar()
+            for t in (sessions, events, pain_ratings)
         )
 
 
-def test_two_devices_and_the_phone_end_with_one_diary_on_every_side(hub: Clinic, tmp_path: Path) -> None:
+def test_two_devices_and_the_phone_end_with_one_diary_on_every_side(
+    hub: Clinic, tmp_path: Path
+) -> None:
     laptop, to_laptop = linked(hub, tmp_path, "laptop")
     desk, to_desk = linked(hub, tmp_path, "desk")
     phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
