@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
@@ -144,11 +145,15 @@ def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
             "the records do not fit together (one refers to a record never sent, or "
             "repeats one under another id); nothing of this batch was stored",
         )
+    answer = {"stored": done.stored, "already": done.already}
     if batch.get("last") and done.stored:
         from easeback.usecases.aftercare import catch_up_progress
 
-        catch_up_progress(engine)
-    return JSONResponse({"stored": done.stored, "already": done.already})
+        # Progression is counted again once the answer has gone: the records are
+        # stored, and a year's sessions take seconds to fold, which the device need
+        # not wait for (the next session or sync counts anything left, once).
+        return JSONResponse(answer, background=BackgroundTask(catch_up_progress, engine))
+    return JSONResponse(answer)
 
 
 @router.get("/api/sync/pull")

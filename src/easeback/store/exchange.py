@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import Connection, Table, func, insert, or_, select, text, update
 
 from easeback.store.dump import RULES, DumpError, converter, known_zone_name, typed_value
 from easeback.store.schema import metadata, sessions, sync_ledger, sync_marks
@@ -156,14 +156,14 @@ def outgoing(
     else:
         top = connection.execute(select(func.max(ledger.n)).where(ledger.n > after)).scalar()
         reached, more = (top if top is not None else after), False
-    keys: dict[str, list[str]] = {}
+    keys: dict[str, dict[str, None]] = {}  # each key once, in the ledger's order
     for _n, name, key in lines:
-        if name in SYNCED and key not in keys.setdefault(name, []):
-            keys[name].append(key)
+        if name in SYNCED:
+            keys.setdefault(name, {})[key] = None
     tables = []
     for name, spec in SYNCED.items():
         if keys.get(name):
-            rows = read_rows(connection, spec, keys[name])
+            rows = read_rows(connection, spec, list(keys[name]))
             if rows:
                 tables.append({"name": name, "columns": wire_columns(spec), "rows": rows})
     return Outgoing(tables=tables, next=reached, more=more)
@@ -218,13 +218,38 @@ def store(connection: Connection, tables: Any, *, source: str) -> Stored:
         new, same = _sort_out(connection, spec, rows)
         already += same
         if new:
-            connection.execute(insert(spec.table), new)
+            insert_rows(connection, spec.table, new)
             stored += len(new)
             moment = _earliest(connection, spec, new)
             if moment is not None and (earliest is None or moment < earliest):
                 earliest = moment
     connection.execute(update(sync_ledger).where(sync_ledger.c.n > before).values(source=source))
     return Stored(stored=stored, already=already, earliest=earliest)
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert new records: on PostgreSQL by COPY (an executemany sends a statement per
+    row, and a year's events took most of a first sync), elsewhere by executemany.
+    Every row of a batch gives the same columns (the wire's)."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    from psycopg import IntegrityError as Refused
+
+    names = list(rows[0])
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+    except Refused as exc:
+        raise ExchangeError(
+            "input",
+            f"{table.name}: the records do not fit together (one refers to a record never "
+            "sent, or repeats one under another id)",
+        ) from exc
+    finally:
+        cursor.close()
 
 
 def parse(tables: Any) -> dict[str, list[dict[str, Any]]]:
@@ -368,14 +393,16 @@ def _stored_rows(
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
     table = spec.table
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for start in range(0, len(identities), 500):
-        chunk = identities[start : start + 500]
-        if len(spec.identity) == 1:
-            where = table.c[spec.identity[0]].in_([i[0] for i in chunk])
-        else:
-            where = tuple_(*(table.c[k] for k in spec.identity)).in_(chunk)
+    # By the identity's first column (indexed) and the rest compared here: PostgreSQL
+    # plans a list of (session_id, seq) pairs as a scan of the whole table.
+    wanted = set(identities)
+    firsts = sorted({i[0] for i in identities})
+    for start in range(0, len(firsts), 500):
+        where = table.c[spec.identity[0]].in_(firsts[start : start + 500])
         for row in connection.execute(select(table).where(where)).mappings():
-            out[tuple(row[k] for k in spec.identity)] = dict(row)
+            identity = tuple(row[k] for k in spec.identity)
+            if identity in wanted:
+                out[identity] = dict(row)
     return out
 
 
