@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--no-store] [--no-history] [--no-web]
        [--no-reports] [--no-lighthouse] [--no-audio] [--no-uploads] [--no-clinic]
+       [--no-sync]
 
 Exits 1 when a figure misses its target, so ``make bench`` can gate a change.
 """
@@ -23,6 +24,7 @@ import lighthouse
 import player_timing
 import reports
 import startup
+import sync
 import uploads
 import web
 from figures import Figure, format_table
@@ -86,6 +88,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"skip the clinician's list and patient page on a clinic of {clinic.PATIENTS} "
         "patients in a throwaway PostgreSQL server (about 2 minutes)",
+    )
+    parser.add_argument(  # issue 14, sync
+        "--no-sync",
+        action="store_true",
+        help="skip sync: a year of daily use sent to easeback server run on a throwaway "
+        "PostgreSQL, a sync with nothing new, a second device pulling the year (about a "
+        "minute)",
     )
     parser.add_argument(
         "--rounds", type=int, default=15, help="start-up and history rounds (default 15)"
@@ -186,6 +195,16 @@ def main(argv: list[str] | None = None) -> int:
         kept = clinic.measure(rounds=60 if args.quick else 200)
         figures += kept.figures()
         report["clinic"] = kept.to_json()
+
+    if not args.no_sync:  # issue 14, sync
+        print(
+            "sync: a year of daily use to an empty account on easeback server run, then "
+            f"{sync.ROUNDS} syncs with nothing new and a second device ...",
+            flush=True,
+        )
+        synced = sync.measure()
+        figures += synced.figures()
+        report["sync"] = synced.to_json()
 
     print()
     print(format_table(figures))
