@@ -80,7 +80,12 @@ async def read_body(request: Request) -> bytes | JSONResponse:
             unpacker = zlib.decompressobj(wbits=31)
             body = unpacker.decompress(body, MAX_UNPACKED)
             if unpacker.unconsumed_tail:
-                return too_big
+                return problem(
+                    413,
+                    "size",
+                    f"a batch unpacks to more than {MAX_UNPACKED // (1024 * 1024)} MB; "
+                    "send fewer records at once",
+                )
         except zlib.error:
             return problem(400, "input", "the body says it is gzip but is not")
     return body
