@@ -28,11 +28,13 @@ import secrets
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from figures import Figure, format_table, median
+from uploads import tree_cpu_s
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 FIRST_TARGET_S = 2.0
@@ -59,6 +61,8 @@ class Synced:
     requests: int = 0
     server_s: float = 0.0  # waiting for the server's answers
     device_cpu_s: float = 0.0  # this process's CPU: reading, packing, storing, counting
+    server_cpu_s: float = NOT_MEASURED  # easeback server run's processes
+    postgres_cpu_s: float = NOT_MEASURED
     slowest: tuple[str, float] = ("", 0.0)  # the request that took longest
 
     def to_json(self) -> dict[str, Any]:
@@ -71,6 +75,8 @@ class Synced:
             "requests": self.requests,
             "waiting_on_server_s": round(self.server_s, 4),
             "device_cpu_s": round(self.device_cpu_s, 4),
+            "server_cpu_s": round(self.server_cpu_s, 4),
+            "postgres_cpu_s": round(self.postgres_cpu_s, 4),
             "slowest_request": [self.slowest[0], round(self.slowest[1], 4)],
         }
 
@@ -111,6 +117,12 @@ class SyncResult:
                 "s",
                 f"< {FIRST_TARGET_S:g} s",
                 self.first.seconds < FIRST_TARGET_S,
+            ),
+            Figure(
+                group,
+                "first sync: CPU of device + server + PostgreSQL (its time on an idle machine)",
+                self.first.device_cpu_s + self.first.server_cpu_s + self.first.postgres_cpu_s,
+                "s",
             ),
             Figure(group, "first sync: sent", self.first.bytes_sent / 1024, "KB"),
             Figure(group, "first sync: received", self.first.bytes_received / 1024, "KB"),
@@ -195,9 +207,24 @@ def counted(engine: Any) -> dict[str, int]:
         }
 
 
-def one_sync(engine: Any, server: str) -> Synced:
+def postgres_cpu_s(clinic: Any) -> float:
+    """CPU time so far of the PostgreSQL server the clinic's engine talks to: its
+    processes now, and those that have ended (counted to the postmaster, which waited
+    for them)."""
+    from sqlalchemy import text
+
+    with clinic.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    parent = int(Path(f"/proc/{backend}/stat").read_text("ascii").rsplit(")", 1)[1].split()[1])
+    fields = Path(f"/proc/{parent}/stat").read_text("ascii").rsplit(")", 1)[1].split()
+    ended = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    return tree_cpu_s(parent) + ended
+
+
+def one_sync(engine: Any, server: str, cpu: Callable[[], tuple[float, float]]) -> Synced:
     """A sync through the real HTTP client, each request timed: the time waiting on
-    the server (its answer on the wire included) and the device's own."""
+    the server (its answer on the wire included) and the device's own; ``cpu`` gives
+    the server's and PostgreSQL's CPU time so far."""
     from easeback.sync.wire import Reply, http_transport
     from easeback.usecases.syncing import sync_now
 
@@ -211,8 +238,9 @@ def one_sync(engine: Any, server: str) -> Synced:
         finally:
             waits.append((path.split("?")[0], time.perf_counter() - begin))
 
-    cpu = time.process_time()
+    mine, (server_cpu, postgres) = time.process_time(), cpu()
     report = sync_now(engine, transport=timed)
+    server_after, postgres_after = cpu()
     return Synced(
         report.seconds,
         report.sent,
@@ -221,7 +249,9 @@ def one_sync(engine: Any, server: str) -> Synced:
         report.bytes_received,
         requests=len(waits),
         server_s=sum(w for _, w in waits),
-        device_cpu_s=time.process_time() - cpu,
+        device_cpu_s=time.process_time() - mine,
+        server_cpu_s=server_after - server_cpu,
+        postgres_cpu_s=postgres_after - postgres,
         slowest=max(waits, key=lambda w: w[1]) if waits else ("", 0.0),
     )
 
@@ -278,12 +308,18 @@ def measure(keep: Path | None = None) -> SyncResult:
                         return result
                     if link.account != patient:
                         raise RuntimeError("the device linked to another account")
+
+                    def cpu() -> tuple[float, float]:
+                        return tree_cpu_s(running_server.process.pid), postgres_cpu_s(clinic)
+
                     result.load_average = os.getloadavg()[0]
-                    result.first = one_sync(device, running_server.url)
+                    result.first = one_sync(device, running_server.url, cpu)
                     print(f"  first sync: {result.first.to_json()}", flush=True)
                     # Warm: the server's first answers of this kind.
-                    one_sync(device, running_server.url)
-                    result.again = [one_sync(device, running_server.url) for _ in range(ROUNDS)]
+                    one_sync(device, running_server.url, cpu)
+                    result.again = [
+                        one_sync(device, running_server.url, cpu) for _ in range(ROUNDS)
+                    ]
                     link_device(
                         second,
                         running_server.url,
@@ -292,7 +328,7 @@ def measure(keep: Path | None = None) -> SyncResult:
                         code=None,
                         device_name="desk",
                     )
-                    result.second_device = one_sync(second, running_server.url)
+                    result.second_device = one_sync(second, running_server.url, cpu)
                     print(f"  second device: {result.second_device.to_json()}", flush=True)
                 result.server_counts = counted(scoped(clinic, patient))
                 result.second_counts = counted(second)
