@@ -31,6 +31,7 @@ from sqlalchemy import Engine, func, select, update
 import easeback.usecases.clock
 from browser import free_port
 from easeback.server.tenancy import scoped
+from easeback.store.diary import add_entry
 from easeback.store.exchange import SYNCED, mark, set_mark
 from easeback.store.schema import metadata, sessions, sync_ledger
 from easeback.sync.wire import Reply, SyncFailure, Transport
@@ -251,6 +252,22 @@ def test_a_record_changed_after_it_was_stored_is_refused_with_its_name(
     assert "never changed once stored" in failure.message
     with patient_store(hub).connect() as connection:
         assert connection.execute(select(sessions.c.title)).scalars().all() == ["Just the rotation"]
+
+
+def test_text_the_server_cannot_store_is_refused_naming_the_record(
+    hub: Clinic, laptop: Device
+) -> None:
+    """SQLite keeps a NUL character in a note (a store edited by hand, an old import);
+    PostgreSQL cannot: a refusal naming it, never a server error sent again forever."""
+    add_entry(laptop.engine, at=NOW, zone="Europe/London", pain=3, note="stiff\x00")
+
+    check_refused(
+        hub,
+        laptop,
+        lambda h, b: (h, b),
+        "input",
+        ["diary_entries ", "note holds a NUL character", "nothing of this batch was stored"],
+    )
 
 
 def test_a_push_stamped_far_from_the_servers_clock_is_refused_saying_by_how_much(

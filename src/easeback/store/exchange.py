@@ -218,7 +218,7 @@ def store(connection: Connection, tables: Any, *, source: str) -> Stored:
         new, same = _sort_out(connection, spec, rows)
         already += same
         if new:
-            insert_rows(connection, spec.table, new)
+            insert_rows(connection, spec, new)
             stored += len(new)
             moment = _earliest(connection, spec, new)
             if moment is not None and (earliest is None or moment < earliest):
@@ -227,13 +227,15 @@ def store(connection: Connection, tables: Any, *, source: str) -> Stored:
     return Stored(stored=stored, already=already, earliest=earliest)
 
 
-def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_rows(connection: Connection, spec: Synced, rows: list[dict[str, Any]]) -> None:
     """Insert new records: on PostgreSQL by COPY (an executemany sends a statement per
     row, and a year's events took most of a first sync), elsewhere by executemany.
     Every row of a batch gives the same columns (the wire's)."""
+    table = spec.table
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
+    from psycopg import DataError
     from psycopg import IntegrityError as Refused
 
     names = list(rows[0])
@@ -248,8 +250,23 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
             f"{table.name}: the records do not fit together (one refers to a record never "
             "sent, or repeats one under another id)",
         ) from exc
+    except DataError as exc:
+        raise ExchangeError("input", _unstorable(spec, rows) or f"{table.name}: {exc}") from exc
     finally:
         cursor.close()
+
+
+def _unstorable(spec: Synced, rows: list[dict[str, Any]]) -> str | None:
+    """Which record holds text PostgreSQL cannot store (a NUL character), in words."""
+    for row in rows:
+        for name, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                shown = "/".join(str(row[k]) for k in spec.identity)
+                return (
+                    f"{spec.name} {shown}: {name} holds a NUL character (0x00), which the "
+                    "server cannot store; take it out of the record on the device"
+                )
+    return None
 
 
 def parse(tables: Any) -> dict[str, list[dict[str, Any]]]:
