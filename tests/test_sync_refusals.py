@@ -190,6 +190,12 @@ MALFORMED: dict[str, tuple[Change, str, list[str]]] = {
         "input",
         ["pain_ratings[0].value", "11 is not a score from 0 to 10"],
     ),
+    "a number too large for the server": (
+        in_batch(lambda p: cell(p, "events", "seq", 2**40)),
+        "input",
+        ["events ", ' seq: value "1099511627776" is out of range for type integer'],
+    ),
+    "JSON nested beyond reason": (raw(b"[" * 200_000), "input", ["not JSON"]),
     "a table that does not sync": (
         in_batch(lambda p: p["tables"].append({"name": "accounts", "columns": [], "rows": []})),
         "input",

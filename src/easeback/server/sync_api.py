@@ -99,7 +99,7 @@ async def push(request: Request) -> Response:
         return body
     try:
         batch = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past any batch
         return problem(422, "input", "the body is not JSON; a batch is a JSON object")
     if not isinstance(batch, dict):
         return problem(422, "input", "a batch is a JSON object with account, device and tables")

@@ -15,6 +15,7 @@ except for the one thing a record may gain later: a psfs activity's retirement
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -251,9 +252,25 @@ def insert_rows(connection: Connection, spec: Synced, rows: list[dict[str, Any]]
             "sent, or repeats one under another id)",
         ) from exc
     except DataError as exc:
-        raise ExchangeError("input", _unstorable(spec, rows) or f"{table.name}: {exc}") from exc
+        raise ExchangeError("input", _unstorable(spec, rows) or _refused(spec, rows, exc)) from exc
     finally:
         cursor.close()
+
+
+def _refused(spec: Synced, rows: list[dict[str, Any]], exc: Any) -> str:
+    """PostgreSQL's refusal of a value (a number beyond its integers, say), naming
+    the record and the column from COPY's line and column."""
+    words = exc.diag.message_primary or str(exc).splitlines()[0]
+    context = exc.diag.context or ""
+    line = re.search(r"line (\d+)", context)
+    column = re.search(r"column (\w+)", context)
+    where = spec.name
+    if line and 0 < int(line.group(1)) <= len(rows):
+        row = rows[int(line.group(1)) - 1]
+        where += " " + "/".join(str(row[k]) for k in spec.identity)
+    if column:
+        where += f" {column.group(1)}"
+    return f"{where}: {words}"
 
 
 def _unstorable(spec: Synced, rows: list[dict[str, Any]]) -> str | None:
