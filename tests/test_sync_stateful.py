@@ -109,9 +109,13 @@ class SyncMachine(RuleBasedStateMachine):
     def play_session(self, side: str, ending: str | None) -> None:
         started = self.tick()
         player = "web" if side == "phone" else "terminal"
-        made = play(self.engine(side), ending, started, player=player)
+        engine = self.engine(side)
+        made = play(engine, ending, started, player=player)
         self.sessions[side][made] = set()
         self.tick(3)
+        # Every player folds finished sessions into progression after a session, so a
+        # session arriving later from elsewhere, started earlier, has counting to redo.
+        catch_up_progress(engine)
 
     @rule(
         side=st.sampled_from(SIDES),
