@@ -119,3 +119,11 @@ def describe(engine: Engine) -> dict[str, Any]:
     with engine.connect() as connection:
         version = connection.execute(text("SHOW server_version")).scalar()
         return {"postgresql": version, "patients": len(patient_schemas(connection))}
+
+
+def erase_patient_store(connection: Connection, account_id: str) -> None:
+    """Drop every record of the patient with ``account_id`` and give them an empty
+    store of the newest revision, in ``connection``'s transaction (a request using
+    their schema meanwhile is waited for: dropping it needs the schema to itself)."""
+    connection.execute(text(f"DROP SCHEMA IF EXISTS {patient_schema(account_id)} CASCADE"))
+    create_patient_store(connection, account_id)
