@@ -25,7 +25,7 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     """Refuses to build with a configuration that has problems (see
     ``ServerConfig.problems``), so a server never starts half-configured."""
     from easeback.clinician import pages as clinician_pages
-    from easeback.server import device_pages, health, pages
+    from easeback.server import device_pages, health, pages, sync_api
 
     problems = config.problems()
     if problems or config.database is None:
@@ -47,6 +47,7 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     app.include_router(health.router)
     app.include_router(clinician_pages.router)  # issue 13: the clinician's views
     app.include_router(device_pages.router)  # issue 14: linked devices
+    app.include_router(sync_api.router)  # issue 14: a linked device's sync
 
     app.middleware("http")(guard)
     add_csrf_but_for_devices(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer, func, insert, select
 
-from easeback.store.schema import metadata
+from easeback.store.schema import metadata, new_uid
 
 FORMAT = "easeback-export"
 VERSION = 1
@@ -83,7 +83,7 @@ def iter_values(
     order = ", ".join(quote(c.name) for c in table.primary_key.columns)
     names = ", ".join(quote(c.name) for c in columns)
     sql = f"SELECT {names} FROM {name} {where} ORDER BY {order}"  # noqa: S608 - our names
-    fixes = [(i, fix) for i, fix in enumerate(_converter(c) for c in columns) if fix]
+    fixes = [(i, fix) for i, fix in enumerate(converter(c) for c in columns) if fix]
     result = connection.execution_options(stream_results=True).exec_driver_sql(sql)
     while rows := result.fetchmany(batch):
         for row in rows:
@@ -94,7 +94,7 @@ def iter_values(
             yield values
 
 
-def _converter(column: Any) -> Any:
+def converter(column: Any) -> Any:
     if isinstance(column.type, DateTime):
         return _time_text
     if isinstance(column.type, Boolean):
@@ -247,18 +247,22 @@ def check(data: Any, *, source: str) -> dict[str, list[dict[str, Any]]]:
             extra = sorted(set(row) - set(columns))
             if extra:
                 raise DumpError(f"{where}: unknown columns: {', '.join(extra)}")
-            item = {key: _in(columns[key], row.get(key), f"{where}.{key}") for key in columns}
+            if "uid" in columns and row.get("uid") is None:
+                row = {**row, "uid": new_uid()}  # exported before records had their own ids
+            item = {
+                key: typed_value(columns[key], row.get(key), f"{where}.{key}") for key in columns
+            }
             for key, rule in RULES.get(name, {}).items():
                 if item[key] is not None and not rule[0](item[key]):
                     raise DumpError(f"{where}.{key}: {item[key]!r} {rule[1]}")
-            if "zone" in item and not _zone(item["zone"]):
+            if "zone" in item and not known_zone_name(item["zone"]):
                 raise DumpError(f"{where}.zone: {item['zone']!r} is not a known time zone")
             typed.append(item)
         out[name] = typed
     return out
 
 
-def _in(column: Any, value: Any, where: str) -> Any:
+def typed_value(column: Any, value: Any, where: str) -> Any:
     if value is None:
         if not column.nullable and not column.primary_key:
             raise DumpError(f"{where}: missing (it is required)")
@@ -300,7 +304,7 @@ def _in(column: Any, value: Any, where: str) -> Any:
     return value
 
 
-def _zone(name: str) -> bool:
+def known_zone_name(name: str) -> bool:
     from easeback.core.plan import known_zone
 
     return name == "UTC" or known_zone(name)

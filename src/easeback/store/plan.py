@@ -312,7 +312,9 @@ def plan_history(engine: Engine) -> PlanHistory:
     from sqlalchemy import func
 
     with engine.connect() as connection:
-        saved = connection.execute(select(day_settings).order_by(day_settings.c.id)).mappings()
+        saved = connection.execute(
+            select(day_settings).order_by(day_settings.c.at_utc, day_settings.c.id)
+        ).mappings()
         settings = [(row["at_utc"], settings_from_row(dict(row))) for row in saved]
         rotations = [
             (row.at_utc, row.old, row.new)

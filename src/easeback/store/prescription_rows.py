@@ -16,7 +16,7 @@ from typing import Any
 SOURCE_SQL = """
 SELECT p.id, p.version, p.clinician, p.issued_utc, p.start, p."end", p.plan, p.fingerprint
 FROM plan_sources s LEFT JOIN prescriptions p ON p.id = s.prescription_id
-ORDER BY s.id DESC LIMIT 1
+ORDER BY s.at_utc DESC, s.id DESC LIMIT 1
 """
 FLARE_SQL = (
     "SELECT id, day, days, prescription_id FROM flare_ups ORDER BY started_utc DESC, id LIMIT 1"

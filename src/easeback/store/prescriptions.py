@@ -59,7 +59,7 @@ def followed_since(connection: Connection) -> list[tuple[datetime, Followed | No
             prescriptions.c.fingerprint,
         )
         .select_from(plan_sources.outerjoin(prescriptions))
-        .order_by(plan_sources.c.id)
+        .order_by(plan_sources.c.at_utc, plan_sources.c.id)
     )
     return [(row[0], followed_from_row(row[1:])) for row in connection.execute(query)]
 
@@ -184,7 +184,7 @@ def history(engine: Engine) -> list[HistoryRow]:
             prescriptions.c.end,
         )
         .select_from(plan_sources.outerjoin(prescriptions))
-        .order_by(plan_sources.c.id)
+        .order_by(plan_sources.c.at_utc, plan_sources.c.id)
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()

@@ -20,7 +20,7 @@ def save_profile(engine: Engine, profile: Profile, *, at: datetime) -> None:
 
 def latest_profile(engine: Engine) -> Profile:
     """The profile as last given (nothing given: every part None)."""
-    query = select(profiles).order_by(profiles.c.id.desc()).limit(1)
+    query = select(profiles).order_by(profiles.c.at_utc.desc(), profiles.c.id.desc()).limit(1)
     with engine.connect() as connection:
         row = connection.execute(query).mappings().first()
     return profile_from_row(dict(row)) if row is not None else Profile()

@@ -31,7 +31,7 @@ from easeback.store.prescription_rows import (
     stored_time,
 )
 
-SCHEMA_REVISION = "0009"  # the newest file in store/migrations/versions (a test checks)
+SCHEMA_REVISION = "0010"  # the newest file in store/migrations/versions (a test checks)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def settings_to_row(settings: DaySettings) -> dict[str, Any]:
     }
 
 
-SETTINGS_SQL = "SELECT * FROM day_settings ORDER BY id DESC LIMIT 1"
+SETTINGS_SQL = "SELECT * FROM day_settings ORDER BY at_utc DESC, id DESC LIMIT 1"
 # The latest progression state under one plan: '' for the article's, else the id of
 # the prescription it climbs.
 SNAPSHOT_SQL = "SELECT state FROM progress WHERE COALESCE(basis, '') = ? ORDER BY id DESC LIMIT 1"

@@ -91,7 +91,7 @@ def record_screening(
 def last_screening(engine: Engine) -> Screening | None:
     # The newest by the order it was written, never by its clock time: a clock that was
     # wrong once must not let an older answer hide a newer one.
-    query = select(screenings).order_by(screenings.c.id.desc())
+    query = select(screenings).order_by(screenings.c.at_utc.desc(), screenings.c.id.desc())
     with engine.connect() as connection:
         row = connection.execute(query.limit(1)).mappings().first()
     if row is None:
@@ -111,7 +111,11 @@ def record_clearance(
 
 
 def last_clearance(engine: Engine) -> datetime | None:
-    query = select(clearances.c.at_utc).order_by(clearances.c.id.desc()).limit(1)
+    query = (
+        select(clearances.c.at_utc)
+        .order_by(clearances.c.at_utc.desc(), clearances.c.id.desc())
+        .limit(1)
+    )
     with engine.connect() as connection:
         value = connection.execute(query).scalar()
     return _aware(value) if value is not None else None

@@ -7,6 +7,7 @@ written, so a session's outcome is read from its last event, never stored twice.
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import uuid4
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +26,23 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def new_uid() -> str:
+    """A record's id, made where it was written: the same on every side it syncs to."""
+    return str(uuid4())
+
+
+def uid_column() -> Column[str]:
+    return Column(
+        "uid",
+        String(36),
+        nullable=False,
+        unique=True,
+        index=True,
+        default=new_uid,
+        comment="made where written",
+    )
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -79,6 +97,7 @@ consents = Table(
     "consents",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("kind", String(32), nullable=False, comment="clinician_check"),
     Column("wording", String(16), nullable=False, comment="version of the text agreed to"),
     Column("given_utc", DateTime, nullable=False),
@@ -89,6 +108,7 @@ screenings = Table(
     "screenings",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
     Column("reason", String(32), nullable=False, comment="first-use, 30-days, pain, symptoms"),
@@ -101,6 +121,7 @@ clearances = Table(
     "clearances",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False, comment="when it was recorded"),
     Column("zone", String(64), nullable=False),
     Column("cleared_on", String(10), nullable=False, comment="ISO date the clinician cleared"),
@@ -111,6 +132,7 @@ followups = Table(
     "followups",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False),
     Column("zone", String(64), nullable=False),
     Column("kind", String(16), nullable=False, comment="pain_stop or worsening"),
@@ -143,6 +165,7 @@ day_settings = Table(
     "day_settings",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False),
     Column("wake", String(5), nullable=False, comment="HH:MM local"),
     Column("bed", String(5), nullable=False),
@@ -189,6 +212,7 @@ diary_entries = Table(
     "diary_entries",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False, index=True, comment="when it was felt"),
     Column("zone", String(64), nullable=False),
     Column("pain", Integer, comment="0 (none) to 10 (worst); null for a note alone"),
@@ -202,6 +226,7 @@ psfs_activities = Table(
     "psfs_activities",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("name", String(120), nullable=False, comment="an activity the person finds hard"),
     Column("added_utc", DateTime, nullable=False),
     Column("retired_utc", DateTime, comment="set when the person replaces the list"),
@@ -211,6 +236,7 @@ psfs_ratings = Table(
     "psfs_ratings",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("activity_id", Integer, ForeignKey("psfs_activities.id"), nullable=False, index=True),
     Column("value", Integer, nullable=False, comment="0 (unable) to 10 (as before)"),
     Column("at_utc", DateTime, nullable=False),
@@ -221,6 +247,7 @@ profiles = Table(
     "profiles",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False, comment="when it was given; the newest row holds"),
     Column("name", String(120), comment="the person's name as they give it; null: not given"),
     Column("birth_date", String(10), comment="date of birth, YYYY-MM-DD; null: not given"),
@@ -250,6 +277,7 @@ plan_sources = Table(
     "plan_sources",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    uid_column(),
     Column("at_utc", DateTime, nullable=False),
     Column("prescription_id", String(36), ForeignKey("prescriptions.id")),
     Column("action", String(16), nullable=False, comment="import or remove"),
@@ -281,4 +309,25 @@ flare_checks = Table(
     Column("at_utc", DateTime, nullable=False),
     Column("day", String(10), nullable=False, comment="the person's local date"),
     Column("answer", String(16), nullable=False, comment="better, same, worse or ended"),
+)
+
+# What arrived in which order, one line per insert into a synced table (and per psfs
+# activity retired), written by database triggers (migration 0010): sync sends and
+# asks for ranges of ``n``. ``source``: None for rows made on this side, else the
+# device that pushed it (on a server) or "server" (on a device, for pulled rows).
+sync_ledger = Table(
+    "sync_ledger",
+    metadata,
+    Column("n", Integer, primary_key=True, autoincrement=True),
+    Column("tbl", String(32), nullable=False),
+    Column("row_key", String(64), nullable=False),
+    Column("source", String(36)),
+)
+
+# A device's sync cursors, written in the same transaction as what they count.
+sync_marks = Table(
+    "sync_marks",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("value", Integer, nullable=False),
 )

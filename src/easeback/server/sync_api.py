@@ -1,0 +1,174 @@
+"""The server's side of sync: hello, push and pull for a linked device.
+
+The guard has already checked the device's token and scoped ``request.state.engine``
+to the patient's own schema (server/guard.py); these routes only move records, with
+the same store/exchange.py the device uses, so the union is one piece of code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
+from easeback.usecases import clock
+
+router = APIRouter()
+
+PROTOCOL = 1
+# The most a push body may hold, sent and unpacked: a batch of 2,000 events is some
+# 400 KB of JSON (60 KB compressed).
+MAX_BODY = 4 * 1024 * 1024
+MAX_UNPACKED = 16 * 1024 * 1024
+MAX_LIMIT = 5000
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def problem(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"problem": kind, "message": message, **extra}, status_code=status)
+
+
+def device_of(request: Request) -> tuple[Engine, str, str]:
+    """The patient's scoped store, the device's id and the account's id, as the guard
+    left them for a device's request."""
+    state = request.state
+    return state.engine, state.device_id, state.account.id
+
+
+@router.get("/api/sync/hello")
+def hello(request: Request) -> dict[str, Any]:
+    _engine, device, account = device_of(request)
+    return {
+        "account": account,
+        "device": device,
+        "server_time": clock.wall_now().isoformat(),
+        "protocol": PROTOCOL,
+    }
+
+
+async def read_body(request: Request) -> bytes | JSONResponse:
+    """The body, unpacked, or the refusal: too large (before reading it all) or not
+    gzip when it says it is."""
+    declared = request.headers.get("content-length")
+    too_big = problem(
+        413,
+        "size",
+        f"a batch may be at most {MAX_BODY // (1024 * 1024)} MB; send fewer records at once",
+    )
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return too_big
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            unpacker = zlib.decompressobj(wbits=31)
+            body = unpacker.decompress(body, MAX_UNPACKED)
+            if unpacker.unconsumed_tail:
+                return too_big
+        except zlib.error:
+            return problem(400, "input", "the body says it is gzip but is not")
+    return body
+
+
+@router.post("/api/sync/push")
+async def push(request: Request) -> Response:
+    engine, device, account = device_of(request)
+    body = await read_body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        batch = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return problem(422, "input", "the body is not JSON; a batch is a JSON object")
+    if not isinstance(batch, dict):
+        return problem(422, "input", "a batch is a JSON object with account, device and tables")
+    if batch.get("account") != account or batch.get("device") != device:
+        return problem(
+            403,
+            "account",
+            "this batch was made for another account or device than the token's; "
+            "nothing was stored",
+        )
+    late = clock_problem(batch.get("clock"))
+    if late is not None:
+        return late
+    return await run_in_threadpool(store_batch, engine, batch, device)
+
+
+def clock_problem(given: Any) -> JSONResponse | None:
+    try:
+        moment = datetime.fromisoformat(given) if isinstance(given, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        return problem(422, "input", '"clock" must be the device\'s time, ISO 8601 with offset')
+    off = moment - clock.wall_now()
+    if abs(off) > CLOCK_SLACK:
+        return problem(
+            400,
+            "clock",
+            f"the device's clock is {round(abs(off).total_seconds() / 60)} minutes "
+            f"{'ahead of' if off > timedelta(0) else 'behind'} the server's; set it right",
+        )
+    return None
+
+
+def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
+    try:
+        with engine.begin() as connection:
+            done = store(connection, batch.get("tables"), source=device)
+            if done.earliest is not None:
+                forget_progress_from(connection, done.earliest)
+    except ExchangeError as exc:
+        status = 409 if exc.problem == "changed" else 422
+        return problem(status, exc.problem, exc.message + "; nothing of this batch was stored")
+    except IntegrityError:
+        return problem(
+            422,
+            "input",
+            "the records do not fit together (one refers to a record never sent, or "
+            "repeats one under another id); nothing of this batch was stored",
+        )
+    if batch.get("last") and done.stored:
+        from easeback.usecases.aftercare import catch_up_progress
+
+        catch_up_progress(engine)
+    return JSONResponse({"stored": done.stored, "already": done.already})
+
+
+@router.get("/api/sync/pull")
+def pull(request: Request, after: int = 0, limit: int = 2000) -> Response:
+    engine, device, _account = device_of(request)
+    if after < 0 or not 1 <= limit <= MAX_LIMIT:
+        return problem(422, "input", f"after must be 0 or more and limit from 1 to {MAX_LIMIT}")
+    with engine.begin() as connection:
+        out = outgoing(connection, after=after, limit=limit, skip_source=device)
+    data = json.dumps(
+        {
+            "tables": out.tables,
+            "next": out.next,
+            "more": out.more,
+            "server_time": clock.wall_now().isoformat(),
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
+    headers = {"Cache-Control": "no-store"}
+    if len(data) > 1024 and "gzip" in request.headers.get("accept-encoding", ""):
+        data = gzip.compress(data, compresslevel=5)
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, media_type="application/json", headers=headers)

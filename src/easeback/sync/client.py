@@ -1,0 +1,205 @@
+"""One sync, as the device runs it: check the clocks, push, pull, count again.
+
+Each push batch is the ledger's next lines made here; the cursor moves on only once
+the server has answered, so a batch cut off is sent again (and found already
+stored). Each pulled batch is stored with its cursor in one transaction, so a batch
+cut off is asked for again. Either way nothing is lost and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from easeback.store.exchange import (
+    ExchangeError,
+    forget_progress_from,
+    mark,
+    outgoing,
+    set_mark,
+    store,
+)
+from easeback.sync.link import Link
+from easeback.sync.wire import SyncFailure, Transport, call
+from easeback.usecases import clock
+
+# The source written on the ledger lines of records pulled from the server (they are
+# never pushed back).
+FROM_SERVER = "server"
+
+
+@dataclass
+class Counts:
+    sent: int = 0
+    received: int = 0
+    already: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+
+def link(
+    transport: Transport,
+    *,
+    server: str,
+    email: str,
+    password: str,
+    code: str | None,
+    device_name: str,
+    now: datetime,
+) -> Link:
+    answer = call(
+        transport,
+        "POST",
+        "/api/devices",
+        payload={"code": code, "email": email, "password": password, "device": device_name},
+    )
+    try:
+        clinic = answer.get("clinic") or {}
+        return Link(
+            server=server.rstrip("/"),
+            account=str(answer["account"]),
+            device=str(answer["device"]),
+            device_name=device_name,
+            token=str(answer["token"]),
+            linked_at=now,
+            clinic_name=clinic.get("name"),
+            fingerprint=clinic.get("fingerprint"),
+        )
+    except (AttributeError, KeyError, TypeError):
+        raise SyncFailure(
+            "not_easeback", "the server's answer to linking was not easeback's"
+        ) from None
+
+
+def revoke_self(transport: Transport, made: Link) -> None:
+    call(transport, "DELETE", "/api/sync/device", token=made.token)
+
+
+def run_sync(
+    engine: Engine, transport: Transport, made: Link, *, batch: int, slack: timedelta
+) -> Counts:
+
+    counts = Counts()
+    counter = [0, 0]
+    hello = call(transport, "GET", "/api/sync/hello", token=made.token, counter=counter)
+    check_hello(hello, made, clock.wall_now(), slack)
+    push(engine, transport, made, batch, counts, counter)
+    pull(engine, transport, made, batch, counts, counter)
+    counts.bytes_sent, counts.bytes_received = counter
+    if counts.received:
+        count_again(engine)
+    return counts
+
+
+def check_hello(hello: object, made: Link, now: datetime, slack: timedelta) -> None:
+    if not isinstance(hello, dict) or "server_time" not in hello:
+        raise SyncFailure("not_easeback", "the server's answer was not easeback's")
+    if hello.get("account") != made.account:
+        raise SyncFailure(
+            "account",
+            "the server says this device belongs to another account; run `easeback "
+            "unlink` and link again",
+        )
+    try:
+        server_time = datetime.fromisoformat(str(hello["server_time"]))
+    except ValueError:
+        raise SyncFailure("not_easeback", "the server's time could not be read") from None
+    if server_time.tzinfo is None:
+        server_time = server_time.replace(tzinfo=UTC)
+    off = now - server_time
+    if abs(off) > slack:
+        minutes = round(abs(off).total_seconds() / 60)
+        way = "ahead of" if off > timedelta(0) else "behind"
+        raise SyncFailure(
+            "clock",
+            f"this computer's clock is {minutes} minutes {way} the server's; set the "
+            "clock right (or turn on automatic time) and sync again",
+        )
+
+
+def push(
+    engine: Engine,
+    transport: Transport,
+    made: Link,
+    batch: int,
+    counts: Counts,
+    counter: list[int],
+) -> None:
+
+    name = made.mark("pushed")
+    while True:
+        with engine.connect() as connection:
+            after = mark(connection, name)
+            out = outgoing(connection, after=after, limit=batch)
+        if out.count:
+            answer = call(
+                transport,
+                "POST",
+                "/api/sync/push",
+                token=made.token,
+                payload={
+                    "account": made.account,
+                    "device": made.device,
+                    "clock": clock.wall_now().isoformat(),
+                    "tables": out.tables,
+                    "last": not out.more,
+                },
+                counter=counter,
+            )
+            counts.sent += int(answer.get("stored", 0))
+            counts.already += int(answer.get("already", 0))
+        if out.next != after:
+            with engine.begin() as connection:
+                set_mark(connection, name, out.next)
+        if not out.more:
+            return
+
+
+def pull(
+    engine: Engine,
+    transport: Transport,
+    made: Link,
+    batch: int,
+    counts: Counts,
+    counter: list[int],
+) -> None:
+    name = made.mark("pulled")
+    while True:
+        with engine.connect() as connection:
+            after = mark(connection, name)
+        answer = call(
+            transport,
+            "GET",
+            "/api/sync/pull",
+            token=made.token,
+            query={"after": after, "limit": batch},
+            counter=counter,
+        )
+        if not isinstance(answer, dict) or not isinstance(answer.get("next"), int):
+            raise SyncFailure("not_easeback", "the server's answer was not easeback's")
+        try:
+            with engine.begin() as connection:
+                done = store(connection, answer.get("tables", []), source=FROM_SERVER)
+                if done.earliest is not None:
+                    forget_progress_from(connection, done.earliest)
+                set_mark(connection, name, answer["next"])
+        except ExchangeError as exc:
+            raise SyncFailure(
+                exc.problem,
+                f"a record from the server could not be stored here: {exc.message}",
+            ) from None
+        counts.received += done.stored
+        counts.already += done.already
+        if not answer.get("more"):
+            return
+
+
+def count_again(engine: Engine) -> None:
+    """Progression, follow-ups and the calendar from the merged log, by the very rules
+    a session ends with."""
+    from easeback.usecases.aftercare import catch_up_progress, rewrite_calendars
+
+    catch_up_progress(engine)
+    rewrite_calendars(engine)

@@ -1,0 +1,223 @@
+"""Keeping one diary with the clinic's server: link, sync, unlink, and how it went.
+
+The one place the CLI and the local web app reach the server from. A device pushes
+the records it made and pulls what it lacks (store/exchange.py), in batches, each
+batch stored with its cursor in one transaction, so a sync cut off anywhere goes on
+from where it was at the next one. What happened last is kept in the link file
+beside the store (sync/link.py), so ``easeback sync --status`` and the web app can
+say it without the network.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from easeback.sync.link import Failure, Link, forget_link, read_link, write_link
+from easeback.sync.wire import SyncFailure, Transport, http_transport
+from easeback.usecases import clock
+
+__all__ = [
+    "Failure",
+    "Link",
+    "SyncFailure",
+    "SyncReport",
+    "SyncStatus",
+    "is_linked",
+    "link_device",
+    "sync_after_session",
+    "sync_now",
+    "sync_status",
+    "unlink_device",
+]
+
+# Records per batch, each way: a batch of events is some 150 KB of JSON.
+BATCH = 2000
+# How far a device's clock may be from the server's: "newest wins" compares times
+# made on different machines.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """One sync that went through: records sent and received (new on the other side
+    or here), those the other side already had, and its cost."""
+
+    sent: int
+    received: int
+    already: int
+    seconds: float
+    bytes_sent: int
+    bytes_received: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What ``easeback sync --status`` says: the link (None: not linked), when the
+    last sync went through, why the last attempt failed (None if it did not), how many
+    records made here wait to be sent, and when the server erased the records."""
+
+    link: Link | None
+    last_ok: datetime | None
+    last_failure: Failure | None
+    waiting: int
+    erased_at: datetime | None
+
+
+def folder_of(engine: Engine) -> Path:
+    """The data folder the link file lives in: the SQLite store's own folder."""
+    from easeback.usecases.recording import store_file
+
+    path = store_file(engine)
+    if path is None:
+        raise SyncFailure(
+            "store",
+            "only a person's own store file can be linked to a clinic's server (this "
+            "store is a database server); use the default store or --db FILE",
+        )
+    return path.parent
+
+
+def is_linked(engine: Engine) -> bool:
+    try:
+        return read_link(folder_of(engine)) is not None
+    except SyncFailure:
+        return False
+
+
+def link_device(
+    engine: Engine,
+    server: str,
+    *,
+    email: str,
+    password: str,
+    code: str | None,
+    device_name: str,
+    transport: Transport | None = None,
+) -> Link:
+    """Join the patient's account on ``server`` (with an invitation ``code``, making
+    the account, or with a login), keep the device's token in the link file (mode
+    0600). Prescriptions the clinic publishes arrive with the next sync, with the trust
+    the server's store gave their key. Raises SyncFailure with the server's words."""
+    from easeback.sync.client import link
+
+    folder = folder_of(engine)
+    if read_link(folder) is not None:
+        raise SyncFailure(
+            "linked", "this store is already linked to a server; run `easeback unlink` first"
+        )
+    made = link(
+        transport or http_transport(server),
+        server=server,
+        email=email,
+        password=password,
+        code=code,
+        device_name=device_name,
+        now=clock.wall_now(),
+    )
+    write_link(folder, made)
+    return made
+
+
+def unlink_device(engine: Engine, *, transport: Transport | None = None) -> bool:
+    """Forget the link (the token and where the server is); tell the server first so
+    it revokes the token. True when the server heard it (the link is forgotten here
+    either way: a server that is down revokes nothing, and says so on its side)."""
+    from easeback.sync.client import revoke_self
+
+    folder = folder_of(engine)
+    made = read_link(folder)
+    if made is None:
+        raise SyncFailure("not_linked", "this store is not linked to a server")
+    try:
+        revoke_self(transport or http_transport(made.server), made)
+        heard = True
+    except SyncFailure:
+        heard = False
+    forget_link(folder)
+    return heard
+
+
+def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncReport:
+    """Push what the server lacks, pull what this device lacks, then count progression
+    again from the merged log. Raises SyncFailure (kept for ``sync_status``)."""
+    from easeback.sync.client import run_sync
+
+    folder = folder_of(engine)
+    made = read_link(folder)
+    if made is None:
+        raise SyncFailure(
+            "not_linked",
+            "this store is not linked to a clinic's server; run `easeback link CODE "
+            "--server URL` first",
+        )
+    if made.erased_at is not None:
+        raise SyncFailure("erased", erased_words(made.erased_at))
+    started = time.perf_counter()
+    try:
+        counts = run_sync(
+            engine, transport or http_transport(made.server), made, batch=BATCH, slack=CLOCK_SLACK
+        )
+    except SyncFailure as failure:
+        write_link(folder, made.failed(failure, clock.wall_now()))
+        raise
+    report = SyncReport(
+        sent=counts.sent,
+        received=counts.received,
+        already=counts.already,
+        seconds=time.perf_counter() - started,
+        bytes_sent=counts.bytes_sent,
+        bytes_received=counts.bytes_received,
+        at=clock.wall_now(),
+    )
+    write_link(folder, made.succeeded(report.at))
+    return report
+
+
+def erased_words(at: datetime) -> str:
+    return (
+        f"the clinic erased your records on its server on {at:%Y-%m-%d}, as asked; this "
+        "device keeps its own copy and sends nothing back. Run `easeback unlink` to "
+        "forget the server"
+    )
+
+
+def sync_after_session(engine: Engine) -> SyncReport | SyncFailure | None:
+    """After a session, when linked: sync, and never raise (a failure is kept for the
+    status and shown as one line). None when this store is not linked."""
+    if not is_linked(engine):
+        return None
+    try:
+        return sync_now(engine)
+    except SyncFailure as failure:
+        return failure
+
+
+def sync_status(engine: Engine) -> SyncStatus:
+    """What the link file and the store say, without the network."""
+    from easeback.store.exchange import mark, waiting
+
+    folder = folder_of(engine)
+    made = read_link(folder)
+    if made is None:
+        return SyncStatus(link=None, last_ok=None, last_failure=None, waiting=0, erased_at=None)
+    with engine.connect() as connection:
+        left = waiting(connection, after=mark(connection, made.mark("pushed")))
+    return SyncStatus(
+        link=made,
+        last_ok=made.last_ok,
+        last_failure=made.last_failure,
+        waiting=left,
+        erased_at=made.erased_at,
+    )
+
+
+def link_file(engine: Engine) -> Path:
+    from easeback.sync.link import link_path
+
+    return link_path(folder_of(engine))

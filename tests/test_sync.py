@@ -1,0 +1,85 @@
+"""Sync between a person's devices and the clinic's server: a union of records made
+where they happened, stored once on every side (the real PostgreSQL server, SQLite
+devices, the server's sync routes called in the process)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+import easeback.usecases.clock
+from easeback.server.tenancy import scoped
+from easeback.store.schema import events, pain_ratings, sessions
+from easeback.usecases.aftercare import catch_up_progress
+from easeback.usecases.syncing import sync_now, sync_status
+from server_helpers import Clinic, clinic
+from sync_helpers import START, Device, device, in_process, play, sync_app
+
+NOW = START + timedelta(days=3)
+
+
+@pytest.fixture
+def hub(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: NOW)
+    with clinic(postgres_url) as made:
+        yield made
+
+
+def linked(hub: Clinic, tmp_path: Path, name: str, who: str = "pat_a") -> tuple[Device, object]:
+    made = device(tmp_path / name, hub.people[who], name)
+    app = sync_app(hub.app.state.clinic, {f"token-{name}": (hub.people[who], name)})
+    return made, in_process(app)
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            connection.execute(select(func.count()).select_from(t)).scalar()
+            for t in (sessions, events, pain_ratings)
+        )
+
+
+def test_two_devices_and_the_phone_end_with_one_diary_on_every_side(
+    hub: Clinic, tmp_path: Path
+) -> None:
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    desk, to_desk = linked(hub, tmp_path, "desk")
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    play(laptop.engine, "completed", START)
+    play(desk.engine, "pain_stop", START + timedelta(hours=5))
+    play(phone, "completed", START + timedelta(days=1), player="web")
+
+    first = sync_now(laptop.engine, transport=to_laptop)
+    sync_now(desk.engine, transport=to_desk)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    assert first.sent > 0
+    assert counts(laptop.engine) == counts(desk.engine) == counts(phone)
+    assert counts(phone)[0] == 3
+    again = sync_now(laptop.engine, transport=to_laptop)
+    assert (again.sent, again.received) == (0, 0)
+    assert sync_status(laptop.engine).waiting == 0
+
+
+def test_progression_is_counted_from_the_merged_log_alike_on_every_side(
+    hub: Clinic, tmp_path: Path
+) -> None:
+    from easeback.store.plan import latest_snapshot
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    for day in range(3):
+        play(laptop.engine, "completed", START + timedelta(days=day))
+        play(phone, "completed", START + timedelta(days=day, hours=10), player="web")
+    catch_up_progress(laptop.engine)
+    catch_up_progress(phone)  # each side counted its own sessions first
+
+    sync_now(laptop.engine, transport=to_laptop)
+    catch_up_progress(phone)
+
+    assert latest_snapshot(laptop.engine) == latest_snapshot(phone)
+    assert latest_snapshot(laptop.engine) is not None
