@@ -232,6 +232,14 @@ def test_a_token_opens_its_own_patients_records_only_and_nothing_but_sync(
         assert client.get("/api/sync/test-records", headers=bearer(b["token"])).json()["notes"] == [
             NOTE_B
         ]
+        hello = client.get("/api/sync/hello", headers=bearer(a["token"])).json()
+        assert (hello["account"], hello["device"]) == (a["account"], a["device"])
+        # A batch made for B, sent with A's token, is refused and stores nothing.
+        batch = {"account": b["account"], "device": a["device"], "tables": [], "last": True}
+        batch["clock"] = datetime.now(UTC).isoformat()
+        pushed = client.post("/api/sync/push", json=batch, headers=bearer(a["token"]))
+        assert pushed.status_code == 403 and pushed.json()["problem"] == "account"
+        assert notes_of(c, "pat_b") == [NOTE_B]
         # The token is no login: the patient's own pages and API want the cookie.
         assert client.get("/api/today", headers=bearer(a["token"])).status_code == 401
         page = client.get("/account", headers=bearer(a["token"]), follow_redirects=False)
@@ -496,3 +504,75 @@ def test_the_clinics_migrations_build_the_tables_the_code_describes(
     built.pop("alembic_version")
     assert {"devices", "erasures"} <= set(built)
     assert built == wanted
+
+
+# --- with the device's own client (usecases/syncing.py), through the real guard -----------
+
+
+def test_a_linked_laptop_syncs_through_the_guard_and_hears_of_the_erasure(
+    postgres_url: str, tmp_path: Any
+) -> None:
+    from easeback.store import open_store
+    from easeback.store.schema import sessions
+    from easeback.sync.wire import SyncFailure
+    from easeback.usecases.syncing import link_device, sync_now, sync_status, unlink_device
+    from sync_helpers import in_process, play
+
+    with clinic(postgres_url) as c:
+        to_server = in_process(c.app)  # type: ignore[arg-type]
+        code = invite(c, "dr_a", "Noor Haddad")
+        laptop = open_store(str(tmp_path / "laptop" / "easeback.db"))
+        other = open_store(str(tmp_path / "other" / "easeback.db"))
+        try:
+            made = link_device(
+                laptop,
+                PUBLIC_URL,
+                email="noor@clinic.test",
+                password=PASSWORD,
+                code=code,
+                device_name="Noor's laptop",
+                transport=to_server,
+            )
+            link_device(
+                other,
+                PUBLIC_URL,
+                email="pat_b@clinic.test",
+                password=PASSWORD,
+                code=None,
+                device_name="Kim's laptop",
+                transport=to_server,
+            )
+            session_id = play(laptop, "completed", datetime.now(UTC) - timedelta(hours=1))
+            assert sync_now(laptop, transport=to_server).sent > 0
+            noor = scoped(engine_of(c), made.account)
+            with noor.connect() as connection:
+                assert connection.execute(select(sessions.c.id)).scalars().all() == [session_id]
+            # Kim's laptop syncs its own (empty) records only: nothing of Noor's arrives.
+            assert sync_now(other, transport=to_server).received == 0
+
+            admin = c.client("admin")
+            erased = admin.post(
+                "/admin/patient/erase",
+                data={
+                    "csrf": csrf_of(admin, "/admin"),
+                    "email": "noor@clinic.test",
+                    "confirm": "noor@clinic.test",
+                },
+            )
+            assert erased.status_code == 200
+            with pytest.raises(SyncFailure) as failure:
+                sync_now(laptop, transport=to_server)
+            assert failure.value.kind == "erased" and failure.value.at is not None
+            assert sync_status(laptop).erased_at == failure.value.at
+            with noor.connect() as connection:  # nothing was sent back
+                assert connection.execute(select(func.count()).select_from(sessions)).scalar() == 0
+
+            assert unlink_device(other, transport=to_server) is True
+            with engine_of(c).connect() as connection:
+                revoked = connection.execute(
+                    select(devices.c.name).where(devices.c.revoked_utc.is_not(None))
+                ).scalars()
+                assert list(revoked) == ["Kim's laptop"]
+        finally:
+            laptop.dispose()
+            other.dispose()
