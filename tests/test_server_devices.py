@@ -366,6 +366,9 @@ def test_an_admin_finds_a_patient_and_unlinks_their_device(postgres_url: str) ->
         assert "by the clinic" in gone.json()["message"]
         with engine_of(c).connect() as connection:
             assert connection.execute(select(devices.c.revoked_by)).scalar() == c.people["admin"].id
+        told = c.client("pat_a").get("/account").text  # who did it, on their account page
+        assert "Ada Admin (admin)" in told and "unlink a device" in told
+        assert body["device"] not in told
 
 
 def test_a_device_unlinks_itself(postgres_url: str) -> None:

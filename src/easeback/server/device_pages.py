@@ -114,9 +114,7 @@ async def link_device(request: Request) -> Response:
         await run_in_threadpool(note, request, "link a device", str(status))
         return problem(status, exc.problem, exc.message)
     who = linked.account
-    await run_in_threadpool(
-        note, request, f"link device {linked.device.id}", "ok", actor=who, patient_id=who.id
-    )
+    await run_in_threadpool(note, request, "link a device", "ok", actor=who, patient_id=who.id)
     return Response(
         json.dumps(
             {
@@ -140,7 +138,7 @@ def unlink_itself(request: Request) -> Response:
     who: Account = request.state.account
     with clinic_of(request).begin() as connection:
         devices.revoke(connection, device_id, by=None, now=clock.wall_now())
-    note(request, f"unlink device {device_id}", "ok", actor=who, patient_id=who.id)
+    note(request, "unlink a device", "ok", actor=who, patient_id=who.id)
     return Response(status_code=204)
 
 
@@ -166,7 +164,7 @@ async def unlink_mine(request: Request, device_id: str) -> Response:
     found = own_device(request, device_id, who.id)
     with clinic_of(request).begin() as connection:
         devices.revoke(connection, found.id, by=who, now=clock.wall_now())
-    note(request, f"unlink device {found.id}", "ok", patient_id=who.id)
+    note(request, "unlink a device", "ok", patient_id=who.id)
     return RedirectResponse("/account?unlinked=true#devices", status_code=303)
 
 
@@ -226,7 +224,7 @@ async def unlink_as_admin(request: Request, device_id: str) -> Response:
     with clinic_of(request).begin() as connection:
         devices.revoke(connection, found.id, by=admin, now=clock.wall_now())
         patient = accounts.account(connection, found.account_id)
-    note(request, f"unlink device {found.id}", "ok", patient_id=found.account_id)
+    note(request, "unlink a device", "ok", patient_id=found.account_id)
     email = patient.email if patient is not None else ""
     query = urlencode({"email": email, "unlinked": "true"})
     return RedirectResponse(f"/admin/patient?{query}", status_code=303)
