@@ -180,6 +180,7 @@ def test_wrong_passwords_when_linking_count_toward_the_login_pages_throttle(
         ('{"code": 7, "email": "a@b.c", "password": "p", "device": "x"}', "'code'"),
         ('{"code": null, "email": "a@b.c", "password": "p", "device": " \\u0007 "}', "Name this"),
         ('{"code": null, "email": "a@b.c", "password": "p", "device": "' + "x" * 81 + '"}', "80"),
+        ('{"code": null, "email": "a@b.c", "password": "' + "p" * 20000 + '"}', "16 KB"),
     ],
 )
 def test_a_malformed_link_is_refused_with_what_to_send(

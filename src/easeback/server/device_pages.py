@@ -56,8 +56,6 @@ def clinic_card(request: Request) -> dict[str, str]:
 
 def link_request(raw: bytes) -> dict[str, Any]:
     """The link's body, checked: each field of the protocol with its type."""
-    if len(raw) > BODY_LIMIT:
-        raise LinkRefused("input", f"The request is larger than {BODY_LIMIT // 1024} KB.")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -72,13 +70,30 @@ def link_request(raw: bytes) -> dict[str, Any]:
     return body
 
 
+async def capped_body(request: Request) -> bytes:
+    """The body, read no further than ``BODY_LIMIT`` (a link is a few hundred bytes:
+    a larger one is refused before it is all in memory)."""
+    too_big = LinkRefused("input", f"The request is larger than {BODY_LIMIT // 1024} KB.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > BODY_LIMIT:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > BODY_LIMIT:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post("/api/devices")
 async def link_device(request: Request) -> Response:
     """Link a patient's device: with an invitation code (which makes their account)
     or with their email and password. The token in the answer is shown only once."""
     now = clock.wall_now()
     try:
-        body = link_request(await request.body())
+        body = link_request(await capped_body(request))
         common = {
             "email": body["email"],
             "password": body["password"],
