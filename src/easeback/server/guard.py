@@ -72,8 +72,6 @@ LINK_PATH = "/api/devices"
 SYNC_PREFIX = "/api/sync/"
 SYNC_HEADER = "easeback-sync"
 SYNC_VERSION = "1"
-# A device unlinking itself changes nothing the clinician's list shows.
-UNLINK_PATH = "/api/sync/device"
 
 
 def for_devices(path: str) -> bool:
@@ -306,12 +304,9 @@ async def device_guard(
     request.state.device_id = holder.device.id
     request.state.account = account
     request.state.engine = scoped(clinic_of(request), account.id)
+    # The push route refreshes the clinician's list itself, once a device has sent
+    # its last batch (server/sync_api.py): not after every batch here.
     response = await call_next(request)
-    if request.method not in SAFE_METHODS and response.status_code < 400 and path != UNLINK_PATH:
-        # Records pushed from a device refresh the clinician's list, as the phone's do.
-        await run_in_threadpool(
-            keep_summary, clinic_of(request), account.id, path, route_name(request)
-        )
     response.headers["Cache-Control"] = "no-store"
     return response
 
