@@ -274,7 +274,7 @@ async def device_guard(
             426,
             "version",
             f"This clinic's server syncs with version {SYNC_VERSION} of easeback's sync "
-            f"protocol, and this device spoke {'version ' + said[:12] if said else 'none'}. "
+            f"protocol, and this device spoke {'version ' + said[:12] if said else 'no version'}. "
             "Update easeback on this device, then sync again.",
         )
     if not path.startswith(SYNC_PREFIX):
