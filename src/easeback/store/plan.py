@@ -128,42 +128,47 @@ def standings(snapshot: dict[str, dict[str, int]] | None) -> dict[str, Standing]
     return {sid: Standing(v["level"], v["streak"]) for sid, v in snapshot.items()}
 
 
-def save_progress(
-    engine: Engine,
-    *,
-    session_id: str | None,
-    state: dict[str, Standing],
-    doses: dict[str, Dose],
-    changes: list[Change],
-    at: datetime,
-    zone: str,
-    basis: str | None = None,
-) -> None:
-    """The new snapshot (under the article's plan, or the prescription ``basis``) and
-    its changes, in one transaction."""
+@dataclass(frozen=True)
+class Counted:
+    """One session counted into progression: the state after it (under the article's
+    plan, or the prescription ``basis``), the doses that stand for, and its changes."""
+
+    session_id: str | None
+    state: dict[str, Standing]
+    doses: dict[str, Dose]
+    changes: list[Change]
+    at: datetime
+    basis: str | None = None
+
+
+def save_progress(engine: Engine, counted: list[Counted], *, zone: str) -> None:
+    """The new snapshots with their changes, oldest first, in one transaction."""
+    if not counted:
+        return
     with engine.begin() as connection:
-        connection.execute(
-            insert(progress).values(
-                at_utc=to_utc(at),
-                session_id=session_id,
-                state=snapshot_json(state, doses),
-                basis=basis,
-            )
-        )
-        for change in changes:
+        for one in counted:
             connection.execute(
-                insert(dose_changes).values(
-                    at_utc=to_utc(change.at),
-                    zone=zone,
-                    session_id=session_id,
-                    stretch=change.stretch,
-                    field=change.field,
-                    old=change.old,
-                    new=change.new,
-                    direction=change.direction,
-                    reason=change.reason,
+                insert(progress).values(
+                    at_utc=to_utc(one.at),
+                    session_id=one.session_id,
+                    state=snapshot_json(one.state, one.doses),
+                    basis=one.basis,
                 )
             )
+            for change in one.changes:
+                connection.execute(
+                    insert(dose_changes).values(
+                        at_utc=to_utc(change.at),
+                        zone=zone,
+                        session_id=one.session_id,
+                        stretch=change.stretch,
+                        field=change.field,
+                        old=change.old,
+                        new=change.new,
+                        direction=change.direction,
+                        reason=change.reason,
+                    )
+                )
 
 
 def changes_after_last_session(engine: Engine) -> list[str]:
