@@ -8,8 +8,8 @@ the same store/exchange.py the device uses, so the union is one piece of code.
 from __future__ import annotations
 
 import gzip
-import logging
 import json
+import logging
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
