@@ -83,3 +83,61 @@ def test_progression_is_counted_from_the_merged_log_alike_on_every_side(
 
     assert latest_snapshot(laptop.engine) == latest_snapshot(phone)
     assert latest_snapshot(laptop.engine) is not None
+
+
+def test_a_prescription_published_on_the_server_reaches_the_laptop_and_the_newest_choice_wins(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.store.prescriptions import current
+    from easeback.usecases.prescription import remove
+    from test_clinician_patient import form_of, paths
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    values = form_of(doctor, path) | {"knee-press-hold_s": "25", "note": "Slowly at first."}
+    assert doctor.post(path, data=values, follow_redirects=False).status_code == 303
+
+    sync_now(laptop.engine, transport=to_laptop)
+
+    followed = current(laptop.engine)
+    assert followed is not None and followed.version == 1
+    assert followed.clinician["name"] == "Dr Okafor"
+    # Later, on the laptop, the person goes back to the article's plan: the newest
+    # choice holds on the phone too once it is synced.
+    later = NOW + timedelta(hours=1)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: later)
+    assert remove(laptop.engine, now=later)[0]
+    sync_now(laptop.engine, transport=to_laptop)
+    assert current(scoped(hub.app.state.clinic, hub.people["pat_a"].id)) is None
+    assert hub.client("pat_a").get("/api/today").json()["plan"]["source"] == "article"
+
+
+def test_diary_psfs_and_settings_meet_with_a_retirement_kept_and_the_newest_settings_holding(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.core.plan import DaySettings
+    from easeback.store.diary import add_entry, current_activities, entries, rate_activities
+    from easeback.store.diary import set_activities
+    from easeback.store.plan import latest_settings, save_settings
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    walk, lift = set_activities(laptop.engine, ["Walking the dog", "Lifting a child"], at=NOW)
+    rate_activities(laptop.engine, {walk.id: 4, lift.id: 2}, at=NOW, zone="UTC")
+    add_entry(phone, at=NOW, zone="UTC", pain=5, note="stiff after the drive", share=True)
+    save_settings(laptop.engine, DaySettings(zone="Europe/London"), at=NOW)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    # Later: the phone sets its day; the laptop drops an activity.
+    later = NOW + timedelta(minutes=30)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: later)
+    save_settings(phone, DaySettings(zone="Europe/Paris"), at=later)
+    set_activities(laptop.engine, ["Walking the dog"], at=later)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    for side in (laptop.engine, phone):
+        assert [a.name for a in current_activities(side)] == ["Walking the dog"]
+        assert [e.note for e in entries(side)] == ["stiff after the drive"]
+        settings = latest_settings(side)
+        assert settings is not None and settings.zone == "Europe/Paris"
