@@ -141,3 +141,47 @@ def test_diary_psfs_and_settings_meet_with_a_retirement_kept_and_the_newest_sett
         assert [e.note for e in entries(side)] == ["stiff after the drive"]
         settings = latest_settings(side)
         assert settings is not None and settings.zone == "Europe/Paris"
+
+
+def test_a_prescription_or_timeline_that_the_app_cannot_use_is_refused(hub: Clinic) -> None:
+    import json
+
+    from easeback.store.exchange import SYNCED, ExchangeError, outgoing, store, wire_columns
+    from test_clinician_patient import form_of, paths
+
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    assert doctor.post(path, data=form_of(doctor, path), follow_redirects=False).status_code == 303
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    with phone.begin() as connection:
+        sent = outgoing(connection, after=0, limit=100)
+    prescription = next(t for t in sent.tables if t["name"] == "prescriptions")
+    row = dict(zip(prescription["columns"], prescription["rows"][0], strict=True))
+    plan = json.loads(row["plan"])
+    plan["stretches"][0]["hold_s"] = 600  # no clinician signed this
+    edited = [row[c] if c != "plan" else json.dumps(plan) for c in prescription["columns"]]
+    play(phone, "completed", START)
+    session_columns = wire_columns(SYNCED["sessions"])
+    with phone.connect() as connection:
+        session = outgoing(connection, after=0, limit=100).tables[0]["rows"][0]
+    broken = [
+        v if c != "timeline" else '{"routine": "x"}'
+        for c, v in zip(session_columns, session, strict=True)
+    ]
+    broken[session_columns.index("id")] = "another-session"
+
+    other = scoped(hub.app.state.clinic, hub.people["pat_b"].id)
+    for tables, words in (
+        (
+            [{"name": "prescriptions", "columns": prescription["columns"], "rows": [edited]}],
+            "differs from its signed file (plan)",
+        ),
+        (
+            [{"name": "sessions", "columns": session_columns, "rows": [broken]}],
+            "timeline is not a session's timeline",
+        ),
+    ):
+        with pytest.raises(ExchangeError, match=words.replace("(", r"\(").replace(")", r"\)")):
+            with other.begin() as connection:
+                store(connection, tables, source="a-device")
+    assert counts(other) == (0, 0, 0)
