@@ -4,6 +4,7 @@ devices, the server's sync routes called in the process)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -117,8 +118,13 @@ def test_diary_psfs_and_settings_meet_with_a_retirement_kept_and_the_newest_sett
     hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from easeback.core.plan import DaySettings
-    from easeback.store.diary import add_entry, current_activities, entries, rate_activities
-    from easeback.store.diary import set_activities
+    from easeback.store.diary import (
+        add_entry,
+        current_activities,
+        entries,
+        rate_activities,
+        set_activities,
+    )
     from easeback.store.plan import latest_settings, save_settings
 
     laptop, to_laptop = linked(hub, tmp_path, "laptop")
@@ -181,7 +187,6 @@ def test_a_prescription_or_timeline_that_the_app_cannot_use_is_refused(hub: Clin
             "timeline is not a session's timeline",
         ),
     ):
-        with pytest.raises(ExchangeError, match=words.replace("(", r"\(").replace(")", r"\)")):
-            with other.begin() as connection:
-                store(connection, tables, source="a-device")
+        with pytest.raises(ExchangeError, match=re.escape(words)), other.begin() as connection:
+            store(connection, tables, source="a-device")
     assert counts(other) == (0, 0, 0)
