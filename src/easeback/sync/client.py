@@ -1,4 +1,4 @@
-"""One sync, as the device runs it: check the clocks, push, pull, count again.
+"""One sync, as the device runs it: check the clocks, push, then pull.
 
 Each push batch is the ledger's next lines made here; the cursor moves on only once
 the server has answered, so a batch cut off is sent again (and found already
@@ -8,6 +8,7 @@ cut off is asked for again. Either way nothing is lost and nothing is counted tw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,6 @@ from easeback.store.exchange import (
 )
 from easeback.sync.link import Link
 from easeback.sync.wire import SyncFailure, Transport, call
-from easeback.usecases import clock
 
 # The source written on the ledger lines of records pulled from the server (they are
 # never pushed back).
@@ -78,18 +78,22 @@ def revoke_self(transport: Transport, made: Link) -> None:
 
 
 def run_sync(
-    engine: Engine, transport: Transport, made: Link, *, batch: int, slack: timedelta
+    engine: Engine,
+    transport: Transport,
+    made: Link,
+    *,
+    batch: int,
+    slack: timedelta,
+    now: Callable[[], datetime],
 ) -> Counts:
-
+    """Push, then pull; the caller counts progression again when records arrived."""
     counts = Counts()
     counter = [0, 0]
     hello = call(transport, "GET", "/api/sync/hello", token=made.token, counter=counter)
-    check_hello(hello, made, clock.wall_now(), slack)
-    push(engine, transport, made, batch, counts, counter)
+    check_hello(hello, made, now(), slack)
+    push(engine, transport, made, batch, counts, counter, now)
     pull(engine, transport, made, batch, counts, counter)
     counts.bytes_sent, counts.bytes_received = counter
-    if counts.received:
-        count_again(engine)
     return counts
 
 
@@ -126,8 +130,8 @@ def push(
     batch: int,
     counts: Counts,
     counter: list[int],
+    now: Callable[[], datetime],
 ) -> None:
-
     name = made.mark("pushed")
     while True:
         with engine.connect() as connection:
@@ -142,7 +146,7 @@ def push(
                 payload={
                     "account": made.account,
                     "device": made.device,
-                    "clock": clock.wall_now().isoformat(),
+                    "clock": now().isoformat(),
                     "tables": out.tables,
                     "last": not out.more,
                 },
@@ -194,12 +198,3 @@ def pull(
         counts.already += done.already
         if not answer.get("more"):
             return
-
-
-def count_again(engine: Engine) -> None:
-    """Progression, follow-ups and the calendar from the merged log, by the very rules
-    a session ends with."""
-    from easeback.usecases.aftercare import catch_up_progress, rewrite_calendars
-
-    catch_up_progress(engine)
-    rewrite_calendars(engine)
