@@ -59,6 +59,7 @@ def open_clinic(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,  # a failed statement's values (health data) never logged
         connect_args={"options": f"-c search_path={UNSCOPED_PATH}"},
     )
     event.listen(engine, "begin", _set_search_path)

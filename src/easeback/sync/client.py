@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from easeback.store.exchange import (
     ExchangeError,
@@ -92,7 +93,7 @@ def run_sync(
     hello = call(transport, "GET", "/api/sync/hello", token=made.token, counter=counter)
     check_hello(hello, made, now(), slack)
     push(engine, transport, made, batch, counts, counter, now)
-    pull(engine, transport, made, batch, counts, counter)
+    pull(engine, transport, made, batch, counts, counter, now)
     counts.bytes_sent, counts.bytes_received = counter
     return counts
 
@@ -152,8 +153,14 @@ def push(
                 },
                 counter=counter,
             )
-            counts.sent += int(answer.get("stored", 0))
-            counts.already += int(answer.get("already", 0))
+            if not isinstance(answer, dict) or not all(
+                isinstance(answer.get(k), int) for k in ("stored", "already")
+            ):
+                raise SyncFailure(
+                    "not_easeback", "the server's answer to a push was not easeback's"
+                )
+            counts.sent += answer["stored"]
+            counts.already += answer["already"]
         if out.next != after:
             with engine.begin() as connection:
                 set_mark(connection, name, out.next)
@@ -168,6 +175,7 @@ def pull(
     batch: int,
     counts: Counts,
     counter: list[int],
+    now: Callable[[], datetime],
 ) -> None:
     name = made.mark("pulled")
     while True:
@@ -181,20 +189,33 @@ def pull(
             query={"after": after, "limit": batch},
             counter=counter,
         )
-        if not isinstance(answer, dict) or not isinstance(answer.get("next"), int):
-            raise SyncFailure("not_easeback", "the server's answer was not easeback's")
+        reached = answer.get("next") if isinstance(answer, dict) else None
+        more = answer.get("more") if isinstance(answer, dict) else None
+        if (
+            not isinstance(reached, int)
+            or not isinstance(more, bool)
+            or not after <= reached < 2**62
+            or (more and reached == after)
+        ):
+            raise SyncFailure("not_easeback", "the server's answer to a pull was not easeback's")
         try:
             with engine.begin() as connection:
-                done = store(connection, answer.get("tables", []), source=FROM_SERVER)
+                done = store(connection, answer.get("tables", []), source=FROM_SERVER, now=now())
                 if done.earliest is not None:
                     forget_progress_from(connection, done.earliest)
-                set_mark(connection, name, answer["next"])
+                set_mark(connection, name, reached)
         except ExchangeError as exc:
             raise SyncFailure(
                 exc.problem,
                 f"a record from the server could not be stored here: {exc.message}",
             ) from None
+        except SQLAlchemyError as exc:
+            raise SyncFailure(
+                "store",
+                "records from the server could not be stored here "
+                f"({type(exc).__name__}); nothing of that batch was kept, sync again",
+            ) from None
         counts.received += done.stored
         counts.already += done.already
-        if not answer.get("more"):
+        if not more:
             return
