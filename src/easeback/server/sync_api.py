@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from easeback.server.guard import keep_summary
+from easeback.server.guard import keep_summary, problem
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
 from easeback.usecases.aftercare import catch_up_progress
@@ -36,10 +36,6 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_UNPACKED = 16 * 1024 * 1024
 MAX_LIMIT = 5000
 CLOCK_SLACK = timedelta(minutes=5)
-
-
-def problem(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"problem": kind, "message": message, **extra}, status_code=status)
 
 
 def device_of(request: Request) -> tuple[Engine, str, str]:
