@@ -4,6 +4,7 @@ devices, the server's sync routes called in the process)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -83,3 +84,187 @@ def test_progression_is_counted_from_the_merged_log_alike_on_every_side(
 
     assert latest_snapshot(laptop.engine) == latest_snapshot(phone)
     assert latest_snapshot(laptop.engine) is not None
+
+
+def test_a_prescription_published_on_the_server_reaches_the_laptop_and_the_newest_choice_wins(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.store.prescriptions import current
+    from easeback.usecases.prescription import remove
+    from test_clinician_patient import form_of, paths
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    values = form_of(doctor, path) | {"knee-press-hold_s": "25", "note": "Slowly at first."}
+    assert doctor.post(path, data=values, follow_redirects=False).status_code == 303
+
+    sync_now(laptop.engine, transport=to_laptop)
+
+    followed = current(laptop.engine)
+    assert followed is not None and followed.version == 1
+    assert followed.clinician["name"] == "Dr Okafor"
+    # Later, on the laptop, the person goes back to the article's plan: the newest
+    # choice holds on the phone too once it is synced.
+    later = NOW + timedelta(hours=1)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: later)
+    assert remove(laptop.engine, now=later)[0]
+    sync_now(laptop.engine, transport=to_laptop)
+    assert current(scoped(hub.app.state.clinic, hub.people["pat_a"].id)) is None
+    assert hub.client("pat_a").get("/api/today").json()["plan"]["source"] == "article"
+
+
+def test_diary_psfs_and_settings_meet_with_a_retirement_kept_and_the_newest_settings_holding(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.core.plan import DaySettings
+    from easeback.store.diary import (
+        add_entry,
+        current_activities,
+        entries,
+        rate_activities,
+        set_activities,
+    )
+    from easeback.store.plan import latest_settings, save_settings
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    walk, lift = set_activities(laptop.engine, ["Walking the dog", "Lifting a child"], at=NOW)
+    rate_activities(laptop.engine, {walk.id: 4, lift.id: 2}, at=NOW, zone="UTC")
+    add_entry(phone, at=NOW, zone="UTC", pain=5, note="stiff after the drive", share=True)
+    save_settings(laptop.engine, DaySettings(zone="Europe/London"), at=NOW)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    # Later: the phone sets its day; the laptop drops an activity.
+    later = NOW + timedelta(minutes=30)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: later)
+    save_settings(phone, DaySettings(zone="Europe/Paris"), at=later)
+    set_activities(laptop.engine, ["Walking the dog"], at=later)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    for side in (laptop.engine, phone):
+        assert [a.name for a in current_activities(side)] == ["Walking the dog"]
+        assert [e.note for e in entries(side)] == ["stiff after the drive"]
+        settings = latest_settings(side)
+        assert settings is not None and settings.zone == "Europe/Paris"
+
+
+def test_a_prescription_or_timeline_that_the_app_cannot_use_is_refused(hub: Clinic) -> None:
+    import json
+
+    from easeback.store.exchange import SYNCED, ExchangeError, outgoing, store, wire_columns
+    from test_clinician_patient import form_of, paths
+
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    assert doctor.post(path, data=form_of(doctor, path), follow_redirects=False).status_code == 303
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    with phone.begin() as connection:
+        sent = outgoing(connection, after=0, limit=100)
+    prescription = next(t for t in sent.tables if t["name"] == "prescriptions")
+    row = dict(zip(prescription["columns"], prescription["rows"][0], strict=True))
+    plan = json.loads(row["plan"])
+    plan["stretches"][0]["hold_s"] = 600  # no clinician signed this
+    edited = [row[c] if c != "plan" else json.dumps(plan) for c in prescription["columns"]]
+    play(phone, "completed", START)
+    session_columns = wire_columns(SYNCED["sessions"])
+    with phone.connect() as connection:
+        session = outgoing(connection, after=0, limit=100).tables[0]["rows"][0]
+    broken = [
+        v if c != "timeline" else '{"routine": "x"}'
+        for c, v in zip(session_columns, session, strict=True)
+    ]
+    broken[session_columns.index("id")] = "another-session"
+
+    other = scoped(hub.app.state.clinic, hub.people["pat_b"].id)
+    for tables, words in (
+        (
+            [{"name": "prescriptions", "columns": prescription["columns"], "rows": [edited]}],
+            "differs from its signed file (plan)",
+        ),
+        (
+            [{"name": "sessions", "columns": session_columns, "rows": [broken]}],
+            "timeline is not a session's timeline",
+        ),
+    ):
+        with pytest.raises(ExchangeError, match=re.escape(words)), other.begin() as connection:
+            store(connection, tables, source="a-device", now=NOW)
+    assert counts(other) == (0, 0, 0)
+
+
+def test_a_count_that_another_count_overtook_stores_nothing_and_counts_again(
+    hub: Clinic,
+) -> None:
+    from easeback.store.plan import progress_stamp, save_progress
+    from easeback.usecases.aftercare import _count
+
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    for day in range(3):
+        play(phone, "completed", START + timedelta(days=day), player="web")
+    stamp = progress_stamp(phone)
+    stale = _count(phone)
+    assert stale is not None
+    catch_up_progress(phone)  # another window, or a sync, counted first
+
+    assert not save_progress(phone, stale[0], zone=stale[1], expect=stamp)
+    assert progress_stamp(phone)[0] == 3  # each session counted once
+
+
+def test_a_session_is_counted_under_the_plan_it_was_played_under_whenever_it_arrives(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+
+    from test_clinician_patient import form_of, paths
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    played = play(laptop.engine, "completed", NOW - timedelta(hours=2))  # not counted yet
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    assert doctor.post(path, data=form_of(doctor, path), follow_redirects=False).status_code == 303
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+
+    sync_now(laptop.engine, transport=to_laptop)
+    catch_up_progress(phone)
+
+    for side in (laptop.engine, phone):
+        with side.connect() as connection:
+            basis = connection.execute(
+                text("SELECT basis FROM progress WHERE session_id = :s"), {"s": played}
+            ).one()
+        assert basis[0] is None  # the article's plan, in force when it was played
+
+
+def test_records_stamped_in_the_future_are_refused_by_name(hub: Clinic) -> None:
+    from easeback.store.exchange import SYNCED, ExchangeError, store, wire_columns
+
+    columns = wire_columns(SYNCED["day_settings"])
+    values = {
+        "uid": "0f0e0d0c-0000-4000-8000-000000000001",
+        "at_utc": "9999-01-01T00:00:00",
+        "wake": "07:00",
+        "bed": "23:00",
+        "work_start": None,
+        "work_end": None,
+        "work_days": "mon,tue",
+        "zone": "Asia/Tokyo",
+    }
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    with (
+        pytest.raises(
+            ExchangeError, match=r"day_settings\[0\]\.at_utc: 9999-01-01T00:00:00 is in the future"
+        ),
+        phone.begin() as connection,
+    ):
+        store(
+            connection,
+            [
+                {
+                    "name": "day_settings",
+                    "columns": columns,
+                    "rows": [[values[c] for c in columns]],
+                }
+            ],
+            source="a-device",
+            now=NOW,
+        )

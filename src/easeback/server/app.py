@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from easeback.server.config import ServerConfig
-from easeback.server.guard import context, guard
+from easeback.server.guard import context, for_devices, guard
 from easeback.server.pending import StoredPendingFiles
 from easeback.server.tenancy import open_clinic
 from easeback.web.app import add_csrf, person_app
@@ -23,7 +23,7 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     """Refuses to build with a configuration that has problems (see
     ``ServerConfig.problems``), so a server never starts half-configured."""
     from easeback.clinician import pages as clinician_pages
-    from easeback.server import health, pages, sync_api
+    from easeback.server import device_pages, health, pages, sync_api
 
     problems = config.problems()
     if problems or config.database is None:
@@ -44,10 +44,18 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(health.router)
     app.include_router(clinician_pages.router)  # issue 13: the clinician's views
+    app.include_router(device_pages.router)  # issue 14: linked devices
     app.include_router(sync_api.router)  # issue 14: a linked device's sync
 
     app.middleware("http")(guard)
-    add_csrf(app, lambda origin, site: same_site(config, origin, site), secure=config.secure)
+    # A device's sync sends no cookie: no other site can make a browser send its
+    # credentials, and its requests carry no Origin.
+    add_csrf(
+        app,
+        lambda origin, site: same_site(config, origin, site),
+        secure=config.secure,
+        exempt=for_devices,
+    )
     extra = [(b"strict-transport-security", b"max-age=31536000")] if config.secure else []
     app.add_middleware(
         HostGuard,

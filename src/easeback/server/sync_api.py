@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,14 +17,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from easeback.server.guard import keep_summary, problem
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
+from easeback.usecases.aftercare import catch_up_progress
 
 router = APIRouter()
+log = logging.getLogger("easeback.server")
 
 PROTOCOL = 1
 # The most a push body may hold, sent and unpacked: a batch of 2,000 events is some
@@ -32,10 +36,6 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_UNPACKED = 16 * 1024 * 1024
 MAX_LIMIT = 5000
 CLOCK_SLACK = timedelta(minutes=5)
-
-
-def problem(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"problem": kind, "message": message, **extra}, status_code=status)
 
 
 def device_of(request: Request) -> tuple[Engine, str, str]:
@@ -83,7 +83,7 @@ async def read_body(request: Request) -> bytes | JSONResponse:
                 return problem(
                     413,
                     "size",
-                    f"a batch unpacks to more than {MAX_UNPACKED // (1024 * 1024)} MB; "
+                    f"a batch may unpack to at most {MAX_UNPACKED // (1024 * 1024)} MB; "
                     "send fewer records at once",
                 )
         except zlib.error:
@@ -113,7 +113,27 @@ async def push(request: Request) -> Response:
     late = clock_problem(batch.get("clock"))
     if late is not None:
         return late
-    return await run_in_threadpool(store_batch, engine, batch, device)
+    answer = await run_in_threadpool(store_batch, engine, batch, device)
+    if answer.status_code == 200 and batch.get("last"):
+        # Once the device has sent everything: count progression again from the
+        # merged log, then refresh the patient's row in the clinician's list, after
+        # answering (a year of sessions takes a second to count).
+        answer.background = BackgroundTask(
+            count_again, engine, request.app.state.clinic, account, request.url.path
+        )
+    return answer
+
+
+def count_again(engine: Engine, clinic: Engine, account: str, path: str) -> None:
+    """Progression from the merged log, then the list's row. A fault is logged by id
+    only: the records are stored, and the next session or sync counts again."""
+    try:
+        catch_up_progress(engine)
+    except Exception as exc:  # whatever it is, the batch stands
+        log.error(
+            "progression of patient %s not counted after a sync (%s)", account, type(exc).__name__
+        )
+    keep_summary(clinic, account, path, "sync push")
 
 
 def clock_problem(given: Any) -> JSONResponse | None:
@@ -137,35 +157,35 @@ def clock_problem(given: Any) -> JSONResponse | None:
 def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
     try:
         with engine.begin() as connection:
-            done = store(connection, batch.get("tables"), source=device)
+            done = store(connection, batch.get("tables"), source=device, now=clock.wall_now())
             if done.earliest is not None:
                 forget_progress_from(connection, done.earliest)
     except ExchangeError as exc:
         status = 409 if exc.problem == "changed" else 422
         return problem(status, exc.problem, exc.message + "; nothing of this batch was stored")
-    except IntegrityError:
+    except (IntegrityError, DataError):
         return problem(
             422,
             "input",
             "the records do not fit together (one refers to a record never sent, or "
             "repeats one under another id); nothing of this batch was stored",
         )
-    answer = {"stored": done.stored, "already": done.already}
-    if batch.get("last") and done.stored:
-        from easeback.usecases.aftercare import catch_up_progress
-
-        # Progression is counted again once the answer has gone: the records are
-        # stored, and a year's sessions take seconds to fold, which the device need
-        # not wait for (the next session or sync counts anything left, once).
-        return JSONResponse(answer, background=BackgroundTask(catch_up_progress, engine))
-    return JSONResponse(answer)
+    return JSONResponse({"stored": done.stored, "already": done.already})
 
 
 @router.get("/api/sync/pull")
-def pull(request: Request, after: int = 0, limit: int = 2000) -> Response:
+def pull(request: Request) -> Response:
     engine, device, _account = device_of(request)
-    if after < 0 or not 1 <= limit <= MAX_LIMIT:
-        return problem(422, "input", f"after must be 0 or more and limit from 1 to {MAX_LIMIT}")
+    query = request.query_params
+    try:
+        after = int(query.get("after", "0"))
+        limit = int(query.get("limit", "2000"))
+    except ValueError:
+        after = limit = -1
+    if not 0 <= after < 2**62 or not 1 <= limit <= MAX_LIMIT:
+        return problem(
+            422, "input", f"after must be a whole number from 0 and limit from 1 to {MAX_LIMIT}"
+        )
     with engine.begin() as connection:
         out = outgoing(connection, after=after, limit=limit, skip_source=device)
     data = json.dumps(

@@ -15,16 +15,24 @@ except for the one thing a record may gain later: a psfs activity's retirement
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, or_, select, text, update
 
-from easeback.store.dump import RULES, DumpError, converter, known_zone_name, typed_value
-from easeback.store.schema import metadata, sessions, sync_ledger, sync_marks
+from easeback.core.timeline import Timeline
+from easeback.store.dump import (
+    RULES,
+    DumpError,
+    converter,
+    known_zone_name,
+    prescription_problem,
+    typed_value,
+)
+from easeback.store.schema import metadata, sessions, sync_ledger, sync_marks, to_utc
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class Synced:
         return self.key == "id" and self.identity != ("id",)
 
 
+# How far a record's time may be ahead of the receiver's clock.
+CLOCK_SLACK = timedelta(minutes=5)
 # Parents before children: a batch stored in this order satisfies every reference.
 SYNCED = {
     s.name: s
@@ -72,7 +82,10 @@ SYNCED = {
 # Sent in place of a psfs rating's local activity number: the activity's own id.
 ACTIVITY_UID = "activity_uid"
 # What a record may gain after it was first stored (merged, not refused as changed).
-MERGED = {"psfs_activities": ("retired_utc",)}
+# The earliest value holds: an activity retired once stays retired; a prescription
+# imported on two sides (the clinic published it, the person also imported the file)
+# was imported first when it first was.
+MERGED = {"psfs_activities": ("retired_utc",), "prescriptions": ("imported_utc",)}
 # When a record happened, for redoing progression from the earliest one that arrived.
 MOMENTS = {
     "sessions": "started_utc",
@@ -194,14 +207,14 @@ def read_rows(connection: Connection, spec: Synced, keys: Sequence[str]) -> list
     return out
 
 
-def store(connection: Connection, tables: Any, *, source: str) -> Stored:
+def store(connection: Connection, tables: Any, *, source: str, now: datetime) -> Stored:
     """Check a batch completely, then store each record not yet here, in the caller's
     transaction; every ledger line this makes is marked as come from ``source``.
 
     Raises ``ExchangeError`` (and stores nothing, once the caller rolls back) for a
     malformed batch or a record that differs from the one stored under its identity.
     """
-    given = parse(tables)
+    given = parse(tables, now=now)
     wait_for_writers(connection, "EXCLUSIVE")
     if connection.dialect.name == "sqlite":
         # Take SQLite's write lock first: the ledger's last line, read next, is then
@@ -251,44 +264,17 @@ def insert_rows(connection: Connection, spec: Synced, rows: list[dict[str, Any]]
             f"{table.name}: the records do not fit together (one refers to a record never "
             "sent, or repeats one under another id)",
         ) from exc
-    except DataError as exc:
-        raise ExchangeError("input", _unstorable(spec, rows) or _refused(spec, rows, exc)) from exc
+    except DataError as exc:  # a value ``parse`` let through that PostgreSQL refuses
+        words = exc.diag.message_primary or "a value the server cannot store"
+        raise ExchangeError("input", f"{table.name}: {words}") from exc
     finally:
         cursor.close()
 
 
-def _refused(spec: Synced, rows: list[dict[str, Any]], exc: Any) -> str:
-    """PostgreSQL's refusal of a value (a number beyond its integers, say), naming
-    the record and the column from COPY's line and column."""
-    words = exc.diag.message_primary or str(exc).splitlines()[0]
-    context = exc.diag.context or ""
-    line = re.search(r"line (\d+)", context)
-    column = re.search(r"column (\w+)", context)
-    where = spec.name
-    if line and 0 < int(line.group(1)) <= len(rows):
-        row = rows[int(line.group(1)) - 1]
-        where += " " + "/".join(str(row[k]) for k in spec.identity)
-    if column:
-        where += f" {column.group(1)}"
-    return f"{where}: {words}"
-
-
-def _unstorable(spec: Synced, rows: list[dict[str, Any]]) -> str | None:
-    """Which record holds text PostgreSQL cannot store (a NUL character), in words."""
-    for row in rows:
-        for name, value in row.items():
-            if isinstance(value, str) and "\x00" in value:
-                shown = "/".join(str(row[k]) for k in spec.identity)
-                return (
-                    f"{spec.name} {shown}: {name} holds a NUL character (0x00), which the "
-                    "server cannot store; take it out of the record on the device"
-                )
-    return None
-
-
-def parse(tables: Any) -> dict[str, list[dict[str, Any]]]:
+def parse(tables: Any, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """Wire tables as typed rows per table name; every problem raises ExchangeError
-    ("input") naming the table, row and column."""
+    ("input") naming the table, row and column. A time later than ``now`` (give or
+    take the clocks' slack) is refused: it would win every "newest" for good."""
     if not isinstance(tables, list):
         raise ExchangeError("input", '"tables" must be a list of tables')
     out: dict[str, list[dict[str, Any]]] = {}
@@ -307,13 +293,17 @@ def parse(tables: Any) -> dict[str, list[dict[str, Any]]]:
             )
         if not isinstance(item["rows"], list):
             raise ExchangeError("input", f"{where} ({name}): rows must be a list")
+        latest = to_utc(now + CLOCK_SLACK)
         out[name] = [
-            _typed_row(spec, expected, row, f"{name}[{i}]") for i, row in enumerate(item["rows"])
+            _typed_row(spec, expected, row, f"{name}[{i}]", latest)
+            for i, row in enumerate(item["rows"])
         ]
     return out
 
 
-def _typed_row(spec: Synced, names: list[str], row: Any, where: str) -> dict[str, Any]:
+def _typed_row(
+    spec: Synced, names: list[str], row: Any, where: str, latest: datetime
+) -> dict[str, Any]:
     if not isinstance(row, list) or len(row) != len(names):
         raise ExchangeError("input", f"{where}: must be a list of {len(names)} values")
     columns = spec.table.c
@@ -336,7 +326,29 @@ def _typed_row(spec: Synced, names: list[str], row: Any, where: str) -> dict[str
             raise ExchangeError("input", f"{where}.{key}: {out[key]!r} {wrong}")
     if "zone" in out and not known_zone_name(out["zone"]):
         raise ExchangeError("input", f"{where}.zone: {out['zone']!r} is not a known time zone")
+    for key, value in out.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL's text has none
+            raise ExchangeError("input", f"{where}.{key}: holds a NUL character")
+        if isinstance(value, datetime) and value > latest:
+            raise ExchangeError("input", f"{where}.{key}: {value.isoformat()} is in the future")
+    problem = _meaning_problem(spec.name, out)
+    if problem is not None:
+        raise ExchangeError("input", f"{where}: {problem}")
     return out
+
+
+def _meaning_problem(name: str, row: dict[str, Any]) -> str | None:
+    """What the app could not use in a well-typed row: a timeline that is not one, a
+    prescription that is not what its signed file says (no dose beyond the clinical
+    bounds arrives by sync either)."""
+    if name == "sessions":
+        try:
+            Timeline.from_json(json.loads(row["timeline"]))
+        except (KeyError, TypeError, ValueError):
+            return "timeline is not a session's timeline"
+    if name == "prescriptions":
+        return prescription_problem(row)
+    return None
 
 
 def _local_activities(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -372,7 +384,12 @@ def _sort_out(
     table = spec.table
     unique: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        unique.setdefault(_identity(spec, row), row)
+        first = unique.setdefault(_identity(spec, row), row)
+        if first != row:
+            shown = "/".join(str(v) for v in _identity(spec, row))
+            raise ExchangeError(
+                "input", f"{spec.name} {shown}: sent twice in one batch with other content"
+            )
     here = _stored_rows(connection, spec, list(unique))
     new: list[dict[str, Any]] = []
     same = 0
@@ -392,11 +409,7 @@ def _sort_out(
             continue  # trusting a key twice is trusting it: the first stands
         merged = MERGED.get(spec.name, ())
         differs = [
-            k
-            for k in row
-            if k not in merged
-            and k != "activity_id"
-            and _wire(table, k, row[k]) != _wire(table, k, old[k])
+            k for k in row if k not in merged and _wire(table, k, row[k]) != _wire(table, k, old[k])
         ]
         if differs:
             shown = "/".join(str(v) for v in identity)
@@ -409,7 +422,9 @@ def _sort_out(
             values = [v for v in (row[key], old[key]) if v is not None]
             if values and min(values) != old[key]:
                 connection.execute(
-                    update(table).where(table.c.uid == row["uid"]).values({key: min(values)})
+                    update(table)
+                    .where(*(table.c[k] == row[k] for k in spec.identity))
+                    .values({key: min(values)})
                 )
     return new, same
 
@@ -507,6 +522,9 @@ def forget_progress_from(connection: Connection, moment: datetime) -> int:
     Returns how many sessions will be counted again."""
     progress = metadata.tables["progress"]
     dose_changes = metadata.tables["dose_changes"]
+    if connection.dialect.name == "postgresql":
+        # Counting (usecases/aftercare.py) takes the same lock before it stores.
+        connection.execute(text("LOCK TABLE progress IN EXCLUSIVE MODE"))
     later = select(sessions.c.id).where(sessions.c.started_utc >= moment)
     connection.execute(dose_changes.delete().where(dose_changes.c.session_id.in_(later)))
     gone = connection.execute(progress.delete().where(progress.c.session_id.in_(later)))
