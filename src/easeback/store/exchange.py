@@ -294,30 +294,36 @@ def parse(tables: Any, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
         if not isinstance(item["rows"], list):
             raise ExchangeError("input", f"{where} ({name}): rows must be a list")
         latest = to_utc(now + CLOCK_SLACK)
+        columns = [
+            metadata.tables["psfs_activities"].c.uid if c == ACTIVITY_UID else spec.table.c[c]
+            for c in expected
+        ]
         out[name] = [
-            _typed_row(spec, expected, row, f"{name}[{i}]", latest)
+            _typed_row(spec, expected, columns, row, f"{name}[{i}]", latest)
             for i, row in enumerate(item["rows"])
         ]
     return out
 
 
 def _typed_row(
-    spec: Synced, names: list[str], row: Any, where: str, latest: datetime
+    spec: Synced, names: list[str], columns: list[Any], row: Any, where: str, latest: datetime
 ) -> dict[str, Any]:
     if not isinstance(row, list) or len(row) != len(names):
         raise ExchangeError("input", f"{where}: must be a list of {len(names)} values")
-    columns = spec.table.c
-    out: dict[str, Any] = {}
     try:
-        for name, value in zip(names, row, strict=True):
-            if name == ACTIVITY_UID:
-                out[name] = typed_value(
-                    metadata.tables["psfs_activities"].c.uid, value, f"{where}.{name}"
-                )
-            else:
-                out[name] = typed_value(columns[name], value, f"{where}.{name}")
-    except DumpError as exc:
-        raise ExchangeError("input", str(exc)) from None
+        # The place of a value is spelled out only when it is refused: a year's first
+        # sync checks half a million values.
+        out = {
+            name: typed_value(column, value, "")
+            for name, column, value in zip(names, columns, row, strict=True)
+        }
+    except DumpError:
+        try:
+            for name, column, value in zip(names, columns, row, strict=True):
+                typed_value(column, value, f"{where}.{name}")
+        except DumpError as exc:
+            raise ExchangeError("input", str(exc)) from None
+        raise
     for key in spec.identity:
         if out.get(key) is None:
             raise ExchangeError("input", f"{where}.{key}: missing (it names the record)")
