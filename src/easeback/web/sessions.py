@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from easeback.core.player import MAX_SPEED
 from easeback.wording import messages
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from easeback.content.models import Library, Routine
     from easeback.core.timeline import Timeline
     from easeback.store.sessions import NewEvent, Opening, StoredSession
-
-MAX_SPEED = 500.0
 
 
 class PlayRequestError(ValueError):
