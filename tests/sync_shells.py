@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
 from typing import Any
 
 from easeback.server.accounts import Account
@@ -51,6 +50,7 @@ class StandIn:
         self.paths: list[str] = []
         self.down = False
         self.hold: threading.Event | None = None
+        self.held = threading.Event()
 
     def add(self, device: str) -> str:
         """A device linked before the test (as sync_helpers.device writes it)."""
@@ -66,6 +66,7 @@ class StandIn:
         assert headers.get("Easeback-Sync") == "1"
         self.paths.append(f"{method} {path.split('?')[0]}")
         if self.hold is not None:
+            self.held.set()
             assert self.hold.wait(30), "the test never released the server"
         if path == "/api/devices":
             return self._link(json.loads(body or b"{}"))
@@ -112,10 +113,12 @@ def canned(reply: Reply | None, calls: list[str] | None = None) -> Transport:
     return send
 
 
-def linked_here(folder: Any, *, account: str = "acct-1", **changes: Any) -> Link:
+def linked_here(
+    folder: Any, *, server: str = SERVER, account: str = "acct-1", **changes: Any
+) -> Link:
     """A link file in ``folder``, as `easeback link` leaves it."""
     made = Link(
-        server=SERVER,
+        server=server,
         account=account,
         device="laptop",
         device_name="Sam's laptop",
@@ -127,7 +130,3 @@ def linked_here(folder: Any, *, account: str = "acct-1", **changes: Any) -> Link
     )
     write_link(folder, made)
     return made
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
