@@ -97,10 +97,12 @@ def running(
     host: str | None = None,
     verify: Any = True,
     workers: int = 1,
+    port: int | None = None,
 ) -> Iterator[RunningServer]:
-    """``easeback server run`` on a free port until the block ends; ``host`` is the
-    Host header to poll with (the public URL's, or the bind address's by default)."""
-    port = free_port()
+    """``easeback server run`` on a free port (or ``port``: a server restarted where
+    its devices know it) until the block ends; ``host`` is the Host header to poll
+    with (the public URL's, or the bind address's by default)."""
+    port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="easeback-server-") as folder:
         log = Path(folder) / "server.log"
         argv = [EASEBACK, "server", "run", "--port", str(port), "--workers", str(workers)]

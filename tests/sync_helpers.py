@@ -73,6 +73,7 @@ def sync_app(clinic_engine: Engine, devices: dict[str, tuple[Account, str]]) -> 
 
     app = FastAPI()
     app.include_router(sync_api.router)
+    app.state.clinic = clinic_engine
 
     @app.middleware("http")
     async def stand_in(request: Request, call_next: Any) -> Any:

@@ -267,7 +267,7 @@ def test_the_csv_export_is_a_zip_of_tables_with_headers_and_documented_columns(
         about = archive.read("README.txt").decode()
         diary = archive.read("diary_entries.csv").decode().splitlines()
     assert {"sessions.csv", "events.csv", "pain_ratings.csv", "psfs_ratings.csv"} <= names
-    assert diary[0] == "id,at_utc,zone,pain,note,share,client_id"
+    assert diary[0] == "id,uid,at_utc,zone,pain,note,share,client_id"
     assert diary[1].endswith(',6,"stiff, after, commas",True,')  # written here: no page id
     assert "pain (int): 0 (none) to 10 (worst); null for a note alone" in about
 

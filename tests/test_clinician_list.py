@@ -109,7 +109,12 @@ def test_each_reason_for_attention_is_shown_in_words(place: Clinic) -> None:
     play(warned, now - timedelta(days=1))
     answers = dict.fromkeys(QUESTION_IDS, False) | {"fever": True}
     record_screening(
-        warned, answers=answers, result=assess(answers), reason="symptoms", at=now, zone="UTC"
+        warned,
+        answers=answers,
+        result=assess(answers),
+        reason="symptoms",
+        at=wall_now(),  # after the first screening (the newest answers hold)
+        zone="UTC",
     )
     flaring = add_patient(place, "flare", "Cy Flare")
     play(flaring, now - timedelta(days=1))

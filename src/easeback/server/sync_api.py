@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
+from easeback.server.guard import keep_summary
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
 
@@ -107,7 +108,13 @@ async def push(request: Request) -> Response:
     late = clock_problem(batch.get("clock"))
     if late is not None:
         return late
-    return await run_in_threadpool(store_batch, engine, batch, device)
+    answer = await run_in_threadpool(store_batch, engine, batch, device)
+    if answer.status_code == 200 and batch.get("last"):
+        # The clinician's list keeps a summary row per patient: refresh it once the
+        # device has sent everything (server/guard.py does it for the phone's writes).
+        clinic = request.app.state.clinic
+        await run_in_threadpool(keep_summary, clinic, account, request.url.path, "sync push")
+    return answer
 
 
 def clock_problem(given: Any) -> JSONResponse | None:

@@ -65,7 +65,14 @@ def upgrade() -> None:
         known = "COALESCE(client_id, " + fresh + ")" if name == "diary_entries" else fresh
         op.execute(f"UPDATE {name} SET uid = {known}")  # noqa: S608 - our names
         with op.batch_alter_table(name) as batch:
-            batch.alter_column("uid", existing_type=sa.String(36), nullable=False)
+            # A default in the database too: a row written by another program (a
+            # script, sqlite3 by hand) still gets an id of its own.
+            batch.alter_column(
+                "uid",
+                existing_type=sa.String(36),
+                nullable=False,
+                server_default=sa.text(f"({fresh})"),
+            )
         op.create_index(f"ix_{name}_uid", name, ["uid"], unique=True)
 
     op.create_table(
