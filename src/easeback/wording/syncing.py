@@ -26,6 +26,9 @@ FAILURE_REASONS = {
     "not_easeback": "the address does not answer as an easeback server",
     "link_file": "the link file cannot be read",
     "store": "this store cannot be linked",
+    "role": "the account is not a patient's",
+    "input": "the server could not read what this computer sent",
+    "not_linked": "this store is not linked",
 }
 OTHER_REASON = "the server refused it"
 
