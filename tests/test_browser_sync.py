@@ -49,3 +49,16 @@ def test_sync_now_from_the_keyboard_says_why_it_failed_and_passes_axe(
     assert run_axe(page) == []
     page.set_viewport_size({"width": 1280, "height": 800})
     assert run_axe(page) == []
+
+
+def test_how_to_link_fits_a_phone_and_passes_axe(page: Any) -> None:
+    """Not linked: the page says how, its command wraps on a phone, no Sync in the menu."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/settings")
+    page.get_by_role("link", name="how to link").click()
+    page.wait_for_url("**/sync")
+
+    assert page.get_by_text("easeback link CODE --server").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync").count() == 0
+    assert run_axe(page) == []

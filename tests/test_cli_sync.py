@@ -459,8 +459,8 @@ def test_unlink_with_the_server_down_forgets_the_link_here_and_says_so(
     assert result.exit_code == 0
     assert result.stdout == (
         f"Unlinked here: this device's token is forgotten, but {SERVER} could not be "
-        "reached to revoke it, so it still lists this device until your clinic revokes "
-        "it. Your diary stays here.\n"
+        "reached to revoke it, so it still lists this device: unlink it on your account "
+        "page there, or ask your clinic. Your diary stays here.\n"
     )
     assert not (db_path.parent / LINK_FILE).exists()
 

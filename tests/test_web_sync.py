@@ -106,7 +106,7 @@ def test_a_store_not_linked_is_told_how_to_link(client: TestClient) -> None:
 
     assert page.h1.get_text() == "Sync with your clinic"
     assert "This easeback is not linked to a clinic's server." in page.main.get_text()
-    assert [c.get_text() for c in page.find_all("pre")] == [
+    assert [c.get_text() for c in page.find_all("code", class_="command")] == [
         "easeback link CODE --server https://your-clinic.example"
     ]
     assert page.find("button", string="Sync now") is None

@@ -194,8 +194,8 @@ def unlink(ctx: typer.Context) -> None:
     else:
         typer.echo(
             f"Unlinked here: this device's token is forgotten, but {where} could not be "
-            "reached to revoke it, so it still lists this device until your clinic "
-            "revokes it. Your diary stays here."
+            "reached to revoke it, so it still lists this device: unlink it on your "
+            "account page there, or ask your clinic. Your diary stays here."
         )
 
 
