@@ -272,6 +272,33 @@ def test_sessions_ended_during_a_sync_are_synced_by_one_more_after_it(
     assert server.paths.count("GET /api/sync/hello") == 2
 
 
+def test_a_sync_that_breaks_off_in_the_background_does_not_stop_the_next_one(
+    app: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store error in the background (another program holds the file) is logged by its
+    kind alone, and the next session's sync still runs."""
+    import easeback.web.sync_pages as pages
+
+    linked_here(db_path.parent)
+    runs: list[str] = []
+
+    def breaks_once(engine: Any) -> None:
+        runs.append("sync")
+        if len(runs) == 1:
+            raise PermissionError("the store file is held")
+
+    monkeypatch.setattr(pages, "sync_after_session", breaks_once)
+    pages.sync_soon(app.state.engine)
+    syncs_of(app.state.engine).wait(30)
+    pages.sync_soon(app.state.engine)
+    syncs_of(app.state.engine).wait(30)
+
+    assert runs == ["sync", "sync"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "sync after a session broke off: PermissionError"
+    ]
+
+
 def test_a_store_not_linked_starts_no_sync_after_a_session(app: Any) -> None:
     from easeback.web.sync_pages import sync_soon
 

@@ -8,6 +8,7 @@ one more after it, so its records are never left for later.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,7 @@ from easeback.wording.syncing import (
 )
 
 router = APIRouter()
+log = logging.getLogger("easeback.web")
 
 # How long "Sync now" waits for a sync already running (after a session) to finish.
 BUSY_WAIT_S = 60.0
@@ -72,7 +74,10 @@ class Syncs:
                     return
                 self._again = False
             with self.running:
-                sync_after_session(self.engine)  # a failure is kept for the status
+                try:
+                    sync_after_session(self.engine)  # a failure is kept for the status
+                except Exception as exc:  # the store held or broken: the next session retries
+                    log.warning("sync after a session broke off: %s", type(exc).__name__)
 
     def now(self) -> SyncReport | None:
         """Sync while the person waits ("Sync now"), after any sync running; None when
