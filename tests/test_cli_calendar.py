@@ -158,7 +158,7 @@ def test_the_rotation_a_third_time_a_day_updates_the_daytime_events(
     cli: Any, set_now: Callable[[str], datetime], engine: Engine
 ) -> None:
     from easeback.core.progression import Change
-    from easeback.store.plan import save_progress
+    from easeback.store.plan import Counted, save_progress
     from easeback.usecases.aftercare import calendar_bytes
 
     set_now("2026-03-04 09:00")
@@ -166,7 +166,9 @@ def test_the_rotation_a_third_time_a_day_updates_the_daytime_events(
     moved = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
     change = Change(moved, "lower-back-rotation", "times_per_day", 2, 3, "up", "3 good sessions")
     save_progress(
-        engine, session_id=None, state={}, doses={}, changes=[change], at=moved, zone="UTC"
+        engine,
+        [Counted(session_id=None, state={}, doses={}, changes=[change], at=moved)],
+        zone="UTC",
     )
 
     found = events_in(calendar_bytes(engine, datetime(2026, 3, 20, tzinfo=UTC)))

@@ -4,6 +4,7 @@ devices, the server's sync routes called in the process)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -83,3 +84,109 @@ def test_progression_is_counted_from_the_merged_log_alike_on_every_side(
 
     assert latest_snapshot(laptop.engine) == latest_snapshot(phone)
     assert latest_snapshot(laptop.engine) is not None
+
+
+def test_a_prescription_published_on_the_server_reaches_the_laptop_and_the_newest_choice_wins(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.store.prescriptions import current
+    from easeback.usecases.prescription import remove
+    from test_clinician_patient import form_of, paths
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    values = form_of(doctor, path) | {"knee-press-hold_s": "25", "note": "Slowly at first."}
+    assert doctor.post(path, data=values, follow_redirects=False).status_code == 303
+
+    sync_now(laptop.engine, transport=to_laptop)
+
+    followed = current(laptop.engine)
+    assert followed is not None and followed.version == 1
+    assert followed.clinician["name"] == "Dr Okafor"
+    # Later, on the laptop, the person goes back to the article's plan: the newest
+    # choice holds on the phone too once it is synced.
+    later = NOW + timedelta(hours=1)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: later)
+    assert remove(laptop.engine, now=later)[0]
+    sync_now(laptop.engine, transport=to_laptop)
+    assert current(scoped(hub.app.state.clinic, hub.people["pat_a"].id)) is None
+    assert hub.client("pat_a").get("/api/today").json()["plan"]["source"] == "article"
+
+
+def test_diary_psfs_and_settings_meet_with_a_retirement_kept_and_the_newest_settings_holding(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from easeback.core.plan import DaySettings
+    from easeback.store.diary import (
+        add_entry,
+        current_activities,
+        entries,
+        rate_activities,
+        set_activities,
+    )
+    from easeback.store.plan import latest_settings, save_settings
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    walk, lift = set_activities(laptop.engine, ["Walking the dog", "Lifting a child"], at=NOW)
+    rate_activities(laptop.engine, {walk.id: 4, lift.id: 2}, at=NOW, zone="UTC")
+    add_entry(phone, at=NOW, zone="UTC", pain=5, note="stiff after the drive", share=True)
+    save_settings(laptop.engine, DaySettings(zone="Europe/London"), at=NOW)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    # Later: the phone sets its day; the laptop drops an activity.
+    later = NOW + timedelta(minutes=30)
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: later)
+    save_settings(phone, DaySettings(zone="Europe/Paris"), at=later)
+    set_activities(laptop.engine, ["Walking the dog"], at=later)
+    sync_now(laptop.engine, transport=to_laptop)
+
+    for side in (laptop.engine, phone):
+        assert [a.name for a in current_activities(side)] == ["Walking the dog"]
+        assert [e.note for e in entries(side)] == ["stiff after the drive"]
+        settings = latest_settings(side)
+        assert settings is not None and settings.zone == "Europe/Paris"
+
+
+def test_a_prescription_or_timeline_that_the_app_cannot_use_is_refused(hub: Clinic) -> None:
+    import json
+
+    from easeback.store.exchange import SYNCED, ExchangeError, outgoing, store, wire_columns
+    from test_clinician_patient import form_of, paths
+
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    assert doctor.post(path, data=form_of(doctor, path), follow_redirects=False).status_code == 303
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    with phone.begin() as connection:
+        sent = outgoing(connection, after=0, limit=100)
+    prescription = next(t for t in sent.tables if t["name"] == "prescriptions")
+    row = dict(zip(prescription["columns"], prescription["rows"][0], strict=True))
+    plan = json.loads(row["plan"])
+    plan["stretches"][0]["hold_s"] = 600  # no clinician signed this
+    edited = [row[c] if c != "plan" else json.dumps(plan) for c in prescription["columns"]]
+    play(phone, "completed", START)
+    session_columns = wire_columns(SYNCED["sessions"])
+    with phone.connect() as connection:
+        session = outgoing(connection, after=0, limit=100).tables[0]["rows"][0]
+    broken = [
+        v if c != "timeline" else '{"routine": "x"}'
+        for c, v in zip(session_columns, session, strict=True)
+    ]
+    broken[session_columns.index("id")] = "another-session"
+
+    other = scoped(hub.app.state.clinic, hub.people["pat_b"].id)
+    for tables, words in (
+        (
+            [{"name": "prescriptions", "columns": prescription["columns"], "rows": [edited]}],
+            "differs from its signed file (plan)",
+        ),
+        (
+            [{"name": "sessions", "columns": session_columns, "rows": [broken]}],
+            "timeline is not a session's timeline",
+        ),
+    ):
+        with pytest.raises(ExchangeError, match=re.escape(words)), other.begin() as connection:
+            store(connection, tables, source="a-device")
+    assert counts(other) == (0, 0, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,13 +18,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from easeback.server.guard import keep_summary
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
+from easeback.usecases.aftercare import catch_up_progress
 
 router = APIRouter()
+log = logging.getLogger("easeback.server")
 
 PROTOCOL = 1
 # The most a push body may hold, sent and unpacked: a batch of 2,000 events is some
@@ -110,11 +114,25 @@ async def push(request: Request) -> Response:
         return late
     answer = await run_in_threadpool(store_batch, engine, batch, device)
     if answer.status_code == 200 and batch.get("last"):
-        # The clinician's list keeps a summary row per patient: refresh it once the
-        # device has sent everything (server/guard.py does it for the phone's writes).
-        clinic = request.app.state.clinic
-        await run_in_threadpool(keep_summary, clinic, account, request.url.path, "sync push")
+        # Once the device has sent everything: count progression again from the
+        # merged log, then refresh the patient's row in the clinician's list, after
+        # answering (a year of sessions takes a second to count).
+        answer.background = BackgroundTask(
+            count_again, engine, request.app.state.clinic, account, request.url.path
+        )
     return answer
+
+
+def count_again(engine: Engine, clinic: Engine, account: str, path: str) -> None:
+    """Progression from the merged log, then the list's row. A fault is logged by id
+    only: the records are stored, and the next session or sync counts again."""
+    try:
+        catch_up_progress(engine)
+    except Exception as exc:  # whatever it is, the batch stands
+        log.error(
+            "progression of patient %s not counted after a sync (%s)", account, type(exc).__name__
+        )
+    keep_summary(clinic, account, path, "sync push")
 
 
 def clock_problem(given: Any) -> JSONResponse | None:
@@ -151,10 +169,6 @@ def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
             "the records do not fit together (one refers to a record never sent, or "
             "repeats one under another id); nothing of this batch was stored",
         )
-    if batch.get("last") and done.stored:
-        from easeback.usecases.aftercare import catch_up_progress
-
-        catch_up_progress(engine)
     return JSONResponse({"stored": done.stored, "already": done.already})
 
 

@@ -171,43 +171,57 @@ def _check_prescriptions(engine: Engine) -> None:
     """Each prescription row must be what its signed file says (the plan inside the
     clinical bounds, its dates, version, clinician and person): an edited export
     cannot slip in a dose, a date or a name no clinician signed."""
+    from easeback.store.schema import prescriptions
+
+    with engine.connect() as connection:
+        rows = connection.execute(select(prescriptions)).mappings().all()
+    for row in rows:
+        problem = prescription_problem(dict(row))
+        if problem is not None:
+            raise DumpError(f"prescription {row['id']} {problem}")
+
+
+def prescription_problem(row: dict[str, Any]) -> str | None:
+    """What is wrong with a prescription row against its own signed file (None: it is
+    what the file says). Imports and sync both check each row with it."""
     import json
 
     from easeback.content.library import load_library
     from easeback.prescribing.bundle import full
     from easeback.prescribing.signed import open_file
-    from easeback.store.schema import prescriptions, to_utc
+    from easeback.store.schema import to_utc
 
     library = load_library()
-    with engine.connect() as connection:
-        rows = connection.execute(select(prescriptions)).mappings().all()
-    for row in rows:
-        try:
-            issued = open_file(row["file"].encode("utf-8"), library)
-        except ValueError as exc:
-            raise DumpError(f"prescription {row['id']}: {exc}") from None
-        rx = issued.prescription
-        signed = {
-            "id": issued.id,
-            "version": rx.version,
-            "fingerprint": issued.fingerprint,
-            "clinician": issued.clinician.model_dump(),
-            "patient": issued.patient,
-            "issued_utc": to_utc(issued.issued),
-            "start": rx.start.isoformat(),
-            "end": rx.end.isoformat() if rx.end else None,
-            "plan": full(rx, library).model_dump(mode="json"),
-        }
+    try:
+        issued = open_file(row["file"].encode("utf-8"), library)
+    except ValueError as exc:
+        return f"cannot be opened: {exc}"
+    rx = issued.prescription
+    signed = {
+        "id": issued.id,
+        "version": rx.version,
+        "fingerprint": issued.fingerprint,
+        "clinician": issued.clinician.model_dump(),
+        "patient": issued.patient,
+        "issued_utc": to_utc(issued.issued),
+        "start": rx.start.isoformat(),
+        "end": rx.end.isoformat() if rx.end else None,
+        "plan": full(rx, library).model_dump(mode="json"),
+    }
+    try:
         stored = {
             **{key: row[key] for key in signed},
             "clinician": json.loads(row["clinician"]),
             "plan": json.loads(row["plan"]),
         }
-        if isinstance(stored["issued_utc"], str):
-            stored["issued_utc"] = datetime.fromisoformat(stored["issued_utc"])
-        if stored != signed:
-            wrong = ", ".join(key for key in signed if stored[key] != signed[key])
-            raise DumpError(f"prescription {row['id']} differs from its signed file ({wrong})")
+    except (KeyError, TypeError, ValueError):
+        return "is not a prescription row"
+    if isinstance(stored["issued_utc"], str):
+        stored["issued_utc"] = datetime.fromisoformat(stored["issued_utc"])
+    if stored != signed:
+        wrong = ", ".join(key for key in signed if stored[key] != signed[key])
+        return f"differs from its signed file ({wrong})"
+    return None
 
 
 def _empty(engine: Engine) -> None:

@@ -15,6 +15,7 @@ except for the one thing a record may gain later: a psfs activity's retirement
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, or_, select, text, tuple_, update
 
-from easeback.store.dump import RULES, DumpError, converter, known_zone_name, typed_value
+from easeback.core.timeline import Timeline
+from easeback.store.dump import (
+    RULES,
+    DumpError,
+    converter,
+    known_zone_name,
+    prescription_problem,
+    typed_value,
+)
 from easeback.store.schema import metadata, sessions, sync_ledger, sync_marks
 
 
@@ -277,7 +286,24 @@ def _typed_row(spec: Synced, names: list[str], row: Any, where: str) -> dict[str
             raise ExchangeError("input", f"{where}.{key}: {out[key]!r} {wrong}")
     if "zone" in out and not known_zone_name(out["zone"]):
         raise ExchangeError("input", f"{where}.zone: {out['zone']!r} is not a known time zone")
+    problem = _meaning_problem(spec.name, out)
+    if problem is not None:
+        raise ExchangeError("input", f"{where}: {problem}")
     return out
+
+
+def _meaning_problem(name: str, row: dict[str, Any]) -> str | None:
+    """What the app could not use in a well-typed row: a timeline that is not one, a
+    prescription that is not what its signed file says (no dose beyond the clinical
+    bounds arrives by sync either)."""
+    if name == "sessions":
+        try:
+            Timeline.from_json(json.loads(row["timeline"]))
+        except (KeyError, TypeError, ValueError):
+            return "timeline is not a session's timeline"
+    if name == "prescriptions":
+        return prescription_problem(row)
+    return None
 
 
 def _local_activities(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

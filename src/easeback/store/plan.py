@@ -128,42 +128,47 @@ def standings(snapshot: dict[str, dict[str, int]] | None) -> dict[str, Standing]
     return {sid: Standing(v["level"], v["streak"]) for sid, v in snapshot.items()}
 
 
-def save_progress(
-    engine: Engine,
-    *,
-    session_id: str | None,
-    state: dict[str, Standing],
-    doses: dict[str, Dose],
-    changes: list[Change],
-    at: datetime,
-    zone: str,
-    basis: str | None = None,
-) -> None:
-    """The new snapshot (under the article's plan, or the prescription ``basis``) and
-    its changes, in one transaction."""
+@dataclass(frozen=True)
+class Counted:
+    """One session counted into progression: the state after it (under the article's
+    plan, or the prescription ``basis``), the doses that stand for, and its changes."""
+
+    session_id: str | None
+    state: dict[str, Standing]
+    doses: dict[str, Dose]
+    changes: list[Change]
+    at: datetime
+    basis: str | None = None
+
+
+def save_progress(engine: Engine, counted: list[Counted], *, zone: str) -> None:
+    """The new snapshots with their changes, oldest first, in one transaction."""
+    if not counted:
+        return
     with engine.begin() as connection:
-        connection.execute(
-            insert(progress).values(
-                at_utc=to_utc(at),
-                session_id=session_id,
-                state=snapshot_json(state, doses),
-                basis=basis,
-            )
-        )
-        for change in changes:
+        for one in counted:
             connection.execute(
-                insert(dose_changes).values(
-                    at_utc=to_utc(change.at),
-                    zone=zone,
-                    session_id=session_id,
-                    stretch=change.stretch,
-                    field=change.field,
-                    old=change.old,
-                    new=change.new,
-                    direction=change.direction,
-                    reason=change.reason,
+                insert(progress).values(
+                    at_utc=to_utc(one.at),
+                    session_id=one.session_id,
+                    state=snapshot_json(one.state, one.doses),
+                    basis=one.basis,
                 )
             )
+            for change in one.changes:
+                connection.execute(
+                    insert(dose_changes).values(
+                        at_utc=to_utc(change.at),
+                        zone=zone,
+                        session_id=one.session_id,
+                        stretch=change.stretch,
+                        field=change.field,
+                        old=change.old,
+                        new=change.new,
+                        direction=change.direction,
+                        reason=change.reason,
+                    )
+                )
 
 
 def changes_after_last_session(engine: Engine) -> list[str]:
@@ -212,48 +217,52 @@ def unfolded_sessions(engine: Engine, *, now: datetime) -> list[Unfolded]:
     one is counted exactly once, even when the process that played it was killed. A
     session still playing at ``now`` (in another tab or window) waits for its end."""
     folded = select(progress.c.session_id).where(progress.c.session_id.is_not(None))
-    query = (
-        select(sessions)
-        .where(sessions.c.rehearsal.is_(False), sessions.c.id.not_in(folded))
-        .order_by(sessions.c.started_utc, sessions.c.id)
-    )
+    waiting = sessions.c.rehearsal.is_(False) & sessions.c.id.not_in(folded)
+    query = select(sessions).where(waiting).order_by(sessions.c.started_utc, sessions.c.id)
+    # Their events and ratings in one query each: after a sync, a year of sessions
+    # may be waiting, and a query per session would cost a second.
+    events_of: dict[str, list[dict[str, Any]]] = {}
+    ratings_of: dict[str, dict[str, int]] = {}
     out = []
     with engine.connect() as connection:
-        for row in connection.execute(query).mappings():
-            stored = [
-                dict(e)
-                for e in connection.execute(
-                    select(events).where(events.c.session_id == row["id"]).order_by(events.c.seq)
-                ).mappings()
-            ]
-            ending = next((e["kind"] for e in reversed(stored) if e["kind"] in ENDINGS), None)
-            facts = {
-                **row,
-                "ending": ending,
-                "last_wall": max((e["wall_utc"] for e in stored), default=None),
-                "position": max((e["position_ms"] for e in stored), default=0),
-            }
-            if read_outcome(facts, now=now) == "playing":
-                continue
-            ratings = dict(
-                connection.execute(
-                    select(pain_ratings.c.moment, pain_ratings.c.value).where(
-                        pain_ratings.c.session_id == row["id"]
-                    )
-                ).all()
+        rows = list(connection.execute(query).mappings())
+        if not rows:
+            return []
+        ids = select(sessions.c.id).where(waiting)
+        for e in connection.execute(
+            select(events).where(events.c.session_id.in_(ids)).order_by(events.c.seq)
+        ).mappings():
+            events_of.setdefault(e["session_id"], []).append(dict(e))
+        for r in connection.execute(
+            select(pain_ratings.c.session_id, pain_ratings.c.moment, pain_ratings.c.value).where(
+                pain_ratings.c.session_id.in_(ids)
             )
-            out.append(
-                Unfolded(
-                    id=row["id"],
-                    timeline=Timeline.from_json(json.loads(row["timeline"])),
-                    started=row["started_utc"].replace(tzinfo=UTC),
-                    slot=row["slot"],
-                    plan_date=row["plan_date"],
-                    events=stored,
-                    pain_before=ratings.get("before"),
-                    pain_after=ratings.get("after"),
-                )
+        ):
+            ratings_of.setdefault(r[0], {})[r[1]] = r[2]
+    for row in rows:
+        stored = events_of.get(row["id"], [])
+        ending = next((e["kind"] for e in reversed(stored) if e["kind"] in ENDINGS), None)
+        facts = {
+            **row,
+            "ending": ending,
+            "last_wall": max((e["wall_utc"] for e in stored), default=None),
+            "position": max((e["position_ms"] for e in stored), default=0),
+        }
+        if read_outcome(facts, now=now) == "playing":
+            continue
+        ratings = ratings_of.get(row["id"], {})
+        out.append(
+            Unfolded(
+                id=row["id"],
+                timeline=Timeline.from_json(json.loads(row["timeline"])),
+                started=row["started_utc"].replace(tzinfo=UTC),
+                slot=row["slot"],
+                plan_date=row["plan_date"],
+                events=stored,
+                pain_before=ratings.get("before"),
+                pain_after=ratings.get("after"),
             )
+        )
     return out
 
 

@@ -4,6 +4,7 @@ rewriting the calendar files when the plan changes."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -96,10 +97,12 @@ def catch_up_progress(engine: Engine) -> list[str]:
     from easeback.core.progression import Standing, advance, doses, ladders, session_outcome
     from easeback.core.screening import worsened
     from easeback.store.plan import (
+        Counted,
         counted_slot_days,
         latest_settings,
         latest_snapshot,
         save_progress,
+        snapshot_json,
         standings,
         unfolded_sessions,
     )
@@ -122,6 +125,11 @@ def catch_up_progress(engine: Engine) -> list[str]:
     done = counted_slot_days(engine, fit)
     calendar_changed = False
     bases: dict[Any, Basis] = {}  # what was followed each day: read once per day
+    # Each plan's latest state as counting goes on, and what to store: all of it in one
+    # transaction at the end (a year of sessions counted again after a sync would
+    # otherwise wait for the disk a thousand times).
+    snapshots: dict[str | None, dict[str, dict[str, int]] | None] = {}
+    counted: list[Counted] = []
     for session in pending:
         day = person_day(session.started, settings) if settings else session.started.date()
         if day not in bases:
@@ -134,7 +142,9 @@ def catch_up_progress(engine: Engine) -> list[str]:
             ladder = ladders_of(basis.followed.plan, names)
         else:
             ladder = ladders(library)
-        state: dict[str, Standing] = standings(latest_snapshot(engine, basis.basis))
+        if basis.basis not in snapshots:
+            snapshots[basis.basis] = latest_snapshot(engine, basis.basis)
+        state: dict[str, Standing] = standings(snapshots[basis.basis])
         current = doses(state, ladder)
         filled = (
             (session.slot, session.plan_date)
@@ -157,19 +167,21 @@ def catch_up_progress(engine: Engine) -> list[str]:
             state = {sid: replace(standing, streak=0) for sid, standing in state.items()}
         else:
             state, changes = advance(state, outcome, ladder)
-        save_progress(
-            engine,
-            session_id=session.id,
-            state=state,
-            doses=doses(state, ladder),
-            changes=changes,
-            at=outcome.at,
-            zone=zone,
-            basis=basis.basis,
+        counted.append(
+            Counted(
+                session_id=session.id,
+                state=state,
+                doses=doses(state, ladder),
+                changes=changes,
+                at=outcome.at,
+                basis=basis.basis,
+            )
         )
+        snapshots[basis.basis] = json.loads(snapshot_json(state, doses(state, ladder)))
         if outcome.completed and filled is not None:
             done.add(filled)
         calendar_changed |= any(c.field == "times_per_day" for c in changes)
+    save_progress(engine, counted, zone=zone)
     return rewrite_calendars(engine) if calendar_changed else []
 
 
