@@ -37,7 +37,7 @@ from easeback.wording.syncing import (
     when_words,
 )
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 log = logging.getLogger("easeback.web")
 
 # How long "Sync now" waits for a sync already running (after a session) to finish.
