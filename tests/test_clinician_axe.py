@@ -1,6 +1,8 @@
 """axe-core finds nothing on the clinic's pages (issue 13): the clinician's list (with
 an invitation shown), one patient's page, the prescription editor (with its errors),
-and the login, join, account and admin pages, on a phone and on a desk's screen. A
+and the login, join, account and admin pages (a patient's linked devices listed on
+their account page and on the admin's page of them), on a phone and on a desk's
+screen. A
 real server over HTTP on loopback, on a real PostgreSQL database, in Debian's
 Chromium."""
 
@@ -19,6 +21,7 @@ import uvicorn
 from browser import free_port, run_axe
 from easeback.server.app import create_server_app
 from easeback.server.config import ServerConfig
+from easeback.server.devices import add_device
 from easeback.server.tenancy import scoped
 from easeback.store.diary import add_entry
 from easeback.usecases.clock import wall_now
@@ -47,6 +50,9 @@ def served(postgres_server: str) -> Iterator[tuple[str, Clinic]]:
         screened_store(store)
         for day in range(20):
             add_entry(store, at=wall_now() - timedelta(days=day), zone="UTC", pain=5, note=None)
+        with made.app.state.clinic.begin() as connection:  # type: ignore[attr-defined]
+            for name in ("Sam's kitchen laptop", "Work computer"):
+                add_device(connection, SECRET, made.people["pat_a"], name, wall_now())
         app = create_server_app(
             ServerConfig(database=url, secret=SECRET, public_url=base), pool_size=2
         )
@@ -116,7 +122,8 @@ def test_axe_finds_nothing_on_the_clinic_pages(
     found["the editor, with an error"] = run_axe(doctor)
     doctor.context.close()
 
-    for who, paths in (("pat_a", ["/account"]), ("admin", ["/admin", "/account"])):
+    patient_page = "/admin/patient?email=pat_a@clinic.test"
+    for who, paths in (("pat_a", ["/account"]), ("admin", ["/admin", "/account", patient_page])):
         page = page_as(chromium, base, size, made.people[who].email)
         for path in paths:
             page.goto(path)
@@ -124,7 +131,7 @@ def test_axe_finds_nothing_on_the_clinic_pages(
         page.context.close()
 
     assert {where: v for where, v in found.items() if v} == {}
-    assert len(found) == 12
+    assert len(found) == 13
 
 
 # Every control a finger or a pointer uses, and how wide the page is against the window.
@@ -170,7 +177,7 @@ def test_the_clinic_pages_fit_the_window_and_their_fields_are_big_enough(
             f"/clinic/patients/{patient}",
             f"/clinic/patients/{patient}/prescription",
         ],
-        "admin": ["/admin", "/account"],
+        "admin": ["/admin", "/account", "/admin/patient?email=pat_a@clinic.test"],
         "pat_a": ["/account", "/today"],  # after dr_a's reads: the list of who has seen
     }
     for who, paths in pages.items():

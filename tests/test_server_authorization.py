@@ -4,7 +4,9 @@ Every route of the server app, read from ``app.routes`` (so a route added later 
 no row here fails ``test_every_route_has_a_row``), is tried by six callers: nobody,
 patient A, patient B, A's clinician, a clinician of neither, and the admin. Path
 parameters hold patient A's real ids, so B and the other clinician are trying A's
-things. The expected status comes from rules by kind of route (public, patient,
+things. The sync protocol's routes (issue 14) want a device's token, never a cookie:
+every caller above is refused there, and A's own device token, sent alone, opens
+nothing else. The expected status comes from rules by kind of route (public, patient,
 clinician, one patient's page for their clinician, admin) plus a few overrides.
 Every refusal must leave the data as it was and name nothing of A's.
 """
@@ -34,6 +36,9 @@ from postgres import fresh_database
 from server_helpers import PASSWORD, Clinic, clinic
 
 CALLERS = ("anonymous", "pat_a", "pat_b", "dr_a", "dr_c", "admin")
+# A's linked device, with its token and no login cookie: as anonymous everywhere but sync.
+DEVICE = "device_a"
+SYNC = {"Easeback-Sync": "1"}
 ROLE = {"pat_a": "patient", "pat_b": "patient", "dr_a": "clinician", "dr_c": "clinician"}
 ROLE["admin"] = "admin"
 # What a clinic keeps that a refused request may still add to: the record of it.
@@ -69,15 +74,19 @@ PUBLIC = (
     "/sw.js",
     "/favicon.ico",
     "/healthz",
+    "/api/devices",
 )
+SYNC_PREFIX = "/api/sync/"
 ONE_PATIENT = "/clinic/patients/{patient_id}"
 
 
 def kind_of(template: str) -> str:
-    """public, admin, clinician, one-patient (a clinician's page about one patient)
-    or patient (the person's own app)."""
+    """public, admin, clinician, one-patient (a clinician's page about one patient),
+    sync (a device's, with its token) or patient (the person's own app)."""
     if template in PUBLIC:
         return "public"
+    if template.startswith(SYNC_PREFIX):
+        return "sync"
     if template == ONE_PATIENT or template.startswith(ONE_PATIENT + "/"):
         return "one-patient"
     for prefix, kind in (("/admin", "admin"), ("/clinic", "clinician")):
@@ -96,6 +105,7 @@ class World:
     clients: dict[str, TestClient]
     sessions: dict[str, str]  # patient key -> one of their session ids
     secrets: list[str] = field(default_factory=list)  # what no refusal may show of A
+    device: str = ""  # A's linked device's id
 
     @property
     def app(self) -> FastAPI:
@@ -158,8 +168,17 @@ def world(clinic_url: str) -> Iterator[World]:
             note = clients[patient].post("/diary", data={"csrf": token, "pain": "6", "note": words})
             assert note.status_code == 200, note.text[:300]
         a = built.people["pat_a"]
-        secrets = [a.name, a.email, a.id, sessions["pat_a"], A_NOTE]
-        yield World(built, built.people, clients, sessions, secrets)
+        linked = clients["anonymous"].post(
+            "/api/devices",
+            json={"code": None, "email": a.email, "password": PASSWORD, "device": "A's laptop"},
+            headers=SYNC,
+        )
+        assert linked.status_code == 201, linked.text
+        clients[DEVICE] = logged_in(built, "anonymous")
+        clients[DEVICE].headers["Authorization"] = f"Bearer {linked.json()['token']}"
+        clients[DEVICE].headers.update(SYNC)
+        secrets = [a.name, a.email, a.id, sessions["pat_a"], A_NOTE, "A's laptop"]
+        yield World(built, built.people, clients, sessions, secrets, linked.json()["device"])
         for client in clients.values():
             client.close()
 
@@ -175,6 +194,7 @@ PARAMS: dict[str, Callable[[World], str]] = {
     "kind": lambda w: "csv",
     "fmt": lambda w: "mp3",
     "path": lambda w: "app.css",
+    "device_id": lambda w: w.device,
 }
 
 
@@ -249,6 +269,18 @@ BODIES: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
     },
     ("POST", "/logout"): lambda who: {"data": {}},
     ("POST", "/admin/invite"): lambda who: {"data": {"name": "Dr Newcomer"}},
+    # Linking: a login that does not exist. Unlinking A's device: A's or an admin's.
+    ("POST", "/api/devices"): lambda who: {
+        "json": {"code": None, "email": f"nobody-{who}@clinic.test", "password": "wrong"}
+        | {"device": "Laptop"},
+        "headers": SYNC,
+    },
+    ("POST", "/account/devices/{device_id}/revoke"): lambda who: {"data": {}},
+    ("POST", "/admin/devices/{device_id}/revoke"): lambda who: {"data": {}},
+    # Erasing: nobody has this address, so nothing of A's is erased by the table.
+    ("POST", "/admin/patient/erase"): lambda who: {
+        "data": {"email": "nobody@clinic.test", "confirm": "nobody@clinic.test"}
+    },
 }
 
 # --- what to expect ---------------------------------------------------------------------
@@ -273,6 +305,9 @@ OWNER: dict[tuple[str, str], int] = {
     ("POST", "/flare-up/check"): 303,
     ("POST", "/flare-up/end"): 303,
     ("POST", "/admin/invite"): 200,
+    ("POST", "/account/devices/{device_id}/revoke"): 303,
+    ("POST", "/admin/devices/{device_id}/revoke"): 303,
+    ("POST", "/admin/patient/erase"): 400,  # no patient has the address
 }
 LOGGED_IN = tuple(c for c in CALLERS if c != "anonymous")
 # Public routes: the same for everyone unless said otherwise.
@@ -288,6 +323,7 @@ PUBLIC_STATUS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/sw.js"): dict.fromkeys(CALLERS, 200),
     ("GET", "/favicon.ico"): dict.fromkeys(CALLERS, 200),
     ("GET", "/healthz"): dict.fromkeys(CALLERS, 200),
+    ("POST", "/api/devices"): dict.fromkeys(CALLERS, 401),  # no such login
 }
 # Anyone logged in is sent on from the front door to their own home.
 # The account page (where everyone logs out) is for every role.
@@ -303,6 +339,10 @@ def expected(method: str, template: str, who: str) -> int:
     """The status ``who`` must get from this route with A's ids in its path."""
     key = (method, template)
     kind = kind_of(template)
+    if kind == "sync":
+        return 401  # a cookie opens no sync route; A's own token is tried elsewhere
+    if who == DEVICE:
+        who = "anonymous"  # a device's token opens nothing but sync
     if kind == "public":
         return PUBLIC_STATUS[key][who]
     if who in OVERRIDES.get(key, {}):
@@ -314,7 +354,11 @@ def expected(method: str, template: str, who: str) -> int:
         return 403
     if kind == "one-patient" and who != "dr_a":
         return 404  # not theirs: as if A did not exist
-    if kind == "patient" and who == "pat_b" and "{session_id}" in template:
+    if (
+        kind == "patient"
+        and who == "pat_b"
+        and ("{session_id}" in template or "{device_id}" in template)
+    ):
         return 404
     if key in OWNER:
         return OWNER[key]
@@ -328,7 +372,7 @@ def has_row(method: str, template: str) -> bool:
     key = (method, template)
     if kind_of(template) == "public":
         return key in PUBLIC_STATUS
-    if method == "GET":
+    if method == "GET" or kind_of(template) == "sync":
         return True
     return (key in BODIES and key in OWNER) or kind_of(template) in ("clinician", "one-patient")
 
@@ -357,11 +401,13 @@ def send(world: World, who: str, method: str, template: str) -> tuple[Any, str]:
     """The request, and everything the caller typed (path and body) as text."""
     path = fill(template, world)
     client = world.clients[who]
-    if (method, template) == ("POST", "/logout"):
+    if (method, template) == ("POST", "/logout") and who != DEVICE:
         client = logged_in(world.clinic, who)  # a login of its own to end
     kwargs: dict[str, Any] = {}
+    if kind_of(template) == "sync":
+        kwargs["headers"] = SYNC  # the protocol's version: refused for the token, not it
     if method != "GET":
-        kwargs = BODIES.get((method, template), lambda who: {"data": {}})(who)
+        kwargs |= BODIES.get((method, template), lambda who: {"data": {}})(who)
         if "json" not in kwargs:
             kwargs["data"] = {**kwargs.get("data", {}), "csrf": client.cookies["easeback_csrf"]}
     response = client.request(method, path, follow_redirects=False, **kwargs)
@@ -394,9 +440,9 @@ def check(world: World, who: str, method: str, template: str) -> list[str]:
         problems.append(f"{where}: {got}, expected {want}: {said(response)}")
     to_login = response.headers.get("location", "").startswith("/login?next=")
     guarded = kind_of(template) != "public"
-    if who == "anonymous" and guarded and got == 303 and not to_login:
+    if who in ("anonymous", DEVICE) and guarded and got == 303 and not to_login:
         problems.append(f"{where}: sent to {response.headers['location']!r}, not to log in")
-    refused = want in REFUSED or (who == "anonymous" and guarded)
+    refused = want in REFUSED or (who in ("anonymous", DEVICE) and guarded)
     if who not in ("pat_a", "dr_a"):
         changed = {k for k in before if k.startswith("A.") and before[k] != after[k]}
         if changed:
@@ -425,7 +471,7 @@ def test_every_route_has_a_row(world: World) -> None:
 
 def test_the_table_sees_the_routes_of_every_kind(world: World) -> None:
     kinds = {kind_of(t) for _, t in server_routes(world.app.routes)}
-    assert {"public", "patient", "admin"} <= kinds
+    assert {"public", "patient", "admin", "sync"} <= kinds
     assert len(server_routes(world.app.routes)) > 40
 
 
@@ -436,6 +482,17 @@ def test_each_route_answers_each_caller_as_the_rules_say(world: World, who: str)
         if has_row(method, template):
             problems += check(world, who, method, template)
     assert not problems, "\n".join(problems)
+
+
+def test_a_devices_token_alone_opens_no_page_and_no_api_but_sync(world: World) -> None:
+    problems: list[str] = []
+    for method, template in server_routes(world.app.routes):
+        if has_row(method, template) and kind_of(template) != "sync":
+            problems += check(world, DEVICE, method, template)
+    assert not problems, "\n".join(problems)
+    # The token is a real one all along (A may have unlinked it in the table by now).
+    still = world.clients[DEVICE].delete("/api/sync/device")
+    assert still.status_code == 204 or still.json()["problem"] == "revoked", still.text
 
 
 @pytest.mark.parametrize(
@@ -454,6 +511,11 @@ def test_each_route_answers_each_caller_as_the_rules_say(world: World, who: str)
         ("dr_a", "/today", 403),
         ("dr_a", "/account", 200),
         ("admin", "/account", 200),
+        ("pat_a", "/api/sync/device", 401),
+        ("admin", "/admin/patient", 200),
+        ("dr_a", "/admin/patient", 403),
+        (DEVICE, "/api/today", 401),
+        (DEVICE, "/account", 303),
     ],
 )
 def test_the_rules_read_as_the_issue_says(who: str, template: str, want: int) -> None:

@@ -457,3 +457,38 @@ def test_the_fast_read_path_knows_the_newest_migration() -> None:
         "script_location", str(resources.files("easeback.store").joinpath("migrations"))
     )
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
+@pytest.mark.sqlite_only
+def test_a_store_from_before_sync_with_psfs_ratings_opens_and_every_record_gets_its_id(
+    db_path: Path,
+) -> None:
+    from alembic import command
+
+    from easeback.store.db import alembic_config, make_engine
+
+    old = make_engine(f"sqlite:///{db_path}")
+    config = alembic_config()
+    with old.begin() as connection:
+        config.attributes["connection"] = connection
+        config.attributes["schema"] = None
+        command.upgrade(config, "0009")
+        connection.execute(
+            text("INSERT INTO psfs_activities (name, added_utc) VALUES ('Walking', '2026-03-01')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO psfs_ratings (activity_id, value, at_utc, zone) "
+                "VALUES (1, 4, '2026-03-01', 'UTC')"
+            )
+        )
+    old.dispose()
+
+    engine = open_store(str(db_path))
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT uid FROM psfs_ratings")).scalar()
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        lines = connection.execute(text("SELECT tbl FROM sync_ledger ORDER BY n")).all()
+    assert [line[0] for line in lines] == ["psfs_activities", "psfs_ratings"]
+    engine.dispose()

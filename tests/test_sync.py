@@ -188,5 +188,83 @@ def test_a_prescription_or_timeline_that_the_app_cannot_use_is_refused(hub: Clin
         ),
     ):
         with pytest.raises(ExchangeError, match=re.escape(words)), other.begin() as connection:
-            store(connection, tables, source="a-device")
+            store(connection, tables, source="a-device", now=NOW)
     assert counts(other) == (0, 0, 0)
+
+
+def test_a_count_that_another_count_overtook_stores_nothing_and_counts_again(
+    hub: Clinic,
+) -> None:
+    from easeback.store.plan import progress_stamp, save_progress
+    from easeback.usecases.aftercare import _count
+
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    for day in range(3):
+        play(phone, "completed", START + timedelta(days=day), player="web")
+    stamp = progress_stamp(phone)
+    stale = _count(phone)
+    assert stale is not None
+    catch_up_progress(phone)  # another window, or a sync, counted first
+
+    assert not save_progress(phone, stale[0], zone=stale[1], expect=stamp)
+    assert progress_stamp(phone)[0] == 3  # each session counted once
+
+
+def test_a_session_is_counted_under_the_plan_it_was_played_under_whenever_it_arrives(
+    hub: Clinic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+
+    from test_clinician_patient import form_of, paths
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    played = play(laptop.engine, "completed", NOW - timedelta(hours=2))  # not counted yet
+    doctor = hub.client("dr_a")
+    path = paths(hub, "pat_a")[3]
+    assert doctor.post(path, data=form_of(doctor, path), follow_redirects=False).status_code == 303
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+
+    sync_now(laptop.engine, transport=to_laptop)
+    catch_up_progress(phone)
+
+    for side in (laptop.engine, phone):
+        with side.connect() as connection:
+            basis = connection.execute(
+                text("SELECT basis FROM progress WHERE session_id = :s"), {"s": played}
+            ).one()
+        assert basis[0] is None  # the article's plan, in force when it was played
+
+
+def test_records_stamped_in_the_future_are_refused_by_name(hub: Clinic) -> None:
+    from easeback.store.exchange import SYNCED, ExchangeError, store, wire_columns
+
+    columns = wire_columns(SYNCED["day_settings"])
+    values = {
+        "uid": "0f0e0d0c-0000-4000-8000-000000000001",
+        "at_utc": "9999-01-01T00:00:00",
+        "wake": "07:00",
+        "bed": "23:00",
+        "work_start": None,
+        "work_end": None,
+        "work_days": "mon,tue",
+        "zone": "Asia/Tokyo",
+    }
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    with (
+        pytest.raises(
+            ExchangeError, match=r"day_settings\[0\]\.at_utc: 9999-01-01T00:00:00 is in the future"
+        ),
+        phone.begin() as connection,
+    ):
+        store(
+            connection,
+            [
+                {
+                    "name": "day_settings",
+                    "columns": columns,
+                    "rows": [[values[c] for c in columns]],
+                }
+            ],
+            source="a-device",
+            now=NOW,
+        )

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from easeback.core.screening import QUESTION_IDS
 from easeback.store.safety import current_gate, last_screening
+from easeback.usecases import clock
 from easeback.web.pages import DAY_NAMES as DAYS
 from easeback.web.static_files import static_url
 from easeback.wording import messages
@@ -68,7 +69,7 @@ def test_unanswered_questions_are_named_and_the_given_answers_kept(
     assert soup.find(id="fever")["aria-describedby"] == "fever-error"
     assert soup.find(id="clinician_checked-yes").has_attr("checked")
     assert soup.find(id="injury-no").has_attr("checked")
-    assert last_screening(app.state.engine) is None
+    assert last_screening(app.state.engine, clock.wall_now()) is None
 
 
 def test_a_no_to_the_clinician_check_stores_nothing_and_says_what_to_do(
@@ -397,7 +398,7 @@ def test_a_warning_sign_is_kept_and_comes_first_even_when_the_pain_has_not_settl
 
     shown = text(response)
     assert shown.index(messages.ADVICE["emergency"]) < shown.index(messages.PAIN_NOT_SETTLED)
-    assert last_screening(app.state.engine).group == "emergency"
+    assert last_screening(app.state.engine, clock.wall_now()).group == "emergency"
     assert current_gate(app.state.engine, _now()).reason == "emergency"
 
 
@@ -432,7 +433,7 @@ def test_answers_meeting_a_held_store_come_back_kept_with_the_cause(
     assert soup.find(id="clinician_checked-yes").has_attr("checked")
     assert soup.find(id="fever-yes").has_attr("checked")
     assert soup.find(id="injury-no").has_attr("checked")
-    assert last_screening(app.state.engine) is None
+    assert last_screening(app.state.engine, clock.wall_now()) is None
     assert messages.ADVICE["urgent"] in text(client.post("/check", data=form))  # once free
 
 

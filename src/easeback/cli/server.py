@@ -305,3 +305,53 @@ def check(
     else:
         typer.echo("\n".join(format_check(found)))
     raise typer.Exit(0 if found.ready else 1)
+
+
+@server_app.command()
+def erase(
+    email: Annotated[str, typer.Argument(help="The patient's email address.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Erase without asking to confirm (for scripts).")
+    ] = False,
+) -> None:
+    """Erase every record a patient has on the server, when they ask for it.
+
+    Their sessions, pain scores, diary, answers and prescriptions are deleted for good;
+    their account stays, and each of their linked devices is told at its next sync
+    (it then sends nothing back). Asks to confirm unless --yes is given.
+
+    Example: easeback server erase sam@example.org --yes
+    """
+    from easeback.server import devices
+    from easeback.server.tenancy import open_clinic
+    from easeback.usecases.clock import wall_now
+
+    database = _database(_config())
+    with user_errors():
+        engine = open_clinic(database, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            patient = devices.patient_by_email(connection, email)
+        if patient is None:
+            fail(f"no account has the email address {email.strip()}: check it and try again")
+        if patient.role != "patient":
+            fail(
+                f"{patient.email} is a {patient.role}'s account, not a patient's: only a "
+                "patient's records can be erased"
+            )
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("give --yes to erase without a terminal to confirm at")
+            typer.confirm(
+                f"Erase every record of {patient.name} ({patient.email}) on this server? "
+                "This cannot be undone",
+                abort=True,
+            )
+        with engine.begin() as connection:
+            devices.erase(connection, patient, by=None, address=None, now=wall_now())
+        typer.echo(
+            f"The records of {patient.name} ({patient.email}) are erased. Their account "
+            "stays; each of their linked devices is told so at its next sync."
+        )
+    finally:
+        engine.dispose()

@@ -28,7 +28,8 @@ from easeback.server.pages import field, invite_context, printable
 from easeback.server.schema import accounts as accounts_table
 from easeback.server.schema import patient_status
 from easeback.store.plan import latest_settings
-from easeback.usecases.clock import local_zone, wall_now
+from easeback.usecases import clock
+from easeback.usecases.clock import local_zone
 from easeback.usecases.overview import DEFAULT_DAYS, EmptyPeriod, build_overview
 from easeback.web import diary_pages
 from easeback.web.responses import checked_form, render
@@ -88,7 +89,7 @@ def list_page(
     q = " ".join(printable(q).split())[:SEARCH_LIMIT]
     if sort.removeprefix("-") not in SORTS:
         sort = DEFAULT_SORT
-    now = wall_now()
+    now = clock.wall_now()
     with clinic_of(request).connect() as connection:
         rows = sort_rows(patient_rows(connection, clinician.id, q, now), sort)
         total = connection.execute(
@@ -135,7 +136,7 @@ async def invite_patient(request: Request) -> Response:
     try:
         with clinic_of(request).begin() as connection:
             code = accounts.make_invite(
-                connection, secret_of(request), maker=clinician, name=name, now=wall_now()
+                connection, secret_of(request), maker=clinician, name=name, now=clock.wall_now()
             )
     except AccountProblem as exc:
         return list_page(request, status=400, values={"name": name}, errors={"name": str(exc)})
@@ -151,7 +152,7 @@ async def invite_patient(request: Request) -> Response:
 def patient_page(request: Request, patient_id: str) -> Response:
     patient, engine = patient_for(request, patient_id, "progress page")
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
-    now = wall_now()
+    now = clock.wall_now()
     last = person_day(now, settings)
     first = last - timedelta(days=DEFAULT_DAYS - 1)
     try:
@@ -231,7 +232,7 @@ def editor_page(
         values=values,
         errors=errors or {},
         published=published,
-        shown=shown_prescription(engine, now=wall_now()),
+        shown=shown_prescription(engine, now=clock.wall_now()),
         version=editor.next_version(engine),
     )
 
@@ -240,7 +241,7 @@ def editor_page(
 def prescription_page(request: Request, patient_id: str, published: bool = False) -> Response:
     patient, engine = patient_for(request, patient_id, "prescription")
     settings = latest_settings(engine) or DaySettings(zone=local_zone())
-    today = person_day(wall_now(), settings)
+    today = person_day(clock.wall_now(), settings)
     values = editor.current_values(engine, load_library(), today)
     return editor_page(request, patient, engine, values, published=published)
 
@@ -251,7 +252,7 @@ async def publish_prescription(request: Request, patient_id: str) -> Response:
     patient, engine = patient_for(request, patient_id, "publish a prescription")
     library = load_library()
     values = editor.read_form(form, library)
-    now = wall_now()
+    now = clock.wall_now()
     today = person_day(now, latest_settings(engine) or DaySettings(zone=local_zone()))
     version = editor.next_version(engine)
     prescription, errors = editor.to_prescription(values, library, version, today)

@@ -80,7 +80,7 @@ def summarise(engine: Engine, now: datetime) -> Summary:
         pain_now = trend[-1].value if trend else None
     with engine.connect() as connection:
         last_session, last_stop, pain_start = _times(connection)
-    screening = last_screening(engine)
+    screening = last_screening(engine, now)
     state = basis.flare_today
     return Summary(
         zone=settings.zone,

@@ -8,6 +8,13 @@ the single-user app), for patients only, on their own records: the middleware ha
 those routes the patient's own store and nothing else, so a route added to the
 person's app is private by default.
 
+Two more kinds are for a patient's own linked devices (issue 14, sync), which carry
+no cookie: ``/api/devices`` (public: a device links itself there) and everything under
+``/api/sync/``, opened by the device's token (``Authorization: Bearer``) and by
+nothing else. The cookie is not even read there, and the token opens no other path.
+Both answer in the sync protocol's JSON (``{"problem", "message"}``) and refuse a
+request that does not say it speaks the protocol's version (``Easeback-Sync: 1``).
+
 Refusals say as little as they can: 401 with a way to log in, 403 for a page of
 another role, 404 for a patient who is not the clinician's (whether or not they
 exist). Each refusal is written to the audit log and the server's log, without
@@ -29,8 +36,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from easeback.clinician.status import patient_zone, refresh_after
-from easeback.server import accounts, audit
+from easeback.server import accounts, audit, devices
 from easeback.server.accounts import Account, Login
+from easeback.server.devices import Holder
 from easeback.server.tenancy import ACCOUNT_ID, scoped
 from easeback.server.tokens import keyed_hash
 from easeback.usecases import clock
@@ -58,6 +66,18 @@ ANY_ROLE_PATHS = frozenset({"/account"})
 HOMES = {"admin": "/admin", "clinician": "/clinic", "patient": "/today"}
 # Pages no shared cache or back button should keep.
 NO_STORE_PREFIXES = ("/login", "/join", "/admin", "/clinic", "/account", "/logout")
+# The sync protocol (issue 14): where a device links, where it syncs with its token,
+# and the version every request of it names in its header.
+LINK_PATH = "/api/devices"
+SYNC_PREFIX = "/api/sync/"
+SYNC_HEADER = "easeback-sync"
+SYNC_VERSION = "1"
+
+
+def for_devices(path: str) -> bool:
+    """Is ``path`` one of the sync protocol's, which carry no cookie (and so are not
+    checked for CSRF or Origin, which guard a cookie's requests)?"""
+    return path == LINK_PATH or path.startswith(SYNC_PREFIX)
 
 
 def needed_role(path: str) -> str | None:
@@ -149,9 +169,11 @@ def refuse(request: Request, status: int, detail: str) -> Response:
 async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """The middleware: find the login, refuse what it may not open, and give a
     patient's request the patient's store."""
+    request.state.login = None
+    if for_devices(request.url.path):
+        return await device_guard(request, call_next)
     token = request.cookies.get(LOGIN_COOKIE, "")
     login = None
-    request.state.login = None
     if token:  # the database is not asked on the event loop, which serves every request
         try:
             login = await run_in_threadpool(find_login, request, token)
@@ -208,6 +230,7 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
             and login is not None
             and request.method not in SAFE_METHODS
             and response.status_code < 400
+            and not path.startswith("/account/")  # unlinking a device: no records
         ):
             await run_in_threadpool(
                 keep_summary, clinic_of(request), login.account.id, path, route_name(request)
@@ -222,6 +245,124 @@ async def guard(request: Request, call_next: Callable[[Request], Awaitable[Respo
     if path.startswith(NO_STORE_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def problem(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
+    """A refusal in the sync protocol's words: its kind, and what to do, for a person."""
+    return JSONResponse(
+        {"problem": kind, "message": message, **extra},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def bearer(header: str | None) -> str:
+    scheme, _, token = (header or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def device_guard(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """The sync protocol's paths: its version, then (under ``/api/sync/``) the
+    device's token, never the cookie; the patient's store for the route."""
+    path = request.url.path
+    said = request.headers.get(SYNC_HEADER)
+    if said != SYNC_VERSION:
+        await run_in_threadpool(note, request, f"sync version {(said or 'none')[:12]}", "426")
+        return problem(
+            426,
+            "version",
+            f"This clinic's server syncs with version {SYNC_VERSION} of easeback's sync "
+            f"protocol, and this device spoke {'version ' + said[:12] if said else 'no version'}. "
+            "Update easeback on this device, then sync again.",
+        )
+    if not path.startswith(SYNC_PREFIX):
+        return await call_next(request)  # linking: the route checks what it is sent
+    try:
+        token = bearer(request.headers.get("authorization"))
+        holder = await run_in_threadpool(find_device, request, token)
+    except SQLAlchemyError as exc:
+        if (answer := unavailable(request, exc)) is None:
+            raise
+        return answer
+    refused = device_refusal(holder)
+    if refused is not None or holder is None or holder.account is None:
+        refused = refused or unknown_token()
+        who = holder.account if holder is not None else None
+        action = f"sync as device {holder.device.id}" if holder is not None else "sync"
+        await run_in_threadpool(
+            note,
+            request,
+            action,
+            str(refused.status_code),
+            actor=who,
+            patient_id=who.id if who is not None else None,
+        )
+        return refused
+    account = holder.account
+    request.state.device_id = holder.device.id
+    request.state.account = account
+    request.state.engine = scoped(clinic_of(request), account.id)
+    # The push route refreshes the clinician's list itself, once a device has sent
+    # its last batch (server/sync_api.py): not after every batch here.
+    response = await call_next(request)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def unknown_token() -> JSONResponse:
+    return problem(
+        401,
+        "token",
+        "This clinic's server does not know this device's link: it may be for another "
+        "server, or was never made. Link the device again with easeback link.",
+    )
+
+
+def device_refusal(holder: Holder | None) -> JSONResponse | None:
+    """Why this token opens nothing, in the protocol's words; None when it may sync."""
+    if holder is None:
+        return unknown_token()
+    if holder.device.revoked is not None or holder.account is None:
+        when = f"{holder.device.revoked:%d %B %Y}" if holder.device.revoked else "lately"
+        by = {None: "from the device itself", holder.device.account_id: "by you"}.get(
+            holder.device.revoked_by, "by the clinic"
+        )
+        words = (
+            f"This device was unlinked from your account on {when}, {by}"
+            if holder.account is not None
+            else "The account this device was linked to is closed"
+        )
+        return problem(
+            401,
+            "revoked",
+            f"{words}, so it no longer syncs; what is on it stays. To sync again, link it "
+            "anew with easeback link.",
+        )
+    if holder.account.role != "patient":
+        return problem(403, "role", "Only a patient's devices sync; this link is not one.")
+    if holder.erased is not None:
+        return problem(
+            410,
+            "erased",
+            f"Your records on the clinic's server were erased on request on "
+            f"{holder.erased:%d %B %Y}, so this device sends nothing back to it. Ask your "
+            "clinic before linking this device again.",
+            at=holder.erased.isoformat(),
+        )
+    return None
+
+
+def find_device(request: Request, token: str) -> Holder | None:
+    """The token's device, its last sync noted (once a minute at most)."""
+    if not token:
+        return None
+    with clinic_of(request).begin() as connection:
+        holder = devices.device_of(connection, secret_of(request), token)
+        if holder is not None and device_refusal(holder) is None:
+            devices.touch(connection, holder.device, clock.wall_now())
+        return holder
 
 
 def find_login(request: Request, token: str) -> Login | None:

@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from easeback.server import accounts, audit
+from easeback.clinician.status import patient_zone
+from easeback.server import accounts, audit, devices
 from easeback.server.accounts import Account, AccountProblem, Login, Throttled
 from easeback.server.guard import (
     HOMES,
@@ -205,14 +206,31 @@ async def join(request: Request) -> Response:
 # --- the account page ---------------------------------------------------------------
 
 
+def devices_context(request: Request, patient: Account) -> dict[str, Any]:
+    """What a page listing ``patient``'s linked devices shows, in the patient's zone."""
+    with clinic_of(request).connect() as connection:
+        linked = devices.devices_of(connection, patient.id)
+    return {"devices": linked, "zone": patient_zone(clinic_of(request), patient.id) or "UTC"}
+
+
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request) -> Response:
-    """The patient's account: who else has opened their records, and logging out."""
+def account_page(request: Request, unlinked: bool = False) -> Response:
+    """The patient's account: who else has opened their records, the devices they
+    linked, and logging out."""
     who = account_of(request)
     with clinic_of(request).connect() as connection:
         seen = audit.seen_by_others(connection, who.id)
         clinician = accounts.account(connection, who.clinician_id) if who.clinician_id else None
-    return render(request, "account.html", title="Your account", seen=seen, clinician=clinician)
+    linked = devices_context(request, who) if who.role == "patient" else {}
+    return render(
+        request,
+        "account.html",
+        title="Your account",
+        seen=seen,
+        clinician=clinician,
+        unlinked=unlinked,
+        **linked,
+    )
 
 
 # --- the admin's page ---------------------------------------------------------------

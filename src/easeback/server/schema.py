@@ -110,3 +110,26 @@ pending_files = Table(
     Column("raw", LargeBinary, nullable=False, comment="a prescription file, as uploaded"),
     Column("expires_utc", DateTime, nullable=False, index=True),
 )
+
+# --- issue 14, sync: the devices a patient linked, and erasures done on request ----
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(32), primary_key=True, comment="uuid4 hex, told to the device"),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(80), nullable=False, comment="as the patient named it"),
+    Column("token_hash", String(64), nullable=False, unique=True, comment="keyed hash"),
+    Column("created_utc", DateTime, nullable=False),
+    Column("last_seen_utc", DateTime, comment="its last sync, to the minute; null: none yet"),
+    Column("revoked_utc", DateTime),
+    Column("revoked_by", String(32), ForeignKey("accounts.id"), comment="null: the device"),
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("account_id", String(32), ForeignKey("accounts.id"), primary_key=True),
+    Column("at_utc", DateTime, nullable=False, comment="the latest erasure of their records"),
+    Column("by_account", String(32), ForeignKey("accounts.id"), comment="null: the CLI"),
+)
+# --- end sync ---

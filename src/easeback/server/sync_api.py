@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -84,7 +84,12 @@ async def read_body(request: Request) -> bytes | JSONResponse:
             unpacker = zlib.decompressobj(wbits=31)
             body = unpacker.decompress(body, MAX_UNPACKED)
             if unpacker.unconsumed_tail:
-                return too_big
+                return problem(
+                    413,
+                    "size",
+                    f"a batch may unpack to at most {MAX_UNPACKED // (1024 * 1024)} MB; "
+                    "send fewer records at once",
+                )
         except zlib.error:
             return problem(400, "input", "the body says it is gzip but is not")
     return body
@@ -156,13 +161,13 @@ def clock_problem(given: Any) -> JSONResponse | None:
 def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
     try:
         with engine.begin() as connection:
-            done = store(connection, batch.get("tables"), source=device)
+            done = store(connection, batch.get("tables"), source=device, now=clock.wall_now())
             if done.earliest is not None:
                 forget_progress_from(connection, done.earliest)
     except ExchangeError as exc:
         status = 409 if exc.problem == "changed" else 422
         return problem(status, exc.problem, exc.message + "; nothing of this batch was stored")
-    except IntegrityError:
+    except (IntegrityError, DataError):
         return problem(
             422,
             "input",
@@ -173,10 +178,18 @@ def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
 
 
 @router.get("/api/sync/pull")
-def pull(request: Request, after: int = 0, limit: int = 2000) -> Response:
+def pull(request: Request) -> Response:
     engine, device, _account = device_of(request)
-    if after < 0 or not 1 <= limit <= MAX_LIMIT:
-        return problem(422, "input", f"after must be 0 or more and limit from 1 to {MAX_LIMIT}")
+    query = request.query_params
+    try:
+        after = int(query.get("after", "0"))
+        limit = int(query.get("limit", "2000"))
+    except ValueError:
+        after = limit = -1
+    if not 0 <= after < 2**62 or not 1 <= limit <= MAX_LIMIT:
+        return problem(
+            422, "input", f"after must be a whole number from 0 and limit from 1 to {MAX_LIMIT}"
+        )
     with engine.begin() as connection:
         out = outgoing(connection, after=after, limit=limit, skip_source=device)
     data = json.dumps(

@@ -59,6 +59,7 @@ def open_clinic(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,  # a failed statement's values (health data) never logged
         connect_args={"options": f"-c search_path={UNSCOPED_PATH}"},
     )
     event.listen(engine, "begin", _set_search_path)
@@ -119,3 +120,11 @@ def describe(engine: Engine) -> dict[str, Any]:
     with engine.connect() as connection:
         version = connection.execute(text("SHOW server_version")).scalar()
         return {"postgresql": version, "patients": len(patient_schemas(connection))}
+
+
+def erase_patient_store(connection: Connection, account_id: str) -> None:
+    """Drop every record of the patient with ``account_id`` and give them an empty
+    store of the newest revision, in ``connection``'s transaction (a request using
+    their schema meanwhile is waited for: dropping it needs the schema to itself)."""
+    connection.execute(text(f"DROP SCHEMA IF EXISTS {patient_schema(account_id)} CASCADE"))
+    create_patient_store(connection, account_id)

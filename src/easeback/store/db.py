@@ -129,8 +129,28 @@ def migrate(engine: Engine) -> None:
             tables = set(inspect(connection).get_table_names())
         if not tables >= EASEBACK_TABLES:
             _refuse_foreign(engine, tables)
-    with engine.begin() as connection:
-        upgrade(connection)
+    with engine.connect() as connection:
+        if engine.dialect.name != "sqlite":
+            with connection.begin():
+                upgrade(connection)
+            return
+        # SQLite rebuilds a table to change a column (a copy, then DROP TABLE): with
+        # foreign keys on, dropping a table others point to fails. They are off for the
+        # migration (a pragma that only takes effect outside a transaction), checked
+        # before it commits, and on again after.
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                upgrade(connection)
+                broken = connection.execute(text("PRAGMA foreign_key_check")).first()
+                if broken is not None:
+                    raise StoreError(
+                        f"the store's records do not fit together after upgrading it "
+                        f"(table {broken[0]}); it was left as it was"
+                    )
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def alembic_config(package: str = "easeback.store") -> Any:

@@ -299,12 +299,14 @@ def typed_value(column: Any, value: Any, where: str) -> Any:
     if isinstance(kind, Integer):
         if not isinstance(value, int) or isinstance(value, bool):
             raise DumpError(f"{where}: must be a whole number")
-        if not -(2**62) < value < 2**62:
+        if not -(2**31) <= value < 2**31:  # PostgreSQL's INTEGER, SQLite's too here
             raise DumpError(f"{where}: {value} is too large")
         return value
     if column.type.python_type is float:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise DumpError(f"{where}: must be a number")
+        if not -1e9 < float(value) < 1e9:  # not infinite, not NaN, not absurd
+            raise DumpError(f"{where}: {value!r} is not a usable number")
         return float(value)
     if not isinstance(value, str):
         raise DumpError(f"{where}: must be text")
@@ -391,7 +393,10 @@ RULES: dict[str, dict[str, tuple[Any, str]]] = {
     },
     "progress": {"state": (_json, "is not JSON")},
     "screenings": {"answers": (_json, "is not JSON")},
-    "sessions": {"timeline": (_json, "is not JSON")},
+    "sessions": {
+        "timeline": (_json, "is not JSON"),
+        "speed": (lambda v: 0 < v <= 10, "is not a playing speed"),
+    },
     "profiles": {
         "name": (_one_line, "is not a name on one line"),
         "birth_date": (_birth_date, "is not a date of birth YYYY-MM-DD from 1900"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, or_, select, text, tuple_, update
@@ -32,7 +32,7 @@ from easeback.store.dump import (
     prescription_problem,
     typed_value,
 )
-from easeback.store.schema import metadata, sessions, sync_ledger, sync_marks
+from easeback.store.schema import metadata, sessions, sync_ledger, sync_marks, to_utc
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Synced:
         return self.key == "id" and self.identity != ("id",)
 
 
+# How far a record's time may be ahead of the receiver's clock.
+CLOCK_SLACK = timedelta(minutes=5)
 # Parents before children: a batch stored in this order satisfies every reference.
 SYNCED = {
     s.name: s
@@ -80,7 +82,10 @@ SYNCED = {
 # Sent in place of a psfs rating's local activity number: the activity's own id.
 ACTIVITY_UID = "activity_uid"
 # What a record may gain after it was first stored (merged, not refused as changed).
-MERGED = {"psfs_activities": ("retired_utc",)}
+# The earliest value holds: an activity retired once stays retired; a prescription
+# imported on two sides (the clinic published it, the person also imported the file)
+# was imported first when it first was.
+MERGED = {"psfs_activities": ("retired_utc",), "prescriptions": ("imported_utc",)}
 # When a record happened, for redoing progression from the earliest one that arrived.
 MOMENTS = {
     "sessions": "started_utc",
@@ -202,14 +207,14 @@ def read_rows(connection: Connection, spec: Synced, keys: Sequence[str]) -> list
     return out
 
 
-def store(connection: Connection, tables: Any, *, source: str) -> Stored:
+def store(connection: Connection, tables: Any, *, source: str, now: datetime) -> Stored:
     """Check a batch completely, then store each record not yet here, in the caller's
     transaction; every ledger line this makes is marked as come from ``source``.
 
     Raises ``ExchangeError`` (and stores nothing, once the caller rolls back) for a
     malformed batch or a record that differs from the one stored under its identity.
     """
-    given = parse(tables)
+    given = parse(tables, now=now)
     wait_for_writers(connection, "EXCLUSIVE")
     if connection.dialect.name == "sqlite":
         # Take SQLite's write lock first: the ledger's last line, read next, is then
@@ -236,9 +241,10 @@ def store(connection: Connection, tables: Any, *, source: str) -> Stored:
     return Stored(stored=stored, already=already, earliest=earliest)
 
 
-def parse(tables: Any) -> dict[str, list[dict[str, Any]]]:
+def parse(tables: Any, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """Wire tables as typed rows per table name; every problem raises ExchangeError
-    ("input") naming the table, row and column."""
+    ("input") naming the table, row and column. A time later than ``now`` (give or
+    take the clocks' slack) is refused: it would win every "newest" for good."""
     if not isinstance(tables, list):
         raise ExchangeError("input", '"tables" must be a list of tables')
     out: dict[str, list[dict[str, Any]]] = {}
@@ -257,13 +263,17 @@ def parse(tables: Any) -> dict[str, list[dict[str, Any]]]:
             )
         if not isinstance(item["rows"], list):
             raise ExchangeError("input", f"{where} ({name}): rows must be a list")
+        latest = to_utc(now + CLOCK_SLACK)
         out[name] = [
-            _typed_row(spec, expected, row, f"{name}[{i}]") for i, row in enumerate(item["rows"])
+            _typed_row(spec, expected, row, f"{name}[{i}]", latest)
+            for i, row in enumerate(item["rows"])
         ]
     return out
 
 
-def _typed_row(spec: Synced, names: list[str], row: Any, where: str) -> dict[str, Any]:
+def _typed_row(
+    spec: Synced, names: list[str], row: Any, where: str, latest: datetime
+) -> dict[str, Any]:
     if not isinstance(row, list) or len(row) != len(names):
         raise ExchangeError("input", f"{where}: must be a list of {len(names)} values")
     columns = spec.table.c
@@ -286,6 +296,11 @@ def _typed_row(spec: Synced, names: list[str], row: Any, where: str) -> dict[str
             raise ExchangeError("input", f"{where}.{key}: {out[key]!r} {wrong}")
     if "zone" in out and not known_zone_name(out["zone"]):
         raise ExchangeError("input", f"{where}.zone: {out['zone']!r} is not a known time zone")
+    for key, value in out.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL's text has none
+            raise ExchangeError("input", f"{where}.{key}: holds a NUL character")
+        if isinstance(value, datetime) and value > latest:
+            raise ExchangeError("input", f"{where}.{key}: {value.isoformat()} is in the future")
     problem = _meaning_problem(spec.name, out)
     if problem is not None:
         raise ExchangeError("input", f"{where}: {problem}")
@@ -339,7 +354,12 @@ def _sort_out(
     table = spec.table
     unique: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        unique.setdefault(_identity(spec, row), row)
+        first = unique.setdefault(_identity(spec, row), row)
+        if first != row:
+            shown = "/".join(str(v) for v in _identity(spec, row))
+            raise ExchangeError(
+                "input", f"{spec.name} {shown}: sent twice in one batch with other content"
+            )
     here = _stored_rows(connection, spec, list(unique))
     new: list[dict[str, Any]] = []
     same = 0
@@ -359,11 +379,7 @@ def _sort_out(
             continue  # trusting a key twice is trusting it: the first stands
         merged = MERGED.get(spec.name, ())
         differs = [
-            k
-            for k in row
-            if k not in merged
-            and k != "activity_id"
-            and _wire(table, k, row[k]) != _wire(table, k, old[k])
+            k for k in row if k not in merged and _wire(table, k, row[k]) != _wire(table, k, old[k])
         ]
         if differs:
             shown = "/".join(str(v) for v in identity)
@@ -376,7 +392,9 @@ def _sort_out(
             values = [v for v in (row[key], old[key]) if v is not None]
             if values and min(values) != old[key]:
                 connection.execute(
-                    update(table).where(table.c.uid == row["uid"]).values({key: min(values)})
+                    update(table)
+                    .where(*(table.c[k] == row[k] for k in spec.identity))
+                    .values({key: min(values)})
                 )
     return new, same
 
@@ -472,6 +490,9 @@ def forget_progress_from(connection: Connection, moment: datetime) -> int:
     Returns how many sessions will be counted again."""
     progress = metadata.tables["progress"]
     dose_changes = metadata.tables["dose_changes"]
+    if connection.dialect.name == "postgresql":
+        # Counting (usecases/aftercare.py) takes the same lock before it stores.
+        connection.execute(text("LOCK TABLE progress IN EXCLUSIVE MODE"))
     later = select(sessions.c.id).where(sessions.c.started_utc >= moment)
     connection.execute(dose_changes.delete().where(dose_changes.c.session_id.in_(later)))
     gone = connection.execute(progress.delete().where(progress.c.session_id.in_(later)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 
 from easeback.core.outcome import ENDINGS
 from easeback.core.plan import DaySettings
@@ -141,11 +141,32 @@ class Counted:
     basis: str | None = None
 
 
-def save_progress(engine: Engine, counted: list[Counted], *, zone: str) -> None:
-    """The new snapshots with their changes, oldest first, in one transaction."""
+def progress_stamp(engine: Engine) -> tuple[int, int]:
+    """How many progression rows there are and the newest one's id: it changes when
+    anything is counted or forgotten (after a sync), so a count can tell whether the
+    state it started from still stands when it stores."""
+    with engine.connect() as connection:
+        row = connection.execute(select(func.count(), func.max(progress.c.id))).one()
+    return int(row[0]), int(row[1] or 0)
+
+
+def save_progress(
+    engine: Engine, counted: list[Counted], *, zone: str, expect: tuple[int, int] | None = None
+) -> bool:
+    """The new snapshots with their changes, oldest first, in one transaction; False,
+    storing nothing, when ``expect`` (a ``progress_stamp``) no longer holds: another
+    count or a sync changed progression meanwhile, and the count must start again."""
     if not counted:
-        return
+        return True
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("LOCK TABLE progress IN EXCLUSIVE MODE"))
+        else:  # SQLite: take the write lock before reading the stamp
+            connection.execute(progress.delete().where(progress.c.id < 0))
+        if expect is not None:
+            row = connection.execute(select(func.count(), func.max(progress.c.id))).one()
+            if (int(row[0]), int(row[1] or 0)) != expect:
+                return False
         for one in counted:
             connection.execute(
                 insert(progress).values(
@@ -169,6 +190,7 @@ def save_progress(engine: Engine, counted: list[Counted], *, zone: str) -> None:
                         reason=change.reason,
                     )
                 )
+    return True
 
 
 def changes_after_last_session(engine: Engine) -> list[str]:

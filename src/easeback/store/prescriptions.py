@@ -64,6 +64,63 @@ def followed_since(connection: Connection) -> list[tuple[datetime, Followed | No
     return [(row[0], followed_from_row(row[1:])) for row in connection.execute(query)]
 
 
+@dataclass(frozen=True)
+class PlanFacts:
+    """Every fact the plan of a past moment depends on, read at once: each import and
+    removal (``followed_since``), each flare-up with its answers (oldest first), and
+    when the safety questions were answered (sorted)."""
+
+    sources: list[tuple[datetime, Followed | None]]
+    flares: list[tuple[datetime, Flare]]  # (started, naive UTC; the flare-up)
+    screened: list[datetime]  # naive UTC
+
+    def followed_at(self, naive: datetime) -> Followed | None:
+        followed = None
+        for at, source in self.sources:
+            if at <= naive:
+                followed = source
+        return followed
+
+    def flare_at(self, moment: datetime) -> Flare | None:
+        """The latest flare-up started by ``moment`` (aware), with the answers known
+        then."""
+        naive = to_utc(moment)
+        started = [flare for at, flare in self.flares if at <= naive]
+        if not started:
+            return None
+        last = started[-1]
+        known = tuple(a for a in last.answers if a[2] <= moment)
+        return Flare(last.id, last.day, last.days, last.prescription_id, known)
+
+    def screened_at(self, naive: datetime) -> datetime | None:
+        from bisect import bisect_right
+
+        index = bisect_right(self.screened, naive)
+        return self.screened[index - 1].replace(tzinfo=UTC) if index else None
+
+
+def plan_facts(connection: Connection) -> PlanFacts:
+    from sqlalchemy import text
+
+    flares = []
+    for row in connection.execute(
+        select(flare_ups.c.id, flare_ups.c.day, flare_ups.c.days, flare_ups.c.prescription_id)
+        .add_columns(flare_ups.c.started_utc)
+        .order_by(flare_ups.c.started_utc, flare_ups.c.id)
+    ).all():
+        answers = connection.execute(
+            text(FLARE_CHECKS_SQL.replace("?", ":flare")), {"flare": row[0]}
+        ).all()
+        flare = flare_from_rows(row[:4], list(answers))
+        assert flare is not None  # noqa: S101 - a row was given
+        flares.append((stored_time(row[4]).replace(tzinfo=None), flare))
+    screened = [
+        stored_time(r[0]).replace(tzinfo=None)
+        for r in connection.execute(text("SELECT at_utc FROM screenings ORDER BY at_utc"))
+    ]
+    return PlanFacts(sources=followed_since(connection), flares=flares, screened=screened)
+
+
 def latest_flare(connection: Connection) -> Flare | None:
     from sqlalchemy import text
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Engine, insert, select
@@ -41,8 +41,8 @@ def current_gate(engine: Engine, now: datetime) -> Gate:
     return gate(
         now=now,
         consent_at=_aware(consent.given_utc) if consent else None,
-        last=last_screening(engine),
-        cleared_at=last_clearance(engine),
+        last=last_screening(engine, now),
+        cleared_at=last_clearance(engine, now),
         pain_stops=pain_event_times(engine),
         flare_alerts=flare_alert_times(engine),
     )
@@ -88,10 +88,19 @@ def record_screening(
         )
 
 
-def last_screening(engine: Engine) -> Screening | None:
-    # The newest by the order it was written, never by its clock time: a clock that was
-    # wrong once must not let an older answer hide a newer one.
-    query = select(screenings).order_by(screenings.c.at_utc.desc(), screenings.c.id.desc())
+# Answers stamped later than this past the reader's clock are not believed yet.
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+def last_screening(engine: Engine, now: datetime) -> Screening | None:
+    """The newest answers by the time they were given, on every side alike (answers
+    from two devices meet by sync), leaving out any stamped in the future: a clock
+    that was wrong once must not let such an answer hide the ones given since."""
+    query = (
+        select(screenings)
+        .where(screenings.c.at_utc <= to_utc(now + FUTURE_SLACK))
+        .order_by(screenings.c.at_utc.desc(), screenings.c.id.desc())
+    )
     with engine.connect() as connection:
         row = connection.execute(query.limit(1)).mappings().first()
     if row is None:
@@ -110,9 +119,11 @@ def record_clearance(
         )
 
 
-def last_clearance(engine: Engine) -> datetime | None:
+def last_clearance(engine: Engine, now: datetime) -> datetime | None:
+    """When a clinician's go-ahead was last recorded, by the same rule as the answers."""
     query = (
         select(clearances.c.at_utc)
+        .where(clearances.c.at_utc <= to_utc(now + FUTURE_SLACK))
         .order_by(clearances.c.at_utc.desc(), clearances.c.id.desc())
         .limit(1)
     )

@@ -1,4 +1,4 @@
-"""One sync, as the device runs it: check the clocks, push, pull, count again.
+"""One sync, as the device runs it: check the clocks, push, then pull.
 
 Each push batch is the ledger's next lines made here; the cursor moves on only once
 the server has answered, so a batch cut off is sent again (and found already
@@ -8,10 +8,12 @@ cut off is asked for again. Either way nothing is lost and nothing is counted tw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from easeback.store.exchange import (
     ExchangeError,
@@ -23,7 +25,6 @@ from easeback.store.exchange import (
 )
 from easeback.sync.link import Link
 from easeback.sync.wire import SyncFailure, Transport, call
-from easeback.usecases import clock
 
 # The source written on the ledger lines of records pulled from the server (they are
 # never pushed back).
@@ -78,18 +79,22 @@ def revoke_self(transport: Transport, made: Link) -> None:
 
 
 def run_sync(
-    engine: Engine, transport: Transport, made: Link, *, batch: int, slack: timedelta
+    engine: Engine,
+    transport: Transport,
+    made: Link,
+    *,
+    batch: int,
+    slack: timedelta,
+    now: Callable[[], datetime],
 ) -> Counts:
-
+    """Push, then pull; the caller counts progression again when records arrived."""
     counts = Counts()
     counter = [0, 0]
     hello = call(transport, "GET", "/api/sync/hello", token=made.token, counter=counter)
-    check_hello(hello, made, clock.wall_now(), slack)
-    push(engine, transport, made, batch, counts, counter)
-    pull(engine, transport, made, batch, counts, counter)
+    check_hello(hello, made, now(), slack)
+    push(engine, transport, made, batch, counts, counter, now)
+    pull(engine, transport, made, batch, counts, counter, now)
     counts.bytes_sent, counts.bytes_received = counter
-    if counts.received:
-        count_again(engine)
     return counts
 
 
@@ -126,8 +131,8 @@ def push(
     batch: int,
     counts: Counts,
     counter: list[int],
+    now: Callable[[], datetime],
 ) -> None:
-
     name = made.mark("pushed")
     while True:
         with engine.connect() as connection:
@@ -142,14 +147,20 @@ def push(
                 payload={
                     "account": made.account,
                     "device": made.device,
-                    "clock": clock.wall_now().isoformat(),
+                    "clock": now().isoformat(),
                     "tables": out.tables,
                     "last": not out.more,
                 },
                 counter=counter,
             )
-            counts.sent += int(answer.get("stored", 0))
-            counts.already += int(answer.get("already", 0))
+            if not isinstance(answer, dict) or not all(
+                isinstance(answer.get(k), int) for k in ("stored", "already")
+            ):
+                raise SyncFailure(
+                    "not_easeback", "the server's answer to a push was not easeback's"
+                )
+            counts.sent += answer["stored"]
+            counts.already += answer["already"]
         if out.next != after:
             with engine.begin() as connection:
                 set_mark(connection, name, out.next)
@@ -164,6 +175,7 @@ def pull(
     batch: int,
     counts: Counts,
     counter: list[int],
+    now: Callable[[], datetime],
 ) -> None:
     name = made.mark("pulled")
     while True:
@@ -177,29 +189,33 @@ def pull(
             query={"after": after, "limit": batch},
             counter=counter,
         )
-        if not isinstance(answer, dict) or not isinstance(answer.get("next"), int):
-            raise SyncFailure("not_easeback", "the server's answer was not easeback's")
+        reached = answer.get("next") if isinstance(answer, dict) else None
+        more = answer.get("more") if isinstance(answer, dict) else None
+        if (
+            not isinstance(reached, int)
+            or not isinstance(more, bool)
+            or not after <= reached < 2**62
+            or (more and reached == after)
+        ):
+            raise SyncFailure("not_easeback", "the server's answer to a pull was not easeback's")
         try:
             with engine.begin() as connection:
-                done = store(connection, answer.get("tables", []), source=FROM_SERVER)
+                done = store(connection, answer.get("tables", []), source=FROM_SERVER, now=now())
                 if done.earliest is not None:
                     forget_progress_from(connection, done.earliest)
-                set_mark(connection, name, answer["next"])
+                set_mark(connection, name, reached)
         except ExchangeError as exc:
             raise SyncFailure(
                 exc.problem,
                 f"a record from the server could not be stored here: {exc.message}",
             ) from None
+        except SQLAlchemyError as exc:
+            raise SyncFailure(
+                "store",
+                "records from the server could not be stored here "
+                f"({type(exc).__name__}); nothing of that batch was kept, sync again",
+            ) from None
         counts.received += done.stored
         counts.already += done.already
-        if not answer.get("more"):
+        if not more:
             return
-
-
-def count_again(engine: Engine) -> None:
-    """Progression, follow-ups and the calendar from the merged log, by the very rules
-    a session ends with."""
-    from easeback.usecases.aftercare import catch_up_progress, rewrite_calendars
-
-    catch_up_progress(engine)
-    rewrite_calendars(engine)

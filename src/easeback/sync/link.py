@@ -71,6 +71,8 @@ def read_link(folder: Path) -> Link | None:
             f"cannot read {path} ({exc.__class__.__name__}); run `easeback unlink` and link again",
         ) from None
     try:
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
         failure = data.get("last_failure")
         return Link(
             server=str(data["server"]),

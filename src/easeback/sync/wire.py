@@ -13,6 +13,7 @@ import http.client
 import json
 import socket
 import ssl
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,11 +126,14 @@ def call(
     data = reply.body
     if reply.headers.get("content-encoding") == "gzip":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
+            unpacker = zlib.decompressobj(wbits=31)
+            data = unpacker.decompress(data, MAX_REPLY)
+        except zlib.error:
             raise SyncFailure(
                 "server_down", "the server's answer was cut off; sync again"
             ) from None
+        if unpacker.unconsumed_tail:
+            raise SyncFailure("not_easeback", "the server's answer was far too large")
     try:
         answer = json.loads(data) if data else None
     except ValueError:

@@ -16,9 +16,8 @@ if TYPE_CHECKING:
 
     from easeback.core.plan import DaySettings
     from easeback.reports.calendar import PlanVersion
-    from easeback.store.plan import PlanHistory
+    from easeback.store.plan import Counted, PlanHistory
     from easeback.store.sessions import Recorder
-    from easeback.usecases.following import Basis
 
 
 def save_pain(
@@ -90,6 +89,29 @@ def catch_up_progress(engine: Engine) -> list[str]:
     longer be playing in another window); a pain stop whose follow-up was never kept
     (the session was killed) gets it here first. Returns a message for each calendar
     file that could not be rewritten."""
+    from easeback.store.plan import progress_stamp, save_progress
+    from easeback.store.records import write_now
+    from easeback.store.safety import unfollowed_pain_stops
+
+    missing = unfollowed_pain_stops(engine)
+    if missing:
+        write_now(engine, missing)
+    # Counted from what is stored, then stored only if nothing changed progression
+    # meanwhile (another window's count, a sync's records): else counted again.
+    for _attempt in range(5):
+        stamp = progress_stamp(engine)
+        count = _count(engine)
+        if count is None:
+            return []
+        counted, zone, calendar_changed = count
+        if save_progress(engine, counted, zone=zone, expect=stamp):
+            return rewrite_calendars(engine) if calendar_changed else []
+    return []
+
+
+def _count(engine: Engine) -> tuple[list[Counted], str, bool] | None:
+    """Each session waiting to be counted, oldest first, from the stored progression:
+    the snapshots to store, the person's zone, and whether the calendar changes."""
     from dataclasses import replace
 
     from easeback.content.library import load_library
@@ -101,30 +123,26 @@ def catch_up_progress(engine: Engine) -> list[str]:
         counted_slot_days,
         latest_settings,
         latest_snapshot,
-        save_progress,
         snapshot_json,
         standings,
         unfolded_sessions,
     )
-    from easeback.store.records import write_now
-    from easeback.store.safety import unfollowed_pain_stops
+    from easeback.store.prescriptions import plan_facts
     from easeback.usecases.clock import wall_now
-    from easeback.usecases.following import store_basis
+    from easeback.usecases.following import counting_basis
     from easeback.usecases.today import held_stretches, person_zone, store_fitter
 
-    missing = unfollowed_pain_stops(engine)
-    if missing:
-        write_now(engine, missing)
     pending = unfolded_sessions(engine, now=wall_now())
     if not pending:
-        return []
+        return None
     zone = person_zone(engine)
     library = load_library()
     settings = latest_settings(engine)
     fit = store_fitter(engine)
     done = counted_slot_days(engine, fit)
     calendar_changed = False
-    bases: dict[Any, Basis] = {}  # what was followed each day: read once per day
+    with engine.connect() as connection:
+        facts = plan_facts(connection)  # what the plan of each past moment depends on
     # Each plan's latest state as counting goes on, and what to store: all of it in one
     # transaction at the end (a year of sessions counted again after a sync would
     # otherwise wait for the disk a thousand times).
@@ -132,9 +150,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
     counted: list[Counted] = []
     for session in pending:
         day = person_day(session.started, settings) if settings else session.started.date()
-        if day not in bases:
-            bases[day] = store_basis(engine, day)
-        basis = bases[day]
+        basis = counting_basis(facts, day, session.started, zone)
         if basis.followed is not None:
             from easeback.core.prescribed import ladders_of
 
@@ -181,8 +197,7 @@ def catch_up_progress(engine: Engine) -> list[str]:
         if outcome.completed and filled is not None:
             done.add(filled)
         calendar_changed |= any(c.field == "times_per_day" for c in changes)
-    save_progress(engine, counted, zone=zone)
-    return rewrite_calendars(engine) if calendar_changed else []
+    return counted, zone, calendar_changed
 
 
 def rewrite_calendars(engine: Engine) -> list[str]:

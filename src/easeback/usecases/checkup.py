@@ -125,9 +125,9 @@ def record_go_ahead(
     name = by.strip() if by is not None else None
     if name is not None and not (0 < len(name) <= BY_LIMIT and name.isprintable()):
         raise ClearanceProblem("by", f"give a name of 1 to {BY_LIMIT} characters, or leave it out")
-    last = last_screening(engine)
+    last = last_screening(engine, now)
     pain_times = pain_event_times(engine)
-    effect = clearance_effect(last, pain_times, last_clearance(engine))
+    effect = clearance_effect(last, pain_times, last_clearance(engine, now))
     if effect == "cannot" and last is not None:
         return GoAhead("cannot", advice=messages.ADVICE[last.group or "none"])
     if effect == "nothing":

@@ -26,6 +26,7 @@ from easeback.core.prescribed import (
 
 if TYPE_CHECKING:
     from easeback.store.prescription_rows import Flare, Followed
+    from easeback.store.prescriptions import PlanFacts
 
 DoseMap = dict[str, dict[str, int]]
 
@@ -153,6 +154,26 @@ def store_basis(engine: Any, day: date) -> Basis:
         flare=current_flare(engine),
         screened_at=screened_at(engine),
         zone=person_zone(engine),
+    )
+
+
+def counting_basis(facts: PlanFacts, day: date, moment: datetime, zone: str) -> Basis:
+    """The plan a session started at ``moment`` (aware; on the person's ``day``) was
+    played under, from the facts as they stood then: the last prescription imported
+    or removed before it, the flare-up started by then. Progression counts with it,
+    so a session counted later (records from another device arrived by sync) counts
+    the same on every side."""
+    from easeback.store.schema import to_utc
+
+    naive = to_utc(moment)
+    return basis_on(
+        day,
+        followed=facts.followed_at(naive),
+        article_snapshot=None,
+        rx_snapshot=None,
+        flare=facts.flare_at(moment),
+        screened_at=facts.screened_at(naive),
+        zone=zone,
     )
 
 

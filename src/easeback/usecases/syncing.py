@@ -161,11 +161,18 @@ def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncRepor
     started = time.perf_counter()
     try:
         counts = run_sync(
-            engine, transport or http_transport(made.server), made, batch=BATCH, slack=CLOCK_SLACK
+            engine,
+            transport or http_transport(made.server),
+            made,
+            batch=BATCH,
+            slack=CLOCK_SLACK,
+            now=clock.wall_now,
         )
     except SyncFailure as failure:
         write_link(folder, made.failed(failure, clock.wall_now()))
         raise
+    if counts.received:
+        count_again(engine)
     report = SyncReport(
         sent=counts.sent,
         received=counts.received,
@@ -177,6 +184,15 @@ def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncRepor
     )
     write_link(folder, made.succeeded(report.at))
     return report
+
+
+def count_again(engine: Engine) -> None:
+    """Progression, follow-ups and the calendar from the merged log, by the very rules
+    a session ends with."""
+    from easeback.usecases.aftercare import catch_up_progress, rewrite_calendars
+
+    catch_up_progress(engine)
+    rewrite_calendars(engine)
 
 
 def erased_words(at: datetime) -> str:
