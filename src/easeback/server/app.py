@@ -3,18 +3,16 @@ the clinic's own pages (login, invitations, admin, clinicians)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from easeback.server.config import ServerConfig
 from easeback.server.guard import context, for_devices, guard
 from easeback.server.pending import StoredPendingFiles
 from easeback.server.tenancy import open_clinic
-from easeback.web.app import OriginCheck, add_csrf, person_app
+from easeback.web.app import add_csrf, person_app
 from easeback.web.errors import add_handlers
 from easeback.web.security import HostGuard
 
@@ -50,8 +48,13 @@ def create_server_app(config: ServerConfig, *, pool_size: int = 10) -> FastAPI:
     app.include_router(sync_api.router)  # issue 14: a linked device's sync
 
     app.middleware("http")(guard)
-    add_csrf_but_for_devices(
-        app, lambda origin, site: same_site(config, origin, site), secure=config.secure
+    # A device's sync sends no cookie: no other site can make a browser send its
+    # credentials, and its requests carry no Origin.
+    add_csrf(
+        app,
+        lambda origin, site: same_site(config, origin, site),
+        secure=config.secure,
+        exempt=for_devices,
     )
     extra = [(b"strict-transport-security", b"max-age=31536000")] if config.secure else []
     app.add_middleware(
@@ -71,21 +74,3 @@ def same_site(config: ServerConfig, origin: str | None, fetch_site: str | None) 
     if origin is not None:
         return fetch_site == "same-origin"
     return fetch_site is None or fetch_site in ("same-origin", "none")
-
-
-def add_csrf_but_for_devices(app: FastAPI, same_site: OriginCheck, *, secure: bool) -> None:
-    """The person's app's CSRF and Origin checks (web/app.py), on every path but the
-    sync protocol's: a device sends no cookie, so no other site can make a browser
-    send its credentials, and its requests carry no Origin. The check is built on a
-    throwaway app, then added here behind a test of the path."""
-    holder = FastAPI()
-    add_csrf(holder, same_site, secure=secure)
-    (entry,) = holder.user_middleware
-    check = cast(Callable[[Request, Any], Awaitable[Response]], entry.kwargs["dispatch"])
-
-    async def csrf(request: Request, call_next: Any) -> Response:
-        if for_devices(request.url.path):
-            return await call_next(request)  # type: ignore[no-any-return]
-        return await check(request, call_next)
-
-    app.middleware("http")(csrf)

@@ -118,14 +118,24 @@ def person_app(description: str) -> FastAPI:
 OriginCheck = Callable[[str | None, str | None], bool]
 
 
-def add_csrf(app: FastAPI, same_site: OriginCheck, *, secure: bool = False) -> None:
+def add_csrf(
+    app: FastAPI,
+    same_site: OriginCheck,
+    *,
+    secure: bool = False,
+    exempt: Callable[[str], bool] | None = None,
+) -> None:
     """Give every browser a token cookie; API calls that change data must echo it
     in a header (forms are checked by their routes, which read the body), and no
     request that changes data may come from another origin (``same_site`` judges
-    its Origin and Sec-Fetch-Site headers)."""
+    its Origin and Sec-Fetch-Site headers). Paths ``exempt`` says yes to are left
+    alone: requests that carry no cookie (a linked device's) cannot be forged by a
+    browser."""
 
     @app.middleware("http")
     async def csrf(request: Request, call_next: Any) -> Response:
+        if exempt is not None and exempt(request.url.path):
+            return await call_next(request)  # type: ignore[no-any-return]
         token = request.cookies.get(CSRF_COOKIE) or ""
         fresh = len(token) < 32
         if fresh:
