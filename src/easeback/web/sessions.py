@@ -343,6 +343,7 @@ def rate_after(engine: Engine, session: StoredSession, value: int | None) -> lis
     from easeback.core.screening import followup_kind
     from easeback.store.safety import followed_up, session_pain
     from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
+    from easeback.web.sync_pages import sync_soon
 
     given = session_pain(engine, session.id)
     if "after" not in given and value is not None:
@@ -357,4 +358,5 @@ def rate_after(engine: Engine, session: StoredSession, value: int | None) -> lis
         if follow_up(engine, session.id, "worsening"):
             said.append(messages.WEB_REPEATED_PAIN)
     catch_up_progress(engine)  # rated, skipped or rated before: count the session now
+    sync_soon(engine)  # when linked, in the background: the page never waits for it
     return said
