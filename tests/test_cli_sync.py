@@ -467,8 +467,7 @@ def test_unlink_with_the_server_down_forgets_the_link_here_and_says_so(
 
 # --- after a session in the terminal -------------------------------------------------
 
-# 3 + 10 + 2 + 10 + 2 = 27 s of timeline: 2.7 s at --speed 10, the fastest a
-# rehearsal is synced at (see the xfail below).
+# 3 + 10 + 2 + 10 + 2 = 27 s of timeline: 2.7 s at --speed 10.
 SHORT = """
 name = "short-rotation"
 title = "Short rotation"
@@ -508,11 +507,6 @@ def test_a_linked_store_syncs_after_a_terminal_session_and_says_so_in_one_line(
     assert sync_status(laptop.engine).waiting == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/dump.py RULES refuses a session's speed above 10, while `easeback start "
-    "--speed` and the web player allow up to 500: one fast rehearsal stops every later push",
-)
 def test_a_rehearsal_at_the_fastest_speed_is_synced_too(
     cli: Any, hub: Clinic, server: StandIn, db_path: Path
 ) -> None:
