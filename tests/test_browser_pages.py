@@ -98,6 +98,7 @@ ADDRESSES = {
     "/progress": ["/progress"],
     "/prescription": ["/prescription"],
     "/prescription/confirm": ["/prescription/confirm"],
+    "/sync": ["/sync"],
 }
 
 

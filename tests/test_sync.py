@@ -16,7 +16,7 @@ import easeback.usecases.clock
 from easeback.server.tenancy import scoped
 from easeback.store.schema import events, pain_ratings, sessions
 from easeback.usecases.aftercare import catch_up_progress
-from easeback.usecases.syncing import sync_now, sync_status
+from easeback.usecases.syncing import SyncFailure, sync_now, sync_status
 from server_helpers import Clinic, clinic
 from sync_helpers import START, Device, device, in_process, play, sync_app
 
@@ -268,3 +268,31 @@ def test_records_stamped_in_the_future_are_refused_by_name(hub: Clinic) -> None:
             source="a-device",
             now=NOW,
         )
+
+
+def test_a_batch_let_in_just_before_the_records_were_erased_does_not_bring_them_back(
+    hub: Clinic, tmp_path: Path
+) -> None:
+    from easeback.server.devices import add_device, erase
+    from server_helpers import SECRET
+
+    clinic_db = hub.app.state.clinic
+    patient = hub.people["pat_a"]
+    with clinic_db.begin() as connection:
+        linked_device = add_device(connection, SECRET, patient, "laptop", NOW - timedelta(days=1))
+    laptop = device(tmp_path / "laptop", patient, linked_device.device.id)
+    play(laptop.engine, "completed", START)
+    # The stand-in guard lets the batch in, as the real one did a moment before the
+    # erasure that now happens.
+    app = sync_app(
+        clinic_db, {f"token-{linked_device.device.id}": (patient, linked_device.device.id)}
+    )
+    with clinic_db.begin() as connection:
+        erase(connection, patient, by=None, address=None, now=NOW)
+
+    with pytest.raises(SyncFailure) as refused:
+        sync_now(laptop.engine, transport=in_process(app))
+
+    assert refused.value.kind == "erased"
+    assert counts(scoped(clinic_db, patient.id)) == (0, 0, 0)
+    assert sync_status(laptop.engine).erased_at is not None

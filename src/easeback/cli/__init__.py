@@ -24,6 +24,7 @@ from easeback.cli import (  # noqa: F401 - registers commands
     server,
     session,
     share,
+    sync,
 )
 from easeback.cli.app import app
 

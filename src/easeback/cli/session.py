@@ -71,6 +71,7 @@ def start(
 
     Example: easeback start bed --voice
     """
+    from easeback.cli.sync import sync_after_session
     from easeback.content.library import load_library, load_routine
     from easeback.core.plan import SLOT_IDS
     from easeback.core.player import Player
@@ -164,6 +165,7 @@ def start(
             saved = finish_saving(writer)
         if saved:
             warn_all(catch_up_progress(engine))  # rehearsals are never counted
+            sync_after_session(engine)
 
 
 def after_session(

@@ -16,6 +16,9 @@ from typing import Literal
 
 from easeback.core.timeline import Phase, Timeline
 
+# The fastest a session may be played (1 is real time; faster is a rehearsal).
+MAX_SPEED = 500.0
+
 EventKind = Literal[
     "started", "phase", "paused", "resumed", "skipped", "pain_stop", "completed", "quit"
 ]

@@ -16,12 +16,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from easeback.server.guard import keep_summary, problem
+from easeback.server.schema import devices, erasures
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
 from easeback.usecases.aftercare import catch_up_progress
@@ -160,6 +161,13 @@ def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
             done = store(connection, batch.get("tables"), source=device, now=clock.wall_now())
             if done.earliest is not None:
                 forget_progress_from(connection, done.earliest)
+            if erased_meanwhile(connection, device):
+                # Erased after the guard let this batch in: it must not bring them back.
+                raise ErasedMeanwhile
+    except ErasedMeanwhile:
+        return problem(
+            410, "erased", "the clinic erased your records on its server; nothing was stored"
+        )
     except ExchangeError as exc:
         status = 409 if exc.problem == "changed" else 422
         return problem(status, exc.problem, exc.message + "; nothing of this batch was stored")
@@ -171,6 +179,21 @@ def store_batch(engine: Engine, batch: dict[str, Any], device: str) -> Response:
             "repeats one under another id); nothing of this batch was stored",
         )
     return JSONResponse({"stored": done.stored, "already": done.already})
+
+
+class ErasedMeanwhile(Exception):
+    """The patient's records were erased while a batch was being stored."""
+
+
+def erased_meanwhile(connection: Connection, device: str) -> bool:
+    """Were the patient's records erased after this device was linked? Checked inside
+    the batch's transaction: an erasure waits for it to end, or it sees the erasure."""
+    found = connection.execute(
+        select(erasures.c.at_utc)
+        .join(devices, devices.c.account_id == erasures.c.account_id)
+        .where(devices.c.id == device, erasures.c.at_utc > devices.c.created_utc)
+    ).first()
+    return found is not None
 
 
 @router.get("/api/sync/pull")

@@ -352,6 +352,12 @@ def _json(value: str) -> bool:
     return True
 
 
+def _speed(value: float) -> bool:
+    from easeback.core.player import MAX_SPEED
+
+    return 1 <= value <= MAX_SPEED
+
+
 def _pain(value: int) -> bool:
     return 0 <= value <= 10
 
@@ -395,7 +401,7 @@ RULES: dict[str, dict[str, tuple[Any, str]]] = {
     "screenings": {"answers": (_json, "is not JSON")},
     "sessions": {
         "timeline": (_json, "is not JSON"),
-        "speed": (lambda v: 0 < v <= 10, "is not a playing speed"),
+        "speed": (_speed, "is not a playing speed (1 to 500)"),
     },
     "profiles": {
         "name": (_one_line, "is not a name on one line"),

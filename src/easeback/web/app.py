@@ -176,12 +176,14 @@ def add_csrf(
 def create_app(settings: Settings) -> FastAPI:
     """Open (and migrate) the store, and build the app around it."""
     from easeback.store import open_store
+    from easeback.web.sync_pages import add_sync
 
     app = person_app("The local API of easeback, a stretching guide and diary.")
     app.state.settings = settings
     # A page or the player must not hang on a store another program holds: a write
     # waits a second at most, then the outbox in the page tries again.
     app.state.engine = open_store(settings.db, busy_ms=1000)
+    add_sync(app)  # the phone writes to a clinic's server itself: this app only
     add_csrf(app, lambda origin, site: same_origin(origin, site, settings.port))
     # Added last, so it runs first: a foreign Host is refused before anything else.
     app.add_middleware(LocalOnly, port=settings.port)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from easeback.core.player import MAX_SPEED
 from easeback.wording import messages
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from easeback.content.models import Library, Routine
     from easeback.core.timeline import Timeline
     from easeback.store.sessions import NewEvent, Opening, StoredSession
-
-MAX_SPEED = 500.0
 
 
 class PlayRequestError(ValueError):
@@ -344,6 +343,7 @@ def rate_after(engine: Engine, session: StoredSession, value: int | None) -> lis
     from easeback.core.screening import followup_kind
     from easeback.store.safety import followed_up, session_pain
     from easeback.usecases.aftercare import catch_up_progress, follow_up, save_pain
+    from easeback.web.sync_pages import sync_soon
 
     given = session_pain(engine, session.id)
     if "after" not in given and value is not None:
@@ -358,4 +358,5 @@ def rate_after(engine: Engine, session: StoredSession, value: int | None) -> lis
         if follow_up(engine, session.id, "worsening"):
             said.append(messages.WEB_REPEATED_PAIN)
     catch_up_progress(engine)  # rated, skipped or rated before: count the session now
+    sync_soon(engine)  # when linked, in the background: the page never waits for it
     return said
