@@ -263,6 +263,7 @@ def measure(keep: Path | None = None) -> SyncResult:
     import postgres  # type: ignore[import-not-found]
     from easeback.server.tenancy import scoped
     from easeback.store import open_store
+    from easeback.sync.link import LINK_SUFFIX
     from easeback.sync.wire import SyncFailure
     from easeback.usecases.syncing import link_device
     from history import build_store
@@ -277,7 +278,8 @@ def measure(keep: Path | None = None) -> SyncResult:
         laptop, desk = root / "laptop", root / "desk"
         for folder in (laptop, desk):
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "server-link.json").unlink(missing_ok=True)
+            for old in folder.glob(f"*{LINK_SUFFIX}"):  # a kept folder's earlier links
+                old.unlink()
         made = build_store(laptop, years=1)
         result.counts = dict(made.counts)
         result.generate_s = made.build_s

@@ -111,7 +111,7 @@ def device(
         token=f"token-{name}",
         linked_at=START,
     )
-    write_link(folder, made)
+    write_link(folder / "easeback.db", made)
     return Device(engine, folder, made)
 
 

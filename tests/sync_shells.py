@@ -128,5 +128,5 @@ def linked_here(
         fingerprint=FINGERPRINT,
         **changes,
     )
-    write_link(folder, made)
+    write_link(folder / "easeback.db", made)
     return made

@@ -20,7 +20,7 @@ import easeback.usecases.syncing
 from easeback.server.tenancy import scoped
 from easeback.store import open_store
 from easeback.store.schema import sessions
-from easeback.sync.link import LINK_FILE, read_link
+from easeback.sync.link import link_path, read_link
 from easeback.sync.wire import Transport
 from easeback.usecases.syncing import sync_status
 from helpers import Terminal, screened_store
@@ -94,7 +94,7 @@ def test_link_with_an_invitation_code_says_where_the_token_is_kept_readable_by_y
     )
 
     assert result.exit_code == 0, result.output
-    link_file = db_path.parent / LINK_FILE
+    link_file = link_path(db_path)
     assert result.stdout.splitlines() == [
         f"Linked to {CLINIC} ({SERVER}) as Sam's laptop.",
         f"This device's token is kept in {link_file}, readable by you only (mode 0600).",
@@ -121,7 +121,7 @@ def test_link_without_a_code_logs_in_and_names_the_device_after_the_computer(
     assert result.exit_code == 0, result.output
     assert server.linked[0]["code"] is None
     assert server.linked[0]["device"] == socket.gethostname()
-    made = read_link(db_path.parent)
+    made = read_link(db_path)
     assert made is not None
     assert (made.account, made.clinic_name, made.linked_at) == (server.account.id, CLINIC, NOW)
 
@@ -135,7 +135,7 @@ def test_a_wrong_password_links_nothing_and_says_what_the_server_said(
     assert result.stderr == (
         "easeback: that email and password do not match an account; check both\n"
     )
-    assert not (db_path.parent / LINK_FILE).exists()
+    assert not (link_path(db_path)).exists()
 
 
 def test_link_asks_for_the_email_and_a_new_password_twice_without_showing_it(
@@ -156,7 +156,7 @@ def test_link_asks_for_the_email_and_a_new_password_twice_without_showing_it(
     assert term.output.splitlines()[-1] == (
         "easeback: the server is not answering (connection refused); it may be down, try later"
     )
-    assert not (db_path.parent / LINK_FILE).exists()
+    assert not (link_path(db_path)).exists()
 
 
 BAD_INPUT = [
@@ -215,7 +215,7 @@ def test_wrong_input_is_refused_in_one_line_and_links_nothing(
     assert result.stderr == f"easeback: {message}\n"
     assert "Traceback" not in result.output
     assert calls == []  # refused before anything reached a server
-    assert not (db_path.parent / LINK_FILE).exists()
+    assert not (link_path(db_path)).exists()
 
 
 def test_a_linked_store_is_not_linked_twice(cli: Any, db_path: Path) -> None:
@@ -444,7 +444,7 @@ def test_unlink_has_the_server_revoke_the_token_and_forgets_it_here(
         f"Unlinked: {SERVER} has revoked this device's token. Your diary stays here.\n"
     )
     assert server.revoked == {"token-laptop"}
-    assert not (db_path.parent / LINK_FILE).exists()
+    assert not (link_path(db_path)).exists()
     assert json.loads(cli("sync", "--status", "--json").stdout) == {"linked": False}
 
 
@@ -462,7 +462,7 @@ def test_unlink_with_the_server_down_forgets_the_link_here_and_says_so(
         "reached to revoke it, so it still lists this device: unlink it on your account "
         "page there, or ask your clinic. Your diary stays here.\n"
     )
-    assert not (db_path.parent / LINK_FILE).exists()
+    assert not (link_path(db_path)).exists()
 
 
 # --- after a session in the terminal -------------------------------------------------

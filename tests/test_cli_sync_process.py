@@ -19,7 +19,7 @@ import trustme
 from easeback.server.accounts import make_invite
 from easeback.server.tenancy import open_clinic
 from easeback.store import open_store
-from easeback.sync.link import LINK_FILE
+from easeback.sync.link import link_path
 from server_helpers import PASSWORD, SECRET, from_template
 from server_processes import easeback, running, server_env
 from sync_helpers import play
@@ -83,7 +83,7 @@ def test_link_sync_status_and_unlink_each_in_a_process_of_its_own(
             "Lee's laptop",
             stdin=f"{PASSWORD}\n",
         )
-        mode = (laptop / LINK_FILE).stat().st_mode & 0o777
+        mode = link_path(store).stat().st_mode & 0o777
         synced = run("sync")
         again = run("sync")
         status = json.loads(run("sync", "--status", "--json")[1])
@@ -99,7 +99,7 @@ def test_link_sync_status_and_unlink_each_in_a_process_of_its_own(
         code_given[1].splitlines()[0],
     )
     assert mode == 0o600
-    assert not (laptop / LINK_FILE).exists()  # unlinked at the end
+    assert not link_path(store).exists()  # unlinked at the end
     assert synced[0] == 0, synced
     sent = re.fullmatch(r"Synced with .+ in \d+\.\d s: (\d+) records? sent, .*", synced[1].strip())
     assert sent is not None and int(sent[1]) > 0

@@ -296,3 +296,19 @@ def test_a_batch_let_in_just_before_the_records_were_erased_does_not_bring_them_
     assert refused.value.kind == "erased"
     assert counts(scoped(clinic_db, patient.id)) == (0, 0, 0)
     assert sync_status(laptop.engine).erased_at is not None
+
+
+def test_another_store_in_the_same_folder_is_not_linked_by_the_first_ones_link(
+    hub: Clinic, tmp_path: Path
+) -> None:
+    from easeback.store import open_store
+    from easeback.usecases.syncing import is_linked
+
+    linked(hub, tmp_path, "laptop")
+    other = open_store(str(tmp_path / "laptop" / "bob.db"))
+
+    assert not is_linked(other)
+    with pytest.raises(SyncFailure) as refused:
+        sync_now(other)
+    assert refused.value.kind == "not_linked"
+    other.dispose()

@@ -20,6 +20,7 @@ from easeback.server.accounts import make_invite
 from easeback.server.tenancy import open_clinic, scoped
 from easeback.store import open_store
 from easeback.store.schema import events, sessions
+from easeback.sync.link import link_path
 from easeback.sync.wire import Reply, Transport, http_transport
 from easeback.usecases.aftercare import catch_up_progress
 from easeback.usecases.syncing import SyncFailure, link_device, sync_now, sync_status
@@ -95,7 +96,8 @@ def test_link_sync_kill_the_server_mid_sync_and_sync_again(
                 code=code,
                 device_name="Lee's laptop",
             )
-            assert (tmp_path / "laptop" / "server-link.json").stat().st_mode & 0o777 == 0o600
+            link_file = link_path(tmp_path / "laptop" / "easeback.db")
+            assert link_file.stat().st_mode & 0o777 == 0o600
             with pytest.raises(SyncFailure) as cut:
                 sync_now(laptop, transport=killing_after(server, nth_push=3))
         assert cut.value.kind == "server_down"

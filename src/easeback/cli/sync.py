@@ -91,7 +91,7 @@ def link(
         fail("--server is needed: the address your clinic gave you, e.g. https://physio.example")
     engine = _open(ctx)
     with sync_errors():
-        syncing.folder_of(engine)
+        syncing.store_path(engine)
         http_transport(server)  # a wrong address is said before the password is asked
         known = syncing.sync_status(engine).link
     if known is not None:

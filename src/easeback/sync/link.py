@@ -1,6 +1,7 @@
 """The link file: which server this store syncs with, the device's token, and how the
-last sync went. Kept beside the store (the data folder), readable by its owner only:
-the token opens the person's records on the server."""
+last sync went. Kept beside the store file and named after it (a second store in the
+same folder is not linked by the first one's link), readable by its owner only: the
+token opens the person's records on the server."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 
 from easeback.sync.wire import SyncFailure
 
-LINK_FILE = "server-link.json"
+# Beside the store, named after it: two stores in one folder are two people.
+LINK_SUFFIX = ".server-link.json"
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,13 @@ class Link:
         return replace(self, last_ok=at, last_failure=None)
 
 
-def link_path(folder: Path) -> Path:
-    return folder / LINK_FILE
+def link_path(store: Path) -> Path:
+    """The link file of the store file ``store``: ``easeback.db.server-link.json``."""
+    return store.with_name(store.name + LINK_SUFFIX)
 
 
-def read_link(folder: Path) -> Link | None:
-    path = link_path(folder)
+def read_link(store: Path) -> Link | None:
+    path = link_path(store)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -101,12 +104,12 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def write_link(folder: Path, link: Link) -> None:
+def write_link(store: Path, link: Link) -> None:
     """Write the link file whole (a temporary file renamed over it), mode 0600 from
     its first byte."""
     data = asdict(link)
     text = json.dumps(data, default=_json_default, indent=2, sort_keys=True)
-    path = link_path(folder)
+    path = link_path(store)
     partial = path.with_name(path.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -124,5 +127,5 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def forget_link(folder: Path) -> None:
-    link_path(folder).unlink(missing_ok=True)
+def forget_link(store: Path) -> None:
+    link_path(store).unlink(missing_ok=True)

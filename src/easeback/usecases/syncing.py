@@ -69,8 +69,8 @@ class SyncStatus:
     erased_at: datetime | None
 
 
-def folder_of(engine: Engine) -> Path:
-    """The data folder the link file lives in: the SQLite store's own folder."""
+def store_path(engine: Engine) -> Path:
+    """The SQLite store file the link file is kept beside (and named after)."""
     from easeback.usecases.recording import store_file
 
     path = store_file(engine)
@@ -80,12 +80,12 @@ def folder_of(engine: Engine) -> Path:
             "only a person's own store file can be linked to a clinic's server (this "
             "store is a database server); use the default store or --db FILE",
         )
-    return path.parent
+    return path
 
 
 def is_linked(engine: Engine) -> bool:
     try:
-        return read_link(folder_of(engine)) is not None
+        return read_link(store_path(engine)) is not None
     except SyncFailure:
         return False
 
@@ -106,8 +106,8 @@ def link_device(
     the server's store gave their key. Raises SyncFailure with the server's words."""
     from easeback.sync.client import link
 
-    folder = folder_of(engine)
-    if read_link(folder) is not None:
+    store = store_path(engine)
+    if read_link(store) is not None:
         raise SyncFailure(
             "linked", "this store is already linked to a server; run `easeback unlink` first"
         )
@@ -120,7 +120,7 @@ def link_device(
         device_name=device_name,
         now=clock.wall_now(),
     )
-    write_link(folder, made)
+    write_link(store, made)
     return made
 
 
@@ -130,8 +130,8 @@ def unlink_device(engine: Engine, *, transport: Transport | None = None) -> bool
     either way: a server that is down revokes nothing, and says so on its side)."""
     from easeback.sync.client import revoke_self
 
-    folder = folder_of(engine)
-    made = read_link(folder)
+    store = store_path(engine)
+    made = read_link(store)
     if made is None:
         raise SyncFailure("not_linked", "this store is not linked to a server")
     try:
@@ -139,7 +139,7 @@ def unlink_device(engine: Engine, *, transport: Transport | None = None) -> bool
         heard = True
     except SyncFailure:
         heard = False
-    forget_link(folder)
+    forget_link(store)
     return heard
 
 
@@ -148,8 +148,8 @@ def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncRepor
     again from the merged log. Raises SyncFailure (kept for ``sync_status``)."""
     from easeback.sync.client import run_sync
 
-    folder = folder_of(engine)
-    made = read_link(folder)
+    store = store_path(engine)
+    made = read_link(store)
     if made is None:
         raise SyncFailure(
             "not_linked",
@@ -169,7 +169,7 @@ def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncRepor
             now=clock.wall_now,
         )
     except SyncFailure as failure:
-        write_link(folder, made.failed(failure, clock.wall_now()))
+        write_link(store, made.failed(failure, clock.wall_now()))
         raise
     if counts.received:
         count_again(engine)
@@ -182,7 +182,7 @@ def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncRepor
         bytes_received=counts.bytes_received,
         at=clock.wall_now(),
     )
-    write_link(folder, made.succeeded(report.at))
+    write_link(store, made.succeeded(report.at))
     return report
 
 
@@ -218,8 +218,8 @@ def sync_status(engine: Engine) -> SyncStatus:
     """What the link file and the store say, without the network."""
     from easeback.store.exchange import mark, waiting
 
-    folder = folder_of(engine)
-    made = read_link(folder)
+    store = store_path(engine)
+    made = read_link(store)
     if made is None:
         return SyncStatus(link=None, last_ok=None, last_failure=None, waiting=0, erased_at=None)
     with engine.connect() as connection:
@@ -236,4 +236,4 @@ def sync_status(engine: Engine) -> SyncStatus:
 def link_file(engine: Engine) -> Path:
     from easeback.sync.link import link_path
 
-    return link_path(folder_of(engine))
+    return link_path(store_path(engine))

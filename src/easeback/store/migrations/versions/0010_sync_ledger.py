@@ -106,10 +106,27 @@ def upgrade() -> None:
             END $$
             """
         )
+        # Inserts are noted once per statement, from its new rows (a batch of
+        # thousands of events is one statement on a server).
+        op.execute(
+            """
+            CREATE FUNCTION sync_ledger_note_rows() RETURNS trigger
+            LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            BEGIN
+                EXECUTE format(
+                    'INSERT INTO sync_ledger (tbl, row_key) '
+                    'SELECT %L, CAST(%I AS text) FROM new_rows',
+                    TG_TABLE_NAME, TG_ARGV[0]
+                );
+                RETURN NULL;
+            END $$
+            """
+        )
         for name, key in SYNCED:
             op.execute(
                 f"CREATE TRIGGER sync_ledger_{name} AFTER INSERT ON {name} "
-                f"FOR EACH ROW EXECUTE FUNCTION sync_ledger_note('{key}')"
+                "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION sync_ledger_note_rows('{key}')"
             )
         op.execute(
             "CREATE TRIGGER sync_ledger_psfs_retired AFTER UPDATE OF retired_utc "
@@ -139,6 +156,7 @@ def downgrade() -> None:
     )
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS sync_ledger_note()")
+        op.execute("DROP FUNCTION IF EXISTS sync_ledger_note_rows()")
     op.drop_table("sync_marks")
     op.drop_table("sync_ledger")
     for name in GIVEN_UIDS:
