@@ -552,3 +552,17 @@ def test_a_store_not_linked_says_nothing_about_syncing_after_a_session(
 
     assert result.exit_code == 0
     assert "sync" not in result.stdout.lower()
+
+
+def test_unlink_removes_a_damaged_link_file_and_says_the_server_was_not_told(
+    cli: Any, db_path: Path
+) -> None:
+    cli("log", "pain", "3")
+    link_path(db_path).write_text('{"account": "x",', "utf-8")
+
+    result = cli("unlink")
+
+    assert result.exit_code == 0, result.output
+    assert "the link file could not be read, so it was removed" in result.stdout
+    assert not link_path(db_path).exists()
+    assert "is not linked" in cli("sync", "--status").stdout

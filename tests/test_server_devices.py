@@ -571,7 +571,7 @@ def test_a_linked_laptop_syncs_through_the_guard_and_hears_of_the_erasure(
             with noor.connect() as connection:  # nothing was sent back
                 assert connection.execute(select(func.count()).select_from(sessions)).scalar() == 0
 
-            assert unlink_device(other, transport=to_server) is True
+            assert unlink_device(other, transport=to_server) == "heard"
             with engine_of(c).connect() as connection:
                 revoked = connection.execute(
                     select(devices.c.name).where(devices.c.revoked_utc.is_not(None))

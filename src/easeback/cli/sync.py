@@ -186,11 +186,25 @@ def unlink(ctx: typer.Context) -> None:
 
     engine = _open(ctx)
     with sync_errors():
-        known = syncing.sync_status(engine).link
-        heard = syncing.unlink_device(engine)
+        try:
+            known = syncing.sync_status(engine).link
+        except syncing.SyncFailure:
+            known = None  # a damaged link file: unlinking removes it
+        outcome = syncing.unlink_device(engine)
     where = shown(known.server) if known is not None else "the server"
-    if heard:
+    if outcome == "heard":
         typer.echo(f"Unlinked: {where} has revoked this device's token. Your diary stays here.")
+    elif outcome == "gone":
+        typer.echo(
+            f"Unlinked: {where} no longer accepted this device's token (it was revoked, "
+            "or your records there were erased). Your diary stays here."
+        )
+    elif outcome == "damaged":
+        typer.echo(
+            "Unlinked here: the link file could not be read, so it was removed and the "
+            "server was not told; it still lists this device: unlink it on your account "
+            "page there, or ask your clinic. Your diary stays here."
+        )
     else:
         typer.echo(
             f"Unlinked here: this device's token is forgotten, but {where} could not be "

@@ -55,7 +55,10 @@ class Synced:
 
 
 # How far a record's time may be ahead of the receiver's clock.
-CLOCK_SLACK = timedelta(minutes=5)
+# How far a record's time may be ahead of the receiver's clock: clocks a few minutes
+# apart, or one that was set wrong for a while, must not stop a sync; a record from
+# years ahead would win every "newest" for good.
+FUTURE_LIMIT = timedelta(days=1)
 # Parents before children: a batch stored in this order satisfies every reference.
 SYNCED = {
     s.name: s
@@ -293,7 +296,7 @@ def parse(tables: Any, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
             )
         if not isinstance(item["rows"], list):
             raise ExchangeError("input", f"{where} ({name}): rows must be a list")
-        latest = to_utc(now + CLOCK_SLACK)
+        latest = to_utc(now + FUTURE_LIMIT)
         columns = [
             metadata.tables["psfs_activities"].c.uid if c == ACTIVITY_UID else spec.table.c[c]
             for c in expected
@@ -336,7 +339,12 @@ def _typed_row(
         if isinstance(value, str) and "\x00" in value:  # PostgreSQL's text has none
             raise ExchangeError("input", f"{where}.{key}: holds a NUL character")
         if isinstance(value, datetime) and value > latest:
-            raise ExchangeError("input", f"{where}.{key}: {value.isoformat()} is in the future")
+            raise ExchangeError(
+                "future",
+                f"{where}.{key}: {value.isoformat()} is more than a day ahead of the "
+                "receiving clock (the clock that stamped it was wrong); it can be sent once "
+                "that time has passed",
+            )
     problem = _meaning_problem(spec.name, out)
     if problem is not None:
         raise ExchangeError("input", f"{where}: {problem}")

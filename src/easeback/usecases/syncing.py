@@ -124,23 +124,31 @@ def link_device(
     return made
 
 
-def unlink_device(engine: Engine, *, transport: Transport | None = None) -> bool:
-    """Forget the link (the token and where the server is); tell the server first so
-    it revokes the token. True when the server heard it (the link is forgotten here
-    either way: a server that is down revokes nothing, and says so on its side)."""
+def unlink_device(engine: Engine, *, transport: Transport | None = None) -> str:
+    """Forget the link (the token and where the server is), telling the server first
+    so it revokes the token. Returns what the server made of it: "heard" (revoked
+    now), "gone" (the token was already revoked, unknown or its records erased),
+    "unreachable" (it still lists this device), or "damaged" (the link file could not
+    be read, so the server was not told). The link is forgotten here in every case."""
     from easeback.sync.client import revoke_self
 
     store = store_path(engine)
-    made = read_link(store)
+    try:
+        made = read_link(store)
+    except SyncFailure as failure:
+        if failure.kind != "link_file":
+            raise
+        forget_link(store)
+        return "damaged"
     if made is None:
         raise SyncFailure("not_linked", "this store is not linked to a server")
     try:
         revoke_self(transport or http_transport(made.server), made)
-        heard = True
-    except SyncFailure:
-        heard = False
+        outcome = "heard"
+    except SyncFailure as failure:
+        outcome = "gone" if failure.kind in {"token", "revoked", "erased"} else "unreachable"
     forget_link(store)
-    return heard
+    return outcome
 
 
 def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncReport:

@@ -21,6 +21,7 @@ FAILURE_REASONS = {
     "erased": "the clinic erased your records on its server",
     "account": "the server holds this device under another account",
     "changed": "a record differs from the server's copy of it",
+    "future": "a record was stamped by a clock that was ahead",
     "size": "the server refused a batch as too large",
     "throttled": "there were too many attempts",
     "not_easeback": "the address does not answer as an easeback server",
