@@ -4,6 +4,8 @@ devices, the server's sync routes called in the process)."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -313,3 +315,32 @@ def test_another_store_in_the_same_folder_is_not_linked_by_the_first_ones_link(
         sync_now(other)
     assert refused.value.kind == "not_linked"
     other.dispose()
+
+
+def test_a_batch_the_server_finds_too_large_is_sent_again_in_smaller_ones(
+    hub: Clinic, tmp_path: Path
+) -> None:
+    from easeback.sync.wire import Reply
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    for day in range(3):
+        play(laptop.engine, "completed", START + timedelta(days=day))
+    refused: list[int] = []
+
+    def small_bodies_only(
+        method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> Reply:
+        sent = (
+            json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body) if body else {}
+        )
+        rows = sum(len(t["rows"]) for t in sent.get("tables", []))
+        if path == "/api/sync/push" and rows > 20:
+            refused.append(rows)
+            return Reply(413, b'{"problem": "size", "message": "too large"}')
+        return to_laptop(method, path, headers, body)
+
+    sync_now(laptop.engine, transport=small_bodies_only)
+
+    assert refused  # the first, whole batch
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    assert counts(phone) == counts(laptop.engine)

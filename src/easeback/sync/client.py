@@ -9,6 +9,7 @@ cut off is asked for again. Either way nothing is lost and nothing is counted tw
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from easeback.store.exchange import (
     ExchangeError,
+    Outgoing,
     forget_progress_from,
     mark,
     outgoing,
@@ -133,39 +135,58 @@ def push(
     counter: list[int],
     now: Callable[[], datetime],
 ) -> None:
+    """Send the records made here, batch after batch; the next batch is read from the
+    store while the server stores the one before. A batch the server finds too large
+    (long notes, say) is sent again in smaller ones."""
     name = made.mark("pushed")
-    while True:
+
+    def read(after: int, limit: int) -> Outgoing:
         with engine.connect() as connection:
-            after = mark(connection, name)
-            out = outgoing(connection, after=after, limit=batch)
-        if out.count:
-            answer = call(
-                transport,
-                "POST",
-                "/api/sync/push",
-                token=made.token,
-                payload={
-                    "account": made.account,
-                    "device": made.device,
-                    "clock": now().isoformat(),
-                    "tables": out.tables,
-                    "last": not out.more,
-                },
-                counter=counter,
-            )
-            if not isinstance(answer, dict) or not all(
-                isinstance(answer.get(k), int) for k in ("stored", "already")
-            ):
-                raise SyncFailure(
-                    "not_easeback", "the server's answer to a push was not easeback's"
-                )
-            counts.sent += answer["stored"]
-            counts.already += answer["already"]
-        if out.next != after:
-            with engine.begin() as connection:
-                set_mark(connection, name, out.next)
-        if not out.more:
-            return
+            return outgoing(connection, after=after, limit=limit)
+
+    with engine.connect() as connection:
+        after = mark(connection, name)
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        out = read(after, batch)
+        while True:
+            ahead = reader.submit(read, out.next, batch) if out.more else None
+            if out.count:
+                try:
+                    answer = call(
+                        transport,
+                        "POST",
+                        "/api/sync/push",
+                        token=made.token,
+                        payload={
+                            "account": made.account,
+                            "device": made.device,
+                            "clock": now().isoformat(),
+                            "tables": out.tables,
+                            "last": not out.more,
+                        },
+                        counter=counter,
+                    )
+                except SyncFailure as failure:
+                    if failure.kind != "size" or batch == 1:
+                        raise
+                    batch = max(1, batch // 4)
+                    out = read(after, batch)
+                    continue
+                if not isinstance(answer, dict) or not all(
+                    isinstance(answer.get(k), int) for k in ("stored", "already")
+                ):
+                    raise SyncFailure(
+                        "not_easeback", "the server's answer to a push was not easeback's"
+                    )
+                counts.sent += answer["stored"]
+                counts.already += answer["already"]
+            if out.next != after:
+                with engine.begin() as connection:
+                    set_mark(connection, name, out.next)
+                after = out.next
+            if ahead is None:
+                return
+            out = ahead.result()
 
 
 def pull(
