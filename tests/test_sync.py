@@ -344,3 +344,33 @@ def test_a_batch_the_server_finds_too_large_is_sent_again_in_smaller_ones(
     assert refused  # the first, whole batch
     phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
     assert counts(phone) == counts(laptop.engine)
+
+
+def test_a_store_restored_from_an_older_copy_gets_back_what_it_had_sent_since(
+    hub: Clinic, tmp_path: Path
+) -> None:
+    import shutil
+
+    from easeback.store import open_store
+
+    laptop, to_laptop = linked(hub, tmp_path, "laptop")
+    play(laptop.engine, "completed", START)
+    sync_now(laptop.engine, transport=to_laptop)
+    store = tmp_path / "laptop" / "easeback.db"
+    laptop.engine.dispose()
+    shutil.copy(store, tmp_path / "backup.db")
+    engine = open_store(str(store))
+    play(engine, "completed", START + timedelta(days=1))  # made after the copy...
+    sync_now(engine, transport=to_laptop)  # ...and sent
+    engine.dispose()
+    shutil.copy(tmp_path / "backup.db", store)  # the copy is restored
+    for extra in ("-wal", "-shm"):
+        (tmp_path / "laptop" / f"easeback.db{extra}").unlink(missing_ok=True)
+    restored = open_store(str(store))
+    assert counts(restored)[0] == 1
+
+    sync_now(restored, transport=to_laptop)
+
+    phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
+    assert counts(restored) == counts(phone)
+    assert counts(restored)[0] == 2

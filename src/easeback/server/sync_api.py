@@ -210,7 +210,15 @@ def pull(request: Request) -> Response:
             422, "input", f"after must be a whole number from 0 and limit from 1 to {MAX_LIMIT}"
         )
     with engine.begin() as connection:
-        out = outgoing(connection, after=after, limit=limit, skip_source=device)
+        # own=1: a device restored from an older copy asks for its own records too.
+        everything = query.get("own") == "1"
+        out = outgoing(
+            connection,
+            after=after,
+            limit=limit,
+            skip_source=None if everything else device,
+            everything=everything,
+        )
     data = json.dumps(
         {
             "tables": out.tables,

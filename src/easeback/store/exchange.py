@@ -150,15 +150,23 @@ def wait_for_writers(connection: Connection, mode: str) -> None:
 
 
 def outgoing(
-    connection: Connection, *, after: int, limit: int, skip_source: str | None = None
+    connection: Connection,
+    *,
+    after: int,
+    limit: int,
+    skip_source: str | None = None,
+    everything: bool = False,
 ) -> Outgoing:
     """Records whose ledger lines come after ``after``, at most ``limit`` lines: made
     here (``skip_source`` None: a device's push), or from anywhere but the device
-    ``skip_source`` (a server answering that device's pull)."""
+    ``skip_source`` (a server answering that device's pull), or from anywhere at all
+    (``everything``: a device restored from an older copy asks again)."""
     wait_for_writers(connection, "SHARE")
     ledger = sync_ledger.c
     mine: Any
-    if skip_source is None:
+    if everything:
+        mine = ledger.n.is_not(None)
+    elif skip_source is None:
         mine = ledger.source.is_(None)
     else:
         mine = or_(ledger.source.is_(None), ledger.source != skip_source)

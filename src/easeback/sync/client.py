@@ -94,10 +94,24 @@ def run_sync(
     counter = [0, 0]
     hello = call(transport, "GET", "/api/sync/hello", token=made.token, counter=counter)
     check_hello(hello, made, now(), slack)
+    restored = rolled_back(engine, made)
     push(engine, transport, made, batch, counts, counter, now)
-    pull(engine, transport, made, batch, counts, counter, now)
+    pull(engine, transport, made, batch, counts, counter, now, own=restored)
     counts.bytes_sent, counts.bytes_received = counter
     return counts
+
+
+def rolled_back(engine: Engine, made: Link) -> bool:
+    """Is the store behind the cursors the last sync left (restored from an older
+    copy)? Then records made here since that copy are only on the server: everything
+    is asked for again, this device's own records included."""
+    with engine.begin() as connection:
+        pushed = mark(connection, made.mark("pushed"))
+        pulled = mark(connection, made.mark("pulled"))
+        if pushed >= made.pushed_seen and pulled >= made.pulled_seen:
+            return False
+        set_mark(connection, made.mark("pulled"), 0)
+    return True
 
 
 def check_hello(hello: object, made: Link, now: datetime, slack: timedelta) -> None:
@@ -197,7 +211,11 @@ def pull(
     counts: Counts,
     counter: list[int],
     now: Callable[[], datetime],
+    *,
+    own: bool = False,
 ) -> None:
+    """Store what the server has that this device lacks, batch after batch, each with
+    its cursor in one transaction; ``own``: this device's records too."""
     name = made.mark("pulled")
     while True:
         with engine.connect() as connection:
@@ -207,7 +225,7 @@ def pull(
             "GET",
             "/api/sync/pull",
             token=made.token,
-            query={"after": after, "limit": batch},
+            query={"after": after, "limit": batch, **({"own": 1} if own else {})},
             counter=counter,
         )
         reached = answer.get("next") if isinstance(answer, dict) else None

@@ -41,6 +41,10 @@ class Link:
     last_ok: datetime | None = None
     last_failure: Failure | None = None
     erased_at: datetime | None = None
+    # The store's cursors after the last sync that went through: a store found behind
+    # them was restored from an older copy (see client.run_sync).
+    pushed_seen: int = 0
+    pulled_seen: int = 0
 
     def mark(self, name: str) -> str:
         """The name of one of this link's cursors in the store (a new link, to this or
@@ -53,8 +57,8 @@ class Link:
             self, last_failure=Failure(failure.kind, failure.message, at), erased_at=erased
         )
 
-    def succeeded(self, at: datetime) -> Link:
-        return replace(self, last_ok=at, last_failure=None)
+    def succeeded(self, at: datetime, pushed: int, pulled: int) -> Link:
+        return replace(self, last_ok=at, last_failure=None, pushed_seen=pushed, pulled_seen=pulled)
 
 
 def link_path(store: Path) -> Path:
@@ -93,6 +97,8 @@ def read_link(store: Path) -> Link | None:
             if failure
             else None,
             erased_at=_time(data.get("erased_at")),
+            pushed_seen=int(data.get("pushed_seen", 0)),
+            pulled_seen=int(data.get("pulled_seen", 0)),
         )
     except (KeyError, TypeError, ValueError):
         raise SyncFailure(

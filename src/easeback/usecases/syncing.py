@@ -190,7 +190,11 @@ def sync_now(engine: Engine, *, transport: Transport | None = None) -> SyncRepor
         bytes_received=counts.bytes_received,
         at=clock.wall_now(),
     )
-    write_link(store, made.succeeded(report.at))
+    from easeback.store.exchange import mark
+
+    with engine.connect() as connection:
+        pushed, pulled = (mark(connection, made.mark(n)) for n in ("pushed", "pulled"))
+    write_link(store, made.succeeded(report.at, pushed, pulled))
     return report
 
 
