@@ -20,6 +20,7 @@ import easeback.usecases.syncing
 from easeback.server.tenancy import scoped
 from easeback.store.schema import sessions
 from easeback.sync.wire import Transport
+from easeback.usecases import syncing
 from easeback.web.sync_pages import syncs_of
 from helpers import screened_store
 from server_helpers import Clinic, clinic
@@ -237,20 +238,34 @@ def web_session(client: TestClient) -> str:
 def test_a_session_ended_in_the_browser_is_synced_in_the_background(
     client: TestClient, app: Any, hub: Clinic, server: StandIn
 ) -> None:
-    """The rating after the session is answered while the server still holds the
-    sync; once it lets go, the session is on the server."""
+    """The events that end the session are answered while the server still holds the
+    sync; once it lets go, the session is on the server, with no rating given (a page
+    closed before the rating still reaches the clinic)."""
     screened_store(app.state.engine)
-    session_id = web_session(client)
     server.hold = threading.Event()
 
-    rated = client.post(f"/api/sessions/{session_id}/pain", json={"moment": "after", "value": 2})
+    web_session(client)  # answered (it asserts a 200) while the sync is held
     assert server.held.wait(30)
     held = list(server.paths)
     server.hold.set()
     syncs_of(app.state.engine).wait(30)
 
-    assert rated.status_code == 200
     assert held == ["GET /api/sync/hello"]  # the page's answer came first
+    assert phone_sessions(hub) == 1
+
+
+def test_the_rating_after_a_session_is_synced_too(
+    client: TestClient, app: Any, hub: Clinic, server: StandIn
+) -> None:
+    screened_store(app.state.engine)
+    session_id = web_session(client)
+    syncs_of(app.state.engine).wait(30)
+
+    rated = client.post(f"/api/sessions/{session_id}/pain", json={"moment": "after", "value": 2})
+    syncs_of(app.state.engine).wait(30)
+
+    assert rated.status_code == 200
+    assert syncing.sync_status(app.state.engine).waiting == 0
     assert phone_sessions(hub) == 1
 
 

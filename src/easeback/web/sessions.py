@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from easeback.core.outcome import ENDINGS
 from easeback.core.player import MAX_SPEED
 from easeback.wording import messages
 
@@ -330,6 +331,12 @@ def accept_events(
         if follow_up(engine, session.id, "pain_stop"):
             said.append(messages.WEB_REPEATED_PAIN)
         catch_up_progress(engine)
+    if set(ENDINGS) & set(kinds):
+        # The session is over: when linked, the clinic hears of it now, even if the
+        # page is closed before the rating (which syncs again).
+        from easeback.web.sync_pages import sync_soon
+
+        sync_soon(engine)
     return len(kinds), said
 
 
