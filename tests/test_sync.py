@@ -374,3 +374,17 @@ def test_a_store_restored_from_an_older_copy_gets_back_what_it_had_sent_since(
     phone = scoped(hub.app.state.clinic, hub.people["pat_a"].id)
     assert counts(restored) == counts(phone)
     assert counts(restored)[0] == 2
+
+
+def test_a_refusal_in_plain_text_is_shown_in_its_own_words() -> None:
+    from easeback.sync.wire import Reply, call
+
+    def host_check(method: str, path: str, headers: dict[str, str], body: bytes | None) -> Reply:
+        return Reply(400, b"This easeback server answers at https://clinic.test only.")
+
+    with pytest.raises(SyncFailure) as refused:
+        call(host_check, "GET", "/api/sync/hello", token="t")
+
+    assert refused.value.message == (
+        "the server answered 400: This easeback server answers at https://clinic.test only."
+    )

@@ -144,7 +144,7 @@ def call(
                 "not_easeback", "the server answered with something other than easeback's data"
             )
         return answer
-    raise failure_of(reply.status, answer)
+    raise failure_of(reply.status, answer, _short_text(data))
 
 
 def _down_words(exc: BaseException) -> str:
@@ -168,7 +168,16 @@ STATUS_WORDS = {
 }
 
 
-def failure_of(status: int, answer: Any) -> SyncFailure:
+def _short_text(data: bytes) -> str | None:
+    """A plain-text answer short enough to show (a proxy's or the host check's)."""
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    return text if 0 < len(text) <= 300 and text.isprintable() else None
+
+
+def failure_of(status: int, answer: Any, text: str | None = None) -> SyncFailure:
     if isinstance(answer, dict) and isinstance(answer.get("problem"), str):
         message = str(answer.get("message") or answer.get("detail") or answer["problem"])
         at = answer.get("at")
@@ -179,8 +188,12 @@ def failure_of(status: int, answer: Any) -> SyncFailure:
             except ValueError:
                 when = None
         return SyncFailure(answer["problem"], message, when)
+    if isinstance(answer, dict) and isinstance(answer.get("detail"), str):
+        text = answer["detail"]
     kind, words = STATUS_WORDS.get(
         status,
         ("server_down" if status >= 500 else "refused", f"the server answered {status}"),
     )
+    if text and status not in STATUS_WORDS:
+        words = f"the server answered {status}: {text}"
     return SyncFailure(kind, words)
