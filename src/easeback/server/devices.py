@@ -205,7 +205,8 @@ def link_with_login(
     if linked is None:
         raise LinkRefused(
             "role",
-            f"This is a {who.role}'s account, and only patients link a device to sync their "
+            f"This is {'an' if who.role == 'admin' else 'a'} {who.role}'s account, and only "
+            "patients link a device to sync their "
             "records. Log in with the patient's own account.",
         )
     return linked

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from easeback.server.guard import keep_summary, problem
+from easeback.server.guard import keep_summary, note, problem
 from easeback.server.schema import devices, erasures
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
@@ -115,6 +115,11 @@ async def push(request: Request) -> Response:
     if late is not None:
         return late
     answer = await run_in_threadpool(store_batch, engine, batch, device)
+    if answer.status_code >= 400:
+        # A device whose batches are refused is stuck: the clinic can see it.
+        await run_in_threadpool(
+            note, request, "sync push", str(answer.status_code), patient_id=account
+        )
     if answer.status_code == 200 and batch.get("last"):
         # Once the device has sent everything: count progression again from the
         # merged log, then refresh the patient's row in the clinician's list, after

@@ -123,7 +123,7 @@ def current_activities(engine: Engine) -> list[Activity]:
     query = (
         select(psfs_activities)
         .where(psfs_activities.c.retired_utc.is_(None))
-        .order_by(psfs_activities.c.id)
+        .order_by(psfs_activities.c.added_utc, psfs_activities.c.id)  # alike on every side
     )
     with engine.connect() as connection:
         return [
