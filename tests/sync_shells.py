@@ -130,3 +130,10 @@ def linked_here(
     )
     write_link(folder / "easeback.db", made)
     return made
+
+
+def reach(monkeypatch: Any, transport: Transport) -> None:
+    """Every server address leads to ``transport``."""
+    import easeback.usecases.syncing
+
+    monkeypatch.setattr(easeback.usecases.syncing, "http_transport", lambda server: transport)

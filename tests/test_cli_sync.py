@@ -21,7 +21,6 @@ from easeback.server.tenancy import scoped
 from easeback.store import open_store
 from easeback.store.schema import sessions
 from easeback.sync.link import link_path, read_link
-from easeback.sync.wire import Transport
 from easeback.usecases.syncing import sync_status
 from helpers import Terminal, screened_store
 from server_helpers import PASSWORD, Clinic, clinic
@@ -36,6 +35,7 @@ from sync_shells import (
     canned,
     linked_here,
     problem,
+    reach,
 )
 
 NOW = START + timedelta(days=3)  # Thursday 5 March 2026, 07:00 UTC
@@ -49,11 +49,6 @@ SYNCED = re.compile(
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: NOW)
     monkeypatch.setenv("TZ", "UTC")
-
-
-def reach(monkeypatch: pytest.MonkeyPatch, transport: Transport) -> None:
-    """Every server address leads to ``transport``."""
-    monkeypatch.setattr(easeback.usecases.syncing, "http_transport", lambda server: transport)
 
 
 @pytest.fixture

@@ -19,13 +19,12 @@ import easeback.usecases.clock
 import easeback.usecases.syncing
 from easeback.server.tenancy import scoped
 from easeback.store.schema import sessions
-from easeback.sync.wire import Transport
 from easeback.usecases import syncing
 from easeback.web.sync_pages import syncs_of
 from helpers import screened_store
 from server_helpers import Clinic, clinic
 from sync_helpers import START, device, play
-from sync_shells import CLINIC, SERVER, StandIn, canned, linked_here
+from sync_shells import CLINIC, SERVER, StandIn, canned, linked_here, reach
 
 NOW = START + timedelta(days=3)  # Thursday 5 March 2026, 07:00 UTC
 
@@ -34,10 +33,6 @@ NOW = START + timedelta(days=3)  # Thursday 5 March 2026, 07:00 UTC
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: NOW)
     monkeypatch.setenv("TZ", "UTC")
-
-
-def reach(monkeypatch: pytest.MonkeyPatch, transport: Transport) -> None:
-    monkeypatch.setattr(easeback.usecases.syncing, "http_transport", lambda server: transport)
 
 
 @pytest.fixture

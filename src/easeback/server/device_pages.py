@@ -29,6 +29,7 @@ from easeback.server.guard import (
     problem,
     secret_of,
 )
+from easeback.server.limits import read_at_most
 from easeback.server.pages import devices_context, field
 from easeback.server.tenancy import ACCOUNT_ID
 from easeback.usecases import clock
@@ -74,17 +75,10 @@ async def capped_body(request: Request) -> bytes:
     """The body, read no further than ``BODY_LIMIT`` (a link is a few hundred bytes:
     a larger one is refused before it is all in memory)."""
     too_big = LinkRefused("input", f"The request is larger than {BODY_LIMIT // 1024} KB.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > BODY_LIMIT:
+    body = await read_at_most(request, BODY_LIMIT)
+    if body is None:
         raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > BODY_LIMIT:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return body
 
 
 @router.post("/api/devices")

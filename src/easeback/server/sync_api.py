@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from easeback.server.guard import keep_summary, note, problem
+from easeback.server.limits import read_at_most
 from easeback.server.schema import devices, erasures
 from easeback.store.exchange import ExchangeError, forget_progress_from, outgoing, store
 from easeback.usecases import clock
@@ -60,22 +61,14 @@ def hello(request: Request) -> dict[str, Any]:
 async def read_body(request: Request) -> bytes | JSONResponse:
     """The body, unpacked, or the refusal: too large (before reading it all) or not
     gzip when it says it is."""
-    declared = request.headers.get("content-length")
     too_big = problem(
         413,
         "size",
         f"a batch may be at most {MAX_BODY // (1024 * 1024)} MB; send fewer records at once",
     )
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+    body = await read_at_most(request, MAX_BODY)
+    if body is None:
         return too_big
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return too_big
-        chunks.append(chunk)
-    body = b"".join(chunks)
     if request.headers.get("content-encoding", "").lower() == "gzip":
         try:
             unpacker = zlib.decompressobj(wbits=31)
