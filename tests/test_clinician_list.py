@@ -5,7 +5,7 @@ PostgreSQL server, with each patient's records written by the store's own functi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -56,9 +56,12 @@ def add_patient(place: Clinic, key: str, name: str, doctor: str = "dr_a") -> Eng
     return store
 
 
-def play(store: Engine, started: datetime, ending: str = "completed") -> None:
-    """A session at normal speed started at ``started``, ended by ``ending``."""
-    timeline = build_timeline(load_routine("default"), load_library())
+def play(
+    store: Engine, started: datetime, ending: str = "completed", routine: str = "default"
+) -> None:
+    """A session of ``routine`` at normal speed started at ``started``, ended by
+    ``ending``."""
+    timeline = build_timeline(load_routine(routine), load_library())
     session = open_session(
         store,
         timeline,
@@ -181,16 +184,29 @@ def test_quiet_days_are_counted_when_the_list_is_read_not_when_kept(place: Clini
     assert rows["Hal Later"]["This week"].startswith("0 of ")
 
 
-def test_this_weeks_sessions_are_counted_against_the_plans_week(place: Clinic) -> None:
-    now = wall_now()
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect, issue 14's notes: the list's 'This week' counts no session stored "
+    "without a slot (as the server's tests store them); this test passed only before 07:00 "
+    "UTC, when it asserted nothing",
+)
+def test_this_weeks_sessions_are_counted_against_the_plans_week(
+    place: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import easeback.usecases.clock
+
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday noon: three mornings
+    monkeypatch.setattr(easeback.usecases.clock, "wall_now", lambda: now)
     store = add_patient(place, "p", "Ivy Week")
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=5, second=0)
     done = 0
     for day in range(now.weekday() + 1):
         moment = monday + timedelta(days=day)
-        if moment < now:
-            play(store, moment.replace(hour=7))
-            done += moment.replace(hour=7) < now
+        # The morning's stretches (lying down), at the morning slot's time: each fills it.
+        morning = moment.replace(hour=7, minute=10)
+        if morning < now:
+            play(store, morning, routine="bed")
+            done += 1
     refresh(place.app.state.clinic, place.people["p"].id, now)  # type: ignore[attr-defined]
 
     week = rows_of(place.client("dr_a").get("/clinic").text)["Ivy Week"]["This week"]
@@ -200,7 +216,7 @@ def test_this_weeks_sessions_are_counted_against_the_plans_week(place: Clinic) -
     done_text, planned_text = week.split(" of ")
     assert int(planned_text) >= 14
     assert int(done_text) <= done
-    assert int(done_text) >= 1 or now.hour < 7
+    assert int(done_text) == done
 
 
 def test_a_patients_own_write_refreshes_their_row(place: Clinic) -> None:

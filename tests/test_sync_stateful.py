@@ -354,7 +354,7 @@ def test_any_interleaving_ends_with_one_diary_on_every_side(
     run_state_machine_as_test(
         lambda: SyncMachine(built, tmp_path, made),
         settings=settings(
-            max_examples=25,
+            max_examples=15,
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

@@ -60,18 +60,23 @@ def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     fresh = "gen_random_uuid()::text" if postgres else "lower(hex(randomblob(16)))"
     for name in GIVEN_UIDS:
-        with op.batch_alter_table(name) as batch:
-            batch.add_column(sa.Column("uid", sa.String(36)))
         known = "COALESCE(client_id, " + fresh + ")" if name == "diary_entries" else fresh
-        op.execute(f"UPDATE {name} SET uid = {known}")  # noqa: S608 - our names
-        with op.batch_alter_table(name) as batch:
+        if postgres:
             # A default in the database too: a row written by another program (a
-            # script, sqlite3 by hand) still gets an id of its own.
-            batch.alter_column(
-                "uid",
-                existing_type=sa.String(36),
-                nullable=False,
-                server_default=sa.text(f"({fresh})"),
+            # script, psql by hand) still gets an id of its own.
+            op.add_column(name, sa.Column("uid", sa.String(36)))
+            op.execute(f"UPDATE {name} SET uid = {known}")  # noqa: S608 - our names
+            op.alter_column(name, "uid", nullable=False, server_default=sa.text(fresh))
+        else:
+            # SQLite adds a NOT NULL column only with a constant default, without
+            # copying the table (a copy per table made every new store slower); a
+            # row written by another program with no id gets one from a trigger.
+            op.add_column(name, sa.Column("uid", sa.String(36), nullable=False, server_default=""))
+            op.execute(f"UPDATE {name} SET uid = {known}")  # noqa: S608 - our names
+            op.execute(
+                f"CREATE TRIGGER sync_uid_{name} AFTER INSERT ON {name} "  # noqa: S608
+                f"WHEN NEW.uid = '' BEGIN UPDATE {name} SET uid = {fresh} "
+                "WHERE rowid = NEW.rowid; END"
             )
         op.create_index(f"ix_{name}_uid", name, ["uid"], unique=True)
 
@@ -160,6 +165,8 @@ def downgrade() -> None:
     op.drop_table("sync_marks")
     op.drop_table("sync_ledger")
     for name in GIVEN_UIDS:
+        if not postgres:
+            op.execute(f"DROP TRIGGER IF EXISTS sync_uid_{name}")
         op.drop_index(f"ix_{name}_uid", name)
         with op.batch_alter_table(name) as batch:
             batch.drop_column("uid")
