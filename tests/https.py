@@ -99,3 +99,15 @@ def serving(app: Any, https: Https, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def loopback_certificate(folder: Path) -> tuple[Path, Path, Path]:
+    """A certificate for 127.0.0.1, its key, and the test CA that signed it, as PEM
+    files in ``folder`` (for `easeback server run --cert --key`, and SSL_CERT_FILE)."""
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    cert, key, authority = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(authority))
+    return cert, key, authority

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import trustme
 
 from easeback.server.accounts import make_invite
 from easeback.server.tenancy import open_clinic
 from easeback.store import open_store
 from easeback.sync.link import link_path
+from https import loopback_certificate
 from server_helpers import PASSWORD, SECRET, from_template
 from server_processes import easeback, running, server_env
 from sync_helpers import play
@@ -28,13 +28,7 @@ from sync_helpers import play
 @pytest.fixture
 def trusted(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
     """A certificate for 127.0.0.1, its key, and the test CA that signed it."""
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1")
-    cert, key, authority = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    issued.cert_chain_pems[0].write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    ca.cert_pem.write_to_path(str(authority))
-    yield cert, key, authority
+    yield loopback_certificate(tmp_path)
 
 
 def test_link_sync_status_and_unlink_each_in_a_process_of_its_own(

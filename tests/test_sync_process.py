@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import trustme
 from sqlalchemy import Engine, func, select
 
 import easeback.usecases.syncing
@@ -24,6 +23,7 @@ from easeback.sync.link import link_path
 from easeback.sync.wire import Reply, Transport, http_transport
 from easeback.usecases.aftercare import catch_up_progress
 from easeback.usecases.syncing import SyncFailure, link_device, sync_now, sync_status
+from https import loopback_certificate
 from server_helpers import PASSWORD, SECRET, from_template
 from server_processes import RunningServer, running, server_env
 from sync_helpers import play
@@ -32,12 +32,7 @@ from sync_helpers import play
 @pytest.fixture
 def authority(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
     """A certificate for 127.0.0.1 from a test CA that this process trusts."""
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1")
-    cert, key, trusted = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    issued.cert_chain_pems[0].write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    ca.cert_pem.write_to_path(str(trusted))
+    cert, key, trusted = loopback_certificate(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(trusted))
     yield cert, key
 
