@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 import easeback.usecases.clock
 from easeback.server.tenancy import scoped
@@ -179,6 +179,11 @@ def test_a_prescription_or_timeline_that_the_app_cannot_use_is_refused(hub: Clin
     broken[session_columns.index("id")] = "another-session"
 
     other = scoped(hub.app.state.clinic, hub.people["pat_b"].id)
+    with other.begin() as connection:  # as signed, it is taken (columns such as "end")
+        taken = store(connection, [prescription], source="a-device", now=NOW)
+    assert taken.stored == 1
+    with other.begin() as connection:
+        connection.execute(text("DELETE FROM prescriptions"))
     for tables, words in (
         (
             [{"name": "prescriptions", "columns": prescription["columns"], "rows": [edited]}],

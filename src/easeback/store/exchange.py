@@ -264,9 +264,11 @@ def insert_rows(connection: Connection, spec: Synced, rows: list[dict[str, Any]]
     from psycopg import IntegrityError as Refused
 
     names = list(rows[0])
+    quote = connection.dialect.identifier_preparer.quote  # "end" is a reserved word
+    columns = ", ".join(quote(name) for name in names)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([row[name] for name in names])
     except Refused as exc:
