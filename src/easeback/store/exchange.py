@@ -535,10 +535,6 @@ def waiting(connection: Connection, *, after: int) -> int:
     )
 
 
-def ledger_top(connection: Connection) -> int:
-    return connection.execute(select(func.coalesce(func.max(sync_ledger.c.n), 0))).scalar() or 0
-
-
 def forget_progress_from(connection: Connection, moment: datetime) -> int:
     """Drop the progression worked out for sessions started at or after ``moment``:
     records from elsewhere arrived that it did not know of; ``catch_up_progress``
